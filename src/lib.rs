@@ -1,1 +1,3 @@
-
+//! accessc: a policy-as-code compiler for EKS IAM and Kubernetes RBAC.
+pub mod catalog;
+pub mod kube;

@@ -1,0 +1,1 @@
+//! The embedded IAM action catalog (placeholder).
