@@ -1,0 +1,473 @@
+//! The abstract syntax tree: what the user wrote, with a [`Span`] on every node.
+//!
+//! Produced by [`crate::syntax`], consumed by [`crate::check`]. Nothing here is resolved or
+//! validated beyond the grammar.
+
+use std::fmt;
+
+/// Index of a source file in [`crate::source::Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// The file.
+    pub file: FileId,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from byte offsets.
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        (self.end.saturating_sub(self.start)) as usize
+    }
+    /// Whether the span is empty.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// A value with the span it came from. Equality ignores the span.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The value.
+    pub node: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<T> Spanned<T> {
+    /// Wrap a value.
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+/// A name or reference as written.
+pub type Ident = Spanned<String>;
+
+/// Every declaration of a program, from all its files.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// The declarations, in file order then source order.
+    pub decls: Vec<Decl>,
+}
+
+/// A top-level declaration.
+#[derive(Clone, Debug)]
+pub enum Decl {
+    /// `cluster NAME { … }`
+    Cluster(ClusterDecl),
+    /// `namespace NAME on CLUSTER, … { … }`
+    Namespace(NamespaceDecl),
+    /// `app NAME in NS { … }`
+    App(AppDecl),
+    /// `role NAME { … }`
+    Role(RoleDecl),
+    /// `boundary NAME { … }`
+    Boundary(BoundaryDecl),
+    /// `access NAME on CLUSTER, … { … }`
+    Access(AccessDecl),
+    /// `resource "ARN" { … }`
+    Resource(ResourceDecl),
+}
+
+impl Decl {
+    /// The span of the whole declaration.
+    pub fn span(&self) -> Span {
+        match self {
+            Decl::Cluster(d) => d.span,
+            Decl::Namespace(d) => d.span,
+            Decl::App(d) => d.span,
+            Decl::Role(d) => d.span,
+            Decl::Boundary(d) => d.span,
+            Decl::Access(d) => d.span,
+            Decl::Resource(d) => d.span,
+        }
+    }
+}
+
+/// `key = value`
+#[derive(Clone, Debug)]
+pub struct Setting {
+    /// The key.
+    pub key: Ident,
+    /// The value.
+    pub value: Spanned<Value>,
+    /// The whole setting.
+    pub span: Span,
+}
+
+/// A setting's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `"text"`
+    Str(String),
+    /// `word`
+    Word(String),
+    /// `word [items]`, e.g. `namespaces [payments]`
+    WordList(String, Vec<Spanned<ListItem>>),
+    /// `[items]`
+    List(Vec<Spanned<ListItem>>),
+}
+
+impl Value {
+    /// How the value is described in messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "a string",
+            Value::Word(_) => "a word",
+            Value::WordList(..) => "a word with a list",
+            Value::List(_) => "a list",
+        }
+    }
+}
+
+/// An item of a `[…]` list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ListItem {
+    /// `"text"`
+    Str(String),
+    /// `word`
+    Word(String),
+}
+
+impl ListItem {
+    /// The text, whichever form it was written in.
+    pub fn text(&self) -> &str {
+        match self {
+            ListItem::Str(s) | ListItem::Word(s) => s,
+        }
+    }
+}
+
+/// `cluster NAME { settings }`
+#[derive(Clone, Debug)]
+pub struct ClusterDecl {
+    /// Name.
+    pub name: Ident,
+    /// Settings.
+    pub settings: Vec<Setting>,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `namespace NAME on CLUSTER, … { settings }`
+#[derive(Clone, Debug)]
+pub struct NamespaceDecl {
+    /// Name.
+    pub name: Ident,
+    /// Clusters it is on.
+    pub clusters: Vec<Ident>,
+    /// Settings.
+    pub settings: Vec<Setting>,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// The body shared by `app` and `role`.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// `key = value` items.
+    pub settings: Vec<Setting>,
+    /// `aws { … }` blocks.
+    pub aws: Vec<AwsBlock>,
+    /// `kubernetes … { … }` blocks.
+    pub kubernetes: Vec<K8sBlock>,
+}
+
+/// `app NAME in NS { … }`
+#[derive(Clone, Debug)]
+pub struct AppDecl {
+    /// Name.
+    pub name: Ident,
+    /// Namespace reference.
+    pub namespace: Ident,
+    /// Body.
+    pub body: Body,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `role NAME { … }`
+#[derive(Clone, Debug)]
+pub struct RoleDecl {
+    /// Name.
+    pub name: Ident,
+    /// Body.
+    pub body: Body,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `aws { grants }`
+#[derive(Clone, Debug)]
+pub struct AwsBlock {
+    /// The grants.
+    pub grants: Vec<Grant>,
+    /// Whole block.
+    pub span: Span,
+}
+
+/// An IAM access level usable as a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// `read`
+    Read,
+    /// `write`
+    Write,
+    /// `list`
+    List,
+    /// `tagging`
+    Tagging,
+    /// `permissions`
+    Permissions,
+}
+
+impl Level {
+    /// Parse the keyword.
+    pub fn from_keyword(s: &str) -> Option<Level> {
+        Some(match s {
+            "read" => Level::Read,
+            "write" => Level::Write,
+            "list" => Level::List,
+            "tagging" => Level::Tagging,
+            "permissions" => Level::Permissions,
+            _ => return None,
+        })
+    }
+    /// The keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Level::Read => "read",
+            Level::Write => "write",
+            Level::List => "list",
+            Level::Tagging => "tagging",
+            Level::Permissions => "permissions",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// One AWS grant.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    /// What is granted.
+    pub kind: GrantKind,
+    /// `unsafe "reason"`.
+    pub unsafe_reason: Option<Spanned<String>>,
+    /// Whole grant.
+    pub span: Span,
+}
+
+/// The two grant forms.
+#[derive(Clone, Debug)]
+pub enum GrantKind {
+    /// `read "ARN", …`
+    Level {
+        /// The level.
+        level: Spanned<Level>,
+        /// The ARNs.
+        arns: Vec<Spanned<String>>,
+    },
+    /// `allow ACTION, … [on "ARN", …] [when …]`
+    Allow {
+        /// The actions.
+        actions: Vec<Spanned<String>>,
+        /// The ARNs (empty: no `on`).
+        arns: Vec<Spanned<String>>,
+        /// The conditions.
+        conditions: Vec<Condition>,
+    },
+}
+
+/// A condition operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CondOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `like`
+    Like,
+}
+
+impl CondOp {
+    /// The IAM condition operator.
+    pub fn iam_operator(self) -> &'static str {
+        match self {
+            CondOp::Eq => "StringEquals",
+            CondOp::Ne => "StringNotEquals",
+            CondOp::Like => "StringLike",
+        }
+    }
+    /// The source form.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CondOp::Eq => "==",
+            CondOp::Ne => "!=",
+            CondOp::Like => "like",
+        }
+    }
+}
+
+/// `KEY OP VALUE`
+#[derive(Clone, Debug)]
+pub struct Condition {
+    /// Condition key.
+    pub key: Spanned<String>,
+    /// Operator.
+    pub op: CondOp,
+    /// One or more values.
+    pub values: Vec<Spanned<String>>,
+    /// Whole condition.
+    pub span: Span,
+}
+
+/// Where a `kubernetes` block applies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum K8sTarget {
+    /// `kubernetes { }`: the app's own namespace.
+    Own,
+    /// `kubernetes in NS { }`
+    Namespace(Ident),
+    /// `kubernetes cluster { }`
+    Cluster,
+}
+
+/// `kubernetes [in NS | cluster] { rules }`
+#[derive(Clone, Debug)]
+pub struct K8sBlock {
+    /// Target.
+    pub target: K8sTarget,
+    /// Rules.
+    pub rules: Vec<K8sRule>,
+    /// Whole block.
+    pub span: Span,
+}
+
+/// `VERB, … RESOURCE, … [named "N", …] [unsafe "why"]`
+#[derive(Clone, Debug)]
+pub struct K8sRule {
+    /// Verbs.
+    pub verbs: Vec<Spanned<String>>,
+    /// Resources.
+    pub resources: Vec<Spanned<String>>,
+    /// Resource names.
+    pub names: Vec<Spanned<String>>,
+    /// `unsafe "reason"`.
+    pub unsafe_reason: Option<Spanned<String>>,
+    /// Whole rule.
+    pub span: Span,
+}
+
+/// `boundary NAME { allow …  deny … }`
+#[derive(Clone, Debug)]
+pub struct BoundaryDecl {
+    /// Name.
+    pub name: Ident,
+    /// Statements.
+    pub stmts: Vec<BoundaryStmt>,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `allow|deny ACTION, … [on "ARN", …]`
+#[derive(Clone, Debug)]
+pub struct BoundaryStmt {
+    /// `true` for `allow`.
+    pub allow: bool,
+    /// Actions.
+    pub actions: Vec<Spanned<String>>,
+    /// ARNs (empty: `*`).
+    pub arns: Vec<Spanned<String>>,
+    /// Whole statement.
+    pub span: Span,
+}
+
+/// `access NAME on CLUSTER, … { … }`
+#[derive(Clone, Debug)]
+pub struct AccessDecl {
+    /// Name.
+    pub name: Ident,
+    /// Clusters.
+    pub clusters: Vec<Ident>,
+    /// Settings.
+    pub settings: Vec<Setting>,
+    /// Extra RBAC.
+    pub kubernetes: Vec<K8sBlock>,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `resource "ARN" { grants }`
+#[derive(Clone, Debug)]
+pub struct ResourceDecl {
+    /// The resource ARN.
+    pub arn: Spanned<String>,
+    /// Grants.
+    pub grants: Vec<ResGrant>,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// What a resource grant hands out.
+#[derive(Clone, Debug)]
+pub enum ResWhat {
+    /// An access level.
+    Level(Spanned<Level>),
+    /// Explicit actions.
+    Actions(Vec<Spanned<String>>),
+}
+
+/// `LEVEL by NS/APP, …` or `allow ACTIONS by NS/APP, …`
+#[derive(Clone, Debug)]
+pub struct ResGrant {
+    /// What.
+    pub what: ResWhat,
+    /// To whom (`NS/APP`).
+    pub by: Vec<Spanned<String>>,
+    /// Conditions.
+    pub conditions: Vec<Condition>,
+    /// `unsafe "reason"`.
+    pub unsafe_reason: Option<Spanned<String>>,
+    /// Whole grant.
+    pub span: Span,
+}

@@ -1,0 +1,142 @@
+//! Every diagnostic code accessc can emit. Codes are stable: never renumber or reuse one; a code
+//! that is no longer emitted is marked retired in its documentation.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The program cannot be compiled.
+    Error,
+    /// A best-practice finding; the program compiles.
+    Warning,
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $name:ident = $text:literal, $sev:ident, $title:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[ $( Code::$name, )* ];
+
+            /// The code as written, e.g. `E101`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$name => $text, )* }
+            }
+
+            /// Default severity.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$name => Severity::$sev, )* }
+            }
+
+            /// A short title.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$name => $title, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The input does not match the grammar.
+    E001 = "E001", Error, "syntax error";
+    /// A file is not valid UTF-8.
+    E002 = "E002", Error, "file is not UTF-8";
+    /// A string literal has an unknown escape.
+    E003 = "E003", Error, "invalid escape in string";
+
+    /// A name is declared twice.
+    E101 = "E101", Error, "duplicate declaration";
+    /// A reference to a cluster that is not declared.
+    E102 = "E102", Error, "unknown cluster";
+    /// A reference to a namespace that is not declared.
+    E103 = "E103", Error, "unknown namespace";
+    /// A reference to a shared role that is not declared.
+    E104 = "E104", Error, "unknown role";
+    /// A reference to a boundary that is not declared.
+    E105 = "E105", Error, "unknown boundary";
+    /// A name does not follow the Kubernetes name rule.
+    E106 = "E106", Error, "invalid name";
+    /// A setting this declaration does not have.
+    E107 = "E107", Error, "unknown setting";
+    /// A required setting is missing.
+    E108 = "E108", Error, "missing setting";
+    /// A setting has a value of the wrong form or not one of the allowed words.
+    E109 = "E109", Error, "invalid setting value";
+    /// An AWS account ID that is not 12 digits.
+    E110 = "E110", Error, "invalid account id";
+    /// A region that is not an AWS region name.
+    E111 = "E111", Error, "invalid region";
+    /// A partition that is not an AWS partition.
+    E112 = "E112", Error, "invalid partition";
+    /// A malformed ARN.
+    E113 = "E113", Error, "invalid ARN";
+    /// A malformed OIDC issuer.
+    E114 = "E114", Error, "invalid OIDC issuer";
+    /// IRSA on a cluster without `oidc`.
+    E115 = "E115", Error, "IRSA needs the cluster's OIDC issuer";
+    /// Two apps use the same service account in one namespace.
+    E116 = "E116", Error, "service account used by two apps";
+    /// A setting is given twice.
+    E117 = "E117", Error, "duplicate setting";
+    /// An unknown `${…}` variable.
+    E118 = "E118", Error, "unknown variable";
+    /// Two generated IAM roles have the same name.
+    E119 = "E119", Error, "IAM role name collision";
+    /// An app that uses a shared role also declares its own AWS grants or identity.
+    E120 = "E120", Error, "app with a shared role declares its own AWS access";
+    /// A malformed AWS Organizations ID.
+    E121 = "E121", Error, "invalid organization id";
+    /// An `NS/APP` reference to an app that is not declared.
+    E122 = "E122", Error, "unknown app";
+    /// A role path that IAM does not accept.
+    E123 = "E123", Error, "invalid role path";
+
+    /// An IAM action that is not written `service:Action`.
+    E201 = "E201", Error, "malformed action";
+    /// A wildcard action or resource without `unsafe`.
+    E202 = "E202", Error, "wildcard needs `unsafe`";
+    /// A policy document over an AWS size limit.
+    E203 = "E203", Error, "policy too large";
+    /// A condition key that is not written `service:key`.
+    E204 = "E204", Error, "malformed condition key";
+    /// `${…}` variables in a shared IRSA role.
+    E205 = "E205", Error, "session-tag variable in an IRSA role";
+
+    /// An unknown Kubernetes verb.
+    E301 = "E301", Error, "unknown verb";
+    /// An unknown Kubernetes resource.
+    E302 = "E302", Error, "unknown resource";
+    /// A cluster-scoped resource in a namespaced block.
+    E303 = "E303", Error, "cluster-scoped resource in a namespaced block";
+    /// An unknown subresource.
+    E304 = "E304", Error, "unknown subresource";
+    /// `kubernetes in NS` naming a namespace not on the app's clusters.
+    E305 = "E305", Error, "namespace not on the app's clusters";
+
+    /// `named` with a verb that resource names cannot restrict.
+    W301 = "W301", Warning, "resource names do not restrict this verb";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Code {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown diagnostic code `{s}`"))
+    }
+}

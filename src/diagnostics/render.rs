@@ -1,0 +1,195 @@
+//! Rendering diagnostics: miette's graphical report, a short one-line form, or JSON.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+};
+
+use super::{Diag, Severity};
+use crate::source::Sources;
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// miette's graphical report; `color` adds ANSI colours.
+    Human {
+        /// Use colours.
+        color: bool,
+    },
+    /// `path:line:col: error[CODE]: message` plus an indented help line.
+    Short,
+    /// One JSON array.
+    Json,
+}
+
+/// Render every diagnostic in the given format.
+pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
+    match format {
+        Format::Human { color } => diags
+            .iter()
+            .map(|d| human(d, sources, color))
+            .collect::<Vec<_>>()
+            .join(""),
+        Format::Short => diags.iter().map(|d| short(d, sources)).collect(),
+        Format::Json => json(diags, sources),
+    }
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One diagnostic in the short form.
+pub fn short(d: &Diag, sources: &Sources) -> String {
+    let mut out = String::new();
+    if let Some(span) = d.span {
+        let (line, col) = sources.line_col(span);
+        out.push_str(&format!("{}:{}:{}: ", sources.path(span.file), line, col));
+    }
+    out.push_str(&format!(
+        "{}[{}]: {}\n",
+        severity_word(d.severity),
+        d.code,
+        d.message
+    ));
+    if let Some(help) = &d.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
+fn json(diags: &[Diag], sources: &Sources) -> String {
+    let items: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut v = serde_json::json!({
+                "code": d.code.as_str(),
+                "severity": severity_word(d.severity),
+                "message": d.message,
+            });
+            if let Some(span) = d.span {
+                let (line, col) = sources.line_col(span);
+                v["file"] = sources.path(span.file).into();
+                v["line"] = line.into();
+                v["column"] = col.into();
+                v["start"] = span.start.into();
+                v["end"] = span.end.into();
+            }
+            if let Some(label) = &d.label {
+                v["label"] = label.clone().into();
+            }
+            if let Some(help) = &d.help {
+                v["help"] = help.clone().into();
+            }
+            v
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
+/// Adapter that lets miette render a [`Diag`].
+struct Report<'a> {
+    diag: &'a Diag,
+    source: Option<NamedSource<String>>,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code.as_str()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// One diagnostic as miette's graphical report.
+pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
+    let mut help = d.help.clone();
+    let mut labels = Vec::new();
+    let source = d.span.and_then(|span| {
+        let file = sources.get(span.file)?;
+        let len = file.text.len();
+        let start = (span.start as usize).min(len);
+        let end = (span.end as usize).clamp(start, len);
+        labels.push(LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            SourceSpan::from(start..end),
+        ));
+        for (rs, text) in &d.related {
+            if rs.file == span.file {
+                let s = (rs.start as usize).min(len);
+                let e = (rs.end as usize).clamp(s, len);
+                labels.push(LabeledSpan::new_with_span(
+                    Some(text.clone()),
+                    SourceSpan::from(s..e),
+                ));
+            } else {
+                let note = format!("{text}: {}", sources.location(*rs));
+                help = Some(match help.take() {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+            }
+        }
+        Some(NamedSource::new(file.path.clone(), file.text.clone()).with_language("access"))
+    });
+    let report = Report {
+        diag: d,
+        source,
+        help,
+        labels,
+    };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        return short(d, sources);
+    }
+    out
+}

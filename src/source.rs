@@ -1,0 +1,87 @@
+//! Source files of a program: their display paths and text.
+
+use crate::ast::{FileId, Span};
+
+/// One `.access` file.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as shown to users (relative to where accessc was started, `/`-separated).
+    pub path: String,
+    /// The text, with a leading byte-order mark removed.
+    pub text: String,
+}
+
+/// All files of a program.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    /// No files.
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    /// Add a file; a leading BOM is dropped.
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
+        let mut text = text.into();
+        if text.starts_with('\u{feff}') {
+            text.replace_range(..'\u{feff}'.len_utf8(), "");
+        }
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            path: path.into(),
+            text,
+        });
+        id
+    }
+
+    /// A file by id.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Every file with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
+    /// The path of a file (empty when unknown).
+    pub fn path(&self, id: FileId) -> &str {
+        self.get(id).map(|f| f.path.as_str()).unwrap_or("")
+    }
+
+    /// The source text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("")
+    }
+
+    /// 1-based line and column (in characters) of a span's start.
+    pub fn line_col(&self, span: Span) -> (usize, usize) {
+        let Some(f) = self.get(span.file) else {
+            return (1, 1);
+        };
+        let start = (span.start as usize).min(f.text.len());
+        let before = f.text.get(..start).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line, col)
+    }
+
+    /// `path:line` of a span, for messages that point at another declaration.
+    pub fn location(&self, span: Span) -> String {
+        let (line, _) = self.line_col(span);
+        format!("{}:{}", self.path(span.file), line)
+    }
+}

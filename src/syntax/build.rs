@@ -1,0 +1,522 @@
+//! pest pairs → AST. One function per node; anything the grammar rules out is `unexpected`.
+
+use pest::iterators::{Pair, Pairs};
+
+use super::Rule;
+use crate::ast::*;
+use crate::diagnostics::Diag;
+
+struct Ctx<'d> {
+    file: FileId,
+    diags: &'d mut Vec<Diag>,
+}
+
+impl Ctx<'_> {
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Spanned::new(p.as_str().to_string(), self.span(&p))
+    }
+}
+
+/// Meaningful children: keyword tokens are skipped.
+fn children<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    p.into_inner().filter(|c| {
+        !matches!(
+            c.as_rule(),
+            Rule::kw_on
+                | Rule::kw_in
+                | Rule::kw_by
+                | Rule::kw_allow
+                | Rule::kw_when
+                | Rule::kw_and
+                | Rule::kw_named
+                | Rule::kw_unsafe
+                | Rule::kw_cluster
+                | Rule::kw_namespace
+                | Rule::kw_app
+                | Rule::kw_role
+                | Rule::kw_boundary
+                | Rule::kw_access
+                | Rule::kw_resource
+                | Rule::kw_aws
+                | Rule::kw_kubernetes
+                | Rule::EOI
+        )
+    })
+}
+
+/// A whole file.
+pub(super) fn file(file: FileId, pairs: Pairs<'_, Rule>, out: &mut Vec<Decl>, diags: &mut Vec<Diag>) {
+    let mut cx = Ctx { file, diags };
+    for p in pairs {
+        if p.as_rule() != Rule::file {
+            continue;
+        }
+        for d in children(p) {
+            if let Some(decl) = decl(&mut cx, d) {
+                out.push(decl);
+            }
+        }
+    }
+}
+
+fn decl(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Decl> {
+    Some(match p.as_rule() {
+        Rule::cluster => Decl::Cluster(cluster(cx, p)),
+        Rule::namespace => Decl::Namespace(namespace(cx, p)),
+        Rule::app => Decl::App(app(cx, p)),
+        Rule::role => Decl::Role(role(cx, p)),
+        Rule::boundary => Decl::Boundary(boundary(cx, p)),
+        Rule::access => Decl::Access(access(cx, p)),
+        Rule::resource => Decl::Resource(resource(cx, p)),
+        _ => return None,
+    })
+}
+
+fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut settings = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            Rule::setting => settings.push(setting(cx, c)),
+            _ => {}
+        }
+    }
+    ClusterDecl {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        settings,
+        span,
+    }
+}
+
+fn names(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Ident> {
+    children(p).map(|c| cx.ident(c)).collect()
+}
+
+fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut clusters = Vec::new();
+    let mut settings = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            Rule::name_list => clusters = names(cx, c),
+            Rule::setting => settings.push(setting(cx, c)),
+            _ => {}
+        }
+    }
+    NamespaceDecl {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        clusters,
+        settings,
+        span,
+    }
+}
+
+fn body_member(cx: &mut Ctx<'_>, body: &mut Body, c: Pair<'_, Rule>) {
+    match c.as_rule() {
+        Rule::setting => body.settings.push(setting(cx, c)),
+        Rule::aws_block => body.aws.push(aws_block(cx, c)),
+        Rule::k8s_block => body.kubernetes.push(k8s_block(cx, c)),
+        _ => {}
+    }
+}
+
+fn app(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AppDecl {
+    let span = cx.span(&p);
+    let mut idents = Vec::new();
+    let mut body = Body::default();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => idents.push(cx.ident(c)),
+            _ => body_member(cx, &mut body, c),
+        }
+    }
+    let mut idents = idents.into_iter();
+    let empty = Spanned::new(String::new(), span);
+    AppDecl {
+        name: idents.next().unwrap_or_else(|| empty.clone()),
+        namespace: idents.next().unwrap_or(empty),
+        body,
+        span,
+    }
+}
+
+fn role(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> RoleDecl {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut body = Body::default();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            _ => body_member(cx, &mut body, c),
+        }
+    }
+    RoleDecl {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        body,
+        span,
+    }
+}
+
+fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
+    let span = cx.span(&p);
+    let mut key = None;
+    let mut value = None;
+    for c in children(p) {
+        let vspan = cx.span(&c);
+        match c.as_rule() {
+            Rule::name => key = Some(cx.ident(c)),
+            Rule::string => value = Some(Spanned::new(Value::Str(string(cx, c)), vspan)),
+            Rule::list => value = Some(Spanned::new(Value::List(list(cx, c)), vspan)),
+            Rule::word_value => {
+                let mut word = String::new();
+                let mut items = None;
+                for w in children(c) {
+                    match w.as_rule() {
+                        Rule::word => word = w.as_str().to_string(),
+                        Rule::list => items = Some(list(cx, w)),
+                        _ => {}
+                    }
+                }
+                let v = match items {
+                    Some(items) => Value::WordList(word, items),
+                    None => Value::Word(word),
+                };
+                value = Some(Spanned::new(v, vspan));
+            }
+            _ => {}
+        }
+    }
+    Setting {
+        key: key.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        value: value.unwrap_or_else(|| Spanned::new(Value::Word(String::new()), span)),
+        span,
+    }
+}
+
+fn list(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<ListItem>> {
+    let mut items = Vec::new();
+    for c in children(p) {
+        let span = cx.span(&c);
+        match c.as_rule() {
+            Rule::string => items.push(Spanned::new(ListItem::Str(string(cx, c)), span)),
+            Rule::word => items.push(Spanned::new(ListItem::Word(c.as_str().to_string()), span)),
+            _ => {}
+        }
+    }
+    items
+}
+
+/// A string's value, escapes resolved.
+fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
+    let raw = p.as_str();
+    let inner_start = p.as_span().start() + 1;
+    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    if !inner.contains('\\') {
+        return inner.to_string();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, '"')) => out.push('"'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((j, other)) => {
+                let start = inner_start + i;
+                let end = inner_start + j + other.len_utf8();
+                cx.diags
+                    .push(super::escape_error(cx.file, start, end, &other.to_string()));
+                out.push(other);
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
+    let mut out = Vec::new();
+    for c in children(p) {
+        let span = cx.span(&c);
+        if c.as_rule() == Rule::string {
+            out.push(Spanned::new(string(cx, c), span));
+        }
+    }
+    out
+}
+
+fn tokens(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
+    children(p).map(|c| cx.ident(c)).collect()
+}
+
+fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
+    let span = cx.span(&p);
+    let grants = children(p)
+        .filter(|c| c.as_rule() == Rule::grant)
+        .map(|c| grant(cx, c))
+        .collect();
+    AwsBlock { grants, span }
+}
+
+fn unsafe_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Spanned<String>> {
+    children(p)
+        .find(|c| c.as_rule() == Rule::string)
+        .map(|c| {
+            let span = cx.span(&c);
+            Spanned::new(string(cx, c), span)
+        })
+}
+
+fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
+    Spanned::new(
+        Level::from_keyword(p.as_str()).unwrap_or(Level::Read),
+        cx.span(p),
+    )
+}
+
+fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
+    let span = cx.span(&p);
+    let mut kind = GrantKind::Allow {
+        actions: Vec::new(),
+        arns: Vec::new(),
+        conditions: Vec::new(),
+    };
+    let mut unsafe_reason = None;
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::level_grant => {
+                let mut lvl = None;
+                let mut arns = Vec::new();
+                for g in children(c) {
+                    match g.as_rule() {
+                        Rule::level => lvl = Some(level(cx, &g)),
+                        Rule::string_list => arns = strings(cx, g),
+                        _ => {}
+                    }
+                }
+                kind = GrantKind::Level {
+                    level: lvl.unwrap_or_else(|| Spanned::new(Level::Read, span)),
+                    arns,
+                };
+            }
+            Rule::allow_grant => {
+                let mut actions = Vec::new();
+                let mut arns = Vec::new();
+                let mut conditions = Vec::new();
+                for g in children(c) {
+                    match g.as_rule() {
+                        Rule::action_list => actions = tokens(cx, g),
+                        Rule::string_list => arns = strings(cx, g),
+                        Rule::when_clause => conditions = when_clause(cx, g),
+                        _ => {}
+                    }
+                }
+                kind = GrantKind::Allow {
+                    actions,
+                    arns,
+                    conditions,
+                };
+            }
+            Rule::unsafe_clause => unsafe_reason = unsafe_clause(cx, c),
+            _ => {}
+        }
+    }
+    Grant {
+        kind,
+        unsafe_reason,
+        span,
+    }
+}
+
+fn when_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Condition> {
+    children(p)
+        .filter(|c| c.as_rule() == Rule::condition)
+        .map(|c| condition(cx, c))
+        .collect()
+}
+
+fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
+    let span = cx.span(&p);
+    let mut key = Spanned::new(String::new(), span);
+    let mut op = CondOp::Eq;
+    let mut values = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::cond_key => key = cx.ident(c),
+            Rule::cond_op => {
+                op = match c.as_str() {
+                    "!=" => CondOp::Ne,
+                    "like" => CondOp::Like,
+                    _ => CondOp::Eq,
+                }
+            }
+            Rule::string => {
+                let s = cx.span(&c);
+                values.push(Spanned::new(string(cx, c), s));
+            }
+            Rule::string_array => values = strings(cx, c),
+            _ => {}
+        }
+    }
+    Condition {
+        key,
+        op,
+        values,
+        span,
+    }
+}
+
+fn k8s_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sBlock {
+    let span = cx.span(&p);
+    let mut target = K8sTarget::Own;
+    let mut rules = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::k8s_target => {
+                for t in children(c) {
+                    match t.as_rule() {
+                        Rule::name => target = K8sTarget::Namespace(cx.ident(t)),
+                        Rule::cluster_scope => target = K8sTarget::Cluster,
+                        _ => {}
+                    }
+                }
+            }
+            Rule::k8s_rule => rules.push(k8s_rule(cx, c)),
+            _ => {}
+        }
+    }
+    K8sBlock {
+        target,
+        rules,
+        span,
+    }
+}
+
+fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
+    let span = cx.span(&p);
+    let mut rule = K8sRule {
+        verbs: Vec::new(),
+        resources: Vec::new(),
+        names: Vec::new(),
+        unsafe_reason: None,
+        span,
+    };
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::verb_list => rule.verbs = tokens(cx, c),
+            Rule::resource_list => rule.resources = tokens(cx, c),
+            Rule::string_list => rule.names = strings(cx, c),
+            Rule::unsafe_clause => rule.unsafe_reason = unsafe_clause(cx, c),
+            _ => {}
+        }
+    }
+    rule
+}
+
+fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut stmts = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            Rule::boundary_stmt => {
+                let sspan = cx.span(&c);
+                let mut stmt = BoundaryStmt {
+                    allow: true,
+                    actions: Vec::new(),
+                    arns: Vec::new(),
+                    span: sspan,
+                };
+                for s in children(c) {
+                    match s.as_rule() {
+                        Rule::effect => stmt.allow = s.as_str() == "allow",
+                        Rule::action_list => stmt.actions = tokens(cx, s),
+                        Rule::string_list => stmt.arns = strings(cx, s),
+                        _ => {}
+                    }
+                }
+                stmts.push(stmt);
+            }
+            _ => {}
+        }
+    }
+    BoundaryDecl {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        stmts,
+        span,
+    }
+}
+
+fn access(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AccessDecl {
+    let span = cx.span(&p);
+    let mut decl = AccessDecl {
+        name: Spanned::new(String::new(), span),
+        clusters: Vec::new(),
+        settings: Vec::new(),
+        kubernetes: Vec::new(),
+        span,
+    };
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::name => decl.name = cx.ident(c),
+            Rule::name_list => decl.clusters = names(cx, c),
+            Rule::setting => decl.settings.push(setting(cx, c)),
+            Rule::k8s_block => decl.kubernetes.push(k8s_block(cx, c)),
+            _ => {}
+        }
+    }
+    decl
+}
+
+fn resource(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResourceDecl {
+    let span = cx.span(&p);
+    let mut arn = Spanned::new(String::new(), span);
+    let mut grants = Vec::new();
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::string => {
+                let s = cx.span(&c);
+                arn = Spanned::new(string(cx, c), s);
+            }
+            Rule::res_grant => grants.push(res_grant(cx, c)),
+            _ => {}
+        }
+    }
+    ResourceDecl { arn, grants, span }
+}
+
+fn res_grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResGrant {
+    let span = cx.span(&p);
+    let mut g = ResGrant {
+        what: ResWhat::Actions(Vec::new()),
+        by: Vec::new(),
+        conditions: Vec::new(),
+        unsafe_reason: None,
+        span,
+    };
+    for c in children(p) {
+        match c.as_rule() {
+            Rule::level => g.what = ResWhat::Level(level(cx, &c)),
+            Rule::action_list => g.what = ResWhat::Actions(tokens(cx, c)),
+            Rule::app_ref_list => g.by = tokens(cx, c),
+            Rule::when_clause => g.conditions = when_clause(cx, c),
+            Rule::unsafe_clause => g.unsafe_reason = unsafe_clause(cx, c),
+            _ => {}
+        }
+    }
+    g
+}
