@@ -1,8 +1,77 @@
 //! accessc: a policy-as-code compiler for EKS IAM and Kubernetes RBAC.
-pub mod catalog;
-pub mod kube;
+//!
+//! The pipeline runs in one direction: source text → [`syntax`] (pest) → [`ast`] with spans →
+//! [`check`] (resolve and type-check) → [`ir`] → [`emit`] (pure emitters) → [`writer`] (the only
+//! stage that touches the file system). [`compile`] chains the pure stages.
+
 pub mod ast;
+pub mod catalog;
+pub mod check;
+pub mod cli;
 pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod kube;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod writer;
+
+use diagnostics::Diag;
+use emit::Artifact;
+use source::Sources;
+
+/// The result of compiling a program.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The artifacts; `None` when there are errors.
+    pub artifacts: Option<Vec<Artifact>>,
+    /// The IR; `None` when there are errors.
+    pub ir: Option<ir::Ir>,
+    /// Every diagnostic, sorted.
+    pub diags: Vec<Diag>,
+}
+
+/// Parse every file of a program.
+pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
+    let mut program = ast::Program::default();
+    let mut diags = Vec::new();
+    for (id, file) in sources.iter().filter(|(_, f)| !f.unparsed) {
+        let (decls, d) = syntax::parse_file(id, &file.text);
+        program.decls.extend(decls);
+        diags.extend(d);
+    }
+    (program, diags)
+}
+
+/// Compile a program: parse, check, emit. Pure: no I/O.
+pub fn compile(sources: &Sources) -> Compiled {
+    let (program, mut diags) = parse(sources);
+    if diagnostics::has_errors(&diags) {
+        diagnostics::sort(&mut diags);
+        return Compiled {
+            artifacts: None,
+            ir: None,
+            diags,
+        };
+    }
+    let (ir, check_diags) = check::check(&program);
+    diags.extend(check_diags);
+    let artifacts = match &ir {
+        Some(ir) => match emit::all(ir, sources) {
+            Ok(a) => Some(a),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        },
+        None => None,
+    };
+    diagnostics::sort(&mut diags);
+    let ok = !diagnostics::has_errors(&diags);
+    Compiled {
+        artifacts: if ok { artifacts } else { None },
+        ir: if ok { ir } else { None },
+        diags,
+    }
+}

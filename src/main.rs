@@ -1,1 +1,4 @@
-fn main() {}
+//! The `accessc` binary.
+fn main() -> std::process::ExitCode {
+    accessc::cli::main()
+}

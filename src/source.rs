@@ -5,10 +5,15 @@ use crate::ast::{FileId, Span};
 /// One `.access` file.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
-    /// The path as shown to users (relative to where accessc was started, `/`-separated).
+    /// The path as shown in diagnostics (as found, relative to where accessc was started).
     pub path: String,
+    /// The name recorded in generated files: the path relative to the input folder it was
+    /// found in, `/`-separated, so that output does not depend on the working directory.
+    pub name: String,
     /// The text, with a leading byte-order mark removed.
     pub text: String,
+    /// Whether the file is only kept for showing diagnostics (e.g. it is not UTF-8).
+    pub unparsed: bool,
 }
 
 /// All files of a program.
@@ -23,8 +28,19 @@ impl Sources {
         Sources::default()
     }
 
-    /// Add a file; a leading BOM is dropped.
+    /// Add a file whose name in generated files is its path; a leading BOM is dropped.
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
+        let path = path.into();
+        self.add_named(path.clone(), path, text)
+    }
+
+    /// Add a file with a separate name for generated files; a leading BOM is dropped.
+    pub fn add_named(
+        &mut self,
+        path: impl Into<String>,
+        name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> FileId {
         let mut text = text.into();
         if text.starts_with('\u{feff}') {
             text.replace_range(..'\u{feff}'.len_utf8(), "");
@@ -32,8 +48,20 @@ impl Sources {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             path: path.into(),
+            name: name.into(),
             text,
+            unparsed: false,
         });
+        id
+    }
+
+    /// Add a file that is shown in diagnostics but not compiled (it could not be decoded).
+    pub fn add_unparsed(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
+        let path = path.into();
+        let id = self.add_named(path.clone(), path, text);
+        if let Some(f) = self.files.last_mut() {
+            f.unparsed = true;
+        }
         id
     }
 
@@ -79,9 +107,20 @@ impl Sources {
         (line, col)
     }
 
+    /// The name of a file in generated output (empty when unknown).
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map(|f| f.name.as_str()).unwrap_or("")
+    }
+
     /// `path:line` of a span, for messages that point at another declaration.
     pub fn location(&self, span: Span) -> String {
         let (line, _) = self.line_col(span);
         format!("{}:{}", self.path(span.file), line)
+    }
+
+    /// `name:line` of a span, for generated output.
+    pub fn output_location(&self, span: Span) -> String {
+        let (line, _) = self.line_col(span);
+        format!("{}:{}", self.name(span.file), line)
     }
 }

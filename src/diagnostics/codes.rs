@@ -39,6 +39,11 @@ macro_rules! codes {
             pub fn title(self) -> &'static str {
                 match self { $( Code::$name => $title, )* }
             }
+
+            /// The documentation page (`docs/codes/CODE.md`): what it means, an example, the fix.
+            pub fn doc(self) -> &'static str {
+                match self { $( Code::$name => include_str!(concat!("../../docs/codes/", $text, ".md")), )* }
+            }
         }
     };
 }

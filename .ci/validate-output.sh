@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# External validation of accessc output (IAM policies, EKS CLI inputs, Kubernetes RBAC YAML)
+# with published validators: parliament, policy_sentry, botocore, kubernetes-validate.
+#
+#   .ci/validate-output.sh DIR_OR_FILE...     validate; exit 1 if any file has a FAIL finding
+#   .ci/validate-output.sh --selftest         tools/validate/testdata: good passes, bad is caught
+#
+# The validators are installed (pinned: tools/validate/requirements.txt) into a venv outside the
+# repository, ${ACCESSC_VALIDATE_VENV:-$HOME/.cache/accessc/validate-venv}; it is rebuilt when the
+# requirements or the Python version change, otherwise reused (a warm start costs ~0.1 s).
+# Needs python3 (>= 3.9; pinned and tested with 3.11) with the venv module, and PyPI.
+# Environment: ACCESSC_VALIDATE_VENV (venv path), ACCESSC_VALIDATE_PYTHON (interpreter, default python3).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+req=$repo/tools/validate/requirements.txt
+script=$repo/tools/validate/validate.py
+venv=${ACCESSC_VALIDATE_VENV:-$HOME/.cache/accessc/validate-venv}
+python=${ACCESSC_VALIDATE_PYTHON:-python3}
+
+if [ $# -eq 0 ]; then
+    echo "usage: $0 DIR_OR_FILE...   (or: $0 --selftest)" >&2
+    exit 2
+fi
+
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "validate-output: $python not found" >&2
+    exit 2
+fi
+
+# what the venv must match: the requirements file and the interpreter's version
+want="$(sha256sum "$req" | cut -d' ' -f1) $("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+stamp=$venv/.accessc-validate-stamp
+
+venv_ok() {
+    [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
+        && "$venv/bin/python" -c 'import sys' >/dev/null 2>&1
+}
+
+if ! venv_ok; then
+    mkdir -p "$(dirname "$venv")"
+    # serialise concurrent installs (two CI steps, a developer running it twice)
+    exec 9>"$venv.lock"
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    if ! venv_ok; then
+        echo "validate-output: installing validators into $venv" >&2
+        start=$(date +%s)
+        rm -rf "$venv"
+        "$python" -m venv "$venv"
+        if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q --no-input -r "$req"; then
+            echo "validate-output: pip install failed; removing the incomplete venv" >&2
+            rm -rf "$venv"
+            exit 2
+        fi
+        echo "$want" >"$stamp"
+        echo "validate-output: installed in $(( $(date +%s) - start ))s" >&2
+    fi
+    exec 9>&-
+fi
+
+exec "$venv/bin/python" "$script" "$@"

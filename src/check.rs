@@ -1,0 +1,364 @@
+//! Resolve and type-check a program: AST → [`Ir`] plus diagnostics.
+//!
+//! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are lowered
+//! here; [`workloads`] lowers apps and shared roles (IAM roles, service accounts, RBAC) using
+//! [`aws`] for grants and [`kube`] for Kubernetes rules. All problems are gathered; the IR is
+//! returned only when there is no error.
+
+pub mod aws;
+pub mod catalog_checks;
+pub mod kube;
+pub mod resolve;
+pub mod settings;
+pub mod values;
+pub mod workloads;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::*;
+use crate::diagnostics::{self, Code, Diag};
+use crate::ir::{self, AuthMode, Ir};
+
+use settings::Settings;
+
+/// The settings a cluster knows.
+pub const CLUSTER_SETTINGS: &[&str] = &[
+    "account",
+    "region",
+    "partition",
+    "name",
+    "oidc",
+    "org",
+    "auth_mode",
+    "nodes",
+    "boundary",
+    "role_path",
+    "bootstrap_admin",
+];
+
+/// Check a whole program.
+pub fn check(program: &Program) -> (Option<Ir>, Vec<Diag>) {
+    let mut diags = Vec::new();
+    let syms = resolve::collect(program, &mut diags);
+    let mut ir = Ir::default();
+    for (name, decl) in &syms.clusters {
+        if let Some(c) = cluster(decl, &syms, &mut diags) {
+            ir.clusters.insert((*name).to_string(), c);
+        }
+    }
+    let boundaries = boundaries(&syms, &mut diags);
+    for (name, decl) in &syms.namespaces {
+        if let Some(ns) = namespace(decl, &syms, &mut diags) {
+            ir.namespaces.insert((*name).to_string(), ns);
+        }
+    }
+    workloads::lower(&syms, &boundaries, &mut ir, &mut diags);
+    other_references(&syms, &mut diags);
+    diagnostics::sort(&mut diags);
+    if diagnostics::has_errors(&diags) {
+        (None, diags)
+    } else {
+        (Some(ir), diags)
+    }
+}
+
+fn value_error(code: Code, span: Span, (msg, help): values::Problem) -> Diag {
+    Diag::new(code, msg)
+        .at(span)
+        .label("invalid value")
+        .help(help)
+}
+
+fn cluster(
+    decl: &ClusterDecl,
+    syms: &resolve::Symbols<'_>,
+    diags: &mut Vec<Diag>,
+) -> Option<ir::Cluster> {
+    let before = diags.iter().filter(|d| d.is_error()).count();
+    let s = Settings::new(&decl.settings, CLUSTER_SETTINGS, "cluster", diags);
+    let missing = |key: &str, example: &str, diags: &mut Vec<Diag>| {
+        diags.push(
+            Diag::new(
+                Code::E108,
+                format!("cluster `{}` has no `{key}`", decl.name.node),
+            )
+            .at(decl.name.span)
+            .label(format!("`{key}` missing"))
+            .help(format!("add `{key} = {example}`")),
+        );
+    };
+    let account = s.string("account", diags);
+    if account.is_none() && !s.has("account") {
+        missing("account", "\"111122223333\"", diags);
+    }
+    if let Some(a) = &account {
+        if let Err(p) = values::account(&a.node) {
+            diags.push(value_error(Code::E110, a.span, p));
+        }
+    }
+    let region = s.string("region", diags);
+    if region.is_none() && !s.has("region") {
+        missing("region", "\"us-west-2\"", diags);
+    }
+    if let Some(r) = &region {
+        if let Err(p) = values::region(&r.node) {
+            diags.push(value_error(Code::E111, r.span, p));
+        }
+    }
+    let partition = s.word_or_string("partition", diags);
+    if let Some(p) = &partition {
+        if let Err(problem) = values::partition(&p.node) {
+            diags.push(value_error(Code::E112, p.span, problem));
+        }
+    }
+    let partition_name = partition
+        .as_ref()
+        .map(|p| p.node.clone())
+        .unwrap_or_else(|| {
+            region
+                .as_ref()
+                .map(|r| values::partition_of_region(&r.node).to_string())
+                .unwrap_or_else(|| "aws".into())
+        });
+    if let (Some(p), Some(r)) = (&partition, &region) {
+        let expected = values::partition_of_region(&r.node);
+        if values::region(&r.node).is_ok()
+            && values::partition(&p.node).is_ok()
+            && expected != p.node
+        {
+            diags.push(
+                Diag::new(
+                    Code::E112,
+                    format!(
+                        "region `{}` is in partition `{expected}`, not `{}`",
+                        r.node, p.node
+                    ),
+                )
+                .at(p.span)
+                .label("wrong partition")
+                .related(r.span, "region")
+                .help(format!(
+                    "write `partition = \"{expected}\"` or remove it (it follows from the region)"
+                )),
+            );
+        }
+    }
+    let eks_name = s.string("name", diags);
+    if let Some(n) = &eks_name {
+        if let Err(p) = values::eks_name(&n.node) {
+            diags.push(value_error(Code::E109, n.span, p));
+        }
+    }
+    let oidc = s.string("oidc", diags);
+    if let (Some(o), Some(r)) = (&oidc, &region) {
+        if let Err(p) = values::oidc_issuer(&o.node, &r.node) {
+            diags.push(value_error(Code::E114, o.span, p));
+        }
+    }
+    let org = s.string("org", diags);
+    if let Some(o) = &org {
+        if let Err(p) = values::org(&o.node) {
+            diags.push(value_error(Code::E121, o.span, p));
+        }
+    }
+    let auth_mode = s
+        .choice(
+            "auth_mode",
+            &["api", "api_and_config_map", "config_map"],
+            diags,
+        )
+        .map(|m| match m.node {
+            "config_map" => AuthMode::ConfigMap,
+            "api_and_config_map" => AuthMode::ApiAndConfigMap,
+            _ => AuthMode::Api,
+        })
+        .unwrap_or(AuthMode::Api);
+    let nodes = s.string("nodes", diags);
+    if let Some(n) = &nodes {
+        match values::role_arn(&n.node) {
+            Err(p) => diags.push(value_error(Code::E113, n.span, p)),
+            Ok((acct, _, _)) => {
+                if let Some(a) = &account {
+                    if acct != a.node {
+                        diags.push(
+                            Diag::new(
+                                Code::E113,
+                                format!(
+                                    "the node role is in account `{acct}`, the cluster in `{}`",
+                                    a.node
+                                ),
+                            )
+                            .at(n.span)
+                            .label("other account")
+                            .help("node roles live in the cluster's account"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let boundary = s.word_or_string("boundary", diags);
+    if let Some(b) = &boundary {
+        if b.node != "none" && !syms.boundaries.contains_key(b.node.as_str()) {
+            diags.push(resolve::unknown(
+                Code::E105,
+                "boundary",
+                b,
+                syms.boundaries.keys().copied(),
+            ));
+        }
+    }
+    let role_path = s.string("role_path", diags);
+    if let Some(p) = &role_path {
+        if let Err(problem) = values::role_path(&p.node) {
+            diags.push(value_error(Code::E123, p.span, problem));
+        }
+    }
+    let bootstrap_admin = s
+        .boolean("bootstrap_admin", diags)
+        .map(|b| b.node)
+        .unwrap_or(false);
+    let after = diags.iter().filter(|d| d.is_error()).count();
+    if after > before {
+        return None;
+    }
+    Some(ir::Cluster {
+        name: decl.name.node.clone(),
+        eks_name: eks_name
+            .map(|n| n.node)
+            .unwrap_or_else(|| decl.name.node.clone()),
+        account: account?.node,
+        region: region?.node,
+        partition: partition_name,
+        oidc: oidc.map(|o| o.node),
+        org: org.map(|o| o.node),
+        auth_mode,
+        nodes: nodes.map(|n| n.node),
+        boundary: boundary.map(|b| b.node).filter(|b| b != "none"),
+        role_path: role_path.map(|p| p.node).unwrap_or_else(|| "/".into()),
+        bootstrap_admin,
+        span: decl.span,
+    })
+}
+
+/// A boundary's statements: (allow, actions, resources).
+pub type BoundaryDef = (Span, Vec<(bool, BTreeSet<String>, BTreeSet<String>)>);
+
+fn boundaries(syms: &resolve::Symbols<'_>, diags: &mut Vec<Diag>) -> BTreeMap<String, BoundaryDef> {
+    let mut out = BTreeMap::new();
+    for (name, decl) in &syms.boundaries {
+        let mut stmts = Vec::new();
+        for st in &decl.stmts {
+            let mut actions = BTreeSet::new();
+            for a in &st.actions {
+                let ok = a.node == "*"
+                    || a.node.split_once(':').is_some_and(|(s, n)| {
+                        !s.is_empty()
+                            && !n.is_empty()
+                            && s.chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    });
+                if ok {
+                    actions.insert(a.node.clone());
+                } else {
+                    diags.push(
+                        Diag::new(Code::E201, format!("`{}` is not an IAM action", a.node))
+                            .at(a.span)
+                            .label("malformed action")
+                            .help("actions are written `service:Action`; a boundary may use wildcards such as `s3:*`"),
+                    );
+                }
+            }
+            let mut resources = BTreeSet::new();
+            for r in &st.arns {
+                if r.node != "*" {
+                    if let Err(p) = values::arn(&r.node) {
+                        diags.push(value_error(Code::E113, r.span, p));
+                    }
+                }
+                resources.insert(r.node.clone());
+            }
+            if resources.is_empty() {
+                resources.insert("*".to_string());
+            }
+            stmts.push((st.allow, actions, resources));
+        }
+        if !stmts.iter().any(|(allow, _, _)| *allow) {
+            diags.push(
+                Diag::new(Code::E108, format!("boundary `{name}` allows nothing"))
+                    .at(decl.name.span)
+                    .label("no `allow`")
+                    .help("a permission boundary caps what roles can do: without `allow` every action is denied; add `allow ACTION, …`"),
+            );
+        }
+        out.insert((*name).to_string(), (decl.span, stmts));
+    }
+    out
+}
+
+fn namespace(
+    decl: &NamespaceDecl,
+    syms: &resolve::Symbols<'_>,
+    diags: &mut Vec<Diag>,
+) -> Option<ir::Namespace> {
+    let _ = Settings::new(&decl.settings, &[], "namespace", diags);
+    let mut clusters = BTreeSet::new();
+    let mut ok = true;
+    for c in &decl.clusters {
+        if syms.clusters.contains_key(c.node.as_str()) {
+            clusters.insert(c.node.clone());
+        } else {
+            ok = false;
+            diags.push(resolve::unknown(
+                Code::E102,
+                "cluster",
+                c,
+                syms.clusters.keys().copied(),
+            ));
+        }
+    }
+    ok.then(|| ir::Namespace {
+        name: decl.name.node.clone(),
+        clusters,
+        span: decl.span,
+    })
+}
+
+/// References of declarations whose artifacts other stages produce.
+fn other_references(syms: &resolve::Symbols<'_>, diags: &mut Vec<Diag>) {
+    for decl in syms.accesses.values() {
+        for c in &decl.clusters {
+            if !syms.clusters.contains_key(c.node.as_str()) {
+                diags.push(resolve::unknown(
+                    Code::E102,
+                    "cluster",
+                    c,
+                    syms.clusters.keys().copied(),
+                ));
+            }
+        }
+    }
+    for decl in syms.resources.values() {
+        if let Err(p) = values::arn(&decl.arn.node) {
+            diags.push(value_error(Code::E113, decl.arn.span, p));
+        }
+        for g in &decl.grants {
+            for r in &g.by {
+                let known = r
+                    .node
+                    .split_once('/')
+                    .is_some_and(|(ns, app)| syms.apps.contains_key(&(ns, app)));
+                if !known {
+                    let all: Vec<String> =
+                        syms.apps.keys().map(|(n, a)| format!("{n}/{a}")).collect();
+                    diags.push(resolve::unknown(
+                        Code::E122,
+                        "app",
+                        r,
+                        all.iter().map(String::as_str),
+                    ));
+                }
+            }
+        }
+    }
+}

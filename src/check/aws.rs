@@ -1,0 +1,379 @@
+//! AWS grants: checked once per declaration, then instantiated per IAM role.
+//!
+//! A grant is checked for syntax and against the IAM catalog ([`crate::catalog`]) into a
+//! [`CheckedGrant`] whose ARNs and condition values still hold `${namespace}`,
+//! `${service_account}` and `${cluster}`. [`instantiate`] replaces them for one role: by literal
+//! values in an app's own role, by Pod Identity session tags in a shared role.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::{CondOp, Grant, GrantKind, Span, Spanned};
+use crate::diagnostics::{Code, Diag};
+
+use super::catalog_checks;
+use super::values;
+
+/// The variables the language knows.
+pub const VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
+
+/// A grant after checking.
+#[derive(Clone, Debug)]
+pub struct CheckedGrant {
+    /// Base of the statement id, e.g. `ReadS3`, `AllowDynamodb`.
+    pub label: String,
+    /// Concrete actions, sorted.
+    pub actions: BTreeSet<String>,
+    /// Resources with variables (empty: `*`).
+    pub resources: Vec<String>,
+    /// Conditions with variables.
+    pub conditions: Vec<(CondOp, String, Vec<String>)>,
+    /// `unsafe "reason"`.
+    pub unsafe_reason: Option<String>,
+    /// Whether any `${namespace|service_account|cluster}` appears.
+    pub uses_variables: bool,
+    /// The grant.
+    pub span: Span,
+}
+
+/// How variables are replaced.
+#[derive(Clone, Debug)]
+pub enum Vars<'a> {
+    /// An app's own role: literal values; `${cluster}` fans out over the role's clusters.
+    Literal {
+        /// Namespace.
+        namespace: &'a str,
+        /// Service account.
+        service_account: &'a str,
+        /// EKS names of the role's clusters.
+        clusters: &'a [String],
+    },
+    /// A shared Pod Identity role: session tags.
+    SessionTags,
+}
+
+/// `${…}` variables in a string, with their byte offsets inside it.
+fn variables(text: &str) -> Vec<(usize, usize, &str)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(i) = text[rest..].find("${") {
+        let start = rest + i;
+        match text[start..].find('}') {
+            Some(j) => {
+                out.push((start, start + j + 1, &text[start + 2..start + j]));
+                rest = start + j + 1;
+            }
+            None => {
+                out.push((start, text.len(), &text[start + 2..]));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The span of a part of a string literal (offset inside the value, +1 for the quote).
+fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
+    let base = s.span.start as usize + 1;
+    // Escapes make offsets inexact; fall back to the whole string then.
+    if s.span.len() == s.node.len() + 2 {
+        Span::new(s.span.file, base + start, base + end)
+    } else {
+        s.span
+    }
+}
+
+/// Check the `${…}` variables of a string; returns whether it uses ours.
+fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
+    let mut uses = false;
+    for (start, end, name) in variables(&s.node) {
+        if VARIABLES.contains(&name) {
+            uses = true;
+            if shared_irsa {
+                diags.push(
+                    Diag::new(
+                        Code::E205,
+                        format!("`${{{name}}}` cannot be used in a shared IRSA role"),
+                    )
+                    .at(sub_span(s, start, end))
+                    .label("IRSA sets no session tags")
+                    .help("use `identity = pod_identity` for the shared role (its session tags carry the namespace, service account and cluster), or give each app its own role"),
+                );
+            }
+        } else if !name.contains(':') {
+            diags.push(
+                Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
+                    .at(sub_span(s, start, end))
+                    .label("unknown variable")
+                    .maybe_help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
+                        Some(v) => Some(format!("did you mean `${{{v}}}`?")),
+                        None => Some("the variables are `${namespace}`, `${service_account}` and `${cluster}`; IAM policy variables are written with their prefix, e.g. `${aws:username}`".into()),
+                    }),
+            );
+        }
+    }
+    uses
+}
+
+fn capitalize(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = true;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            if up {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    out
+}
+
+/// Check one grant of a declaration.
+pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Option<CheckedGrant> {
+    let before = diags.iter().filter(|d| d.is_error()).count();
+    let unsafe_ok = g.unsafe_reason.is_some();
+    let mut uses_variables = false;
+    let mut resources = Vec::new();
+    let mut actions = BTreeSet::new();
+    let mut conditions = Vec::new();
+    let label;
+
+    let arns: &[Spanned<String>] = match &g.kind {
+        GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
+    };
+    for a in arns {
+        uses_variables |= check_variables(a, shared_irsa, diags);
+        if a.node == "*" {
+            if !unsafe_ok {
+                diags.push(
+                    Diag::new(Code::E202, "`\"*\"` grants the actions on every resource")
+                        .at(a.span)
+                        .label("every resource")
+                        .help("name the resources, or add `unsafe \"reason\"` to the grant when every resource is really meant"),
+                );
+            }
+        } else if let Err((msg, help)) = values::arn(&a.node) {
+            diags.push(
+                Diag::new(Code::E113, msg)
+                    .at(a.span)
+                    .label("not an ARN")
+                    .help(help),
+            );
+        }
+        resources.push(a.node.clone());
+    }
+
+    match &g.kind {
+        GrantKind::Level { level, arns } => {
+            let service = arns
+                .first()
+                .and_then(|a| values::arn(&a.node).ok())
+                .map(|a| a.service.to_string())
+                .unwrap_or_default();
+            label = format!(
+                "{}{}",
+                capitalize(level.node.keyword()),
+                capitalize(&service)
+            );
+            for a in arns {
+                if a.node == "*" {
+                    diags.push(
+                        Diag::new(
+                            Code::E202,
+                            format!("`{}` needs a resource ARN, not `\"*\"`", level.node),
+                        )
+                        .at(a.span)
+                        .label("no resource type")
+                        .help("access levels expand to the actions of the ARN's resource type: name the resource"),
+                    );
+                    continue;
+                }
+                if values::arn(&a.node).is_err() {
+                    continue;
+                }
+                match catalog_checks::level_actions(level.node, a) {
+                    Ok(found) => actions.extend(found),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        GrantKind::Allow {
+            actions: written,
+            arns,
+            conditions: conds,
+        } => {
+            let mut services: BTreeSet<String> = BTreeSet::new();
+            for a in written {
+                if let Some((svc, _)) = a.node.split_once(':') {
+                    services.insert(svc.to_ascii_lowercase());
+                }
+            }
+            label = format!(
+                "Allow{}",
+                services.iter().map(|s| capitalize(s)).collect::<String>()
+            );
+            let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
+            actions.extend(checked);
+            for c in conds {
+                for v in &c.values {
+                    uses_variables |= check_variables(v, shared_irsa, diags);
+                }
+                if catalog_checks::condition_key(c, written, diags) {
+                    conditions.push((
+                        c.op,
+                        c.key.node.clone(),
+                        c.values.iter().map(|v| v.node.clone()).collect(),
+                    ));
+                }
+            }
+        }
+    }
+
+    let after = diags.iter().filter(|d| d.is_error()).count();
+    if after > before {
+        return None;
+    }
+    Some(CheckedGrant {
+        label,
+        actions,
+        resources,
+        conditions,
+        unsafe_reason: g.unsafe_reason.as_ref().map(|r| r.node.clone()),
+        uses_variables,
+        span: g.span,
+    })
+}
+
+/// Replace the variables of one string; `${cluster}` may give several strings.
+fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
+    match vars {
+        Vars::SessionTags => vec![text
+            .replace("${namespace}", "${aws:PrincipalTag/kubernetes-namespace}")
+            .replace(
+                "${service_account}",
+                "${aws:PrincipalTag/kubernetes-service-account}",
+            )
+            .replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")],
+        Vars::Literal {
+            namespace,
+            service_account,
+            clusters,
+        } => {
+            let base = text
+                .replace("${namespace}", namespace)
+                .replace("${service_account}", service_account);
+            if base.contains("${cluster}") {
+                clusters
+                    .iter()
+                    .map(|c| base.replace("${cluster}", c))
+                    .collect()
+            } else {
+                vec![base]
+            }
+        }
+    }
+}
+
+/// A statement of one role (its `sid` is set when the policy is assembled).
+pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
+    let resources: BTreeSet<String> = if g.resources.is_empty() {
+        BTreeSet::from(["*".to_string()])
+    } else {
+        g.resources
+            .iter()
+            .flat_map(|r| substitute(r, vars))
+            .collect()
+    };
+    let mut conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (op, key, values) in &g.conditions {
+        let entry = conditions
+            .entry(op.iam_operator().to_string())
+            .or_default()
+            .entry(key.clone())
+            .or_default();
+        for v in values {
+            entry.extend(substitute(v, vars));
+        }
+    }
+    crate::ir::Statement {
+        sid: g.label.clone(),
+        actions: g.actions.clone(),
+        resources,
+        conditions,
+        unsafe_reasons: g.unsafe_reason.iter().cloned().collect(),
+        sources: vec![g.span],
+    }
+}
+
+/// Sort statements and give each a unique, readable `Sid`.
+pub fn assemble(mut statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Statement> {
+    statements.sort_by(|a, b| {
+        (&a.sid, &a.actions, &a.resources, &a.conditions).cmp(&(
+            &b.sid,
+            &b.actions,
+            &b.resources,
+            &b.conditions,
+        ))
+    });
+    statements.dedup_by(|b, a| {
+        a.sid == b.sid
+            && a.actions == b.actions
+            && a.resources == b.resources
+            && a.conditions == b.conditions
+    });
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &statements {
+        *counts.entry(s.sid.clone()).or_default() += 1;
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &mut statements {
+        if counts.get(&s.sid).copied().unwrap_or(0) > 1 {
+            let n = seen.entry(s.sid.clone()).or_default();
+            *n += 1;
+            s.sid = format!("{}{}", s.sid, n);
+        }
+    }
+    statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_found() {
+        let v = variables("arn:aws:s3:::b/${namespace}/${aws:username}/${x");
+        let names: Vec<&str> = v.iter().map(|x| x.2).collect();
+        assert_eq!(names, ["namespace", "aws:username", "x"]);
+    }
+
+    #[test]
+    fn substitution() {
+        let clusters = vec!["a".to_string(), "b".to_string()];
+        let lit = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters,
+        };
+        assert_eq!(
+            substitute("x/${namespace}/${service_account}", &lit),
+            ["x/ns/sa"]
+        );
+        assert_eq!(substitute("x/${cluster}", &lit), ["x/a", "x/b"]);
+        assert_eq!(
+            substitute("x/${namespace}", &Vars::SessionTags),
+            ["x/${aws:PrincipalTag/kubernetes-namespace}"]
+        );
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(capitalize("s3"), "S3");
+        assert_eq!(capitalize("secretsmanager"), "Secretsmanager");
+        assert_eq!(capitalize("kafka-cluster"), "KafkaCluster");
+    }
+}

@@ -1,0 +1,688 @@
+//! Apps and shared roles → IAM roles, service accounts, Pod Identity associations and RBAC.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::*;
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{self, Identity, Ir};
+
+use super::aws::{self, CheckedGrant, Vars};
+use super::resolve::{self, Symbols};
+use super::settings::Settings;
+use super::{kube, values, BoundaryDef};
+
+/// The settings an app knows.
+pub const APP_SETTINGS: &[&str] = &["identity", "service_account", "role", "boundary"];
+/// The settings a shared role knows.
+pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary"];
+
+/// IAM's limit on role names.
+pub const MAX_ROLE_NAME: usize = 64;
+
+/// Which boundary a role carries.
+#[derive(Clone, Debug, PartialEq)]
+enum BoundaryChoice {
+    /// The clusters' default.
+    Default,
+    /// `boundary = none`.
+    None,
+    /// `boundary = NAME`.
+    Named(String),
+}
+
+/// One app after its own checks.
+struct App<'a> {
+    decl: &'a AppDecl,
+    namespace: &'a ir::Namespace,
+    service_account: String,
+    identity: Option<Identity>,
+    identity_span: Option<Span>,
+    shared_role: Option<String>,
+    boundary: BoundaryChoice,
+    grants: Vec<CheckedGrant>,
+    has_rules: bool,
+}
+
+impl App<'_> {
+    fn key(&self) -> String {
+        format!("{}/{}", self.namespace.name, self.decl.name.node)
+    }
+}
+
+/// FNV-1a, 64 bit: a stable hash for shortened names.
+pub fn fnv1a(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A role name IAM accepts: invalid characters become `-`; names over 64 characters keep
+/// their first 55 and end with `-` and 8 hex digits of a hash of the full name.
+pub fn role_name(wanted: &str) -> String {
+    let clean: String = wanted
+        .chars()
+        .map(|c| if values::is_role_name_char(c) { c } else { '-' })
+        .collect();
+    if clean.len() <= MAX_ROLE_NAME {
+        return clean;
+    }
+    let hash = format!("{:016x}", fnv1a(&clean));
+    format!("{}-{}", &clean[..55], &hash[..8])
+}
+
+fn boundary_choice(s: &Settings<'_>, syms: &Symbols<'_>, diags: &mut Vec<Diag>) -> BoundaryChoice {
+    match s.word_or_string("boundary", diags) {
+        None => BoundaryChoice::Default,
+        Some(b) if b.node == "none" => BoundaryChoice::None,
+        Some(b) => {
+            if !syms.boundaries.contains_key(b.node.as_str()) {
+                diags.push(resolve::unknown(
+                    Code::E105,
+                    "boundary",
+                    &b,
+                    syms.boundaries.keys().copied(),
+                ));
+            }
+            BoundaryChoice::Named(b.node)
+        }
+    }
+}
+
+fn identity_choice(
+    s: &Settings<'_>,
+    allow_none: bool,
+    diags: &mut Vec<Diag>,
+) -> (Option<Option<Identity>>, Option<Span>) {
+    let allowed: &[&'static str] = if allow_none {
+        &["pod_identity", "irsa", "none"]
+    } else {
+        &["pod_identity", "irsa"]
+    };
+    let v = s.choice("identity", allowed, diags);
+    let span = v.as_ref().map(|v| v.span);
+    let id = v.map(|v| match v.node {
+        "irsa" => Some(Identity::Irsa),
+        "none" => None,
+        _ => Some(Identity::PodIdentity),
+    });
+    (id, span)
+}
+
+fn check_grants(body: &Body, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+    body.aws
+        .iter()
+        .flat_map(|b| b.grants.iter())
+        .filter_map(|g| aws::check_grant(g, shared_irsa, diags))
+        .collect()
+}
+
+/// Lower every app and shared role into the IR.
+pub fn lower(
+    syms: &Symbols<'_>,
+    boundaries: &BTreeMap<String, BoundaryDef>,
+    ir: &mut Ir,
+    diags: &mut Vec<Diag>,
+) {
+    // Shared roles: settings and grants.
+    let mut shared: BTreeMap<&str, (Identity, BoundaryChoice, Vec<CheckedGrant>, &RoleDecl)> =
+        BTreeMap::new();
+    for (name, decl) in &syms.roles {
+        let s = Settings::new(&decl.body.settings, ROLE_SETTINGS, "role", diags);
+        let identity = identity_choice(&s, false, diags)
+            .0
+            .flatten()
+            .unwrap_or(Identity::PodIdentity);
+        let boundary = boundary_choice(&s, syms, diags);
+        for k in &decl.body.kubernetes {
+            diags.push(
+                Diag::new(
+                    Code::E120,
+                    format!("shared role `{name}` cannot hold Kubernetes rules"),
+                )
+                .at(k.span)
+                .label("Kubernetes rules here")
+                .help(
+                    "a shared role is an IAM role; put `kubernetes { … }` in the apps that use it",
+                ),
+            );
+        }
+        let grants = check_grants(&decl.body, identity == Identity::Irsa, diags);
+        shared.insert(name, (identity, boundary, grants, decl));
+    }
+
+    // Apps.
+    let mut apps: Vec<App<'_>> = Vec::new();
+    let mut service_accounts: BTreeMap<(String, String), &AppDecl> = BTreeMap::new();
+    for ((ns_name, _), decl) in &syms.apps {
+        let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
+        let (identity, identity_span) = identity_choice(&s, true, diags);
+        let boundary = boundary_choice(&s, syms, diags);
+        let sa = match s.string("service_account", diags) {
+            Some(sa) => {
+                if let Err((msg, help)) = values::k8s_name(&sa.node) {
+                    diags.push(
+                        Diag::new(Code::E106, msg)
+                            .at(sa.span)
+                            .label("invalid service account name")
+                            .help(help),
+                    );
+                }
+                sa.node
+            }
+            None => decl.name.node.clone(),
+        };
+        let shared_role = s.word_or_string("role", diags);
+        if let Some(r) = &shared_role {
+            if !syms.roles.contains_key(r.node.as_str()) {
+                diags.push(resolve::unknown(
+                    Code::E104,
+                    "role",
+                    r,
+                    syms.roles.keys().copied(),
+                ));
+            }
+            let own_aws = decl.body.aws.iter().find(|b| !b.grants.is_empty());
+            if let Some(b) = own_aws {
+                diags.push(
+                    Diag::new(Code::E120, format!("app `{}` uses shared role `{}` and declares its own AWS grants", decl.name.node, r.node))
+                        .at(b.span)
+                        .label("own grants")
+                        .related(r.span, "shared role")
+                        .help("move the grants into the shared role, or remove `role = …` to give the app its own role"),
+                );
+            }
+            if let Some(span) = identity_span {
+                diags.push(
+                    Diag::new(
+                        Code::E120,
+                        format!(
+                            "app `{}` uses shared role `{}`, which sets the identity",
+                            decl.name.node, r.node
+                        ),
+                    )
+                    .at(span)
+                    .label("identity set here")
+                    .help("remove `identity` from the app; set it on the shared role"),
+                );
+            }
+        }
+        let grants = check_grants(&decl.body, false, diags);
+        let identity = match identity {
+            Some(id) => id,
+            None if !grants.is_empty() => Some(Identity::PodIdentity),
+            None => None,
+        };
+        if identity_span.is_some() && identity.is_none() {
+            if let Some(b) = decl.body.aws.iter().find(|b| !b.grants.is_empty()) {
+                diags.push(
+                    Diag::new(Code::E109, format!("app `{}` has `identity = none` but AWS grants", decl.name.node))
+                        .at(b.span)
+                        .label("AWS grants")
+                        .maybe_help(Some("an app without an identity cannot use AWS permissions: remove the grants or choose `pod_identity` or `irsa`".into())),
+                );
+            }
+        }
+        let Some(namespace) = ir.namespaces.get(*ns_name) else {
+            if !syms.namespaces.contains_key(*ns_name) {
+                diags.push(resolve::unknown(
+                    Code::E103,
+                    "namespace",
+                    &decl.namespace,
+                    syms.namespaces.keys().copied(),
+                ));
+            }
+            continue;
+        };
+        if let Some(first) = service_accounts.get(&(ns_name.to_string(), sa.clone())) {
+            diags.push(
+                Diag::new(Code::E116, format!("service account `{sa}` in namespace `{ns_name}` is used by apps `{}` and `{}`", first.name.node, decl.name.node))
+                    .at(decl.name.span)
+                    .label("second app with this service account")
+                    .related(first.name.span, "first app")
+                    .help("give each app its own `service_account`: a service account has one IAM role, so the apps would share permissions"),
+            );
+        } else {
+            service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
+        }
+        let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
+        apps.push(App {
+            decl,
+            namespace,
+            service_account: sa,
+            identity: if shared_role.is_some() {
+                None
+            } else {
+                identity
+            },
+            identity_span,
+            shared_role: shared_role.map(|r| r.node),
+            boundary,
+            grants,
+            has_rules,
+        });
+    }
+
+    // IAM roles.
+    let mut roles: Vec<ir::IamRole> = Vec::new();
+    for app in &apps {
+        let Some(identity) = app.identity else {
+            continue;
+        };
+        let members: Vec<ir::Member> = app
+            .namespace
+            .clusters
+            .iter()
+            .map(|c| ir::Member {
+                cluster: c.clone(),
+                namespace: app.namespace.name.clone(),
+                service_account: app.service_account.clone(),
+                app: app.key(),
+            })
+            .collect();
+        let origin = ir::Origin {
+            what: format!("app {}", app.key()),
+            span: app.decl.span,
+        };
+        let span = app.identity_span.unwrap_or(app.decl.name.span);
+        let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
+        build_roles(
+            &wanted,
+            identity,
+            &app.boundary,
+            &members,
+            &app.grants,
+            false,
+            origin,
+            span,
+            ir,
+            boundaries,
+            &mut roles,
+            diags,
+        );
+    }
+    for (name, (identity, boundary, grants, decl)) in &shared {
+        let members: Vec<ir::Member> = apps
+            .iter()
+            .filter(|a| a.shared_role.as_deref() == Some(*name))
+            .flat_map(|a| {
+                a.namespace.clusters.iter().map(|c| ir::Member {
+                    cluster: c.clone(),
+                    namespace: a.namespace.name.clone(),
+                    service_account: a.service_account.clone(),
+                    app: a.key(),
+                })
+            })
+            .collect();
+        let origin = ir::Origin {
+            what: format!("role {name}"),
+            span: decl.span,
+        };
+        build_roles(
+            name,
+            *identity,
+            boundary,
+            &members,
+            grants,
+            true,
+            origin,
+            decl.name.span,
+            ir,
+            boundaries,
+            &mut roles,
+            diags,
+        );
+    }
+    roles.sort_by(|a, b| (&a.account, &a.name).cmp(&(&b.account, &b.name)));
+    for pair in roles.windows(2) {
+        if pair[0].account == pair[1].account && pair[0].name == pair[1].name {
+            diags.push(
+                Diag::new(Code::E119, format!("{} and {} both need IAM role `{}` in account {}", pair[0].origin.what, pair[1].origin.what, pair[0].name, pair[0].account))
+                    .at(pair[1].origin.span)
+                    .label("same role name")
+                    .related(pair[0].origin.span, "other declaration")
+                    .help("app roles are named `NAMESPACE-APP` and shared roles by their name: rename one of the two"),
+            );
+        }
+    }
+
+    // Service accounts, associations, RBAC.
+    let role_arn = |member: &ir::Member| -> Option<(Identity, String)> {
+        roles
+            .iter()
+            .find(|r| r.members.contains(member))
+            .map(|r| (r.identity, r.arn()))
+    };
+    for app in &apps {
+        let rules = lower_rules(app, syms, ir, diags);
+        for cluster in &app.namespace.clusters {
+            let member = ir::Member {
+                cluster: cluster.clone(),
+                namespace: app.namespace.name.clone(),
+                service_account: app.service_account.clone(),
+                app: app.key(),
+            };
+            let assumed = role_arn(&member);
+            ir.service_accounts.push(ir::ServiceAccount {
+                cluster: cluster.clone(),
+                namespace: app.namespace.name.clone(),
+                name: app.service_account.clone(),
+                app: app.key(),
+                irsa_role_arn: assumed
+                    .as_ref()
+                    .filter(|(id, _)| *id == Identity::Irsa)
+                    .map(|(_, arn)| arn.clone()),
+                automount: app.has_rules,
+                span: app.decl.span,
+            });
+            if let Some((Identity::PodIdentity, arn)) = &assumed {
+                if let Some(c) = ir.clusters.get(cluster) {
+                    ir.pod_identity_associations
+                        .push(ir::PodIdentityAssociation {
+                            cluster: cluster.clone(),
+                            eks_name: c.eks_name.clone(),
+                            namespace: app.namespace.name.clone(),
+                            service_account: app.service_account.clone(),
+                            role_arn: arn.clone(),
+                            app: app.key(),
+                            span: app.decl.span,
+                        });
+                }
+            }
+            for (ns, name, policy_rules) in &rules {
+                if let Some(ns) = ns {
+                    let on_cluster = ir
+                        .namespaces
+                        .get(ns)
+                        .is_some_and(|n| n.clusters.contains(cluster));
+                    if !on_cluster {
+                        continue;
+                    }
+                }
+                ir.rbac.push(ir::RbacGrant {
+                    cluster: cluster.clone(),
+                    namespace: ns.clone(),
+                    name: name.clone(),
+                    rules: policy_rules.clone(),
+                    subject: ir::Subject::ServiceAccount {
+                        name: app.service_account.clone(),
+                        namespace: app.namespace.name.clone(),
+                    },
+                    origin: ir::Origin {
+                        what: format!("app {}", app.key()),
+                        span: app.decl.span,
+                    },
+                });
+            }
+        }
+    }
+    // Boundaries, materialised in each account that uses them.
+    let mut used: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for r in &roles {
+        if let Some(b) = &r.boundary {
+            used.insert((r.account.clone(), b.name.clone(), r.partition.clone()));
+        }
+    }
+    for (account, name, partition) in used {
+        if let Some((span, stmts)) = boundaries.get(&name) {
+            let pick = |allow: bool| -> Vec<(BTreeSet<String>, BTreeSet<String>)> {
+                stmts
+                    .iter()
+                    .filter(|(a, _, _)| *a == allow)
+                    .map(|(_, actions, resources)| (actions.clone(), resources.clone()))
+                    .collect()
+            };
+            ir.boundaries.push(ir::Boundary {
+                name,
+                account,
+                partition,
+                allow: pick(true),
+                deny: pick(false),
+                span: *span,
+            });
+        }
+    }
+    ir.roles = roles;
+    ir.service_accounts.sort_by(|a, b| {
+        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
+    });
+    ir.pod_identity_associations.sort_by(|a, b| {
+        (&a.cluster, &a.namespace, &a.service_account).cmp(&(
+            &b.cluster,
+            &b.namespace,
+            &b.service_account,
+        ))
+    });
+    ir.rbac.sort_by(|a, b| {
+        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
+    });
+}
+
+/// The app's RBAC: (namespace or None for cluster-wide, role name, rules).
+fn lower_rules(
+    app: &App<'_>,
+    syms: &Symbols<'_>,
+    ir: &Ir,
+    diags: &mut Vec<Diag>,
+) -> Vec<(Option<String>, String, Vec<ir::PolicyRule>)> {
+    let own_ns = app.namespace.name.as_str();
+    let app_name = app.decl.name.node.as_str();
+    let mut by_target: BTreeMap<Option<String>, Vec<ir::PolicyRule>> = BTreeMap::new();
+    for block in &app.decl.body.kubernetes {
+        let (target, namespaced) = match &block.target {
+            K8sTarget::Own => (Some(own_ns.to_string()), true),
+            K8sTarget::Cluster => (None, false),
+            K8sTarget::Namespace(ns) => {
+                match ir.namespaces.get(&ns.node) {
+                    None => {
+                        if !syms.namespaces.contains_key(ns.node.as_str()) {
+                            diags.push(resolve::unknown(
+                                Code::E103,
+                                "namespace",
+                                ns,
+                                syms.namespaces.keys().copied(),
+                            ));
+                        }
+                    }
+                    Some(target) => {
+                        if target.clusters.is_disjoint(&app.namespace.clusters) {
+                            diags.push(
+                                Diag::new(
+                                    Code::E305,
+                                    format!(
+                                        "namespace `{}` is on none of the clusters of `{own_ns}`",
+                                        ns.node
+                                    ),
+                                )
+                                .at(ns.span)
+                                .label("not on the app's clusters")
+                                .help(format!(
+                                    "`{own_ns}` is on {}; `{}` is on {}",
+                                    list(&app.namespace.clusters),
+                                    ns.node,
+                                    list(&target.clusters)
+                                )),
+                            );
+                        }
+                    }
+                }
+                (Some(ns.node.clone()), true)
+            }
+        };
+        let rules = kube::check_rules(&block.rules, namespaced, diags);
+        by_target.entry(target).or_default().extend(rules);
+    }
+    by_target
+        .into_iter()
+        .filter(|(_, rules)| !rules.is_empty())
+        .map(|(ns, rules)| {
+            let name = match &ns {
+                Some(n) if n == own_ns => app_name.to_string(),
+                _ => format!("{own_ns}.{app_name}"),
+            };
+            (ns, name, rules)
+        })
+        .collect()
+}
+
+fn list(set: &BTreeSet<String>) -> String {
+    set.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Roles of one app or shared role: one per account its members' clusters are in.
+#[allow(clippy::too_many_arguments)]
+fn build_roles(
+    wanted_name: &str,
+    identity: Identity,
+    boundary: &BoundaryChoice,
+    members: &[ir::Member],
+    grants: &[CheckedGrant],
+    shared: bool,
+    origin: ir::Origin,
+    span: Span,
+    ir: &Ir,
+    boundaries: &BTreeMap<String, BoundaryDef>,
+    out: &mut Vec<ir::IamRole>,
+    diags: &mut Vec<Diag>,
+) {
+    let mut by_account: BTreeMap<String, Vec<&ir::Member>> = BTreeMap::new();
+    for m in members {
+        if let Some(c) = ir.clusters.get(&m.cluster) {
+            by_account.entry(c.account.clone()).or_default().push(m);
+        }
+    }
+    let name = role_name(wanted_name);
+    for (account, members) in by_account {
+        let mut cluster_list: Vec<&ir::Cluster> = members
+            .iter()
+            .filter_map(|m| ir.clusters.get(&m.cluster))
+            .collect();
+        cluster_list.sort_by(|a, b| a.name.cmp(&b.name));
+        cluster_list.dedup_by(|a, b| a.name == b.name);
+        let Some(first) = cluster_list.first() else {
+            continue;
+        };
+        let partition = first.partition.clone();
+        let path = first.role_path.clone();
+        let trust = match identity {
+            Identity::PodIdentity => ir::Trust::PodIdentity {
+                account: account.clone(),
+                cluster_arns: cluster_list.iter().map(|c| c.arn()).collect(),
+                orgs: cluster_list.iter().filter_map(|c| c.org.clone()).collect(),
+            },
+            Identity::Irsa => {
+                let mut providers: BTreeMap<String, ir::OidcTrust> = BTreeMap::new();
+                for c in &cluster_list {
+                    let (Some(issuer), Some(provider)) = (&c.oidc, c.oidc_provider_arn()) else {
+                        diags.push(
+                            Diag::new(Code::E115, format!("IRSA needs cluster `{}` to declare its OIDC issuer", c.name))
+                                .at(span)
+                                .label("IRSA")
+                                .related(c.span, "cluster without `oidc`")
+                                .help(format!("add `oidc = \"oidc.eks.{}.amazonaws.com/id/…\"` to cluster `{}`, or use `identity = pod_identity`", c.region, c.name)),
+                        );
+                        continue;
+                    };
+                    let entry = providers
+                        .entry(issuer.clone())
+                        .or_insert_with(|| ir::OidcTrust {
+                            clusters: BTreeSet::new(),
+                            issuer: issuer.clone(),
+                            provider_arn: provider,
+                            subjects: BTreeSet::new(),
+                        });
+                    entry.clusters.insert(c.name.clone());
+                    for m in members.iter().filter(|m| m.cluster == c.name) {
+                        entry.subjects.insert(format!(
+                            "system:serviceaccount:{}:{}",
+                            m.namespace, m.service_account
+                        ));
+                    }
+                }
+                ir::Trust::Irsa {
+                    providers: providers.into_values().collect(),
+                }
+            }
+        };
+        // Boundary: the declaration's choice, else the clusters' default.
+        let boundary_name = match boundary {
+            BoundaryChoice::None => None,
+            BoundaryChoice::Named(n) => Some(n.clone()),
+            BoundaryChoice::Default => {
+                let defaults: BTreeSet<Option<&String>> =
+                    cluster_list.iter().map(|c| c.boundary.as_ref()).collect();
+                if defaults.len() > 1 {
+                    diags.push(
+                        Diag::new(
+                            Code::E109,
+                            format!(
+                                "the clusters of {} declare different default boundaries",
+                                origin.what
+                            ),
+                        )
+                        .at(span)
+                        .label("which boundary?")
+                        .help("set `boundary = NAME` (or `boundary = none`) on the declaration"),
+                    );
+                }
+                defaults.into_iter().next().flatten().cloned()
+            }
+        };
+        let boundary_ref = boundary_name.and_then(|n| {
+            boundaries.get(&n).map(|_| ir::BoundaryRef {
+                arn: format!("arn:{partition}:iam::{account}:policy/{n}"),
+                name: n,
+            })
+        });
+        let eks_names: Vec<String> = cluster_list.iter().map(|c| c.eks_name.clone()).collect();
+        let mut statements = Vec::new();
+        for g in grants {
+            if shared {
+                statements.push(aws::instantiate(g, &Vars::SessionTags));
+            } else {
+                let m = members[0];
+                statements.push(aws::instantiate(
+                    g,
+                    &Vars::Literal {
+                        namespace: &m.namespace,
+                        service_account: &m.service_account,
+                        clusters: &eks_names,
+                    },
+                ));
+            }
+        }
+        out.push(ir::IamRole {
+            name: name.clone(),
+            account,
+            partition,
+            path,
+            identity,
+            origin: origin.clone(),
+            trust,
+            statements: aws::assemble(statements),
+            boundary: boundary_ref,
+            members: members.into_iter().cloned().collect(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names() {
+        assert_eq!(role_name("payments-checkout"), "payments-checkout");
+        let long = "a".repeat(80);
+        let short = role_name(&long);
+        assert_eq!(short.len(), 64);
+        assert_eq!(short, role_name(&long), "stable");
+        assert_ne!(short, role_name(&"a".repeat(81)));
+        assert_eq!(role_name("a/b"), "a-b");
+    }
+}

@@ -1,0 +1,229 @@
+//! The command line: argument parsing, reading inputs, printing, exit codes.
+
+pub mod input;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::render::{self, Format};
+use crate::diagnostics::{self, Code, Diag};
+use crate::source::Sources;
+
+/// Exit codes.
+pub mod exit {
+    /// Success (warnings allowed unless `--deny-warnings`).
+    pub const OK: u8 = 0;
+    /// The input has errors, or `check` found a stale output.
+    pub const INPUT: u8 = 1;
+    /// The command line or the file system failed.
+    pub const SYSTEM: u8 = 2;
+}
+
+/// accessc compiles `.access` files into EKS IAM roles, trust policies, Pod Identity
+/// associations and Kubernetes RBAC.
+#[derive(Parser, Debug)]
+#[command(name = "accessc", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// How diagnostics are printed (default: human; colours only on a terminal).
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    pub error_format: ErrorFormat,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+}
+
+/// Diagnostic formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// miette's report with the source and a pointer.
+    Human,
+    /// `file:line:col: error[CODE]: message`.
+    Short,
+    /// A JSON array.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile and write the artifacts (only changed files are written; a failed build writes
+    /// nothing).
+    Build {
+        /// `.access` files or folders (searched recursively); default `.`.
+        paths: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Compile and fail if the output folder is not what `build` would write.
+    Check {
+        /// `.access` files or folders; default `.`.
+        paths: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Print the documentation of a diagnostic code, e.g. `accessc explain E101`.
+    Explain {
+        /// A diagnostic code.
+        code: String,
+    },
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::SYSTEM
+            } else {
+                exit::OK
+            });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn format(cli: &Cli) -> Format {
+    match cli.error_format {
+        ErrorFormat::Human => Format::Human {
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
+        ErrorFormat::Short => Format::Short,
+        ErrorFormat::Json => Format::Json,
+    }
+}
+
+fn print_diags(cli: &Cli, diags: &[Diag], sources: &Sources) {
+    if diags.is_empty() && cli.error_format != ErrorFormat::Json {
+        return;
+    }
+    eprint!("{}", render::render(diags, sources, format(cli)));
+}
+
+fn summary(diags: &[Diag]) -> Option<String> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    match (errors, warnings) {
+        (0, 0) => None,
+        (e, w) => Some(format!(
+            "{e} error{}, {w} warning{}",
+            if e == 1 { "" } else { "s" },
+            if w == 1 { "" } else { "s" }
+        )),
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> u8 {
+    match &cli.command {
+        Command::Build { paths, out } => build(&cli, paths, out, false),
+        Command::Check { paths, out } => build(&cli, paths, out, true),
+        Command::Explain { code } => explain(code),
+    }
+}
+
+fn explain(code: &str) -> u8 {
+    match code.parse::<Code>() {
+        Ok(c) => {
+            print!("{}", c.doc());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::SYSTEM
+        }
+    }
+}
+
+fn build(cli: &Cli, paths: &[PathBuf], out: &std::path::Path, check_only: bool) -> u8 {
+    let (sources, read_diags) = match input::load(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::SYSTEM;
+        }
+    };
+    let mut compiled = crate::compile(&sources);
+    compiled.diags.extend(read_diags);
+    diagnostics::sort(&mut compiled.diags);
+    print_diags(cli, &compiled.diags, &sources);
+    let has_errors = diagnostics::has_errors(&compiled.diags);
+    let has_warnings = compiled.diags.iter().any(|d| !d.is_error());
+    if let Some(s) = summary(&compiled.diags) {
+        if cli.error_format != ErrorFormat::Json {
+            eprintln!("{s}");
+        }
+    }
+    let artifacts = match compiled.artifacts {
+        Some(a) if !has_errors => a,
+        _ => {
+            eprintln!("accessc: nothing written: the input has errors");
+            return exit::INPUT;
+        }
+    };
+    if cli.deny_warnings && has_warnings {
+        eprintln!("accessc: nothing written: warnings are denied (--deny-warnings)");
+        return exit::INPUT;
+    }
+    if check_only {
+        match crate::writer::diff(out, &artifacts) {
+            Ok(changes) if changes.is_empty() => {
+                eprintln!("{}: up to date ({} files)", out.display(), artifacts.len());
+                exit::OK
+            }
+            Ok(changes) => {
+                for p in &changes.added {
+                    println!("missing: {}", out.join(p).display());
+                }
+                for p in &changes.changed {
+                    println!("stale:   {}", out.join(p).display());
+                }
+                for p in &changes.removed {
+                    println!("extra:   {}", out.join(p).display());
+                }
+                eprintln!(
+                    "{} is out of date: {} missing, {} stale, {} no longer produced; run `accessc build` and commit the result",
+                    out.display(),
+                    changes.added.len(),
+                    changes.changed.len(),
+                    changes.removed.len()
+                );
+                exit::INPUT
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::SYSTEM
+            }
+        }
+    } else {
+        match crate::writer::write(out, &artifacts) {
+            Ok(changes) => {
+                eprintln!(
+                    "{}: {} written, {} removed, {} unchanged",
+                    out.display(),
+                    changes.added.len() + changes.changed.len(),
+                    changes.removed.len(),
+                    changes.unchanged
+                );
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                eprintln!(
+                    "accessc: the previous output in {} is intact",
+                    out.display()
+                );
+                exit::SYSTEM
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Emitters: pure functions from the [`Ir`] to documents. Nothing here touches the file system.
+//!
+//! Output layout (relative to the output folder):
+//!
+//! ```text
+//! manifest.json
+//! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
+//! aws/<account>/boundaries/<boundary>/{boundary-policy,create-policy}.json
+//! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
+//! clusters/<cluster>/kubernetes/<ns>/<kind>-<name>.yaml
+//! clusters/<cluster>/kubernetes/_cluster/<kind>-<name>.yaml
+//! ```
+
+pub mod iam;
+pub mod json;
+pub mod k8s;
+pub mod manifest;
+
+use crate::ast::Span;
+use crate::diagnostics::Diag;
+use crate::ir::Ir;
+use crate::source::Sources;
+
+/// One generated file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifact {
+    /// Path relative to the output folder, `/`-separated.
+    pub path: String,
+    /// What it is, e.g. `iam-trust-policy`, `k8s-role`.
+    pub kind: &'static str,
+    /// The cluster it belongs to.
+    pub cluster: Option<String>,
+    /// The AWS account it belongs to.
+    pub account: Option<String>,
+    /// The declarations it came from.
+    pub sources: Vec<Span>,
+    /// The file's bytes.
+    pub contents: String,
+}
+
+/// Every artifact of a program, sorted by path, with `manifest.json` last.
+pub fn all(ir: &Ir, sources: &Sources) -> Result<Vec<Artifact>, Vec<Diag>> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    iam::emit(ir, &mut out, &mut diags);
+    k8s::emit(ir, sources, &mut out);
+    if !diags.is_empty() {
+        crate::diagnostics::sort(&mut diags);
+        return Err(diags);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = manifest::emit(ir, &out, sources);
+    out.push(manifest);
+    Ok(out)
+}
