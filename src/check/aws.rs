@@ -132,6 +132,26 @@ fn capitalize(s: &str) -> String {
     out
 }
 
+/// A short name for the first resource of a grant, for its `Sid`: the bucket of an S3 ARN,
+/// else the last segment that is not a wildcard or a variable (`table/carts` → `carts`).
+fn resource_name(arns: &[Spanned<String>]) -> String {
+    let Some(first) = arns.first() else {
+        return String::new();
+    };
+    let Ok(arn) = values::arn(&first.node) else {
+        return String::new();
+    };
+    let segments: Vec<String> = arn
+        .resource
+        .split(['/', ':'])
+        .filter(|s| !s.contains("${"))
+        .map(|s| s.replace(['*', '?'], ""))
+        .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    let pick = if arn.service == "s3" { segments.first() } else { segments.last() };
+    pick.cloned().unwrap_or_default()
+}
+
 /// Check one grant of a declaration.
 pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Option<CheckedGrant> {
     let before = diags.iter().filter(|d| d.is_error()).count();
@@ -213,8 +233,9 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Optio
                 }
             }
             label = format!(
-                "Allow{}",
-                services.iter().map(|s| capitalize(s)).collect::<String>()
+                "Allow{}{}",
+                services.iter().map(|s| capitalize(s)).collect::<String>(),
+                capitalize(&resource_name(arns))
             );
             let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
             actions.extend(checked);

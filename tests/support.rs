@@ -1,0 +1,59 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use accessc::diagnostics::render::{render, Format};
+use accessc::source::Sources;
+
+/// Every `.access` file of a case folder, sorted, named relative to the folder.
+pub fn load_dir(dir: &Path) -> Sources {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "access"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    files.sort();
+    let mut sources = Sources::new();
+    for f in files {
+        let rel = f.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(&f).unwrap();
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                sources.add(rel, text);
+            }
+            Err(e) => {
+                sources.add_unparsed(rel, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            }
+        }
+    }
+    sources
+}
+
+/// Compile and render everything: sources, diagnostics, then each artifact.
+pub fn run_case(dir: &Path) -> String {
+    let sources = load_dir(dir);
+    let compiled = accessc::compile(&sources);
+    let mut out = String::new();
+    for (_, f) in sources.iter() {
+        out.push_str(&format!("----- SOURCE {}\n{}", f.path, f.text));
+        if !f.text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str("----- DIAGNOSTICS\n");
+    out.push_str(&render(&compiled.diags, &sources, Format::Human { color: false }));
+    if let Some(artifacts) = &compiled.artifacts {
+        for a in artifacts {
+            if a.path == "manifest.json" {
+                continue;
+            }
+            out.push_str(&format!("----- {}\n{}", a.path, a.contents));
+        }
+    } else {
+        out.push_str("----- NO OUTPUT\n");
+    }
+    out
+}
