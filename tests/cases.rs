@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 //! Snapshot tests: one folder per case under `tests/cases/`, each with an `input.access` (and
 //! optionally more `.access` files); the snapshot holds the sources, the diagnostics and every
 //! artifact. Error cases are named after their code (`e101_duplicate_cluster`).
@@ -33,7 +34,9 @@ fn case_codes() {
         let dir = entry.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let Some(code) = name.split('_').next().filter(|c| {
-            c.len() == 4 && (c.starts_with('e') || c.starts_with('w')) && c[1..].chars().all(|d| d.is_ascii_digit())
+            c.len() == 4
+                && (c.starts_with('e') || c.starts_with('w'))
+                && c[1..].chars().all(|d| d.is_ascii_digit())
         }) else {
             continue;
         };
@@ -41,7 +44,14 @@ fn case_codes() {
         let sources = support::load_dir(&dir);
         let compiled = accessc::compile(&sources);
         if !compiled.diags.iter().any(|d| d.code.as_str() == code) {
-            failures.push(format!("{name}: no {code} among {:?}", compiled.diags.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{name}: no {code} among {:?}",
+                compiled
+                    .diags
+                    .iter()
+                    .map(|d| d.code.as_str())
+                    .collect::<Vec<_>>()
+            ));
         }
         if code.starts_with('E') && compiled.artifacts.is_some() {
             failures.push(format!("{name}: an error case produced output"));
@@ -56,13 +66,21 @@ fn every_code_has_a_fixture_and_a_doc() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases: Vec<String> = std::fs::read_dir(root.join("tests/cases"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_ascii_uppercase())
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .to_ascii_uppercase()
+        })
         .collect();
     let mut missing = Vec::new();
     for code in accessc::diagnostics::Code::ALL {
         let c = code.as_str();
         if !cases.iter().any(|n| n.starts_with(&format!("{c}_"))) {
-            missing.push(format!("{c}: no tests/cases/{}_* fixture", c.to_ascii_lowercase()));
+            missing.push(format!(
+                "{c}: no tests/cases/{}_* fixture",
+                c.to_ascii_lowercase()
+            ));
         }
         let doc = code.doc();
         if !doc.starts_with(&format!("# {c}")) || doc.contains("TODO") {
@@ -71,7 +89,13 @@ fn every_code_has_a_fixture_and_a_doc() {
     }
     let docs: Vec<String> = std::fs::read_dir(root.join("docs/codes"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".md").to_string())
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".md")
+                .to_string()
+        })
         .collect();
     for d in docs {
         if d.parse::<accessc::diagnostics::Code>().is_err() {

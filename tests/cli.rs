@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 //! End-to-end tests of the `accessc` binary: exit codes, atomic writes, stale files, `check`.
 
 use std::collections::BTreeMap;
@@ -34,7 +35,11 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter(|e| e.file_type().is_file())
         .map(|e| {
             (
-                e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
                 fs::read(e.path()).unwrap(),
             )
         })
@@ -76,18 +81,33 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn build_then_rebuild_writes_nothing() {
-    let p = project(&[("cluster.access", CLUSTER), ("a.access", APP_A), ("b.access", APP_B)]);
+    let p = project(&[
+        ("cluster.access", CLUSTER),
+        ("a.access", APP_A),
+        ("b.access", APP_B),
+    ]);
     let o = accessc(&["build", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let first = tree(&p.path().join("out"));
     assert!(first.contains_key("manifest.json"));
-    assert!(first.keys().any(|k| k.ends_with("payments-ledger/trust-policy.json")));
-    let mtime = |rel: &str| fs::metadata(p.path().join("out").join(rel)).unwrap().modified().unwrap();
+    assert!(first
+        .keys()
+        .any(|k| k.ends_with("payments-ledger/trust-policy.json")));
+    let mtime = |rel: &str| {
+        fs::metadata(p.path().join("out").join(rel))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
     let before: Vec<_> = first.keys().map(|k| mtime(k)).collect();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let o = accessc(&["build", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 0);
-    assert!(stderr(&o).contains("0 written, 0 removed"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("0 written, 0 removed"),
+        "{}",
+        stderr(&o)
+    );
     let after: Vec<_> = first.keys().map(|k| mtime(k)).collect();
     assert_eq!(before, after, "a no-change rebuild must not touch any file");
     assert_eq!(first, tree(&p.path().join("out")));
@@ -95,10 +115,34 @@ fn build_then_rebuild_writes_nothing() {
 
 #[test]
 fn output_is_byte_identical_whatever_the_file_order() {
-    let p = project(&[("cluster.access", CLUSTER), ("a.access", APP_A), ("b.access", APP_B)]);
-    let o = accessc(&["build", "src/a.access", "src/b.access", "src/cluster.access", "-o", "one"], p.path());
+    let p = project(&[
+        ("cluster.access", CLUSTER),
+        ("a.access", APP_A),
+        ("b.access", APP_B),
+    ]);
+    let o = accessc(
+        &[
+            "build",
+            "src/a.access",
+            "src/b.access",
+            "src/cluster.access",
+            "-o",
+            "one",
+        ],
+        p.path(),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = accessc(&["build", "src/cluster.access", "src/b.access", "src/a.access", "-o", "two"], p.path());
+    let o = accessc(
+        &[
+            "build",
+            "src/cluster.access",
+            "src/b.access",
+            "src/a.access",
+            "-o",
+            "two",
+        ],
+        p.path(),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // And the declarations of one file in reverse order.
     let q = project(&[("all.access", &format!("{APP_B}\n{APP_A}\n{CLUSTER}"))]);
@@ -117,18 +161,38 @@ fn output_is_byte_identical_whatever_the_file_order() {
 
 #[test]
 fn files_no_longer_produced_are_removed_and_only_those() {
-    let p = project(&[("cluster.access", CLUSTER), ("a.access", APP_A), ("b.access", APP_B)]);
+    let p = project(&[
+        ("cluster.access", CLUSTER),
+        ("a.access", APP_A),
+        ("b.access", APP_B),
+    ]);
     assert_eq!(code(&accessc(&["build", "src", "-o", "out"], p.path())), 0);
-    fs::write(p.path().join("out/README.md"), "kept: not written by accessc\n").unwrap();
+    fs::write(
+        p.path().join("out/README.md"),
+        "kept: not written by accessc\n",
+    )
+    .unwrap();
     fs::remove_file(p.path().join("src/b.access")).unwrap();
     let o = accessc(&["build", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let t = tree(&p.path().join("out"));
-    assert!(!t.keys().any(|k| k.contains("payments-ledger")), "{:?}", t.keys());
+    assert!(
+        !t.keys().any(|k| k.contains("payments-ledger")),
+        "{:?}",
+        t.keys()
+    );
     assert!(!t.keys().any(|k| k.contains("serviceaccount-ledger")));
     assert!(t.keys().any(|k| k.contains("payments-checkout")));
-    assert_eq!(t.get("README.md").map(|v| v.as_slice()), Some(&b"kept: not written by accessc\n"[..]));
-    assert!(!p.path().join("out/aws/111122223333/roles/payments-ledger").exists(), "empty folders are removed");
+    assert_eq!(
+        t.get("README.md").map(|v| v.as_slice()),
+        Some(&b"kept: not written by accessc\n"[..])
+    );
+    assert!(
+        !p.path()
+            .join("out/aws/111122223333/roles/payments-ledger")
+            .exists(),
+        "empty folders are removed"
+    );
 }
 
 #[test]
@@ -137,7 +201,11 @@ fn a_failed_build_writes_nothing() {
     assert_eq!(code(&accessc(&["build", "src", "-o", "out"], p.path())), 0);
     let before = tree(&p.path().join("out"));
     fs::write(p.path().join("src/b.access"), "app broken in nowhere { }\n").unwrap();
-    fs::write(p.path().join("src/a.access"), APP_A.replace("orders", "orders2")).unwrap();
+    fs::write(
+        p.path().join("src/a.access"),
+        APP_A.replace("orders", "orders2"),
+    )
+    .unwrap();
     let o = accessc(&["build", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("E103"), "{}", stderr(&o));
@@ -151,23 +219,42 @@ fn a_failed_build_writes_nothing() {
 
 #[test]
 fn check_names_stale_missing_and_extra_files() {
-    let p = project(&[("cluster.access", CLUSTER), ("a.access", APP_A), ("b.access", APP_B)]);
+    let p = project(&[
+        ("cluster.access", CLUSTER),
+        ("a.access", APP_A),
+        ("b.access", APP_B),
+    ]);
     let o = accessc(&["check", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 1, "a missing output is not up to date");
     assert!(stdout(&o).contains("missing:"));
     assert_eq!(code(&accessc(&["build", "src", "-o", "out"], p.path())), 0);
     let o = accessc(&["check", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    let trust = p.path().join("out/aws/111122223333/roles/payments-checkout/trust-policy.json");
+    let trust = p
+        .path()
+        .join("out/aws/111122223333/roles/payments-checkout/trust-policy.json");
     fs::write(&trust, "{}\n").unwrap();
-    fs::remove_file(p.path().join("out/clusters/prod/kubernetes/payments/role-checkout.yaml")).unwrap();
+    fs::remove_file(
+        p.path()
+            .join("out/clusters/prod/kubernetes/payments/role-checkout.yaml"),
+    )
+    .unwrap();
     fs::remove_file(p.path().join("src/b.access")).unwrap();
     let o = accessc(&["check", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
-    assert!(out.contains("stale:") && out.contains("payments-checkout/trust-policy.json"), "{out}");
-    assert!(out.contains("missing:") && out.contains("role-checkout.yaml"), "{out}");
-    assert!(out.contains("extra:") && out.contains("payments-ledger"), "{out}");
+    assert!(
+        out.contains("stale:") && out.contains("payments-checkout/trust-policy.json"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing:") && out.contains("role-checkout.yaml"),
+        "{out}"
+    );
+    assert!(
+        out.contains("extra:") && out.contains("payments-ledger"),
+        "{out}"
+    );
     // check never writes.
     assert_eq!(fs::read_to_string(&trust).unwrap(), "{}\n");
 }
@@ -189,13 +276,26 @@ fn file_system_failures_exit_2_and_name_the_path() {
 #[test]
 fn errors_exit_1_with_code_and_span() {
     let p = project(&[("x.access", "clustr prod {\n}\n")]);
-    let o = accessc(&["build", "src", "-o", "out", "--error-format", "short"], p.path());
+    let o = accessc(
+        &["build", "src", "-o", "out", "--error-format", "short"],
+        p.path(),
+    );
     assert_eq!(code(&o), 1);
     let err = stderr(&o);
     assert!(err.contains("src/x.access:1:1: error[E001]"), "{err}");
     assert!(err.contains("did you mean `cluster`?"), "{err}");
-    let o = accessc(&["build", "src", "-o", "out", "--error-format", "json"], p.path());
-    let v: serde_json::Value = serde_json::from_str(&stderr(&o).lines().take_while(|l| !l.starts_with("accessc:")).collect::<Vec<_>>().join("\n")).unwrap();
+    let o = accessc(
+        &["build", "src", "-o", "out", "--error-format", "json"],
+        p.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(
+        &stderr(&o)
+            .lines()
+            .take_while(|l| !l.starts_with("accessc:"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
     assert_eq!(v[0]["code"], "E001");
     assert_eq!(v[0]["line"], 1);
 }
@@ -203,7 +303,11 @@ fn errors_exit_1_with_code_and_span() {
 #[test]
 fn non_utf8_input_is_an_error_not_a_crash() {
     let p = project(&[("cluster.access", CLUSTER)]);
-    fs::write(p.path().join("src/bad.access"), b"app x in payments {\xff\xfe}\n").unwrap();
+    fs::write(
+        p.path().join("src/bad.access"),
+        b"app x in payments {\xff\xfe}\n",
+    )
+    .unwrap();
     let o = accessc(&["build", "src", "-o", "out"], p.path());
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("E002"), "{}", stderr(&o));
@@ -227,6 +331,13 @@ fn examples_are_up_to_date() {
             continue;
         }
         let o = accessc(&["check", ".", "-o", "out"], &dir);
-        assert_eq!(code(&o), 0, "{}: {}{}", dir.display(), stdout(&o), stderr(&o));
+        assert_eq!(
+            code(&o),
+            0,
+            "{}: {}{}",
+            dir.display(),
+            stdout(&o),
+            stderr(&o)
+        );
     }
 }

@@ -148,7 +148,11 @@ fn resource_name(arns: &[Spanned<String>]) -> String {
         .map(|s| s.replace(['*', '?'], ""))
         .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
         .collect();
-    let pick = if arn.service == "s3" { segments.first() } else { segments.last() };
+    let pick = if arn.service == "s3" {
+        segments.first()
+    } else {
+        segments.last()
+    };
     pick.cloned().unwrap_or_default()
 }
 

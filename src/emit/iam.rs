@@ -147,7 +147,7 @@ fn condition(
             (
                 op.clone(),
                 keys.iter()
-                    .map(|(k, v)| (k.clone(), OneOrMany::from_iter(v.iter().cloned())))
+                    .map(|(k, v)| (k.clone(), OneOrMany::of(v.iter().cloned())))
                     .collect(),
             )
         })
@@ -165,14 +165,14 @@ pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
             let mut cond: BTreeMap<String, BTreeMap<String, OneOrMany>> = BTreeMap::new();
             cond.entry("ArnEquals".into()).or_default().insert(
                 "aws:SourceArn".into(),
-                OneOrMany::from_iter(cluster_arns.iter().cloned()),
+                OneOrMany::of(cluster_arns.iter().cloned()),
             );
             let eq = cond.entry("StringEquals".into()).or_default();
             eq.insert("aws:SourceAccount".into(), OneOrMany::One(account.clone()));
             if !orgs.is_empty() {
                 eq.insert(
                     "aws:SourceOrgId".into(),
-                    OneOrMany::from_iter(orgs.iter().cloned()),
+                    OneOrMany::of(orgs.iter().cloned()),
                 );
             }
             vec![StatementDoc {
@@ -193,7 +193,7 @@ pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
                 let mut eq = BTreeMap::new();
                 eq.insert(
                     format!("{}:sub", p.issuer),
-                    OneOrMany::from_iter(p.subjects.iter().cloned()),
+                    OneOrMany::of(p.subjects.iter().cloned()),
                 );
                 eq.insert(
                     format!("{}:aud", p.issuer),
@@ -237,8 +237,8 @@ fn statement_doc(s: &ir::Statement) -> StatementDoc {
         sid: s.sid.clone(),
         effect: "Allow",
         principal: None,
-        action: OneOrMany::from_iter(s.actions.iter().cloned()),
-        resource: Some(OneOrMany::from_iter(s.resources.iter().cloned())),
+        action: OneOrMany::of(s.actions.iter().cloned()),
+        resource: Some(OneOrMany::of(s.resources.iter().cloned())),
         condition: condition(&s.conditions),
     }
 }
@@ -440,8 +440,8 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
                 sid: format!("Allow{}", suffix_num(i, b.allow.len())),
                 effect: "Allow",
                 principal: None,
-                action: OneOrMany::from_iter(actions.iter().cloned()),
-                resource: Some(OneOrMany::from_iter(resources.iter().cloned())),
+                action: OneOrMany::of(actions.iter().cloned()),
+                resource: Some(OneOrMany::of(resources.iter().cloned())),
                 condition: BTreeMap::new(),
             });
         }
@@ -450,8 +450,8 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
                 sid: format!("Deny{}", suffix_num(i, b.deny.len())),
                 effect: "Deny",
                 principal: None,
-                action: OneOrMany::from_iter(actions.iter().cloned()),
-                resource: Some(OneOrMany::from_iter(resources.iter().cloned())),
+                action: OneOrMany::of(actions.iter().cloned()),
+                resource: Some(OneOrMany::of(resources.iter().cloned())),
                 condition: BTreeMap::new(),
             });
         }

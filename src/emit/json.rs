@@ -26,7 +26,7 @@ pub enum OneOrMany {
 
 impl OneOrMany {
     /// From sorted values.
-    pub fn from_iter<I: IntoIterator<Item = String>>(values: I) -> OneOrMany {
+    pub fn of<I: IntoIterator<Item = String>>(values: I) -> OneOrMany {
         let mut v: Vec<String> = values.into_iter().collect();
         if v.len() == 1 {
             OneOrMany::One(v.remove(0))

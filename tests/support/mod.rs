@@ -1,4 +1,5 @@
 //! Shared helpers for the integration tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail loudly")]
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -18,7 +19,11 @@ pub fn load_dir(dir: &Path) -> Sources {
     files.sort();
     let mut sources = Sources::new();
     for f in files {
-        let rel = f.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let bytes = std::fs::read(&f).unwrap();
         match String::from_utf8(bytes) {
             Ok(text) => {
@@ -44,7 +49,11 @@ pub fn run_case(dir: &Path) -> String {
         }
     }
     out.push_str("----- DIAGNOSTICS\n");
-    out.push_str(&render(&compiled.diags, &sources, Format::Human { color: false }));
+    out.push_str(&render(
+        &compiled.diags,
+        &sources,
+        Format::Human { color: false },
+    ));
     if let Some(artifacts) = &compiled.artifacts {
         for a in artifacts {
             if a.path == "manifest.json" {
