@@ -7,6 +7,10 @@ use accessc::catalog::{
     catalog, closest, suggest_service, AccessLevel, ArnError, Catalog, LevelSet,
 };
 
+#[expect(
+    clippy::panic,
+    reason = "test helper: a failed expansion fails the test"
+)]
 fn names(level: AccessLevel, arn: &str) -> Vec<String> {
     catalog()
         .level_actions(level, arn)
@@ -469,6 +473,10 @@ fn every_pattern_resolves_to_its_own_type() {
 }
 
 /// Replaces `${Partition}` etc. by sample values and every other variable by a distinct word.
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: catalog patterns close every `${`"
+)]
 fn instantiate(pattern: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;

@@ -156,13 +156,15 @@ fn resource_name(arns: &[Spanned<String>]) -> String {
     pick.cloned().unwrap_or_default()
 }
 
-/// Check one grant of a declaration.
-pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Option<CheckedGrant> {
+/// Check one grant of a declaration. A grant gives one statement, or two when some of its
+/// actions support only `Resource: "*"` (W201).
+pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
     let before = diags.iter().filter(|d| d.is_error()).count();
     let unsafe_ok = g.unsafe_reason.is_some();
     let mut uses_variables = false;
     let mut resources = Vec::new();
     let mut actions = BTreeSet::new();
+    let mut star_only = BTreeSet::new();
     let mut conditions = Vec::new();
     let label;
 
@@ -181,12 +183,7 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Optio
                 );
             }
         } else if let Err((msg, help)) = values::arn(&a.node) {
-            diags.push(
-                Diag::new(Code::E113, msg)
-                    .at(a.span)
-                    .label("not an ARN")
-                    .help(help),
-            );
+            diags.push(Diag::new(Code::E113, msg).at(a.span).label("not an ARN").help(help));
         }
         resources.push(a.node.clone());
     }
@@ -199,9 +196,10 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Optio
                 .map(|a| a.service.to_string())
                 .unwrap_or_default();
             label = format!(
-                "{}{}",
+                "{}{}{}",
                 capitalize(level.node.keyword()),
-                capitalize(&service)
+                capitalize(&service),
+                capitalize(&resource_name(arns))
             );
             for a in arns {
                 if a.node == "*" {
@@ -242,12 +240,14 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Optio
                 capitalize(&resource_name(arns))
             );
             let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
-            actions.extend(checked);
+            actions.extend(checked.on_arns);
+            star_only = checked.star_only;
+            let all: BTreeSet<String> = actions.iter().chain(star_only.iter()).cloned().collect();
             for c in conds {
                 for v in &c.values {
                     uses_variables |= check_variables(v, shared_irsa, diags);
                 }
-                if catalog_checks::condition_key(c, written, diags) {
+                if catalog_checks::condition_key(c, &all, arns, diags) {
                     conditions.push((
                         c.op,
                         c.key.node.clone(),
@@ -260,17 +260,33 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Optio
 
     let after = diags.iter().filter(|d| d.is_error()).count();
     if after > before {
-        return None;
+        return Vec::new();
     }
-    Some(CheckedGrant {
-        label,
-        actions,
-        resources,
-        conditions,
-        unsafe_reason: g.unsafe_reason.as_ref().map(|r| r.node.clone()),
-        uses_variables,
-        span: g.span,
-    })
+    let unsafe_reason = g.unsafe_reason.as_ref().map(|r| r.node.clone());
+    let mut out = Vec::new();
+    if !actions.is_empty() {
+        out.push(CheckedGrant {
+            label: label.clone(),
+            actions,
+            resources,
+            conditions: conditions.clone(),
+            unsafe_reason: unsafe_reason.clone(),
+            uses_variables,
+            span: g.span,
+        });
+    }
+    if !star_only.is_empty() {
+        out.push(CheckedGrant {
+            label: format!("{label}AnyResource"),
+            actions: star_only,
+            resources: Vec::new(),
+            conditions,
+            unsafe_reason,
+            uses_variables,
+            span: g.span,
+        });
+    }
+    out
 }
 
 /// Replace the variables of one string; `${cluster}` may give several strings.
@@ -334,8 +350,35 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
     }
 }
 
-/// Sort statements and give each a unique, readable `Sid`.
-pub fn assemble(mut statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Statement> {
+/// Merge statements with the same resources and conditions (their actions are united, the
+/// first `Sid` in order is kept), sort them, and give each a unique, readable `Sid`.
+pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Statement> {
+    type Key = (
+        BTreeSet<String>,
+        BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    );
+    let mut merged: BTreeMap<Key, crate::ir::Statement> = BTreeMap::new();
+    for s in statements {
+        let key = (s.resources.clone(), s.conditions.clone());
+        match merged.get_mut(&key) {
+            Some(m) => {
+                m.actions.extend(s.actions);
+                m.unsafe_reasons.extend(s.unsafe_reasons);
+                m.sources.extend(s.sources);
+                if s.sid < m.sid {
+                    m.sid = s.sid;
+                }
+            }
+            None => {
+                merged.insert(key, s);
+            }
+        }
+    }
+    let mut statements: Vec<crate::ir::Statement> = merged.into_values().collect();
+    for s in &mut statements {
+        s.sources.sort();
+        s.sources.dedup();
+    }
     statements.sort_by(|a, b| {
         (&a.sid, &a.actions, &a.resources, &a.conditions).cmp(&(
             &b.sid,

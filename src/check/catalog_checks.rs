@@ -1,86 +1,456 @@
-//! Checks of IAM actions, ARNs and condition keys against the embedded catalog.
+//! Checks of IAM actions, ARNs and condition keys against the embedded catalog
+//! ([`crate::catalog`]): unknown services and actions with "did you mean", wildcard expansion,
+//! access-level expansion, action/resource-type agreement and condition keys.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Condition, Level, Spanned};
+use crate::catalog::{self, AccessLevel, Action, ArnError, ArnMatch, Service};
 use crate::diagnostics::{Code, Diag};
+
+/// The catalog's level for a grant keyword.
+pub fn access_level(level: Level) -> AccessLevel {
+    match level {
+        Level::Read => AccessLevel::Read,
+        Level::Write => AccessLevel::Write,
+        Level::List => AccessLevel::List,
+        Level::Tagging => AccessLevel::Tagging,
+        Level::Permissions => AccessLevel::PermissionsManagement,
+    }
+}
+
+fn forms_help(forms: &[catalog::ArnForm]) -> String {
+    let mut shown: Vec<String> = forms
+        .iter()
+        .take(6)
+        .map(|f| format!("{} `{}`", f.resource_type, f.pattern))
+        .collect();
+    if forms.len() > 6 {
+        shown.push(format!("… {} more", forms.len() - 6));
+    }
+    format!("ARN forms of this service: {}", shown.join(", "))
+}
+
+/// The diagnostic for an ARN the catalog cannot place.
+fn arn_diag(arn: &Spanned<String>, e: ArnError) -> Diag {
+    match e {
+        ArnError::NotAnArn { .. } => Diag::new(Code::E113, format!("`{}` is not a valid ARN", arn.node))
+            .at(arn.span)
+            .label("not an ARN")
+            .help("ARNs look like \"arn:aws:s3:::bucket/*\""),
+        ArnError::UnknownService { service, suggestion, .. } => {
+            Diag::new(Code::E206, format!("unknown AWS service `{service}` in ARN"))
+                .at(arn.span)
+                .label("unknown service")
+                .help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "the service field is the fourth part of the ARN, e.g. `s3` in \"arn:aws:s3:::bucket\"".into(),
+                })
+        }
+        ArnError::NoResourceType { service, forms, .. } => Diag::new(
+            Code::E208,
+            format!("`{}` matches no resource type of `{service}`", arn.node),
+        )
+        .at(arn.span)
+        .label("unknown resource type")
+        .help(forms_help(&forms)),
+    }
+}
 
 /// The actions of an access level that apply to an ARN.
 pub fn level_actions(level: Level, arn: &Spanned<String>) -> Result<BTreeSet<String>, Diag> {
-    let _ = level;
-    Err(Diag::new(Code::E201, "access-level grants need the IAM catalog").at(arn.span))
+    let found = catalog::catalog()
+        .level_actions(access_level(level), &arn.node)
+        .map_err(|e| arn_diag(arn, e))?;
+    if found.is_empty() {
+        let types: Vec<String> = catalog::catalog()
+            .match_arn(&arn.node)
+            .iter()
+            .map(|m| format!("`{}`", m.resource_type))
+            .collect();
+        return Err(Diag::new(
+            Code::E212,
+            format!("no `{level}` action applies to `{}`", arn.node),
+        )
+        .at(arn.span)
+        .label(format!("resource type {}", types.join(", ")))
+        .help(format!(
+            "AWS has no {} action for this resource type; use another level or an explicit `allow`",
+            access_level(level).aws_name()
+        )));
+    }
+    Ok(found.into_iter().map(|a| a.to_string()).collect())
 }
 
-/// Whether an action is written `service:Action` (IAM wildcards allowed in the name).
-fn well_formed(action: &str) -> bool {
-    if action == "*" {
-        return true;
-    }
-    match action.split_once(':') {
-        Some((svc, name)) => {
-            !svc.is_empty()
-                && svc
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+/// The result of checking an `allow` grant's actions.
+#[derive(Debug, Default)]
+pub struct AllowActions {
+    /// Actions to grant on the grant's ARNs (or on `*` when it has none).
+    pub on_arns: BTreeSet<String>,
+    /// Actions that support only `Resource: "*"` although the grant names ARNs (W201): they
+    /// get their own statement on `*`.
+    pub star_only: BTreeSet<String>,
+}
+
+/// Resource types each ARN matches (None for `*` and unmatched ARNs, which are reported).
+fn arn_types(arns: &[Spanned<String>], diags: &mut Vec<Diag>) -> Vec<(usize, Vec<ArnMatch>)> {
+    let mut out = Vec::new();
+    for (i, a) in arns.iter().enumerate() {
+        if a.node == "*" || super::values::arn(&a.node).is_err() {
+            continue;
         }
-        None => false,
+        let hits = catalog::catalog().match_arn(&a.node);
+        if hits.is_empty() {
+            let err = catalog::catalog()
+                .level_actions(AccessLevel::Read, &a.node)
+                .err();
+            if let Some(e) = err {
+                diags.push(arn_diag(a, e));
+            }
+            continue;
+        }
+        out.push((i, hits));
+    }
+    out
+}
+
+/// A concrete ARN in the form a resource type expects, built from the user's ARN.
+fn example_arn(user: &str, pattern: &str) -> String {
+    let parts: Vec<&str> = user.splitn(6, ':').collect();
+    let (partition, region, account) = (
+        parts.get(1).copied().unwrap_or("aws"),
+        parts.get(3).copied().unwrap_or(""),
+        parts.get(4).copied().unwrap_or(""),
+    );
+    // The user's ARN with `/*` appended, when that is the form (objects of a bucket, …).
+    let candidate = format!("{user}/*");
+    if catalog::catalog()
+        .match_arn(&candidate)
+        .iter()
+        .any(|m| m.pattern == pattern)
+    {
+        return candidate;
+    }
+    let mut out = pattern
+        .replace("${Partition}", partition)
+        .replace("${Region}", if region.is_empty() { "${Region}" } else { region })
+        .replace("${Account}", if account.is_empty() { "${Account}" } else { account });
+    // Remaining `${Name}` placeholders stay as they are: they tell what goes there.
+    if out.is_empty() {
+        out = pattern.to_string();
+    }
+    out
+}
+
+fn resource_help(service: &Service, action: &Action, arn: &str) -> String {
+    // (is the user's ARN + `/*`, text): the form closest to what the user wrote comes first.
+    let mut forms: Vec<(bool, String)> = Vec::new();
+    let near = format!("{arn}/*");
+    for r in action.resources() {
+        if let Some(rt) = service.resource_type(r.resource_type()) {
+            for p in rt.arn_patterns() {
+                let example = example_arn(arn, p);
+                forms.push((example != near, format!("{} `{example}`", rt.name())));
+            }
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    if let Some((false, _)) = forms.first() {
+        let types: Vec<&str> = action.resources().iter().map(|r| r.resource_type()).collect();
+        return format!(
+            "`{}:{}` applies to {}: write \"{near}\"",
+            service.prefix(),
+            action.name(),
+            types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let mut forms: Vec<String> = forms.into_iter().map(|(_, t)| t).collect();
+    forms.truncate(6);
+    format!(
+        "`{}:{}` applies to {}",
+        service.prefix(),
+        action.name(),
+        if forms.is_empty() {
+            "no resource type".to_string()
+        } else {
+            forms.join(", ")
+        }
+    )
+}
+
+/// Look up one written action (no wildcard), reporting E206/E207.
+fn lookup<'c>(written: &Spanned<String>, svc: &str, name: &str, diags: &mut Vec<Diag>) -> Option<(&'c Service, &'c Action)> {
+    let cat = catalog::catalog();
+    let Some(service) = cat.service(svc) else {
+        diags.push(
+            Diag::new(Code::E206, format!("unknown AWS service `{svc}`"))
+                .at(written.span)
+                .label("unknown service")
+                .maybe_help(catalog::suggest_service(svc).map(|s| format!("did you mean `{s}:{name}`?"))),
+        );
+        return None;
+    };
+    match service.action(name) {
+        Some(a) => Some((service, a)),
+        None => {
+            let suggestion = service.suggest_action(name).map(|n| format!("{}:{n}", service.prefix()));
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("see the actions of `{svc}` in the AWS Service Authorization Reference"),
+            };
+            diags.push(
+                Diag::new(Code::E207, format!("`{}` is not an action of `{svc}`", written.node))
+                    .at(written.span)
+                    .label("unknown action")
+                    .help(help),
+            );
+            None
+        }
     }
 }
 
-/// Check and expand the actions of an `allow` grant.
+/// Check and expand the actions of an `allow` grant against its ARNs.
 pub fn allow_actions(
     written: &[Spanned<String>],
     arns: &[Spanned<String>],
     unsafe_ok: bool,
     diags: &mut Vec<Diag>,
-) -> BTreeSet<String> {
-    let _ = arns;
-    let mut out = BTreeSet::new();
-    for a in written {
-        if !well_formed(&a.node) {
-            diags.push(
-                Diag::new(Code::E201, format!("`{}` is not an IAM action", a.node))
-                    .at(a.span)
-                    .label("malformed action")
-                    .help("actions are written `service:Action`, e.g. `s3:GetObject`"),
-            );
+) -> AllowActions {
+    let mut out = AllowActions::default();
+    let types = arn_types(arns, diags);
+    let has_arns = !arns.is_empty();
+    let star_arn = arns.iter().any(|a| a.node == "*");
+    for w in written {
+        let Some((svc, name)) = split_action(&w.node) else {
+            if w.node == "*" {
+                if unsafe_ok {
+                    out.on_arns.insert("*".into());
+                } else {
+                    diags.push(wildcard_diag(w, "every action of every service"));
+                }
+            } else {
+                diags.push(
+                    Diag::new(Code::E201, format!("`{}` is not an IAM action", w.node))
+                        .at(w.span)
+                        .label("malformed action")
+                        .help("actions are written `service:Action`, e.g. `s3:GetObject`"),
+                );
+            }
+            continue;
+        };
+        let svc = svc.to_ascii_lowercase();
+        if name == "*" {
+            if catalog::catalog().service(&svc).is_none() {
+                lookup(w, &svc, name, diags);
+            } else if unsafe_ok {
+                out.on_arns.insert(format!("{svc}:*"));
+            } else {
+                diags.push(wildcard_diag(w, &format!("every action of `{svc}`")));
+            }
             continue;
         }
-        let whole = a.node == "*" || a.node.ends_with(":*");
-        if whole && !unsafe_ok {
-            diags.push(
-                Diag::new(
-                    Code::E202,
-                    format!("`{}` grants every action of {}", a.node, if a.node == "*" { "every service" } else { "the service" }),
-                )
-                .at(a.span)
-                .label("wildcard action")
-                .help("list the actions, use an access level (`read`, `write`, …), or add `unsafe \"reason\"` to the grant"),
-            );
-            continue;
+        // Candidate actions: one, or a wildcard's expansion.
+        let candidates: Vec<(&Service, &Action)> = if name.contains(['*', '?']) {
+            let Some(service) = catalog::catalog().service(&svc) else {
+                lookup(w, &svc, name, diags);
+                continue;
+            };
+            let found: Vec<(&Service, &Action)> = service.expand_wildcard(name).into_iter().map(|a| (service, a)).collect();
+            if found.is_empty() {
+                diags.push(
+                    Diag::new(Code::E207, format!("`{}` matches no action of `{svc}`", w.node))
+                        .at(w.span)
+                        .label("matches nothing")
+                        .help("IAM wildcards are `*` (any characters) and `?` (one character), matched against action names"),
+                );
+                continue;
+            }
+            found
+        } else {
+            match lookup(w, &svc, name, diags) {
+                Some(x) => vec![x],
+                None => continue,
+            }
+        };
+        let is_wildcard = candidates.len() > 1 || name.contains(['*', '?']);
+        let mut kept = 0;
+        let mut rejected: Vec<(String, usize)> = Vec::new();
+        for (service, action) in &candidates {
+            let full = format!("{}:{}", service.prefix(), action.name());
+            if !has_arns {
+                if action.has_resource_types() && !unsafe_ok {
+                    if !is_wildcard {
+                        let help = resource_help(service, action, &format!("arn:aws:{}:::", service.prefix()));
+                        diags.push(
+                            Diag::new(Code::E210, format!("`{full}` needs `on \"ARN\"`: it applies to specific resources"))
+                                .at(w.span)
+                                .label("no resource given")
+                                .help(format!("{help}; without `on` it would be granted on every resource (add `unsafe \"reason\"` if that is meant)")),
+                        );
+                    }
+                    continue;
+                }
+                out.on_arns.insert(full);
+                kept += 1;
+                continue;
+            }
+            if !action.has_resource_types() {
+                if !is_wildcard {
+                    diags.push(
+                        Diag::new(Code::W201, format!("`{full}` does not support resource ARNs"))
+                            .at(w.span)
+                            .label("only `Resource: \"*\"`")
+                            .help("AWS authorizes this action only on `*`: a statement that names an ARN never matches it. accessc grants it on `*` in a statement of its own; move it to a grant without `on` to silence this"),
+                    );
+                }
+                if !is_wildcard {
+                    out.star_only.insert(full);
+                    kept += 1;
+                }
+                continue;
+            }
+            if star_arn {
+                out.on_arns.insert(full);
+                kept += 1;
+                continue;
+            }
+            // Every ARN must be a resource type of the action.
+            let mut ok_all = true;
+            for (i, hits) in &types {
+                let applies = hits
+                    .iter()
+                    .any(|h| h.service == service.prefix() && action.applies_to(&h.resource_type));
+                if !applies {
+                    ok_all = false;
+                    rejected.push((full.clone(), *i));
+                }
+            }
+            if ok_all {
+                out.on_arns.insert(full);
+                kept += 1;
+            }
         }
-        out.insert(a.node.clone());
+        if is_wildcard {
+            if kept == 0 {
+                let what = if has_arns {
+                    "these resources"
+                } else {
+                    "`Resource: \"*\"` (every action it matches needs a resource: add `on \"ARN\"`)"
+                };
+                diags.push(
+                    Diag::new(Code::E209, format!("no action matching `{}` applies to {what}", w.node))
+                        .at(w.span)
+                        .label("nothing to grant")
+                        .help("check the ARN's resource type, or list the actions"),
+                );
+            }
+        } else {
+            for (full, i) in rejected {
+                let arn = &arns[i];
+                let Some((service, action)) = candidates.first() else { continue };
+                let kind: BTreeSet<String> = types
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map(|(_, h)| h.iter().map(|m| format!("`{}`", m.resource_type)).collect())
+                    .unwrap_or_default();
+                let kind: Vec<String> = kind.into_iter().collect();
+                diags.push(
+                    Diag::new(
+                        Code::E209,
+                        format!("`{full}` does not apply to `{}` (a {} resource)", arn.node, kind.join("/")),
+                    )
+                    .at(arn.span)
+                    .label("wrong resource type for this action")
+                    .related(w.span, "the action")
+                    .help(resource_help(service, action, &arn.node)),
+                );
+            }
+        }
     }
     out
 }
 
-/// Check a condition key; returns whether it can be used.
-pub fn condition_key(c: &Condition, actions: &[Spanned<String>], diags: &mut Vec<Diag>) -> bool {
-    let _ = actions;
+fn split_action(a: &str) -> Option<(&str, &str)> {
+    let (svc, name) = a.split_once(':')?;
+    let ok = !svc.is_empty()
+        && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_');
+    ok.then_some((svc, name))
+}
+
+fn wildcard_diag(w: &Spanned<String>, what: &str) -> Diag {
+    Diag::new(Code::E202, format!("`{}` grants {what}", w.node))
+        .at(w.span)
+        .label("wildcard action")
+        .help("list the actions, use an access level (`read`, `write`, …) or a narrower wildcard such as `s3:Get*`, or add `unsafe \"reason\"` to the grant")
+}
+
+/// Check a condition key against the grant's actions; returns whether it can be used.
+pub fn condition_key(c: &Condition, actions: &BTreeSet<String>, arns: &[Spanned<String>], diags: &mut Vec<Diag>) -> bool {
     let key = &c.key.node;
-    let ok = key
+    let well_formed = key
         .split_once(':')
         .is_some_and(|(svc, rest)| !svc.is_empty() && !rest.is_empty());
-    if !ok {
+    if !well_formed {
         diags.push(
             Diag::new(Code::E204, format!("`{key}` is not a condition key"))
                 .at(c.key.span)
+                .label("malformed key")
                 .help("condition keys are written `service:key`, e.g. `aws:SourceVpc`"),
         );
+        return false;
     }
-    ok
+    let cat = catalog::catalog();
+    if cat.is_global_condition_key(key) {
+        return true;
+    }
+    // Resource types the grant's ARNs match, per service.
+    let mut types: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for a in arns {
+        for m in cat.match_arn(&a.node) {
+            types.entry(m.service).or_default().insert(m.resource_type);
+        }
+    }
+    let mut unsupported = Vec::new();
+    for full in actions {
+        let Some((svc, name)) = full.split_once(':') else { continue };
+        if name.contains('*') {
+            continue; // unsafe wildcards are not checked
+        }
+        let Some(service) = cat.service(svc) else { continue };
+        let Some(action) = service.action(name) else { continue };
+        let rts = types.get(svc);
+        let ok = match rts {
+            Some(rts) if !rts.is_empty() => rts.iter().any(|rt| action.allows_condition_key(Some(rt), key)),
+            _ => action.allows_condition_key(None, key),
+        };
+        if !ok {
+            unsupported.push(full.clone());
+        }
+    }
+    if unsupported.is_empty() {
+        return true;
+    }
+    let help = match unsupported.first().and_then(|f| f.split_once(':')).and_then(|(s, _)| cat.service(s)) {
+        Some(service) => {
+            let keys: Vec<&str> = service.condition_keys().iter().map(|k| k.name()).collect();
+            match catalog::closest(key, keys.iter().copied()) {
+                Some(k) if k != key => format!("did you mean `{k}`?"),
+                _ => "a condition on a key the request does not carry never matches, so the grant would never apply; use a key the action supports or a global key (`aws:…`)".to_string(),
+            }
+        }
+        None => "use a key the action supports or a global key (`aws:…`)".into(),
+    };
+    diags.push(
+        Diag::new(
+            Code::E211,
+            format!("`{key}` is not a condition key of {}", unsupported.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")),
+        )
+        .at(c.key.span)
+        .label("unsupported condition key")
+        .help(help),
+    );
+    false
 }

@@ -115,8 +115,45 @@ fn check_grants(body: &Body, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<Ch
     body.aws
         .iter()
         .flat_map(|b| b.grants.iter())
-        .filter_map(|g| aws::check_grant(g, shared_irsa, diags))
+        .flat_map(|g| aws::check_grant(g, shared_irsa, diags))
         .collect()
+}
+
+/// W202: ARNs whose partition, region or account differ from every cluster the role is used on.
+fn arn_context(body: &Body, clusters: &[&ir::Cluster], what: &str, diags: &mut Vec<Diag>) {
+    if clusters.is_empty() {
+        return;
+    }
+    let fixed = |v: &str| !v.is_empty() && !v.contains(['*', '?', '$']);
+    for block in &body.aws {
+        for g in &block.grants {
+            let arns = match &g.kind {
+                GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
+            };
+            for a in arns {
+                let Ok(arn) = values::arn(&a.node) else { continue };
+                let mut problems = Vec::new();
+                if fixed(arn.partition) && clusters.iter().all(|c| c.partition != arn.partition) {
+                    problems.push(format!("partition `{}` (the clusters are in `{}`)", arn.partition, clusters[0].partition));
+                }
+                if fixed(arn.region) && clusters.iter().all(|c| c.region != arn.region) {
+                    let regions: BTreeSet<&str> = clusters.iter().map(|c| c.region.as_str()).collect();
+                    problems.push(format!("region `{}` (the clusters are in {})", arn.region, regions.into_iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")));
+                }
+                if fixed(arn.account) && arn.account != "aws" && clusters.iter().all(|c| c.account != arn.account) {
+                    problems.push(format!("account `{}`, not the clusters' account", arn.account));
+                }
+                if !problems.is_empty() {
+                    diags.push(
+                        Diag::new(Code::W202, format!("`{}` is in {}", a.node, problems.join(" and ")))
+                            .at(a.span)
+                            .label("outside the cluster's partition, region or account")
+                            .help(format!("{what} runs on other clusters: check the ARN; cross-account access also needs the resource's own policy to allow it")),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Lower every app and shared role into the IR.
@@ -247,6 +284,8 @@ pub fn lower(
         } else {
             service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
         }
+        let app_clusters: Vec<&ir::Cluster> = namespace.clusters.iter().filter_map(|c| ir.clusters.get(c)).collect();
+        arn_context(&decl.body, &app_clusters, &format!("app `{}`", decl.name.node), diags);
         let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
         apps.push(App {
             decl,

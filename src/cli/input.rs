@@ -17,11 +17,12 @@ impl std::fmt::Display for InputError {
 }
 
 fn slash(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .filter(|c| c != ".")
-        .collect::<Vec<_>>()
-        .join("/")
+    let text = p.to_string_lossy().replace('\\', "/");
+    let mut t = text.as_str();
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest;
+    }
+    t.to_string()
 }
 
 /// Find and read every `.access` file under the paths (default `.`), sorted by path, so that

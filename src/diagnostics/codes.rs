@@ -113,6 +113,20 @@ codes! {
     E204 = "E204", Error, "malformed condition key";
     /// `${…}` variables in a shared IRSA role.
     E205 = "E205", Error, "session-tag variable in an IRSA role";
+    /// An AWS service prefix the IAM catalog does not know.
+    E206 = "E206", Error, "unknown AWS service";
+    /// An IAM action the catalog does not know, or a wildcard that matches none.
+    E207 = "E207", Error, "unknown IAM action";
+    /// An ARN that matches no resource type of its service.
+    E208 = "E208", Error, "ARN matches no resource type";
+    /// An action that does not apply to the ARN's resource type.
+    E209 = "E209", Error, "action does not apply to this resource";
+    /// `allow` without `on` for an action that has resource types.
+    E210 = "E210", Error, "action needs a resource";
+    /// A condition key that the action does not support.
+    E211 = "E211", Error, "unknown condition key for the action";
+    /// An access-level grant that expands to no action.
+    E212 = "E212", Error, "access level grants nothing here";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";
@@ -124,6 +138,11 @@ codes! {
     E304 = "E304", Error, "unknown subresource";
     /// `kubernetes in NS` naming a namespace not on the app's clusters.
     E305 = "E305", Error, "namespace not on the app's clusters";
+
+    /// `on` for an action that supports only `Resource: "*"`.
+    W201 = "W201", Warning, "action does not support resource ARNs";
+    /// An ARN whose partition, region or account differs from the cluster's.
+    W202 = "W202", Warning, "ARN outside the cluster's partition, region or account";
 
     /// `named` with a verb that resource names cannot restrict.
     W301 = "W301", Warning, "resource names do not restrict this verb";

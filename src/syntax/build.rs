@@ -49,7 +49,12 @@ fn children<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
 }
 
 /// A whole file.
-pub(super) fn file(file: FileId, pairs: Pairs<'_, Rule>, out: &mut Vec<Decl>, diags: &mut Vec<Diag>) {
+pub(super) fn file(
+    file: FileId,
+    pairs: Pairs<'_, Rule>,
+    out: &mut Vec<Decl>,
+    diags: &mut Vec<Diag>,
+) {
     let mut cx = Ctx { file, diags };
     for p in pairs {
         if p.as_rule() != Rule::file {
@@ -272,12 +277,10 @@ fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
 }
 
 fn unsafe_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Spanned<String>> {
-    children(p)
-        .find(|c| c.as_rule() == Rule::string)
-        .map(|c| {
-            let span = cx.span(&c);
-            Spanned::new(string(cx, c), span)
-        })
+    children(p).find(|c| c.as_rule() == Rule::string).map(|c| {
+        let span = cx.span(&c);
+        Spanned::new(string(cx, c), span)
+    })
 }
 
 fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {

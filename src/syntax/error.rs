@@ -85,7 +85,10 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
             .unwrap_or(rest.len());
         (format!("`{}`", &rest[..end]), end)
     } else if c == '"' {
-        let end = rest[1..].find(['"', '\n']).map(|i| i + 2).unwrap_or(rest.len());
+        let end = rest[1..]
+            .find(['"', '\n'])
+            .map(|i| i + 2)
+            .unwrap_or(rest.len());
         let shown: String = rest[..end].chars().take(40).collect();
         (format!("string `{}`", shown.trim_end()), end)
     } else if c == '\n' || c == '\r' {
@@ -140,10 +143,17 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         }
     }
     let (found, len) = found_at(text, pos);
-    let span = Span::new(file, pos, pos + len.max(if pos < text.len() { 1 } else { 0 }));
+    let span = Span::new(
+        file,
+        pos,
+        pos + len.max(if pos < text.len() { 1 } else { 0 }),
+    );
 
     // An unterminated string is the most common cause of confusing errors: say so.
-    let line_start = text[..pos.min(text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_start = text[..pos.min(text.len())]
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let line_end = text[pos.min(text.len())..]
         .find('\n')
         .map(|i| pos + i)
@@ -162,9 +172,12 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         1 => list[0].clone(),
         n => format!("{} or {}", list[..n - 1].join(", "), list[n - 1]),
     };
-    let mut diag = Diag::new(Code::E001, format!("expected {expected_text}, found {found}"))
-        .at(span)
-        .label(format!("expected {}", short_expected(&list)));
+    let mut diag = Diag::new(
+        Code::E001,
+        format!("expected {expected_text}, found {found}"),
+    )
+    .at(span)
+    .label(format!("expected {}", short_expected(&list)));
 
     // A misspelt keyword: suggest the closest one that fits here.
     let word = found.trim_matches('`');
@@ -177,7 +190,10 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         if list.iter().any(|l| l.starts_with("a declaration")) {
             candidates.extend(DECL_KEYWORDS);
         }
-        if list.iter().any(|l| l.starts_with("a grant") || l.starts_with("an access level")) {
+        if list
+            .iter()
+            .any(|l| l.starts_with("a grant") || l.starts_with("an access level"))
+        {
             candidates.extend(["read", "write", "list", "tagging", "permissions", "allow"]);
         }
         if let Some(s) = crate::suggest::closest(word, candidates.into_iter()) {
