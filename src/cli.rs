@@ -69,10 +69,13 @@ pub enum Command {
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
     },
-    /// Print the documentation of a diagnostic code, e.g. `accessc explain E101`.
+    /// Explain a diagnostic code (`accessc explain E101`) or an app's effective permissions
+    /// with where each came from (`accessc explain payments/checkout [PATH…]`).
     Explain {
-        /// A diagnostic code.
-        code: String,
+        /// A diagnostic code, or an app `NAMESPACE/APP`.
+        what: String,
+        /// `.access` files or folders (for an app); default `.`.
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -127,7 +130,13 @@ pub fn run(cli: Cli) -> u8 {
     match &cli.command {
         Command::Build { paths, out } => build(&cli, paths, out, false),
         Command::Check { paths, out } => build(&cli, paths, out, true),
-        Command::Explain { code } => explain(code),
+        Command::Explain { what, paths } => {
+            if what.contains('/') {
+                explain_app(&cli, what, paths)
+            } else {
+                explain(what)
+            }
+        }
     }
 }
 
@@ -140,6 +149,34 @@ fn explain(code: &str) -> u8 {
         Err(e) => {
             eprintln!("error: {e}");
             exit::SYSTEM
+        }
+    }
+}
+
+fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
+    let (sources, read_diags) = match input::load(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::SYSTEM;
+        }
+    };
+    let mut compiled = crate::compile(&sources);
+    compiled.diags.extend(read_diags);
+    diagnostics::sort(&mut compiled.diags);
+    let Some(ir) = compiled.ir.filter(|_| !diagnostics::has_errors(&compiled.diags)) else {
+        print_diags(cli, &compiled.diags, &sources);
+        eprintln!("accessc: cannot explain `{key}`: the input has errors");
+        return exit::INPUT;
+    };
+    match crate::explain::app(&ir, &sources, key) {
+        Some(text) => {
+            print!("{text}");
+            exit::OK
+        }
+        None => {
+            eprintln!("error: no app `{key}` in the program");
+            exit::INPUT
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod emit;
+pub mod explain;
 pub mod ir;
 pub mod kube;
 pub mod source;
@@ -17,9 +18,35 @@ pub mod suggest;
 pub mod syntax;
 pub mod writer;
 
+use std::collections::BTreeMap;
+
 use diagnostics::Diag;
 use emit::Artifact;
 use source::Sources;
+
+/// What a build knows beyond its sources.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Each cluster's EKS authentication mode as the previous output recorded it (its
+    /// `manifest.json`), to reject mode changes EKS cannot make (E408).
+    pub previous_auth_modes: BTreeMap<String, ir::AuthMode>,
+}
+
+impl Options {
+    /// The options a previous output's manifest gives (clusters with an unknown mode are
+    /// skipped).
+    pub fn from_manifest(manifest: &emit::manifest::Manifest) -> Options {
+        Options {
+            previous_auth_modes: manifest
+                .clusters
+                .iter()
+                .filter_map(|(name, c)| {
+                    ir::AuthMode::from_eks_value(&c.authentication_mode).map(|m| (name.clone(), m))
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The result of compiling a program.
 #[derive(Debug)]
@@ -46,6 +73,11 @@ pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
 
 /// Compile a program: parse, check, emit. Pure: no I/O.
 pub fn compile(sources: &Sources) -> Compiled {
+    compile_with(sources, &Options::default())
+}
+
+/// Compile a program with build options. Pure: the caller reads the previous output.
+pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
     let (program, mut diags) = parse(sources);
     if diagnostics::has_errors(&diags) {
         diagnostics::sort(&mut diags);
@@ -55,7 +87,7 @@ pub fn compile(sources: &Sources) -> Compiled {
             diags,
         };
     }
-    let (ir, check_diags) = check::check(&program);
+    let (ir, check_diags) = check::check_with(&program, options);
     diags.extend(check_diags);
     let artifacts = match &ir {
         Some(ir) => match emit::all(ir, sources) {

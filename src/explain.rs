@@ -1,0 +1,126 @@
+//! `accessc explain NS/APP`: an app's effective permissions, AWS and Kubernetes, with the
+//! declaration (file:line) each came from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use crate::ast::Span;
+use crate::ir::{Identity, Ir, Subject};
+use crate::source::Sources;
+
+/// The first word of a grant (`read`, `allow`, …), to show how an action was granted.
+fn how(sources: &Sources, span: Span) -> String {
+    let text = sources.snippet(span);
+    text.split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// The explanation of one app, or None when the program has no such app.
+pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
+    let (ns, name) = key.split_once('/')?;
+    let sas: Vec<_> = ir
+        .service_accounts
+        .iter()
+        .filter(|sa| sa.app == key)
+        .collect();
+    if sas.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let sa = sas[0];
+    let _ = writeln!(
+        out,
+        "app {key}: service account `{}` in namespace `{ns}` on {}",
+        sa.name,
+        sas.iter().map(|s| format!("`{}`", s.cluster)).collect::<Vec<_>>().join(", ")
+    );
+    let roles: Vec<_> = ir
+        .roles
+        .iter()
+        .filter(|r| r.members.iter().any(|m| m.app == key))
+        .collect();
+    if roles.is_empty() {
+        let _ = writeln!(out, "\nAWS: no IAM role (the app has no AWS grants)");
+    }
+    for role in roles {
+        let kind = match role.identity {
+            Identity::PodIdentity => "Pod Identity",
+            Identity::Irsa => "IRSA",
+        };
+        let _ = writeln!(out, "\nAWS: {kind} role {} ({})", role.arn(), role.origin.what);
+        if let Some(b) = &role.boundary {
+            let _ = writeln!(out, "  permission boundary: {} ({})", b.name, b.arn);
+        }
+        // resource -> action -> grants
+        let mut by_resource: BTreeMap<String, BTreeMap<String, BTreeSet<Span>>> = BTreeMap::new();
+        let mut conditions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for s in &role.statements {
+            for r in &s.resources {
+                let entry = by_resource.entry(r.clone()).or_default();
+                for (action, spans) in &s.origins {
+                    entry.entry(action.clone()).or_default().extend(spans.iter().copied());
+                }
+                for (op, keys) in &s.conditions {
+                    for (k, v) in keys {
+                        conditions.entry(r.clone()).or_default().push(format!(
+                            "{op} {k} = {}",
+                            v.iter().cloned().collect::<Vec<_>>().join(" | ")
+                        ));
+                    }
+                }
+            }
+        }
+        if by_resource.is_empty() {
+            let _ = writeln!(out, "  no permissions");
+        }
+        for (resource, actions) in by_resource {
+            let _ = writeln!(out, "  {resource}");
+            if let Some(c) = conditions.get(&resource) {
+                for line in c {
+                    let _ = writeln!(out, "    when {line}");
+                }
+            }
+            let width = actions.keys().map(String::len).max().unwrap_or(0);
+            for (action, spans) in actions {
+                let from: Vec<String> = spans
+                    .iter()
+                    .map(|s| format!("{} ({})", sources.location(*s), how(sources, *s)))
+                    .collect();
+                let _ = writeln!(out, "    {action:width$}  {}", from.join(", "));
+            }
+        }
+    }
+    let grants: Vec<_> = ir
+        .rbac
+        .iter()
+        .filter(|g| matches!(&g.subject, Subject::ServiceAccount { name: n, namespace } if *n == sa.name && namespace == ns) && g.origin.what == format!("app {key}"))
+        .collect();
+    if grants.is_empty() {
+        let _ = writeln!(out, "\nKubernetes: no RBAC (automountServiceAccountToken: false)");
+    }
+    for g in grants {
+        let what = match &g.namespace {
+            Some(n) => format!("Role {} in namespace {n}", g.name),
+            None => format!("ClusterRole {}", g.name),
+        };
+        let _ = writeln!(out, "\nKubernetes on {}: {what} ({})", g.cluster, sources.location(g.origin.span));
+        for r in &g.rules {
+            let groups: Vec<String> = r
+                .api_groups
+                .iter()
+                .map(|g| if g.is_empty() { "core".to_string() } else { g.clone() })
+                .collect();
+            let mut line = format!(
+                "  {} {} [{}]",
+                r.verbs.join(", "),
+                r.resources.join(", "),
+                groups.join(", ")
+            );
+            if !r.resource_names.is_empty() {
+                line.push_str(&format!(" named {}", r.resource_names.join(", ")));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let _ = name;
+    Some(out)
+}
