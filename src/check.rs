@@ -2,13 +2,17 @@
 //!
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are lowered
 //! here; [`workloads`] lowers apps and shared roles (IAM roles, service accounts, RBAC) using
-//! [`aws`] for grants and [`kube`] for Kubernetes rules. All problems are gathered; the IR is
-//! returned only when there is no error.
+//! [`aws`] for grants and [`kube`] for Kubernetes rules; [`access`] lowers `access`
+//! declarations and each cluster's access configuration (access entries, aws-auth, auth-mode
+//! transitions). All problems are gathered; the IR is returned only when there is no error.
 
+pub mod access;
 pub mod aws;
+pub mod boundary;
 pub mod catalog_checks;
 pub mod kube;
 pub mod resolve;
+pub mod resources;
 pub mod settings;
 pub mod values;
 pub mod workloads;
@@ -34,10 +38,18 @@ pub const CLUSTER_SETTINGS: &[&str] = &[
     "boundary",
     "role_path",
     "bootstrap_admin",
+    "max_trust_policy",
+    "max_managed_policy",
+    "max_managed_policies",
 ];
 
 /// Check a whole program.
 pub fn check(program: &Program) -> (Option<Ir>, Vec<Diag>) {
+    check_with(program, &crate::Options::default())
+}
+
+/// Check a whole program with build options (the previous output's authentication modes).
+pub fn check_with(program: &Program, options: &crate::Options) -> (Option<Ir>, Vec<Diag>) {
     let mut diags = Vec::new();
     let syms = resolve::collect(program, &mut diags);
     let mut ir = Ir::default();
@@ -53,6 +65,9 @@ pub fn check(program: &Program) -> (Option<Ir>, Vec<Diag>) {
         }
     }
     workloads::lower(&syms, &boundaries, &mut ir, &mut diags);
+    boundary::check(&ir, &mut diags);
+    resources::lower(&syms, &mut ir, &mut diags);
+    access::lower(&syms, &options.previous_auth_modes, &mut ir, &mut diags);
     other_references(&syms, &mut diags);
     diagnostics::sort(&mut diags);
     if diagnostics::has_errors(&diags) {
@@ -218,6 +233,7 @@ fn cluster(
         .boolean("bootstrap_admin", diags)
         .map(|b| b.node)
         .unwrap_or(false);
+    let limits = limits(&s, diags);
     let after = diags.iter().filter(|d| d.is_error()).count();
     if after > before {
         return None;
@@ -237,8 +253,41 @@ fn cluster(
         boundary: boundary.map(|b| b.node).filter(|b| b != "none"),
         role_path: role_path.map(|p| p.node).unwrap_or_else(|| "/".into()),
         bootstrap_admin,
+        limits,
         span: decl.span,
     })
+}
+
+/// A cluster's `max_…` settings.
+fn limits(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Limits {
+    let defaults = ir::Limits::default();
+    let number = |key: &str, default: usize, max: usize, diags: &mut Vec<Diag>| -> usize {
+        let Some(v) = s.word_or_string(key, diags) else {
+            return default;
+        };
+        match v.node.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                diags.push(
+                    Diag::new(
+                        Code::E109,
+                        format!("`{key}` must be a number from 1 to {max}, found `{}`", v.node),
+                    )
+                    .at(v.span)
+                    .label("invalid limit")
+                    .help(format!(
+                        "the AWS default is {default}; raise it only where the account's quota was raised"
+                    )),
+                );
+                default
+            }
+        }
+    };
+    ir::Limits {
+        trust_policy: number("max_trust_policy", defaults.trust_policy, 8192, diags),
+        managed_policy: number("max_managed_policy", defaults.managed_policy, 6144, diags),
+        policies_per_role: number("max_managed_policies", defaults.policies_per_role, 25, diags),
+    }
 }
 
 /// A boundary's statements: (allow, actions, resources).
@@ -265,7 +314,7 @@ fn boundaries(syms: &resolve::Symbols<'_>, diags: &mut Vec<Diag>) -> BTreeMap<St
                         Diag::new(Code::E201, format!("`{}` is not an IAM action", a.node))
                             .at(a.span)
                             .label("malformed action")
-                            .help("actions are written `service:Action`; a boundary may use wildcards such as `s3:*`"),
+                            .help("actions are written `service:Action` with the lowercase service prefix, e.g. `s3:GetObject`; a boundary may use wildcards such as `s3:*`"),
                     );
                 }
             }
@@ -324,20 +373,9 @@ fn namespace(
     })
 }
 
-/// References of declarations whose artifacts other stages produce.
+/// References of declarations whose artifacts other stages produce (accesses resolve their
+/// own references in [`access`]).
 fn other_references(syms: &resolve::Symbols<'_>, diags: &mut Vec<Diag>) {
-    for decl in syms.accesses.values() {
-        for c in &decl.clusters {
-            if !syms.clusters.contains_key(c.node.as_str()) {
-                diags.push(resolve::unknown(
-                    Code::E102,
-                    "cluster",
-                    c,
-                    syms.clusters.keys().copied(),
-                ));
-            }
-        }
-    }
     for decl in syms.resources.values() {
         if let Err(p) = values::arn(&decl.arn.node) {
             diags.push(value_error(Code::E113, decl.arn.span, p));

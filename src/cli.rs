@@ -69,6 +69,12 @@ pub enum Command {
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
     },
+    /// Turn existing configuration into `.access` declarations (for migrations).
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Explain a diagnostic code (`accessc explain E101`) or an app's effective permissions
     /// with where each came from (`accessc explain payments/checkout [PATH…]`).
     Explain {
@@ -76,6 +82,24 @@ pub enum Command {
         what: String,
         /// `.access` files or folders (for an app); default `.`.
         paths: Vec<PathBuf>,
+    },
+}
+
+/// What `accessc import` reads.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// An aws-auth ConfigMap, as `kubectl get configmap aws-auth -n kube-system -o yaml` prints
+    /// it: each mapping becomes an `access` declaration, the node mapping the cluster's `nodes`;
+    /// what cannot be expressed is reported.
+    AwsAuth {
+        /// The ConfigMap (YAML or JSON); `-` reads standard input.
+        file: PathBuf,
+        /// The cluster the declarations are on.
+        #[arg(long, default_value = "my-cluster")]
+        cluster: String,
+        /// Write the declarations to this file instead of standard output.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -130,6 +154,9 @@ pub fn run(cli: Cli) -> u8 {
     match &cli.command {
         Command::Build { paths, out } => build(&cli, paths, out, false),
         Command::Check { paths, out } => build(&cli, paths, out, true),
+        Command::Import {
+            what: ImportCommand::AwsAuth { file, cluster, out },
+        } => import_aws_auth(file, cluster, out.as_deref()),
         Command::Explain { what, paths } => {
             if what.contains('/') {
                 explain_app(&cli, what, paths)
@@ -181,6 +208,72 @@ fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
     }
 }
 
+fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path::Path>) -> u8 {
+    use std::io::Read;
+    if let Err(e) = crate::import::aws_auth::check_cluster_name(cluster) {
+        eprintln!("error: --cluster: {e}");
+        return exit::SYSTEM;
+    }
+    let (text, from) = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read standard input: {e}");
+            return exit::SYSTEM;
+        }
+        (text, "standard input".to_string())
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(t) => (t, format!("`{}`", file.display())),
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", file.display());
+                return exit::SYSTEM;
+            }
+        }
+    };
+    let imported = match crate::import::aws_auth::convert(&text, cluster) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return exit::INPUT;
+        }
+    };
+    let source = imported.to_source(&from);
+    for n in &imported.notes {
+        eprintln!("{n}");
+    }
+    if imported.nodes.is_none() {
+        eprintln!("note: no node role mapping: set `nodes` on cluster `{cluster}` before building");
+    }
+    let dropped = imported
+        .notes
+        .iter()
+        .filter(|n| n.kind == crate::import::NoteKind::NotImported)
+        .count();
+    eprintln!(
+        "accessc: {} access declaration{} for cluster `{cluster}`{}; {dropped} item{} not imported",
+        imported.accesses.len(),
+        if imported.accesses.len() == 1 { "" } else { "s" },
+        if imported.nodes.is_some() { " and its node role" } else { "" },
+        if dropped == 1 { "" } else { "s" },
+    );
+    match out {
+        None => {
+            print!("{source}");
+            exit::OK
+        }
+        Some(path) => match std::fs::write(path, source) {
+            Ok(()) => {
+                eprintln!("accessc: wrote {}", path.display());
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                exit::SYSTEM
+            }
+        },
+    }
+}
+
 fn build(cli: &Cli, paths: &[PathBuf], out: &std::path::Path, check_only: bool) -> u8 {
     let (sources, read_diags) = match input::load(paths) {
         Ok(x) => x,
@@ -189,7 +282,11 @@ fn build(cli: &Cli, paths: &[PathBuf], out: &std::path::Path, check_only: bool) 
             return exit::SYSTEM;
         }
     };
-    let mut compiled = crate::compile(&sources);
+    // The previous output's manifest records each cluster's authentication mode (E408).
+    let options = crate::writer::read_manifest(out)
+        .map(|m| crate::Options::from_manifest(&m))
+        .unwrap_or_default();
+    let mut compiled = crate::compile_with(&sources, &options);
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);
     print_diags(cli, &compiled.diags, &sources);

@@ -7,14 +7,20 @@
 //! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
 //! aws/<account>/boundaries/<boundary>/{boundary-policy,create-policy}.json
 //! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
+//! clusters/<cluster>/eks/create-cluster.json                 (accessConfig of `aws eks create-cluster`)
+//! clusters/<cluster>/eks/access-entries/<access>.{create-access-entry,associate-access-policy}.json
+//! clusters/<cluster>/kubernetes/kube-system/configmap-aws-auth.yaml
 //! clusters/<cluster>/kubernetes/<ns>/<kind>-<name>.yaml
 //! clusters/<cluster>/kubernetes/_cluster/<kind>-<name>.yaml
 //! ```
 
+pub mod aws_auth;
+pub mod eks;
 pub mod iam;
 pub mod json;
 pub mod k8s;
 pub mod manifest;
+pub mod resource_policy;
 
 use crate::ast::Span;
 use crate::diagnostics::Diag;
@@ -44,6 +50,9 @@ pub fn all(ir: &Ir, sources: &Sources) -> Result<Vec<Artifact>, Vec<Diag>> {
     let mut diags = Vec::new();
     iam::emit(ir, &mut out, &mut diags);
     k8s::emit(ir, sources, &mut out);
+    resource_policy::emit(ir, &mut out);
+    eks::emit(ir, &mut out);
+    aws_auth::emit(ir, sources, &mut out);
     if !diags.is_empty() {
         crate::diagnostics::sort(&mut diags);
         return Err(diags);

@@ -24,6 +24,19 @@ pub struct Ir {
     pub pod_identity_associations: Vec<PodIdentityAssociation>,
     /// Roles and ClusterRoles with their bindings, sorted by cluster, namespace, name.
     pub rbac: Vec<RbacGrant>,
+    /// Resource-based policies, sorted by ARN.
+    pub resource_policies: Vec<ResourcePolicy>,
+    /// Each cluster's `accessConfig` for `aws eks create-cluster`, sorted by cluster.
+    pub access_configs: Vec<AccessConfig>,
+    /// EKS access entries, sorted by cluster then file name.
+    pub access_entries: Vec<AccessEntry>,
+    /// EKS access policy associations, sorted by cluster then access name.
+    pub access_policy_associations: Vec<AccessPolicyAssociation>,
+    /// The aws-auth ConfigMap of each `config_map` / `api_and_config_map` cluster, by cluster.
+    pub aws_auth: Vec<AwsAuth>,
+    /// Bindings of an access's group to a built-in ClusterRole (`config_map` clusters), sorted
+    /// by cluster, namespace, name.
+    pub group_bindings: Vec<GroupBinding>,
 }
 
 /// How the Kubernetes API of a cluster authenticates IAM principals.
@@ -83,6 +96,8 @@ pub struct Cluster {
     pub role_path: String,
     /// `bootstrapClusterCreatorAdminPermissions`.
     pub bootstrap_admin: bool,
+    /// AWS limits in the cluster's account.
+    pub limits: Limits,
     /// Declaration.
     pub span: Span,
 }
@@ -181,6 +196,33 @@ pub struct IamRole {
     pub boundary: Option<BoundaryRef>,
     /// The service accounts that assume it, sorted.
     pub members: Vec<Member>,
+    /// Pod Identity: whether EKS attaches its session tags (`session_tags = false` disables).
+    pub session_tags: bool,
+    /// The AWS size limits that apply in the role's account.
+    pub limits: Limits,
+}
+
+/// AWS size and count limits, with AWS's defaults; clusters may raise them
+/// (`max_trust_policy`, `max_managed_policy`, `max_managed_policies`) where the account's quota
+/// was raised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Managed policy size, characters without whitespace.
+    pub managed_policy: usize,
+    /// Trust policy size.
+    pub trust_policy: usize,
+    /// Managed policies attached to one role.
+    pub policies_per_role: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            managed_policy: 6144,
+            trust_policy: 2048,
+            policies_per_role: 10,
+        }
+    }
 }
 
 impl IamRole {
@@ -253,6 +295,8 @@ pub struct Statement {
     pub unsafe_reasons: BTreeSet<String>,
     /// The grants it came from.
     pub sources: Vec<Span>,
+    /// For each action, the grants that gave it (for `accessc explain`).
+    pub origins: BTreeMap<String, BTreeSet<Span>>,
 }
 
 /// A permission boundary materialised in one account.
@@ -316,6 +360,8 @@ pub struct PodIdentityAssociation {
     pub role_arn: String,
     /// App `NS/APP`.
     pub app: String,
+    /// `disableSessionTags`.
+    pub disable_session_tags: bool,
     /// The app declaration.
     pub span: Span,
 }
@@ -362,4 +408,305 @@ pub struct RbacGrant {
     pub subject: Subject,
     /// Where it came from.
     pub origin: Origin,
+}
+
+impl AuthMode {
+    /// The mode from its EKS API value (`API`, `API_AND_CONFIG_MAP`, `CONFIG_MAP`).
+    pub fn from_eks_value(value: &str) -> Option<AuthMode> {
+        match value {
+            "CONFIG_MAP" => Some(AuthMode::ConfigMap),
+            "API_AND_CONFIG_MAP" => Some(AuthMode::ApiAndConfigMap),
+            "API" => Some(AuthMode::Api),
+            _ => None,
+        }
+    }
+    /// Whether the cluster authenticates through access entries.
+    pub fn uses_access_entries(self) -> bool {
+        self != AuthMode::ConfigMap
+    }
+    /// Whether the cluster reads the aws-auth ConfigMap.
+    pub fn uses_aws_auth(self) -> bool {
+        self != AuthMode::Api
+    }
+}
+
+/// A cluster's `accessConfig` at creation.
+#[derive(Clone, Debug)]
+pub struct AccessConfig {
+    /// Cluster name in the program.
+    pub cluster: String,
+    /// EKS cluster name.
+    pub eks_name: String,
+    /// Authentication mode.
+    pub mode: AuthMode,
+    /// `bootstrapClusterCreatorAdminPermissions` (always true for `CONFIG_MAP`: EKS requires it).
+    pub bootstrap_admin: bool,
+    /// The cluster declaration.
+    pub span: Span,
+}
+
+/// An EKS access policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessPolicy {
+    /// `cluster_admin`: AmazonEKSClusterAdminPolicy, Kubernetes `cluster-admin`.
+    ClusterAdmin,
+    /// `admin`: AmazonEKSAdminPolicy, Kubernetes `admin`.
+    Admin,
+    /// `edit`: AmazonEKSEditPolicy, Kubernetes `edit`.
+    Edit,
+    /// `view`: AmazonEKSViewPolicy, Kubernetes `view`.
+    View,
+}
+
+impl AccessPolicy {
+    /// The source keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AccessPolicy::ClusterAdmin => "cluster_admin",
+            AccessPolicy::Admin => "admin",
+            AccessPolicy::Edit => "edit",
+            AccessPolicy::View => "view",
+        }
+    }
+    /// The EKS access policy name.
+    pub fn eks_name(self) -> &'static str {
+        match self {
+            AccessPolicy::ClusterAdmin => "AmazonEKSClusterAdminPolicy",
+            AccessPolicy::Admin => "AmazonEKSAdminPolicy",
+            AccessPolicy::Edit => "AmazonEKSEditPolicy",
+            AccessPolicy::View => "AmazonEKSViewPolicy",
+        }
+    }
+    /// The EKS access policy ARN in a partition.
+    pub fn arn(self, partition: &str) -> String {
+        format!(
+            "arn:{partition}:eks::aws:cluster-access-policy/{}",
+            self.eks_name()
+        )
+    }
+    /// The built-in Kubernetes ClusterRole it matches.
+    pub fn cluster_role(self) -> &'static str {
+        match self {
+            AccessPolicy::ClusterAdmin => "cluster-admin",
+            AccessPolicy::Admin => "admin",
+            AccessPolicy::Edit => "edit",
+            AccessPolicy::View => "view",
+        }
+    }
+}
+
+/// Where an access policy applies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessScope {
+    /// The whole cluster.
+    Cluster,
+    /// These namespaces (sorted, at least one).
+    Namespaces(BTreeSet<String>),
+}
+
+/// The kind of an IAM principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalKind {
+    /// An IAM role.
+    Role,
+    /// An IAM user.
+    User,
+}
+
+/// An IAM role or user.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Principal {
+    /// Role or user.
+    pub kind: PrincipalKind,
+    /// The ARN as written (with its path).
+    pub arn: String,
+    /// Partition.
+    pub partition: String,
+    /// Account.
+    pub account: String,
+    /// IAM path (`/` or `/a/b/`).
+    pub path: String,
+    /// Name.
+    pub name: String,
+}
+
+impl Principal {
+    /// The ARN without the path, as aws-auth needs it.
+    pub fn arn_without_path(&self) -> String {
+        let kind = match self.kind {
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        };
+        format!(
+            "arn:{}:iam::{}:{kind}/{}",
+            self.partition, self.account, self.name
+        )
+    }
+}
+
+/// The type of an access entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessEntryType {
+    /// People and CI.
+    Standard,
+    /// Linux nodes (the cluster's node role).
+    Ec2Linux,
+}
+
+impl AccessEntryType {
+    /// The EKS API value.
+    pub fn eks_value(self) -> &'static str {
+        match self {
+            AccessEntryType::Standard => "STANDARD",
+            AccessEntryType::Ec2Linux => "EC2_LINUX",
+        }
+    }
+}
+
+/// `aws eks create-access-entry` input.
+#[derive(Clone, Debug)]
+pub struct AccessEntry {
+    /// Cluster name in the program.
+    pub cluster: String,
+    /// EKS cluster name.
+    pub eks_name: String,
+    /// File name stem: the access name, or `_nodes` for the node role.
+    pub file: String,
+    /// Principal ARN (with its path).
+    pub principal_arn: String,
+    /// Entry type.
+    pub entry_type: AccessEntryType,
+    /// Kubernetes groups, sorted (empty for nodes).
+    pub groups: Vec<String>,
+    /// Kubernetes username (None: EKS chooses).
+    pub username: Option<String>,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// `aws eks associate-access-policy` input.
+#[derive(Clone, Debug)]
+pub struct AccessPolicyAssociation {
+    /// Cluster name in the program.
+    pub cluster: String,
+    /// EKS cluster name.
+    pub eks_name: String,
+    /// The access name (file name stem).
+    pub name: String,
+    /// Principal ARN.
+    pub principal_arn: String,
+    /// Policy ARN.
+    pub policy_arn: String,
+    /// Scope.
+    pub scope: AccessScope,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// One `mapRoles` / `mapUsers` item of aws-auth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsAuthMapping {
+    /// Role or user ARN, without its path.
+    pub arn: String,
+    /// Kubernetes username.
+    pub username: String,
+    /// Kubernetes groups, in order.
+    pub groups: Vec<String>,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// The aws-auth ConfigMap of one cluster.
+#[derive(Clone, Debug)]
+pub struct AwsAuth {
+    /// Cluster name in the program.
+    pub cluster: String,
+    /// `mapRoles`: the node role first, then the accesses by name.
+    pub map_roles: Vec<AwsAuthMapping>,
+    /// `mapUsers`, by access name.
+    pub map_users: Vec<AwsAuthMapping>,
+}
+
+/// A RoleBinding (namespace set) or ClusterRoleBinding of a group to a built-in ClusterRole.
+#[derive(Clone, Debug)]
+pub struct GroupBinding {
+    /// Cluster.
+    pub cluster: String,
+    /// Namespace of the RoleBinding; None for a ClusterRoleBinding.
+    pub namespace: Option<String>,
+    /// Binding name.
+    pub name: String,
+    /// The built-in ClusterRole (`cluster-admin`, `admin`, `edit`, `view`).
+    pub cluster_role: String,
+    /// The Kubernetes group bound.
+    pub group: String,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// The kinds of resources accessc writes resource-based policies for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceKind {
+    /// An S3 bucket (and its objects).
+    S3Bucket,
+    /// A KMS key.
+    KmsKey,
+    /// An SQS queue.
+    SqsQueue,
+    /// An SNS topic.
+    SnsTopic,
+    /// A Secrets Manager secret.
+    Secret,
+    /// An ECR repository.
+    EcrRepository,
+}
+
+impl ResourceKind {
+    /// The IAM service prefix.
+    pub fn service(self) -> &'static str {
+        match self {
+            ResourceKind::S3Bucket => "s3",
+            ResourceKind::KmsKey => "kms",
+            ResourceKind::SqsQueue => "sqs",
+            ResourceKind::SnsTopic => "sns",
+            ResourceKind::Secret => "secretsmanager",
+            ResourceKind::EcrRepository => "ecr",
+        }
+    }
+}
+
+/// A resource-based policy: one document per resource, merging every grant on it.
+#[derive(Clone, Debug)]
+pub struct ResourcePolicy {
+    /// The resource ARN.
+    pub arn: String,
+    /// What it is.
+    pub kind: ResourceKind,
+    /// Partition.
+    pub partition: String,
+    /// Region (empty for S3).
+    pub region: String,
+    /// Account (empty for S3).
+    pub account: String,
+    /// Bucket, key id, queue, topic, secret or repository name.
+    pub name: String,
+    /// Statements, sorted, with Sids.
+    pub statements: Vec<ResourceStatement>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// One statement of a resource-based policy.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ResourceStatement {
+    /// Statement id.
+    pub sid: String,
+    /// `Principal.AWS`: account roots or role ARNs.
+    pub principals: BTreeSet<String>,
+    /// Actions.
+    pub actions: BTreeSet<String>,
+    /// Resources (empty: no `Resource` element, as ECR wants).
+    pub resources: BTreeSet<String>,
+    /// Condition operator → key → values.
+    pub conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
 }

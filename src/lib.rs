@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod explain;
+pub mod import;
 pub mod ir;
 pub mod kube;
 pub mod source;
@@ -63,7 +64,19 @@ pub struct Compiled {
 pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
     let mut program = ast::Program::default();
     let mut diags = Vec::new();
-    for (id, file) in sources.iter().filter(|(_, f)| !f.unparsed) {
+    for (id, file) in sources.iter() {
+        if file.unparsed {
+            // The text was decoded lossily: the first replacement character is where the
+            // invalid bytes start (everything before it is unchanged).
+            let at = file.text.find('\u{fffd}').unwrap_or(0);
+            diags.push(
+                Diag::new(diagnostics::Code::E002, format!("`{}` is not valid UTF-8", file.path))
+                    .at(ast::Span::new(id, at, at + '\u{fffd}'.len_utf8().min(file.text.len() - at)))
+                    .label("invalid bytes")
+                    .help("save the file as UTF-8"),
+            );
+            continue;
+        }
         let (decls, d) = syntax::parse_file(id, &file.text);
         program.decls.extend(decls);
         diags.extend(d);

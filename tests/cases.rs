@@ -42,7 +42,7 @@ fn case_codes() {
         };
         let code = code.to_ascii_uppercase();
         let sources = support::load_dir(&dir);
-        let compiled = accessc::compile(&sources);
+        let compiled = support::compile_dir(&dir, &sources);
         if !compiled.diags.iter().any(|d| d.code.as_str() == code) {
             failures.push(format!(
                 "{name}: no {code} among {:?}",

@@ -86,6 +86,15 @@ fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
 fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
     let mut uses = false;
     for (start, end, name) in variables(&s.node) {
+        if !s.node[start..end].ends_with('}') {
+            diags.push(
+                Diag::new(Code::E118, "unclosed `${` in a variable")
+                    .at(sub_span(s, start, end))
+                    .label("no closing `}`")
+                    .help(format!("write `${{{name}}}`")),
+            );
+            continue;
+        }
         if VARIABLES.contains(&name) {
             uses = true;
             if shared_irsa {
@@ -148,8 +157,12 @@ fn resource_name(arns: &[Spanned<String>]) -> String {
         .map(|s| s.replace(['*', '?'], ""))
         .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
         .collect();
+    // Long generated ids (KMS key ids, …) make poor names: then take the segment before
+    // (`key`).
     let pick = if arn.service == "s3" {
         segments.first()
+    } else if segments.last().is_some_and(|s| s.len() > 24) && segments.len() > 1 {
+        segments.get(segments.len() - 2)
     } else {
         segments.last()
     };

@@ -38,17 +38,27 @@ fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<Po
     if !rule.names.is_empty() {
         for v in &rule.verbs {
             if kube::verb_ignores_resource_names(&v.node) {
+                let (message, help) = match v.node.as_str() {
+                    "create" | "deletecollection" => (
+                        format!("a rule with `named` never grants `{}`", v.node),
+                        format!(
+                            "Kubernetes does not know the object's name when it authorizes `{}`, so a rule with resource names never matches it; grant `{}` in a rule without `named`",
+                            v.node, v.node
+                        ),
+                    ),
+                    _ => (
+                        format!("`named` limits `{}` to requests for a single name", v.node),
+                        format!(
+                            "`{}` with resource names is allowed only when the request selects one of the names (`fieldSelector=metadata.name=…`); clients that {} the whole collection are denied. Move `{}` to a rule without `named` if the app needs that",
+                            v.node, v.node, v.node
+                        ),
+                    ),
+                };
                 diags.push(
-                    Diag::new(
-                        Code::W301,
-                        format!("`named` does not restrict `{}`", v.node),
-                    )
-                    .at(v.span)
-                    .label("applies to every name")
-                    .help(format!(
-                        "Kubernetes cannot limit `{}` by resource name: the rule grants it on all of them; move `{}` to a rule without `named`",
-                        v.node, v.node
-                    )),
+                    Diag::new(Code::W301, message)
+                        .at(v.span)
+                        .label("resource names do not restrict this verb as expected")
+                        .help(help),
                 );
             }
         }

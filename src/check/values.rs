@@ -7,15 +7,11 @@ pub type Problem = (String, String);
 
 /// Kubernetes-style name: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
 pub fn k8s_name(name: &str) -> Result<(), Problem> {
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    let ok_ends = !name.starts_with('-') && !name.ends_with('-');
-    if name.is_empty() || !ok_chars || !ok_ends || name.len() > 63 {
+    if !is_k8s_name(name) {
         let lower = name.to_ascii_lowercase().replace(['_', '.'], "-");
         let help = if name.len() > 63 {
             "names have at most 63 characters".to_string()
-        } else if k8s_name(&lower).is_ok() {
+        } else if is_k8s_name(&lower) {
             format!("names are lowercase letters, digits and `-`: try `{lower}`")
         } else {
             "names are lowercase letters, digits and `-`, starting and ending with a letter or digit"
@@ -24,6 +20,17 @@ pub fn k8s_name(name: &str) -> Result<(), Problem> {
         return Err((format!("`{name}` is not a valid name"), help));
     }
     Ok(())
+}
+
+/// Whether a name follows the Kubernetes rule.
+fn is_k8s_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// 12 digits.

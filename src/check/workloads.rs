@@ -12,9 +12,16 @@ use super::settings::Settings;
 use super::{kube, values, BoundaryDef};
 
 /// The settings an app knows.
-pub const APP_SETTINGS: &[&str] = &["identity", "service_account", "role", "boundary"];
+pub const APP_SETTINGS: &[&str] = &[
+    "identity",
+    "service_account",
+    "role",
+    "boundary",
+    "account",
+    "session_tags",
+];
 /// The settings a shared role knows.
-pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary"];
+pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
 
 /// IAM's limit on role names.
 pub const MAX_ROLE_NAME: usize = 64;
@@ -39,6 +46,8 @@ struct App<'a> {
     identity_span: Option<Span>,
     shared_role: Option<String>,
     boundary: BoundaryChoice,
+    account: Option<Spanned<String>>,
+    session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
 }
@@ -120,7 +129,13 @@ fn check_grants(body: &Body, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<Ch
 }
 
 /// W202: ARNs whose partition, region or account differ from every cluster the role is used on.
-fn arn_context(body: &Body, clusters: &[&ir::Cluster], what: &str, diags: &mut Vec<Diag>) {
+fn arn_context(
+    body: &Body,
+    clusters: &[&ir::Cluster],
+    own_account: Option<&str>,
+    what: &str,
+    diags: &mut Vec<Diag>,
+) {
     if clusters.is_empty() {
         return;
     }
@@ -140,7 +155,11 @@ fn arn_context(body: &Body, clusters: &[&ir::Cluster], what: &str, diags: &mut V
                     let regions: BTreeSet<&str> = clusters.iter().map(|c| c.region.as_str()).collect();
                     problems.push(format!("region `{}` (the clusters are in {})", arn.region, regions.into_iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")));
                 }
-                if fixed(arn.account) && arn.account != "aws" && clusters.iter().all(|c| c.account != arn.account) {
+                if fixed(arn.account)
+                    && arn.account != "aws"
+                    && own_account != Some(arn.account)
+                    && clusters.iter().all(|c| c.account != arn.account)
+                {
                     problems.push(format!("account `{}`, not the clusters' account", arn.account));
                 }
                 if !problems.is_empty() {
@@ -148,7 +167,7 @@ fn arn_context(body: &Body, clusters: &[&ir::Cluster], what: &str, diags: &mut V
                         Diag::new(Code::W202, format!("`{}` is in {}", a.node, problems.join(" and ")))
                             .at(a.span)
                             .label("outside the cluster's partition, region or account")
-                            .help(format!("{what} runs on other clusters: check the ARN; cross-account access also needs the resource's own policy to allow it")),
+                            .help(format!("{what} runs elsewhere: check the ARN. Access in another account also needs the resource's own policy to allow it")),
                     );
                 }
             }
@@ -164,8 +183,7 @@ pub fn lower(
     diags: &mut Vec<Diag>,
 ) {
     // Shared roles: settings and grants.
-    let mut shared: BTreeMap<&str, (Identity, BoundaryChoice, Vec<CheckedGrant>, &RoleDecl)> =
-        BTreeMap::new();
+    let mut shared: BTreeMap<&str, Shared<'_>> = BTreeMap::new();
     for (name, decl) in &syms.roles {
         let s = Settings::new(&decl.body.settings, ROLE_SETTINGS, "role", diags);
         let identity = identity_choice(&s, false, diags)
@@ -186,8 +204,39 @@ pub fn lower(
                 ),
             );
         }
+        let account = account_setting(&s, diags);
+        let session_tags = s.boolean("session_tags", diags);
         let grants = check_grants(&decl.body, identity == Identity::Irsa, diags);
-        shared.insert(name, (identity, boundary, grants, decl));
+        let uses_variables = grants.iter().any(|g| g.uses_variables);
+        if let Some(st) = &session_tags {
+            if !st.node && identity == Identity::PodIdentity && uses_variables {
+                diags.push(
+                    Diag::new(Code::E215, format!("shared role `{name}` disables session tags but its grants use `${{…}}` variables"))
+                        .at(st.span)
+                        .label("session tags disabled")
+                        .help("the variables become `${aws:PrincipalTag/…}`, which EKS only sets with session tags: remove `session_tags = false` or the variables"),
+                );
+            }
+        }
+        if !grants.is_empty() && !uses_variables {
+            diags.push(
+                Diag::new(Code::W204, format!("shared role `{name}` uses no `${{namespace}}`, `${{service_account}}` or `${{cluster}}` variable"))
+                    .at(decl.name.span)
+                    .label("every member gets every permission")
+                    .help("every app using the role gets the union of its permissions; partition the ARNs by `${namespace}`/`${service_account}` (ABAC), or give the apps their own roles"),
+            );
+        }
+        shared.insert(
+            name,
+            Shared {
+                identity,
+                boundary,
+                account,
+                session_tags: session_tags.map(|s| s.node).unwrap_or(true),
+                grants,
+                decl,
+            },
+        );
     }
 
     // Apps.
@@ -197,6 +246,8 @@ pub fn lower(
         let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
         let (identity, identity_span) = identity_choice(&s, true, diags);
         let boundary = boundary_choice(&s, syms, diags);
+        let account = account_setting(&s, diags);
+        let session_tags = s.boolean("session_tags", diags).map(|b| b.node).unwrap_or(true);
         let sa = match s.string("service_account", diags) {
             Some(sa) => {
                 if let Err((msg, help)) = values::k8s_name(&sa.node) {
@@ -285,7 +336,13 @@ pub fn lower(
             service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
         }
         let app_clusters: Vec<&ir::Cluster> = namespace.clusters.iter().filter_map(|c| ir.clusters.get(c)).collect();
-        arn_context(&decl.body, &app_clusters, &format!("app `{}`", decl.name.node), diags);
+        arn_context(
+            &decl.body,
+            &app_clusters,
+            account.as_ref().map(|a| a.node.as_str()),
+            &format!("app `{}`", decl.name.node),
+            diags,
+        );
         let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
         apps.push(App {
             decl,
@@ -299,6 +356,8 @@ pub fn lower(
             identity_span,
             shared_role: shared_role.map(|r| r.node),
             boundary,
+            account,
+            session_tags,
             grants,
             has_rules,
         });
@@ -327,22 +386,20 @@ pub fn lower(
         };
         let span = app.identity_span.unwrap_or(app.decl.name.span);
         let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
-        build_roles(
-            &wanted,
+        let spec = RoleSpec {
+            wanted_name: &wanted,
             identity,
-            &app.boundary,
-            &members,
-            &app.grants,
-            false,
+            boundary: &app.boundary,
+            account: app.account.as_ref(),
+            session_tags: app.session_tags,
+            grants: &app.grants,
+            shared: false,
             origin,
             span,
-            ir,
-            boundaries,
-            &mut roles,
-            diags,
-        );
+        };
+        build_roles(&spec, &members, ir, boundaries, &mut roles, diags);
     }
-    for (name, (identity, boundary, grants, decl)) in &shared {
+    for (name, sh) in &shared {
         let members: Vec<ir::Member> = apps
             .iter()
             .filter(|a| a.shared_role.as_deref() == Some(*name))
@@ -357,22 +414,20 @@ pub fn lower(
             .collect();
         let origin = ir::Origin {
             what: format!("role {name}"),
-            span: decl.span,
+            span: sh.decl.span,
         };
-        build_roles(
-            name,
-            *identity,
-            boundary,
-            &members,
-            grants,
-            true,
+        let spec = RoleSpec {
+            wanted_name: name,
+            identity: sh.identity,
+            boundary: &sh.boundary,
+            account: sh.account.as_ref(),
+            session_tags: sh.session_tags,
+            grants: &sh.grants,
+            shared: true,
             origin,
-            decl.name.span,
-            ir,
-            boundaries,
-            &mut roles,
-            diags,
-        );
+            span: sh.decl.name.span,
+        };
+        build_roles(&spec, &members, ir, boundaries, &mut roles, diags);
     }
     roles.sort_by(|a, b| (&a.account, &a.name).cmp(&(&b.account, &b.name)));
     for pair in roles.windows(2) {
@@ -388,11 +443,11 @@ pub fn lower(
     }
 
     // Service accounts, associations, RBAC.
-    let role_arn = |member: &ir::Member| -> Option<(Identity, String)> {
+    let role_arn = |member: &ir::Member| -> Option<(Identity, String, bool)> {
         roles
             .iter()
             .find(|r| r.members.contains(member))
-            .map(|r| (r.identity, r.arn()))
+            .map(|r| (r.identity, r.arn(), r.session_tags))
     };
     for app in &apps {
         let rules = lower_rules(app, syms, ir, diags);
@@ -411,12 +466,12 @@ pub fn lower(
                 app: app.key(),
                 irsa_role_arn: assumed
                     .as_ref()
-                    .filter(|(id, _)| *id == Identity::Irsa)
-                    .map(|(_, arn)| arn.clone()),
+                    .filter(|(id, _, _)| *id == Identity::Irsa)
+                    .map(|(_, arn, _)| arn.clone()),
                 automount: app.has_rules,
                 span: app.decl.span,
             });
-            if let Some((Identity::PodIdentity, arn)) = &assumed {
+            if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {
                 if let Some(c) = ir.clusters.get(cluster) {
                     ir.pod_identity_associations
                         .push(ir::PodIdentityAssociation {
@@ -425,6 +480,7 @@ pub fn lower(
                             namespace: app.namespace.name.clone(),
                             service_account: app.service_account.clone(),
                             role_arn: arn.clone(),
+                            disable_session_tags: !session_tags,
                             app: app.key(),
                             span: app.decl.span,
                         });
@@ -573,26 +629,77 @@ fn list(set: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-/// Roles of one app or shared role: one per account its members' clusters are in.
-#[allow(clippy::too_many_arguments)]
-fn build_roles(
-    wanted_name: &str,
+/// A shared role after its own checks.
+struct Shared<'a> {
     identity: Identity,
-    boundary: &BoundaryChoice,
-    members: &[ir::Member],
-    grants: &[CheckedGrant],
+    boundary: BoundaryChoice,
+    account: Option<Spanned<String>>,
+    session_tags: bool,
+    grants: Vec<CheckedGrant>,
+    decl: &'a RoleDecl,
+}
+
+/// What an app or shared role asks of its IAM role(s).
+struct RoleSpec<'a> {
+    wanted_name: &'a str,
+    identity: Identity,
+    boundary: &'a BoundaryChoice,
+    account: Option<&'a Spanned<String>>,
+    session_tags: bool,
+    grants: &'a [CheckedGrant],
     shared: bool,
     origin: ir::Origin,
     span: Span,
+}
+
+/// `account = "…"`: checked 12 digits.
+fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<String>> {
+    let a = s.string("account", diags)?;
+    if let Err((msg, help)) = values::account(&a.node) {
+        diags.push(Diag::new(Code::E110, msg).at(a.span).label("invalid value").help(help));
+        return None;
+    }
+    Some(a)
+}
+
+/// Roles of one app or shared role: one per account its members' clusters are in, or one in
+/// the declared `account` (IRSA only: Pod Identity roles live in their cluster's account).
+fn build_roles(
+    spec: &RoleSpec<'_>,
+    members: &[ir::Member],
     ir: &Ir,
     boundaries: &BTreeMap<String, BoundaryDef>,
     out: &mut Vec<ir::IamRole>,
     diags: &mut Vec<Diag>,
 ) {
+    let RoleSpec {
+        wanted_name,
+        identity,
+        boundary,
+        grants,
+        shared,
+        span,
+        ..
+    } = *spec;
+    let origin = spec.origin.clone();
     let mut by_account: BTreeMap<String, Vec<&ir::Member>> = BTreeMap::new();
     for m in members {
         if let Some(c) = ir.clusters.get(&m.cluster) {
-            by_account.entry(c.account.clone()).or_default().push(m);
+            let account = match spec.account {
+                Some(a) if a.node != c.account && identity == Identity::PodIdentity => {
+                    diags.push(
+                        Diag::new(Code::E124, format!("a Pod Identity role must be in the account of cluster `{}` ({}), not {}", c.name, c.account, a.node))
+                            .at(a.span)
+                            .label("other account")
+                            .related(c.span, "the cluster")
+                            .help(format!("EKS Pod Identity associates roles of the cluster's account only; to reach account {}, grant this role `sts:AssumeRole` on a role there (a target role) and assume it from the app, or use `identity = irsa` with `account`", a.node)),
+                    );
+                    continue;
+                }
+                Some(a) => a.node.clone(),
+                None => c.account.clone(),
+            };
+            by_account.entry(account).or_default().push(m);
         }
     }
     let name = role_name(wanted_name);
@@ -617,7 +724,7 @@ fn build_roles(
             Identity::Irsa => {
                 let mut providers: BTreeMap<String, ir::OidcTrust> = BTreeMap::new();
                 for c in &cluster_list {
-                    let (Some(issuer), Some(provider)) = (&c.oidc, c.oidc_provider_arn()) else {
+                    let Some(issuer) = &c.oidc else {
                         diags.push(
                             Diag::new(Code::E115, format!("IRSA needs cluster `{}` to declare its OIDC issuer", c.name))
                                 .at(span)
@@ -632,7 +739,11 @@ fn build_roles(
                         .or_insert_with(|| ir::OidcTrust {
                             clusters: BTreeSet::new(),
                             issuer: issuer.clone(),
-                            provider_arn: provider,
+                            // The OIDC provider is registered in the role's account.
+                            provider_arn: format!(
+                                "arn:{}:iam::{account}:oidc-provider/{issuer}",
+                                c.partition
+                            ),
                             subjects: BTreeSet::new(),
                         });
                     entry.clusters.insert(c.name.clone());
@@ -706,6 +817,8 @@ fn build_roles(
             statements: aws::assemble(statements),
             boundary: boundary_ref,
             members: members.into_iter().cloned().collect(),
+            session_tags: spec.session_tags,
+            limits: first.limits,
         });
     }
 }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Code, Diag};
+use crate::diagnostics::Diag;
 use crate::source::Sources;
 
 /// A failure to read the inputs (exit 2).
@@ -68,7 +68,7 @@ pub fn load(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), InputError> {
     files.sort();
     files.dedup_by(|a, b| a.0 == b.0);
     let mut sources = Sources::new();
-    let mut diags = Vec::new();
+    let diags = Vec::new();
     for (display, name, path) in files {
         let bytes = fs::read(&path)
             .map_err(|e| InputError(format!("cannot read `{}`: {e}", path.display())))?;
@@ -77,16 +77,10 @@ pub fn load(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), InputError> {
                 sources.add_named(display, name, text);
             }
             Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
+                // Reported as E002 by `compile`, which sees the file as unparsed.
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                sources.add_unparsed(display, text);
                 let _ = name;
-                let id = sources.add_unparsed(display.clone(), text);
-                diags.push(
-                    Diag::new(Code::E002, format!("`{display}` is not valid UTF-8"))
-                        .at(crate::ast::Span::new(id, valid, valid + 1))
-                        .label("invalid byte")
-                        .help("save the file as UTF-8"),
-                );
             }
         }
     }

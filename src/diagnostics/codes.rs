@@ -102,6 +102,8 @@ codes! {
     E122 = "E122", Error, "unknown app";
     /// A role path that IAM does not accept.
     E123 = "E123", Error, "invalid role path";
+    /// A Pod Identity role declared in another account than its cluster.
+    E124 = "E124", Error, "Pod Identity role outside the cluster's account";
 
     /// An IAM action that is not written `service:Action`.
     E201 = "E201", Error, "malformed action";
@@ -127,6 +129,12 @@ codes! {
     E211 = "E211", Error, "unknown condition key for the action";
     /// An access-level grant that expands to no action.
     E212 = "E212", Error, "access level grants nothing here";
+    /// A `resource` declaration on a resource type without resource policies accessc writes.
+    E213 = "E213", Error, "unsupported resource policy";
+    /// A resource grant to an app that has no IAM role.
+    E214 = "E214", Error, "app without an AWS identity in a resource policy";
+    /// Session-tag variables in a Pod Identity role whose session tags are disabled.
+    E215 = "E215", Error, "session tags disabled but used";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";
@@ -143,9 +151,41 @@ codes! {
     W201 = "W201", Warning, "action does not support resource ARNs";
     /// An ARN whose partition, region or account differs from the cluster's.
     W202 = "W202", Warning, "ARN outside the cluster's partition, region or account";
+    /// A granted action that the role's permission boundary does not allow.
+    W203 = "W203", Warning, "grant outside the permission boundary";
+    /// A shared role whose grants use no `${…}` variable: every member gets the union.
+    W204 = "W204", Warning, "shared role without session-tag variables";
 
     /// `named` with a verb that resource names cannot restrict.
     W301 = "W301", Warning, "resource names do not restrict this verb";
+
+    /// A reserved Kubernetes group (`system:`) or username prefix in an access.
+    E401 = "E401", Error, "reserved Kubernetes group or username";
+    /// `system:masters` in an access.
+    E402 = "E402", Error, "`system:masters` cannot be audited or revoked";
+    /// `policy = cluster_admin` at cluster scope without `break_glass = true`.
+    E403 = "E403", Error, "cluster admin without `break_glass`";
+    /// The same IAM principal twice on a cluster (or an access for the node role).
+    E404 = "E404", Error, "same principal twice on a cluster";
+    /// A `config_map` or `api_and_config_map` cluster without `nodes`.
+    E405 = "E405", Error, "aws-auth cluster without a node role";
+    /// A principal that is not an IAM role or user ARN, or a service-linked role.
+    E406 = "E406", Error, "invalid access principal";
+    /// A namespace of an access's scope or rules that is not on the cluster, or an empty scope.
+    E407 = "E407", Error, "namespace not on the access's cluster";
+    /// An authentication-mode change EKS cannot make.
+    E408 = "E408", Error, "authentication mode cannot change this way";
+    /// `bootstrap_admin = false` on a `config_map` cluster.
+    E409 = "E409", Error, "config_map cluster needs the bootstrap admin";
+    /// A username with `{{SessionName}}` and no `:` before it.
+    E410 = "E410", Error, "session name without `:` in a username";
+    /// `kubernetes { }` without `in NS` or `cluster` in an access.
+    E411 = "E411", Error, "access rules without a namespace";
+
+    /// An access for an IAM user.
+    W401 = "W401", Warning, "IAM user access: prefer a role";
+    /// An access for a principal of another account than the cluster's.
+    W402 = "W402", Warning, "cross-account access";
 }
 
 impl fmt::Display for Code {

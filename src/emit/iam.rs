@@ -10,26 +10,7 @@ use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir, Trust};
 
-/// AWS limits, with AWS's defaults.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Managed policy size, characters without whitespace.
-    pub managed_policy: usize,
-    /// Trust policy size.
-    pub trust_policy: usize,
-    /// Managed policies attached to one role.
-    pub policies_per_role: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            managed_policy: 6144,
-            trust_policy: 2048,
-            policies_per_role: 10,
-        }
-    }
-}
+pub use crate::ir::Limits;
 
 /// An IAM policy document.
 #[derive(Clone, Debug, Serialize)]
@@ -324,7 +305,6 @@ fn suffix(i: usize) -> String {
 
 /// All IAM artifacts.
 pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
-    let limits = Limits::default();
     for role in &ir.roles {
         let dir = format!("aws/{}/roles/{}", role.account, role.name);
         let art = |name: &str, kind: &'static str, contents: String| Artifact {
@@ -335,6 +315,7 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
             sources: vec![role.origin.span],
             contents,
         };
+        let limits = role.limits;
         let trust = trust_policy(role);
         let trust_compact = compact(&trust);
         if trust_compact.len() > limits.trust_policy {
@@ -493,6 +474,8 @@ struct CreatePodIdentityAssociation {
     service_account: String,
     #[serde(rename = "roleArn")]
     role_arn: String,
+    #[serde(rename = "disableSessionTags", skip_serializing_if = "std::ops::Not::not")]
+    disable_session_tags: bool,
     tags: BTreeMap<&'static str, String>,
 }
 
@@ -512,6 +495,7 @@ fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
                 namespace: a.namespace.clone(),
                 service_account: a.service_account.clone(),
                 role_arn: a.role_arn.clone(),
+                disable_session_tags: a.disable_session_tags,
                 tags: BTreeMap::from([
                     ("accessc-source", format!("app {}", a.app)),
                     ("managed-by", "accessc".to_string()),

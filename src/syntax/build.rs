@@ -14,10 +14,33 @@ struct Ctx<'d> {
 impl Ctx<'_> {
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        // Rules that end in an optional part also hold the whitespace and comments pest skipped
+        // while looking for it: end them at their last token instead.
+        let end = match p.as_rule() {
+            Rule::grant
+            | Rule::level_grant
+            | Rule::allow_grant
+            | Rule::k8s_rule
+            | Rule::res_grant
+            | Rule::boundary_stmt
+            | Rule::when_clause
+            | Rule::condition
+            | Rule::setting
+            | Rule::word_value => content_end(p),
+            _ => s.end(),
+        };
+        Span::new(self.file, s.start(), end)
     }
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
         Spanned::new(p.as_str().to_string(), self.span(&p))
+    }
+}
+
+/// The end of a pair's last token (its last descendant).
+fn content_end(p: &Pair<'_, Rule>) -> usize {
+    match p.clone().into_inner().last() {
+        Some(last) => content_end(&last),
+        None => p.as_span().end(),
     }
 }
 

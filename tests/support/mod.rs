@@ -37,10 +37,21 @@ pub fn load_dir(dir: &Path) -> Sources {
     sources
 }
 
+/// Compile a case folder. A `previous-manifest.json` in the folder stands for the previous
+/// output's manifest (its clusters' authentication modes feed the transition check, E408).
+pub fn compile_dir(dir: &Path, sources: &Sources) -> accessc::Compiled {
+    let options = std::fs::read_to_string(dir.join("previous-manifest.json"))
+        .ok()
+        .and_then(|t| accessc::emit::manifest::parse(&t))
+        .map(|m| accessc::Options::from_manifest(&m))
+        .unwrap_or_default();
+    accessc::compile_with(sources, &options)
+}
+
 /// Compile and render everything: sources, diagnostics, then each artifact.
 pub fn run_case(dir: &Path) -> String {
     let sources = load_dir(dir);
-    let compiled = accessc::compile(&sources);
+    let compiled = compile_dir(dir, &sources);
     let mut out = String::new();
     for (_, f) in sources.iter() {
         out.push_str(&format!("----- SOURCE {}\n{}", f.path, f.text));

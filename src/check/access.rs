@@ -1,0 +1,987 @@
+//! Cluster access: `access` declarations → EKS access entries, access policy associations,
+//! aws-auth mappings and RBAC, each cluster by its authentication mode; the clusters' access
+//! configuration (`aws eks create-cluster --access-config`); authentication-mode transitions
+//! against the previous output.
+//!
+//! How one declaration compiles (`G` is the access's own group, [`own_group`]):
+//!
+//! | mode | principal | `policy` | `kubernetes { … }` |
+//! | --- | --- | --- | --- |
+//! | `api` | STANDARD access entry, groups = `groups` (+ `G` with rules) | access policy association | Role / ClusterRole bound to `G` |
+//! | `api_and_config_map` | same as `api`; aws-auth keeps only the node role | same as `api` | same |
+//! | `config_map` | aws-auth mapping (ARN without path), groups = `groups` + `G` | (Cluster)RoleBinding of `G` to the built-in ClusterRole | same |
+//!
+//! The node role is an `EC2_LINUX` access entry wherever access entries are read, and the first
+//! aws-auth mapping wherever aws-auth is read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::*;
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{
+    self, AccessPolicy, AccessScope, AuthMode, Ir, Origin, PolicyRule, Principal, PrincipalKind,
+};
+
+use super::resolve::{self, Symbols};
+use super::settings::{self, Settings};
+use super::{kube, values};
+
+/// The settings an access knows.
+pub const ACCESS_SETTINGS: &[&str] = &[
+    "role",
+    "user",
+    "policy",
+    "scope",
+    "groups",
+    "username",
+    "break_glass",
+];
+
+/// Username prefixes EKS reserves.
+pub const RESERVED_USERNAME_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
+
+/// The groups of the node role's aws-auth mapping.
+pub const NODE_GROUPS: &[&str] = &["system:bootstrappers", "system:nodes"];
+
+/// The username of the node role's aws-auth mapping.
+pub const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
+
+/// The Kubernetes group accessc binds an access's `policy` (on `config_map` clusters) and its
+/// `kubernetes { … }` rules to: `accessc:NAME`, never shared with another declaration.
+pub fn own_group(access: &str) -> String {
+    format!("accessc:{access}")
+}
+
+/// The aws-auth username of an access without `username`: `NAME:{{SessionName}}` for a role
+/// (the session name is kept in the audit log), `NAME` for a user.
+pub fn default_username(access: &str, kind: PrincipalKind) -> String {
+    match kind {
+        PrincipalKind::Role => format!("{access}:{{{{SessionName}}}}"),
+        PrincipalKind::User => access.to_string(),
+    }
+}
+
+/// Name of the (Cluster)RoleBinding of an access's group to a built-in ClusterRole. Two dots:
+/// never the name of an app's Role (`APP` or `NS.APP`).
+pub fn policy_binding_name(access: &str, policy: AccessPolicy) -> String {
+    format!("access.{access}.{}", policy.cluster_role())
+}
+
+/// Name of the Role / ClusterRole (and binding) of an access's `kubernetes { … }` rules.
+pub fn rules_name(access: &str) -> String {
+    format!("access.{access}.rules")
+}
+
+/// Parse a role or user ARN. Rejects other ARNs (STS sessions, groups, …) and service-linked
+/// roles.
+pub fn principal(text: &str) -> Result<Principal, values::Problem> {
+    let a = values::arn(text)?;
+    let wrong = |why: &str, help: &str| Err((format!("`{text}` {why}"), help.to_string()));
+    let example = "principals are IAM roles (\"arn:aws:iam::111122223333:role/NAME\") or users (\"arn:aws:iam::111122223333:user/NAME\")";
+    if a.service == "sts" && a.resource.starts_with("assumed-role/") {
+        let role = a.resource.split('/').nth(1).unwrap_or("NAME");
+        return wrong(
+            "is an STS session, not a role",
+            &format!(
+                "sessions are temporary; give the role itself: \"arn:{}:iam::{}:role/{role}\" (with its path, if it has one)",
+                a.partition, a.account
+            ),
+        );
+    }
+    if a.service != "iam" || !a.region.is_empty() {
+        return wrong("is not an IAM role or user ARN", example);
+    }
+    values::account(a.account)?;
+    let (kind, rest) = if let Some(r) = a.resource.strip_prefix("role/") {
+        (PrincipalKind::Role, r)
+    } else if let Some(r) = a.resource.strip_prefix("user/") {
+        (PrincipalKind::User, r)
+    } else if a.resource.starts_with("group/") {
+        return wrong(
+            "is an IAM group",
+            "IAM groups cannot authenticate to a cluster; declare an access for each role or user",
+        );
+    } else {
+        return wrong("is not an IAM role or user ARN", example);
+    };
+    let (path, name) = match rest.rsplit_once('/') {
+        Some((p, n)) => (format!("/{p}/"), n.to_string()),
+        None => ("/".to_string(), rest.to_string()),
+    };
+    if name.is_empty() || !name.chars().all(values::is_role_name_char) || path.contains("//") {
+        return wrong("is not an IAM role or user ARN", example);
+    }
+    if kind == PrincipalKind::Role && path.starts_with("/aws-service-role/") {
+        return wrong(
+            "is a service-linked role",
+            "AWS services manage their own access to EKS; service-linked roles cannot have access entries or aws-auth mappings",
+        );
+    }
+    Ok(Principal {
+        kind,
+        arn: text.to_string(),
+        partition: a.partition.to_string(),
+        account: a.account.to_string(),
+        path,
+        name,
+    })
+}
+
+/// Whether EKS moves a cluster from one authentication mode to another: `Err((message, help))`
+/// when it cannot.
+pub fn transition(cluster: &str, from: AuthMode, to: AuthMode) -> Result<(), values::Problem> {
+    use AuthMode::*;
+    let path = "EKS authentication modes only move forward: CONFIG_MAP → API_AND_CONFIG_MAP → API";
+    match (from, to) {
+        (ConfigMap, ConfigMap | ApiAndConfigMap)
+        | (ApiAndConfigMap, ApiAndConfigMap | Api)
+        | (Api, Api) => Ok(()),
+        (ConfigMap, Api) => Err((
+            format!("cluster `{cluster}` cannot go from CONFIG_MAP to API in one step"),
+            format!(
+                "{path}. Set `auth_mode = api_and_config_map` first: build, run `aws eks update-cluster-config --name {cluster} --access-config authenticationMode=API_AND_CONFIG_MAP`, create the access entries and check that everyone can still reach the cluster; then set `auth_mode = api`"
+            ),
+        )),
+        (Api, ConfigMap | ApiAndConfigMap) => Err((
+            format!(
+                "cluster `{cluster}` was API in the previous output; EKS cannot change it to {}",
+                to.eks_value()
+            ),
+            format!("{path}, and never back. Keep `auth_mode = api`; if the cluster is being replaced by a new one, remove the previous output (its manifest.json) first"),
+        )),
+        (ApiAndConfigMap, ConfigMap) => Err((
+            format!(
+                "cluster `{cluster}` was API_AND_CONFIG_MAP in the previous output; EKS cannot change it to {}",
+                to.eks_value()
+            ),
+            format!("{path}, and never back. Keep `auth_mode = api_and_config_map`, or finish the migration with `auth_mode = api`"),
+        )),
+    }
+}
+
+/// One access declaration after its own checks.
+struct Access<'a> {
+    decl: &'a AccessDecl,
+    principal: Option<Spanned<Principal>>,
+    policy: Option<Spanned<AccessPolicy>>,
+    /// The scope, and the namespaces as written (for spans).
+    scope: AccessScope,
+    scope_items: Vec<Spanned<String>>,
+    groups: Vec<String>,
+    username: Option<String>,
+    /// Target namespace (None: cluster-wide) → rules, and the span of the `in NS`.
+    rules: BTreeMap<Option<String>, (Vec<PolicyRule>, Option<Span>)>,
+}
+
+impl Access<'_> {
+    fn name(&self) -> &str {
+        &self.decl.name.node
+    }
+    fn origin(&self) -> Origin {
+        Origin {
+            what: format!("access {}", self.name()),
+            span: self.decl.span,
+        }
+    }
+}
+
+/// Check and lower every access declaration and the clusters' access configuration.
+pub fn lower(
+    syms: &Symbols<'_>,
+    previous: &BTreeMap<String, AuthMode>,
+    ir: &mut Ir,
+    diags: &mut Vec<Diag>,
+) {
+    clusters(syms, previous, ir, diags);
+    let mut accesses = Vec::new();
+    for decl in syms.accesses.values() {
+        accesses.push(check_access(decl, syms, diags));
+    }
+    per_cluster_checks(&accesses, syms, ir, diags);
+    for a in &accesses {
+        emit_access(a, ir);
+    }
+    nodes(ir);
+    ir.access_entries
+        .sort_by(|a, b| (&a.cluster, &a.file).cmp(&(&b.cluster, &b.file)));
+    ir.access_policy_associations
+        .sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    ir.aws_auth.sort_by(|a, b| a.cluster.cmp(&b.cluster));
+    for auth in &mut ir.aws_auth {
+        // The node role first, then the accesses by name.
+        auth.map_roles.sort_by_key(|m| m.origin.what.starts_with("access "));
+        auth.map_users.sort_by(|a, b| a.origin.what.cmp(&b.origin.what));
+    }
+    ir.group_bindings.sort_by(|a, b| {
+        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
+    });
+    ir.rbac.sort_by(|a, b| {
+        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
+    });
+}
+
+/// Access configuration, node role presence, bootstrap admin and mode transitions.
+fn clusters(
+    syms: &Symbols<'_>,
+    previous: &BTreeMap<String, AuthMode>,
+    ir: &mut Ir,
+    diags: &mut Vec<Diag>,
+) {
+    for (name, decl) in &syms.clusters {
+        let Some(c) = ir.clusters.get(*name) else {
+            continue;
+        };
+        let setting = |key: &str| decl.settings.iter().find(|s| s.key.node == key);
+        let mode_span = setting("auth_mode")
+            .map(|s| word_span(&s.value))
+            .unwrap_or(decl.name.span);
+        if c.auth_mode.uses_aws_auth() && c.nodes.is_none() {
+            diags.push(
+                Diag::new(
+                    Code::E405,
+                    format!(
+                        "cluster `{name}` reads aws-auth ({}) but declares no node role",
+                        c.auth_mode.keyword()
+                    ),
+                )
+                .at(decl.name.span)
+                .label("no `nodes`")
+                .related(mode_span, "authentication mode")
+                .help("accessc writes the whole aws-auth ConfigMap; without the node role's mapping the nodes could no longer join the cluster. Add `nodes = \"arn:aws:iam::ACCOUNT:role/NODE-ROLE\"`"),
+            );
+        }
+        let explicit_bootstrap = setting("bootstrap_admin");
+        if c.auth_mode == AuthMode::ConfigMap && !c.bootstrap_admin {
+            if let Some(s) = explicit_bootstrap {
+                diags.push(
+                    Diag::new(
+                        Code::E409,
+                        format!("cluster `{name}` uses config_map, which needs `bootstrap_admin = true`"),
+                    )
+                    .at(word_span(&s.value))
+                    .label("EKS rejects this")
+                    .related(mode_span, "authentication mode")
+                    .help("EKS creates CONFIG_MAP clusters only with bootstrapClusterCreatorAdminPermissions=true (the creator's admin cannot be revoked there). Remove the setting, or create the cluster with `auth_mode = api_and_config_map` or `api`"),
+                );
+            }
+        }
+        if let Some(prev) = previous.get(*name) {
+            if let Err((msg, help)) = transition(&c.eks_name, *prev, c.auth_mode) {
+                diags.push(
+                    Diag::new(Code::E408, msg)
+                        .at(mode_span)
+                        .label(format!("previous output: {}", prev.eks_value()))
+                        .help(help),
+                );
+            }
+        }
+        ir.access_configs.push(ir::AccessConfig {
+            cluster: c.name.clone(),
+            eks_name: c.eks_name.clone(),
+            mode: c.auth_mode,
+            bootstrap_admin: c.bootstrap_admin || c.auth_mode == AuthMode::ConfigMap,
+            span: c.span,
+        });
+    }
+}
+
+fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Diag>) -> Access<'a> {
+    let name = decl.name.node.as_str();
+    let s = Settings::new(&decl.settings, ACCESS_SETTINGS, "access", diags);
+    for c in &decl.clusters {
+        if !syms.clusters.contains_key(c.node.as_str()) {
+            diags.push(resolve::unknown(
+                Code::E102,
+                "cluster",
+                c,
+                syms.clusters.keys().copied(),
+            ));
+        }
+    }
+
+    // The principal: exactly one of `role` and `user`.
+    let role = s.string("role", diags);
+    let user = s.string("user", diags);
+    let principal = match (role, user) {
+        (Some(r), Some(u)) => {
+            diags.push(
+                Diag::new(
+                    Code::E406,
+                    format!("access `{name}` sets both `role` and `user`"),
+                )
+                .at(u.span)
+                .label("second principal")
+                .related(r.span, "role")
+                .help("an access gives one IAM principal access; declare a second access for the other one"),
+            );
+            None
+        }
+        (None, None) => {
+            if !s.has("role") && !s.has("user") {
+                diags.push(
+                    Diag::new(Code::E108, format!("access `{name}` has no `role` or `user`"))
+                        .at(decl.name.span)
+                        .label("who gets access?")
+                        .help("add `role = \"arn:aws:iam::111122223333:role/NAME\"` (or `user = \"…\"`)"),
+                );
+            }
+            None
+        }
+        (Some(v), None) => checked_principal(v, PrincipalKind::Role, diags),
+        (None, Some(v)) => checked_principal(v, PrincipalKind::User, diags),
+    };
+
+    let policy = s
+        .choice("policy", &["cluster_admin", "admin", "edit", "view"], diags)
+        .map(|p| {
+            Spanned::new(
+                match p.node {
+                    "cluster_admin" => AccessPolicy::ClusterAdmin,
+                    "admin" => AccessPolicy::Admin,
+                    "edit" => AccessPolicy::Edit,
+                    _ => AccessPolicy::View,
+                },
+                trim(p.span, p.node.len()),
+            )
+        });
+
+    // `scope = cluster | namespaces [a, b]`
+    let mut scope = AccessScope::Cluster;
+    let mut scope_items = Vec::new();
+    if let Some(v) = s.raw("scope") {
+        match &v.node {
+            Value::Word(w) if w == "cluster" => {}
+            Value::WordList(w, items) if w == "namespaces" => {
+                scope_items = settings::list_items(items);
+                if scope_items.is_empty() {
+                    diags.push(
+                        Diag::new(Code::E407, "`scope = namespaces []` names no namespace")
+                            .at(v.span)
+                            .label("empty")
+                            .help("a namespace-scoped access policy needs at least one namespace: list them, or write `scope = cluster`"),
+                    );
+                }
+                for item in &scope_items {
+                    if let Err((msg, help)) = values::k8s_name(&item.node) {
+                        diags.push(
+                            Diag::new(Code::E106, msg)
+                                .at(item.span)
+                                .label("invalid namespace name")
+                                .help(help),
+                        );
+                    } else if !syms.namespaces.contains_key(item.node.as_str()) {
+                        diags.push(resolve::unknown(
+                            Code::E103,
+                            "namespace",
+                            item,
+                            syms.namespaces.keys().copied(),
+                        ));
+                    }
+                }
+                scope = AccessScope::Namespaces(
+                    scope_items.iter().map(|i| i.node.clone()).collect(),
+                );
+            }
+            other => {
+                diags.push(
+                    Diag::new(
+                        Code::E109,
+                        format!(
+                            "`scope` must be `cluster` or `namespaces [NS, …]`, found {}",
+                            describe(other)
+                        ),
+                    )
+                    .at(v.span)
+                    .label("not a scope")
+                    .help("write `scope = cluster` or `scope = namespaces [payments, billing]`"),
+                );
+            }
+        }
+        if policy.is_none() {
+            diags.push(
+                Diag::new(Code::E108, format!("access `{name}` has a `scope` but no `policy`"))
+                    .at(v.span)
+                    .label("scope of what?")
+                    .help("`scope` limits the access policy: add `policy = view` (or `edit`, `admin`, `cluster_admin`), or remove `scope`"),
+            );
+        }
+    }
+
+    // Groups.
+    let mut groups: Vec<String> = Vec::new();
+    for g in s.list("groups", diags).unwrap_or_default() {
+        if g.node == "system:masters" {
+            diags.push(
+                Diag::new(Code::E402, format!("access `{name}` maps to `system:masters`"))
+                    .at(g.span)
+                    .label("cannot be audited or revoked")
+                    .help("`system:masters` bypasses RBAC and cannot be limited; write `policy = cluster_admin` with `break_glass = true` instead (an EKS access policy, or a binding to the `cluster-admin` ClusterRole on config_map clusters)"),
+            );
+        } else if g.node.starts_with("system:") {
+            diags.push(
+                Diag::new(
+                    Code::E401,
+                    format!("Kubernetes group `{}` is reserved", g.node),
+                )
+                .at(g.span)
+                .label("`system:` group")
+                .help("EKS rejects `system:` groups in access entries, and they belong to Kubernetes itself; use a group of your own and bind it (or use `policy` / `kubernetes { … }`)"),
+            );
+        } else if g.node.trim().is_empty() || g.node.chars().any(char::is_control) {
+            diags.push(
+                Diag::new(Code::E109, "an empty Kubernetes group name")
+                    .at(g.span)
+                    .label("empty")
+                    .help("remove it, or name the group"),
+            );
+        } else if !groups.contains(&g.node) {
+            groups.push(g.node);
+        }
+    }
+
+    // Username.
+    let username = s.string("username", diags);
+    if let Some(u) = &username {
+        if let Some(prefix) = RESERVED_USERNAME_PREFIXES
+            .iter()
+            .find(|p| u.node.starts_with(**p))
+        {
+            diags.push(
+                Diag::new(
+                    Code::E401,
+                    format!("username `{}` starts with the reserved prefix `{prefix}`", u.node),
+                )
+                .at(u.span)
+                .label("reserved")
+                .help("EKS reserves the username prefixes `system:`, `eks:`, `aws:`, `amazon:` and `iam:`; choose another username, or leave `username` out"),
+            );
+        } else if u.node.trim().is_empty() {
+            diags.push(
+                Diag::new(Code::E109, "an empty username")
+                    .at(u.span)
+                    .label("empty")
+                    .help("leave `username` out to get the default"),
+            );
+        } else if let Some(pos) = u.node.find("{{SessionName") {
+            if !u.node[..pos].contains(':') {
+                diags.push(
+                    Diag::new(
+                        Code::E410,
+                        format!("username `{}` needs a `:` before its session name", u.node),
+                    )
+                    .at(u.span)
+                    .label("no `:` before `{{SessionName}}`")
+                    .help(format!(
+                        "EKS needs a `:` before `{{{{SessionName}}}}`: write `{name}:{}`",
+                        &u.node[pos..]
+                    )),
+                );
+            }
+        }
+    }
+
+    let break_glass = s.boolean("break_glass", diags).map(|b| b.node).unwrap_or(false);
+    if let Some(p) = &policy {
+        if p.node == AccessPolicy::ClusterAdmin && scope == AccessScope::Cluster && !break_glass {
+            diags.push(
+                Diag::new(
+                    Code::E403,
+                    format!("access `{name}` is cluster admin on the whole cluster without `break_glass`"),
+                )
+                .at(p.span)
+                .label("cluster-wide cluster admin")
+                .help("reserve cluster admin for emergencies: add `break_glass = true` (and guard who can assume the role), or grant less: `policy = admin` / `edit`, or `scope = namespaces [...]`"),
+            );
+        }
+    }
+
+    if let Some(p) = &principal {
+        if p.node.kind == PrincipalKind::User {
+            diags.push(
+                Diag::new(
+                    Code::W401,
+                    format!("access `{name}` is for an IAM user"),
+                )
+                .at(p.span)
+                .label("IAM user")
+                .help("IAM users have long-lived keys and one entry per person; prefer a role that the people assume (`role = \"arn:aws:iam::ACCOUNT:role/NAME\"`)"),
+            );
+        }
+    }
+
+    // Kubernetes rules.
+    let mut rules: BTreeMap<Option<String>, (Vec<PolicyRule>, Option<Span>)> = BTreeMap::new();
+    for block in &decl.kubernetes {
+        let (target, namespaced, span) = match &block.target {
+            K8sTarget::Own => {
+                diags.push(
+                    Diag::new(
+                        Code::E411,
+                        format!("access `{name}` has no namespace of its own"),
+                    )
+                    .at(block.span)
+                    .label("which namespace?")
+                    .help("write `kubernetes in NS { … }` for a Role in one namespace, or `kubernetes cluster { … }` for a ClusterRole"),
+                );
+                continue;
+            }
+            K8sTarget::Cluster => (None, false, None),
+            K8sTarget::Namespace(ns) => {
+                if !syms.namespaces.contains_key(ns.node.as_str()) {
+                    diags.push(resolve::unknown(
+                        Code::E103,
+                        "namespace",
+                        ns,
+                        syms.namespaces.keys().copied(),
+                    ));
+                }
+                (Some(ns.node.clone()), true, Some(ns.span))
+            }
+        };
+        let checked = kube::check_rules(&block.rules, namespaced, diags);
+        let entry = rules.entry(target).or_insert_with(|| (Vec::new(), span));
+        entry.0.extend(checked);
+    }
+    rules.retain(|_, (r, _)| !r.is_empty());
+    Access {
+        decl,
+        principal,
+        policy,
+        scope,
+        scope_items,
+        groups,
+        username: username.map(|u| u.node),
+        rules,
+    }
+}
+
+/// A span cut to `len` bytes (a bare word's value span may run on over the whitespace after it).
+fn trim(span: Span, len: usize) -> Span {
+    let end = (span.start as usize).saturating_add(len);
+    if end < span.end as usize {
+        Span::new(span.file, span.start as usize, end)
+    } else {
+        span
+    }
+}
+
+/// The span of a setting's value, without trailing whitespace for a bare word.
+fn word_span(v: &Spanned<Value>) -> Span {
+    match &v.node {
+        Value::Word(w) => trim(v.span, w.len()),
+        _ => v.span,
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Word(w) => format!("`{w}`"),
+        Value::WordList(w, _) => format!("`{w} […]`"),
+        other => other.describe().to_string(),
+    }
+}
+
+fn checked_principal(
+    v: Spanned<String>,
+    expected: PrincipalKind,
+    diags: &mut Vec<Diag>,
+) -> Option<Spanned<Principal>> {
+    match principal(&v.node) {
+        Err((msg, help)) => {
+            diags.push(
+                Diag::new(Code::E406, msg)
+                    .at(v.span)
+                    .label("not a principal EKS accepts")
+                    .help(help),
+            );
+            None
+        }
+        Ok(p) if p.kind != expected => {
+            let (is, key) = match p.kind {
+                PrincipalKind::Role => ("an IAM role", "role"),
+                PrincipalKind::User => ("an IAM user", "user"),
+            };
+            diags.push(
+                Diag::new(Code::E406, format!("`{}` is {is}", v.node))
+                    .at(v.span)
+                    .label(format!("{is}"))
+                    .help(format!("write `{key} = \"{}\"`", v.node)),
+            );
+            None
+        }
+        Ok(p) => Some(Spanned::new(p, v.span)),
+    }
+}
+
+/// Checks that depend on the cluster: namespaces, accounts, partitions, the node role, and the
+/// same principal twice.
+fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diags: &mut Vec<Diag>) {
+    // (cluster, kind, account, name) → (access, span): role names are unique in an account
+    // whatever their path, so the path is ignored.
+    let mut seen: BTreeMap<(String, PrincipalKind, String, String), (&str, Span)> = BTreeMap::new();
+    for a in accesses {
+        let name = a.name();
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        for c_ref in &a.decl.clusters {
+            let Some(c) = ir.clusters.get(&c_ref.node) else {
+                continue;
+            };
+            if !done.insert(c.name.as_str()) {
+                continue;
+            }
+            let on_cluster = |ns: &str| {
+                ir.namespaces
+                    .get(ns)
+                    .is_some_and(|n| n.clusters.contains(&c.name))
+            };
+            let not_on = |ns: &str, span: Span, what: &str, diags: &mut Vec<Diag>| {
+                let Some(n) = ir.namespaces.get(ns) else {
+                    return;
+                };
+                let where_ = if n.clusters.is_empty() {
+                    "no cluster".to_string()
+                } else {
+                    n.clusters
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                diags.push(
+                    Diag::new(
+                        Code::E407,
+                        format!("namespace `{ns}` is not on cluster `{}`", c.name),
+                    )
+                    .at(span)
+                    .label(format!("{what}, not on `{}`", c.name))
+                    .related(c_ref.span, "the access is on this cluster")
+                    .help(format!(
+                        "`{ns}` is on {where_}: add `{}` to `namespace {ns} on …`, or remove `{}` from the access's clusters",
+                        c.name, c.name
+                    )),
+                );
+            };
+            for item in &a.scope_items {
+                if syms.namespaces.contains_key(item.node.as_str()) && !on_cluster(&item.node) {
+                    not_on(&item.node, item.span, "scope", diags);
+                }
+            }
+            for (target, (_, span)) in &a.rules {
+                if let (Some(ns), Some(span)) = (target, span) {
+                    if syms.namespaces.contains_key(ns.as_str()) && !on_cluster(ns) {
+                        not_on(ns, *span, "rules", diags);
+                    }
+                }
+            }
+            let Some(p) = &a.principal else {
+                continue;
+            };
+            if p.node.partition != c.partition {
+                diags.push(
+                    Diag::new(
+                        Code::E406,
+                        format!(
+                            "`{}` is in partition `{}`, cluster `{}` in `{}`",
+                            p.node.arn, p.node.partition, c.name, c.partition
+                        ),
+                    )
+                    .at(p.span)
+                    .label("other partition")
+                    .related(c_ref.span, "cluster")
+                    .help("IAM principals of another partition cannot authenticate to this cluster"),
+                );
+            }
+            if p.node.account != c.account {
+                diags.push(
+                    Diag::new(
+                        Code::W402,
+                        format!(
+                            "access `{name}` gives account {} access to cluster `{}` in account {}",
+                            p.node.account, c.name, c.account
+                        ),
+                    )
+                    .at(p.span)
+                    .label("other account")
+                    .related(c_ref.span, "cluster")
+                    .help("a principal of another account reaches the cluster; make sure that is intended and that the other account restricts who can assume it, or use a role in the cluster's account"),
+                );
+            }
+            if let Some(nodes) = &c.nodes {
+                if principal(nodes).is_ok_and(|n| same_principal(&n, &p.node)) {
+                    diags.push(
+                        Diag::new(
+                            Code::E404,
+                            format!("access `{name}` is for the node role of cluster `{}`", c.name),
+                        )
+                        .at(p.span)
+                        .label("the node role")
+                        .related(nodes_span(syms, &c.name).unwrap_or(c.span), format!("`nodes` of `{}`", c.name))
+                        .help("the node role already has its own entry (EC2_LINUX / the aws-auth node mapping); give people and CI a role of their own"),
+                    );
+                }
+            }
+            let key = (
+                c.name.clone(),
+                p.node.kind,
+                p.node.account.clone(),
+                p.node.name.clone(),
+            );
+            match seen.get(&key) {
+                Some((other, other_span)) => {
+                    // Reported on the later of the two in source order.
+                    let ((first, first_span), (second, second_span)) = if *other_span <= p.span {
+                        ((*other, *other_span), (name, p.span))
+                    } else {
+                        ((name, p.span), (*other, *other_span))
+                    };
+                    diags.push(
+                        Diag::new(
+                            Code::E404,
+                            format!(
+                                "accesses `{first}` and `{second}` are for the same principal on cluster `{}`",
+                                c.name
+                            ),
+                        )
+                        .at(second_span)
+                        .label("same principal")
+                        .related(first_span, format!("access `{first}`"))
+                        .help("EKS has one access entry per principal and cluster (and aws-auth one mapping): merge the two declarations, or give one of them another role"),
+                    );
+                }
+                None => {
+                    seen.insert(key, (name, p.span));
+                }
+            }
+        }
+    }
+}
+
+/// The span of a cluster's `nodes` value.
+fn nodes_span(syms: &Symbols<'_>, cluster: &str) -> Option<Span> {
+    syms.clusters
+        .get(cluster)?
+        .settings
+        .iter()
+        .find(|s| s.key.node == "nodes")
+        .map(|s| s.value.span)
+}
+
+fn same_principal(a: &Principal, b: &Principal) -> bool {
+    (a.kind, &a.account, &a.name) == (b.kind, &b.account, &b.name)
+}
+
+fn aws_auth_of<'i>(ir: &'i mut Ir, cluster: &str) -> &'i mut ir::AwsAuth {
+    let pos = match ir.aws_auth.iter().position(|a| a.cluster == cluster) {
+        Some(p) => p,
+        None => {
+            ir.aws_auth.push(ir::AwsAuth {
+                cluster: cluster.to_string(),
+                map_roles: Vec::new(),
+                map_users: Vec::new(),
+            });
+            ir.aws_auth.len() - 1
+        }
+    };
+    &mut ir.aws_auth[pos]
+}
+
+/// The artifacts of one access on each of its clusters.
+fn emit_access(a: &Access<'_>, ir: &mut Ir) {
+    let Some(p) = &a.principal else {
+        return;
+    };
+    let p = &p.node;
+    let name = a.name();
+    let group = own_group(name);
+    let has_rules = !a.rules.is_empty();
+    let mut clusters: Vec<ir::Cluster> = a
+        .decl
+        .clusters
+        .iter()
+        .filter_map(|c| ir.clusters.get(&c.node).cloned())
+        .collect();
+    clusters.sort_by(|x, y| x.name.cmp(&y.name));
+    clusters.dedup_by(|x, y| x.name == y.name);
+    for c in &clusters {
+        if c.auth_mode.uses_access_entries() {
+            let mut groups: BTreeSet<String> = a.groups.iter().cloned().collect();
+            if has_rules {
+                groups.insert(group.clone());
+            }
+            ir.access_entries.push(ir::AccessEntry {
+                cluster: c.name.clone(),
+                eks_name: c.eks_name.clone(),
+                file: name.to_string(),
+                principal_arn: p.arn.clone(),
+                entry_type: ir::AccessEntryType::Standard,
+                groups: groups.into_iter().collect(),
+                username: a.username.clone(),
+                origin: a.origin(),
+            });
+            if let Some(policy) = &a.policy {
+                ir.access_policy_associations
+                    .push(ir::AccessPolicyAssociation {
+                        cluster: c.name.clone(),
+                        eks_name: c.eks_name.clone(),
+                        name: name.to_string(),
+                        principal_arn: p.arn.clone(),
+                        policy_arn: policy.node.arn(&c.partition),
+                        scope: a.scope.clone(),
+                        origin: a.origin(),
+                    });
+            }
+        } else {
+            let mut groups = a.groups.clone();
+            if (a.policy.is_some() || has_rules) && !groups.contains(&group) {
+                groups.push(group.clone());
+            }
+            let mapping = ir::AwsAuthMapping {
+                arn: p.arn_without_path(),
+                username: a
+                    .username
+                    .clone()
+                    .unwrap_or_else(|| default_username(name, p.kind)),
+                groups,
+                origin: a.origin(),
+            };
+            let auth = aws_auth_of(ir, &c.name);
+            match p.kind {
+                PrincipalKind::Role => auth.map_roles.push(mapping),
+                PrincipalKind::User => auth.map_users.push(mapping),
+            }
+            if let Some(policy) = &a.policy {
+                let namespaces: Vec<Option<String>> = match &a.scope {
+                    AccessScope::Cluster => vec![None],
+                    AccessScope::Namespaces(ns) => ns.iter().cloned().map(Some).collect(),
+                };
+                for ns in namespaces {
+                    ir.group_bindings.push(ir::GroupBinding {
+                        cluster: c.name.clone(),
+                        namespace: ns,
+                        name: policy_binding_name(name, policy.node),
+                        cluster_role: policy.node.cluster_role().to_string(),
+                        group: group.clone(),
+                        origin: a.origin(),
+                    });
+                }
+            }
+        }
+        for (target, (policy_rules, _)) in &a.rules {
+            if let Some(ns) = target {
+                let on_cluster = ir
+                    .namespaces
+                    .get(ns)
+                    .is_some_and(|n| n.clusters.contains(&c.name));
+                if !on_cluster {
+                    continue;
+                }
+            }
+            ir.rbac.push(ir::RbacGrant {
+                cluster: c.name.clone(),
+                namespace: target.clone(),
+                name: rules_name(name),
+                rules: policy_rules.clone(),
+                subject: ir::Subject::Group(group.clone()),
+                origin: a.origin(),
+            });
+        }
+    }
+}
+
+/// The node role of each cluster: an EC2_LINUX access entry where access entries are read, the
+/// first aws-auth mapping where aws-auth is read. Every aws-auth cluster gets its ConfigMap.
+fn nodes(ir: &mut Ir) {
+    let clusters: Vec<ir::Cluster> = ir.clusters.values().cloned().collect();
+    for c in &clusters {
+        let origin = Origin {
+            what: format!("cluster {}", c.name),
+            span: c.span,
+        };
+        if c.auth_mode.uses_aws_auth() {
+            let mapping = c.nodes.as_deref().and_then(|n| principal(n).ok()).map(|n| {
+                ir::AwsAuthMapping {
+                    arn: n.arn_without_path(),
+                    username: NODE_USERNAME.to_string(),
+                    groups: NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
+                    origin: origin.clone(),
+                }
+            });
+            let auth = aws_auth_of(ir, &c.name);
+            if let Some(m) = mapping {
+                auth.map_roles.push(m);
+            }
+        }
+        if c.auth_mode.uses_access_entries() {
+            if let Some(n) = &c.nodes {
+                ir.access_entries.push(ir::AccessEntry {
+                    cluster: c.name.clone(),
+                    eks_name: c.eks_name.clone(),
+                    file: "_nodes".to_string(),
+                    principal_arn: n.clone(),
+                    entry_type: ir::AccessEntryType::Ec2Linux,
+                    groups: Vec::new(),
+                    username: None,
+                    origin: origin.clone(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principals() {
+        let p = principal("arn:aws:iam::111122223333:role/team/Dev").unwrap();
+        assert_eq!(p.kind, PrincipalKind::Role);
+        assert_eq!(p.path, "/team/");
+        assert_eq!(p.arn_without_path(), "arn:aws:iam::111122223333:role/Dev");
+        let u = principal("arn:aws:iam::111122223333:user/alice").unwrap();
+        assert_eq!(u.kind, PrincipalKind::User);
+        assert!(principal("arn:aws:iam::111122223333:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS").is_err());
+        assert!(principal("arn:aws:sts::111122223333:assumed-role/Dev/alice")
+            .unwrap_err()
+            .1
+            .contains("role/Dev"));
+        assert!(principal("arn:aws:iam::111122223333:group/devs").is_err());
+        assert!(principal("arn:aws:s3:::bucket").is_err());
+    }
+
+    #[test]
+    fn transitions() {
+        use AuthMode::*;
+        let all = [ConfigMap, ApiAndConfigMap, Api];
+        for from in all {
+            for to in all {
+                let ok = matches!(
+                    (from, to),
+                    (ConfigMap, ConfigMap)
+                        | (ApiAndConfigMap, ApiAndConfigMap)
+                        | (Api, Api)
+                        | (ConfigMap, ApiAndConfigMap)
+                        | (ApiAndConfigMap, Api)
+                );
+                assert_eq!(transition("c", from, to).is_ok(), ok, "{from:?} -> {to:?}");
+            }
+        }
+        assert!(transition("c", ConfigMap, Api)
+            .unwrap_err()
+            .1
+            .contains("api_and_config_map"));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(own_group("oncall"), "accessc:oncall");
+        assert_eq!(
+            default_username("ci", PrincipalKind::Role),
+            "ci:{{SessionName}}"
+        );
+        assert_eq!(
+            policy_binding_name("devs", AccessPolicy::Edit),
+            "access.devs.edit"
+        );
+    }
+}

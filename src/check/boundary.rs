@@ -1,0 +1,134 @@
+//! Permission boundaries at compile time: every granted action that the role's boundary does
+//! not allow (or denies) is a warning (W203), because AWS would deny it at run time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::Span;
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{Boundary, Ir};
+
+/// IAM wildcard match: `*` any run of characters, `?` one character. `fold` compares ASCII
+/// case-insensitively (action names); resources are case-sensitive.
+pub fn glob(pattern: &str, text: &str, fold: bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let eq = |a: char, b: char| if fold { a.eq_ignore_ascii_case(&b) } else { a == b };
+    // Iterative matcher with backtracking to the last `*`.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Whether a granted action pattern (concrete, or a wildcard of an `unsafe` grant) is covered
+/// by a boundary action pattern.
+fn action_covered(boundary: &str, granted: &str) -> bool {
+    boundary == "*" || glob(boundary, granted, true)
+}
+
+/// Whether a boundary statement's resources cover a granted resource.
+fn resource_covered(boundary: &BTreeSet<String>, resource: &str) -> bool {
+    boundary.iter().any(|b| b == "*" || glob(b, resource, false))
+}
+
+/// Why the boundary would deny an action on a resource, if it would.
+fn denial(b: &Boundary, action: &str, resource: &str) -> Option<&'static str> {
+    let denied = b.deny.iter().any(|(actions, resources)| {
+        actions.iter().any(|a| action_covered(a, action)) && resource_covered(resources, resource)
+    });
+    if denied {
+        return Some("denies");
+    }
+    let allowed = b.allow.iter().any(|(actions, resources)| {
+        actions.iter().any(|a| action_covered(a, action)) && resource_covered(resources, resource)
+    });
+    (!allowed).then_some("does not allow")
+}
+
+/// W203 for every grant with actions outside its role's boundary.
+pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
+    for role in &ir.roles {
+        let Some(bref) = &role.boundary else { continue };
+        let Some(b) = ir
+            .boundaries
+            .iter()
+            .find(|b| b.name == bref.name && b.account == role.account)
+        else {
+            continue;
+        };
+        // (grant span, verdict) -> actions
+        let mut findings: BTreeMap<(Span, &'static str), BTreeSet<String>> = BTreeMap::new();
+        for s in &role.statements {
+            for (action, spans) in &s.origins {
+                let verdict = s.resources.iter().find_map(|r| denial(b, action, r));
+                if let Some(v) = verdict {
+                    for span in spans {
+                        findings.entry((*span, v)).or_default().insert(action.clone());
+                    }
+                }
+            }
+        }
+        for ((span, verdict), actions) in findings {
+            let list: Vec<String> = actions.iter().take(5).map(|a| format!("`{a}`")).collect();
+            let more = if actions.len() > 5 {
+                format!(" and {} more", actions.len() - 5)
+            } else {
+                String::new()
+            };
+            diags.push(
+                Diag::new(
+                    Code::W203,
+                    format!(
+                        "boundary `{}` {verdict} {}{more}, granted to role `{}`",
+                        b.name,
+                        list.join(", "),
+                        role.name
+                    ),
+                )
+                .at(span)
+                .label("AWS will deny this")
+                .related(b.span, "the boundary")
+                .help(format!(
+                    "a permission boundary caps the role: AWS denies what it does not allow. Narrow the grant, widen boundary `{}`, or set `boundary = …` on the {}",
+                    b.name,
+                    role.origin.what.split(' ').next().unwrap_or("declaration")
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("s3:*", "s3:GetObject", true));
+        assert!(glob("s3:get*", "s3:GetObject", true));
+        assert!(!glob("s3:Get*", "sqs:GetQueueUrl", true));
+        assert!(glob("s3:Get?bject", "s3:GetObject", true));
+        assert!(glob("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y", false));
+        assert!(!glob("arn:aws:s3:::b/*", "arn:aws:s3:::B/x", false));
+        assert!(glob("*", "", false));
+        assert!(glob("a*b*c", "aXbYc", false));
+        assert!(!glob("a*b*c", "aXbY", false));
+    }
+}

@@ -1,0 +1,274 @@
+//! `resource "ARN" { LEVEL | allow … by NS/APP, … }` → resource-based policies.
+//!
+//! Pod Identity apps are admitted as the guide's S3 example does: `Principal` the account root of
+//! the app's role, with `StringEquals` on `aws:PrincipalTag/eks-cluster-arn`,
+//! `kubernetes-namespace` and `kubernetes-service-account` (service accounts are unique only
+//! within a namespace, namespaces only within a cluster). IRSA apps are admitted by their role
+//! ARN. A KMS key policy keeps the account-root statement that lets IAM policies work, so that
+//! `put-key-policy` cannot lock the key's owners out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::{ResWhat, ResourceDecl, Spanned};
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{Identity, Ir, ResourceKind, ResourcePolicy, ResourceStatement};
+
+use super::catalog_checks;
+use super::resolve::Symbols;
+use super::values;
+
+/// What kind of resource an ARN is, and its name.
+fn classify(arn: &values::Arn<'_>) -> Option<(ResourceKind, String)> {
+    let r = arn.resource;
+    match arn.service {
+        "s3" if !r.contains('/') && !r.contains('*') => Some((ResourceKind::S3Bucket, r.to_string())),
+        "kms" => r.strip_prefix("key/").map(|k| (ResourceKind::KmsKey, k.to_string())),
+        "sqs" if !r.contains(['/', ':']) => Some((ResourceKind::SqsQueue, r.to_string())),
+        "sns" if !r.contains(['/', ':']) => Some((ResourceKind::SnsTopic, r.to_string())),
+        "secretsmanager" => r.strip_prefix("secret:").map(|k| (ResourceKind::Secret, k.to_string())),
+        "ecr" => r
+            .strip_prefix("repository/")
+            .map(|k| (ResourceKind::EcrRepository, k.to_string())),
+        _ => None,
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    crate::emit::iam::sid_part(s)
+}
+
+/// Lower every `resource` declaration (after the roles are built).
+pub fn lower(syms: &Symbols<'_>, ir: &mut Ir, diags: &mut Vec<Diag>) {
+    let mut out = Vec::new();
+    for decl in syms.resources.values() {
+        if let Some(p) = policy(decl, ir, diags) {
+            out.push(p);
+        }
+    }
+    out.sort_by(|a, b| a.arn.cmp(&b.arn));
+    ir.resource_policies = out;
+}
+
+/// The parts of the resource a grant applies to: (ARN, part label).
+fn parts(kind: ResourceKind, arn: &str) -> Vec<(String, &'static str)> {
+    match kind {
+        ResourceKind::S3Bucket => vec![(arn.to_string(), "Bucket"), (format!("{arn}/*"), "Objects")],
+        _ => vec![(arn.to_string(), "")],
+    }
+}
+
+/// The `Resource` element for a part of the resource.
+fn resource_element(kind: ResourceKind, part: &str) -> BTreeSet<String> {
+    match kind {
+        // In a key policy or a secret's policy, `*` is the key or secret itself.
+        ResourceKind::KmsKey | ResourceKind::Secret => BTreeSet::from(["*".to_string()]),
+        // ECR repository policies name no resource.
+        ResourceKind::EcrRepository => BTreeSet::new(),
+        _ => BTreeSet::from([part.to_string()]),
+    }
+}
+
+fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<ResourcePolicy> {
+    let arn_text = &decl.arn.node;
+    let arn = values::arn(arn_text).ok()?; // malformed ARNs are reported by `other_references`
+    let Some((kind, name)) = classify(&arn) else {
+        diags.push(
+            Diag::new(Code::E213, format!("accessc writes no resource policy for `{arn_text}`"))
+                .at(decl.arn.span)
+                .label("unsupported resource")
+                .help("resource policies are written for S3 buckets (\"arn:aws:s3:::bucket\"), KMS keys, SQS queues, SNS topics, Secrets Manager secrets and ECR repositories"),
+        );
+        return None;
+    };
+    let before = diags.iter().filter(|d| d.is_error()).count();
+    let mut statements: Vec<ResourceStatement> = Vec::new();
+    for g in &decl.grants {
+        // Actions per part of the resource.
+        let mut per_part: Vec<(String, &'static str, BTreeSet<String>)> = Vec::new();
+        let label;
+        match &g.what {
+            ResWhat::Level(level) => {
+                label = capitalize(level.node.keyword());
+                let mut any = false;
+                let mut last_err = None;
+                for (part, tag) in parts(kind, arn_text) {
+                    let spanned = Spanned::new(part.clone(), decl.arn.span);
+                    match catalog_checks::level_actions(level.node, &spanned) {
+                        Ok(actions) => {
+                            any = true;
+                            per_part.push((part, tag, actions));
+                        }
+                        Err(d) => last_err = Some(d),
+                    }
+                }
+                if !any {
+                    if let Some(mut d) = last_err {
+                        d.span = Some(level.span);
+                        diags.push(d);
+                    }
+                    continue;
+                }
+            }
+            ResWhat::Actions(actions) => {
+                label = "Allow".to_string();
+                let mut placed: BTreeSet<String> = BTreeSet::new();
+                for (part, tag) in parts(kind, arn_text) {
+                    let arns = [Spanned::new(part.clone(), decl.arn.span)];
+                    let mut scratch = Vec::new();
+                    let checked = catalog_checks::allow_actions(actions, &arns, g.unsafe_reason.is_some(), &mut scratch);
+                    let found: BTreeSet<String> = checked.on_arns.into_iter().chain(checked.star_only).collect();
+                    if !found.is_empty() {
+                        placed.extend(found.iter().cloned());
+                        per_part.push((part, tag, found));
+                    }
+                }
+                // Report what fits no part, against the resource itself.
+                let unplaced: Vec<Spanned<String>> = actions
+                    .iter()
+                    .filter(|a| {
+                        !placed.iter().any(|p| p.eq_ignore_ascii_case(&a.node))
+                            && !a.node.contains(['*', '?'])
+                    })
+                    .cloned()
+                    .collect();
+                if !unplaced.is_empty() {
+                    let arns = [decl.arn.clone()];
+                    let _ = catalog_checks::allow_actions(&unplaced, &arns, g.unsafe_reason.is_some(), diags);
+                }
+                for a in actions.iter().filter(|a| a.node.contains(['*', '?'])) {
+                    if !placed.iter().any(|p| super::boundary::glob(&a.node, p, true)) {
+                        let _ = catalog_checks::allow_actions(std::slice::from_ref(a), &[decl.arn.clone()], g.unsafe_reason.is_some(), diags);
+                    }
+                }
+            }
+        }
+        // Conditions of the grant.
+        let mut conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        let all_actions: BTreeSet<String> = per_part.iter().flat_map(|(_, _, a)| a.iter().cloned()).collect();
+        for c in &g.conditions {
+            let arns = [decl.arn.clone()];
+            if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
+                conditions
+                    .entry(c.op.iam_operator().to_string())
+                    .or_default()
+                    .entry(c.key.node.clone())
+                    .or_default()
+                    .extend(c.values.iter().map(|v| v.node.clone()));
+            }
+        }
+        // Principals.
+        for who in &g.by {
+            let Some((ns, app)) = who.node.split_once('/') else { continue };
+            let roles: Vec<_> = ir.roles.iter().filter(|r| r.members.iter().any(|m| m.app == who.node)).collect();
+            if roles.is_empty() {
+                if syms_has_app(ir, &who.node) {
+                    diags.push(
+                        Diag::new(Code::E214, format!("app `{}` has no IAM role to grant access to", who.node))
+                            .at(who.span)
+                            .label("no AWS identity")
+                            .help(format!("give app `{app}` an identity (`identity = pod_identity` or `irsa`) or AWS grants, or remove it from this resource")),
+                    );
+                }
+                continue;
+            }
+            for role in roles {
+                let members: Vec<_> = role.members.iter().filter(|m| m.app == who.node).collect();
+                let (principal, mut conds) = match role.identity {
+                    Identity::Irsa => (role.arn(), conditions.clone()),
+                    Identity::PodIdentity => {
+                        if !role.session_tags {
+                            diags.push(
+                                Diag::new(Code::E215, format!("app `{}` has session tags disabled, so this resource policy can never admit it", who.node))
+                                    .at(who.span)
+                                    .label("no session tags")
+                                    .help("the policy matches the Pod Identity session tags `eks-cluster-arn`, `kubernetes-namespace` and `kubernetes-service-account`: remove `session_tags = false`"),
+                            );
+                            continue;
+                        }
+                        let mut c = conditions.clone();
+                        let eq = c.entry("StringEquals".to_string()).or_default();
+                        let cluster_arns: BTreeSet<String> = members
+                            .iter()
+                            .filter_map(|m| ir.clusters.get(&m.cluster))
+                            .map(|c| c.arn())
+                            .collect();
+                        eq.entry("aws:PrincipalTag/eks-cluster-arn".into()).or_default().extend(cluster_arns);
+                        eq.entry("aws:PrincipalTag/kubernetes-namespace".into()).or_default().insert(ns.to_string());
+                        let sas: BTreeSet<String> = members.iter().map(|m| m.service_account.clone()).collect();
+                        eq.entry("aws:PrincipalTag/kubernetes-service-account".into()).or_default().extend(sas);
+                        (format!("arn:{}:iam::{}:root", role.partition, role.account), c)
+                    }
+                };
+                conds.retain(|_, v| !v.is_empty());
+                for (part, tag, actions) in &per_part {
+                    statements.push(ResourceStatement {
+                        sid: format!("{label}{}{}{tag}", capitalize(ns), capitalize(app)),
+                        principals: BTreeSet::from([principal.clone()]),
+                        actions: actions.clone(),
+                        resources: resource_element(kind, part),
+                        conditions: conds.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let after = diags.iter().filter(|d| d.is_error()).count();
+    if after > before {
+        return None;
+    }
+    // Merge statements with the same principal, resources and conditions.
+    let mut merged: BTreeMap<(BTreeSet<String>, BTreeSet<String>, String), ResourceStatement> = BTreeMap::new();
+    for s in statements {
+        let key = (s.principals.clone(), s.resources.clone(), format!("{:?}", s.conditions));
+        match merged.get_mut(&key) {
+            Some(m) => {
+                m.actions.extend(s.actions);
+                if s.sid < m.sid {
+                    m.sid = s.sid;
+                }
+            }
+            None => {
+                merged.insert(key, s);
+            }
+        }
+    }
+    let mut statements: Vec<ResourceStatement> = merged.into_values().collect();
+    if kind == ResourceKind::KmsKey {
+        let account = if arn.account.is_empty() { String::new() } else { arn.account.to_string() };
+        statements.push(ResourceStatement {
+            sid: "EnableIamPolicies".into(),
+            principals: BTreeSet::from([format!("arn:{}:iam::{account}:root", arn.partition)]),
+            actions: BTreeSet::from(["kms:*".to_string()]),
+            resources: BTreeSet::from(["*".to_string()]),
+            conditions: BTreeMap::new(),
+        });
+    }
+    statements.sort_by(|a, b| a.sid.cmp(&b.sid).then_with(|| a.cmp(b)));
+    // Unique Sids.
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &statements {
+        *counts.entry(s.sid.clone()).or_default() += 1;
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &mut statements {
+        if counts.get(&s.sid).copied().unwrap_or(0) > 1 {
+            let n = seen.entry(s.sid.clone()).or_default();
+            *n += 1;
+            s.sid = format!("{}{}", s.sid, n);
+        }
+    }
+    Some(ResourcePolicy {
+        arn: arn_text.clone(),
+        kind,
+        partition: arn.partition.to_string(),
+        region: arn.region.to_string(),
+        account: arn.account.to_string(),
+        name,
+        statements,
+        span: decl.span,
+    })
+}
+
+fn syms_has_app(ir: &Ir, key: &str) -> bool {
+    ir.service_accounts.iter().any(|sa| sa.app == key)
+}

@@ -1,0 +1,146 @@
+//! EKS cluster access: `aws eks create-access-entry` and `associate-access-policy` inputs, and
+//! the `accessConfig` of `aws eks create-cluster`.
+//!
+//! ```text
+//! clusters/<cluster>/eks/create-cluster.json
+//! clusters/<cluster>/eks/access-entries/<access>.create-access-entry.json
+//! clusters/<cluster>/eks/access-entries/<access>.associate-access-policy.json
+//! clusters/<cluster>/eks/access-entries/_nodes.create-access-entry.json
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::json::pretty;
+use super::Artifact;
+use crate::ir::{AccessScope, Ir};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAccessEntry<'a> {
+    cluster_name: &'a str,
+    principal_arn: &'a str,
+    #[serde(rename = "type")]
+    entry_type: &'static str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    kubernetes_groups: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    tags: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessScopeDoc<'a> {
+    #[serde(rename = "type")]
+    scope_type: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssociateAccessPolicy<'a> {
+    cluster_name: &'a str,
+    principal_arn: &'a str,
+    policy_arn: &'a str,
+    access_scope: AccessScopeDoc<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessConfigDoc {
+    authentication_mode: &'static str,
+    bootstrap_cluster_creator_admin_permissions: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateClusterFragment<'a> {
+    name: &'a str,
+    access_config: AccessConfigDoc,
+}
+
+fn tags(origin: &str) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("accessc-source", origin.to_string()),
+        ("managed-by", "accessc".to_string()),
+    ])
+}
+
+/// The folder of a cluster's access entries.
+pub fn entries_dir(cluster: &str) -> String {
+    format!("clusters/{cluster}/eks/access-entries")
+}
+
+/// Every EKS access artifact.
+pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
+    let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
+    for c in &ir.access_configs {
+        out.push(Artifact {
+            path: format!("clusters/{}/eks/create-cluster.json", c.cluster),
+            kind: "aws-cli-eks-create-cluster-access-config",
+            cluster: Some(c.cluster.clone()),
+            account: account(&c.cluster),
+            sources: vec![c.span],
+            contents: pretty(&CreateClusterFragment {
+                name: &c.eks_name,
+                access_config: AccessConfigDoc {
+                    authentication_mode: c.mode.eks_value(),
+                    bootstrap_cluster_creator_admin_permissions: c.bootstrap_admin,
+                },
+            }),
+        });
+    }
+    for e in &ir.access_entries {
+        out.push(Artifact {
+            path: format!(
+                "{}/{}.create-access-entry.json",
+                entries_dir(&e.cluster),
+                e.file
+            ),
+            kind: "aws-cli-eks-create-access-entry",
+            cluster: Some(e.cluster.clone()),
+            account: account(&e.cluster),
+            sources: vec![e.origin.span],
+            contents: pretty(&CreateAccessEntry {
+                cluster_name: &e.eks_name,
+                principal_arn: &e.principal_arn,
+                entry_type: e.entry_type.eks_value(),
+                kubernetes_groups: &e.groups,
+                username: e.username.as_deref(),
+                tags: tags(&e.origin.what),
+            }),
+        });
+    }
+    for a in &ir.access_policy_associations {
+        let access_scope = match &a.scope {
+            AccessScope::Cluster => AccessScopeDoc {
+                scope_type: "cluster",
+                namespaces: Vec::new(),
+            },
+            AccessScope::Namespaces(ns) => AccessScopeDoc {
+                scope_type: "namespace",
+                namespaces: ns.iter().map(String::as_str).collect(),
+            },
+        };
+        out.push(Artifact {
+            path: format!(
+                "{}/{}.associate-access-policy.json",
+                entries_dir(&a.cluster),
+                a.name
+            ),
+            kind: "aws-cli-eks-associate-access-policy",
+            cluster: Some(a.cluster.clone()),
+            account: account(&a.cluster),
+            sources: vec![a.origin.span],
+            contents: pretty(&AssociateAccessPolicy {
+                cluster_name: &a.eks_name,
+                principal_arn: &a.principal_arn,
+                policy_arn: &a.policy_arn,
+                access_scope,
+            }),
+        });
+    }
+}

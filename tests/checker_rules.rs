@@ -1,0 +1,974 @@
+//! The type-checker's rules, one small in-memory program each, through `accessc::compile`.
+//!
+//! Each test asserts the diagnostic's code, a substring of its message and of its help, and the
+//! source text its span underlines (not byte offsets), so the tests survive reformatting of the
+//! surrounding program.
+
+// Helpers outside `#[test]` functions panic on purpose: a failed lookup is a failed test.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
+use accessc::diagnostics::{Code, Diag, Severity};
+use accessc::source::Sources;
+use accessc::Compiled;
+
+/// A cluster with an OIDC issuer and a namespace on it.
+const BASE: &str = r#"
+cluster prod {
+  account = "111122223333"
+  region  = "us-west-2"
+  oidc    = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+}
+
+namespace payments on prod
+"#;
+
+/// A cluster without `oidc` (and without `org`) and a namespace on it.
+const BASE_NO_OIDC: &str = r#"
+cluster prod {
+  account = "111122223333"
+  region  = "us-west-2"
+}
+
+namespace payments on prod
+"#;
+
+/// An app that compiles, for programs whose error is elsewhere.
+const APP: &str = r#"
+app checkout in payments {
+  aws {
+    allow sqs:SendMessage on "arn:aws:sqs:us-west-2:111122223333:orders"
+  }
+}
+"#;
+
+fn compile_files(files: &[(&str, &str)]) -> (Sources, Compiled) {
+    let mut sources = Sources::new();
+    for (path, text) in files {
+        sources.add(*path, *text);
+    }
+    let compiled = accessc::compile(&sources);
+    (sources, compiled)
+}
+
+fn compile(text: &str) -> (Sources, Compiled) {
+    compile_files(&[("x.access", text)])
+}
+
+fn codes(c: &Compiled) -> Vec<&'static str> {
+    c.diags.iter().map(|d| d.code.as_str()).collect()
+}
+
+fn underlined<'s>(sources: &'s Sources, d: &Diag) -> &'s str {
+    sources.snippet(d.span.expect("the diagnostic has a span"))
+}
+
+/// Compile, expect exactly one diagnostic with `code` (and, for an error code, no output), and
+/// check its message, help and underlined text. Returns it for further checks.
+#[track_caller]
+fn expect(text: &str, code: Code, message: &str, help: &str, under: &str) -> (Sources, Diag) {
+    let (sources, compiled) = compile(text);
+    expect_in(sources, compiled, code, message, help, under)
+}
+
+#[track_caller]
+fn expect_in(
+    sources: Sources,
+    compiled: Compiled,
+    code: Code,
+    message: &str,
+    help: &str,
+    under: &str,
+) -> (Sources, Diag) {
+    let found: Vec<&Diag> = compiled.diags.iter().filter(|d| d.code == code).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {code}, got {:?}: {:#?}",
+        codes(&compiled),
+        compiled.diags
+    );
+    let d = found[0].clone();
+    if code.severity() == Severity::Error {
+        assert!(compiled.artifacts.is_none(), "an error produced output");
+    }
+    assert!(
+        d.message.contains(message),
+        "message {:?} does not contain {:?}",
+        d.message,
+        message
+    );
+    let h = d.help.clone().unwrap_or_default();
+    assert!(h.contains(help), "help {h:?} does not contain {help:?}");
+    assert_eq!(underlined(&sources, &d), under, "underlined text of {d:#?}");
+    (sources, d)
+}
+
+#[track_caller]
+fn assert_compiles(text: &str) -> Compiled {
+    let (_, compiled) = compile(text);
+    assert!(
+        compiled.diags.iter().all(|d| !d.is_error()),
+        "unexpected errors: {:#?}",
+        compiled.diags
+    );
+    assert!(compiled.artifacts.is_some());
+    compiled
+}
+
+fn artifact<'c>(c: &'c Compiled, path: &str) -> &'c str {
+    c.artifacts
+        .as_ref()
+        .and_then(|a| a.iter().find(|a| a.path == path))
+        .map(|a| a.contents.as_str())
+        .unwrap_or_else(|| panic!("no artifact {path}"))
+}
+
+// ------------------------------------------------------------------------------------------
+// Baseline
+
+#[test]
+fn base_program_compiles() {
+    let c = assert_compiles(&format!("{BASE}{APP}"));
+    assert!(c.diags.is_empty(), "{:#?}", c.diags);
+}
+
+// ------------------------------------------------------------------------------------------
+// Duplicates (E101, E117)
+
+#[test]
+fn duplicate_cluster_across_files_points_at_the_later_one() {
+    let (sources, compiled) = compile_files(&[
+        ("a.access", &format!("{BASE}{APP}")),
+        (
+            "b.access",
+            "cluster prod {\n  account = \"444455556666\"\n  region = \"eu-west-1\"\n}\n",
+        ),
+    ]);
+    let (sources, d) = expect_in(
+        sources,
+        compiled,
+        Code::E101,
+        "cluster `prod` is declared twice",
+        "rename or remove one of the two cluster declarations",
+        "prod",
+    );
+    assert_eq!(sources.path(d.span.unwrap().file), "b.access");
+    let (first, label) = &d.related[0];
+    assert_eq!(sources.path(first.file), "a.access");
+    assert_eq!(sources.snippet(*first), "prod");
+    assert_eq!(label, "first declared here");
+}
+
+#[test]
+fn duplicate_app_in_one_namespace() {
+    let text = format!("{BASE}{APP}\napp checkout in payments {{ }}\n");
+    let (_, d) = expect(
+        &text,
+        Code::E101,
+        "app `checkout` is declared twice",
+        "app declarations",
+        "checkout",
+    );
+    assert_eq!(d.related.len(), 1);
+}
+
+#[test]
+fn same_app_name_in_two_namespaces_is_fine() {
+    let text = format!(
+        "{BASE}namespace billing on prod\n{APP}\napp checkout in billing {{\n  kubernetes {{\n    get configmaps\n  }}\n}}\n"
+    );
+    assert_compiles(&text);
+}
+
+#[test]
+fn duplicate_setting() {
+    let text = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  region = \"us-east-1\"\n}\nnamespace payments on prod\n";
+    let (sources, d) = expect(
+        text,
+        Code::E117,
+        "`region` is set twice",
+        "remove one",
+        "region",
+    );
+    // The primary span is the second `region`, the related one the first.
+    assert!(d.span.unwrap().start > d.related[0].0.start);
+    assert_eq!(sources.snippet(d.related[0].0), "region");
+}
+
+// ------------------------------------------------------------------------------------------
+// Unknown references with "did you mean" (E102–E105, E122)
+
+#[test]
+fn unknown_cluster_suggests_the_closest() {
+    let text = BASE.replace("namespace payments on prod", "namespace payments on prd");
+    expect(
+        &format!("{text}{APP}"),
+        Code::E102,
+        "unknown cluster `prd`",
+        "did you mean `prod`?",
+        "prd",
+    );
+}
+
+#[test]
+fn unknown_cluster_without_close_name_lists_the_declared_ones() {
+    let text = format!("{BASE}namespace tools on kubernetes-staging\n");
+    expect(
+        &text,
+        Code::E102,
+        "unknown cluster `kubernetes-staging`",
+        "declared clusters: `prod`",
+        "kubernetes-staging",
+    );
+}
+
+#[test]
+fn unknown_cluster_in_access_declaration() {
+    let text = format!(
+        "{BASE}access oncall on prdo {{\n  role = \"arn:aws:iam::111122223333:role/OnCall\"\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E102,
+        "unknown cluster `prdo`",
+        "did you mean `prod`?",
+        "prdo",
+    );
+}
+
+#[test]
+fn unknown_namespace_of_an_app() {
+    let text = format!("{BASE}{}", APP.replace("in payments", "in paymnts"));
+    expect(
+        &text,
+        Code::E103,
+        "unknown namespace `paymnts`",
+        "did you mean `payments`?",
+        "paymnts",
+    );
+}
+
+#[test]
+fn unknown_namespace_in_kubernetes_block() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  kubernetes in paymnt {{\n    get configmaps\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E103,
+        "unknown namespace `paymnt`",
+        "did you mean `payments`?",
+        "paymnt",
+    );
+}
+
+#[test]
+fn unknown_role_suggests_the_closest() {
+    let text = format!(
+        "{BASE}role tenant-reader {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::t/${{namespace}}/*\"\n  }}\n}}\napp checkout in payments {{\n  role = \"tenant-readr\"\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E104,
+        "unknown role `tenant-readr`",
+        "did you mean `tenant-reader`?",
+        "\"tenant-readr\"",
+    );
+}
+
+#[test]
+fn unknown_boundary_of_an_app() {
+    let text = format!(
+        "{BASE}boundary workloads {{\n  allow s3:*\n}}\napp checkout in payments {{\n  boundary = \"workload\"\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::receipts/*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E105,
+        "unknown boundary `workload`",
+        "did you mean `workloads`?",
+        "\"workload\"",
+    );
+}
+
+#[test]
+fn unknown_app_in_resource_policy() {
+    let text = format!(
+        "{BASE}{APP}\nresource \"arn:aws:sqs:us-west-2:111122223333:orders\" {{\n  allow sqs:SendMessage by payments/chekout\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E122,
+        "unknown app `payments/chekout`",
+        "did you mean `payments/checkout`?",
+        "payments/chekout",
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Names and settings (E106–E109)
+
+#[test]
+fn invalid_app_name_proposes_a_valid_one() {
+    let text = format!("{BASE}{}", APP.replace("app checkout", "app Check_out"));
+    expect(
+        &text,
+        Code::E106,
+        "`Check_out` is not a valid name",
+        "try `check-out`",
+        "Check_out",
+    );
+}
+
+#[test]
+fn invalid_service_account_name() {
+    let text =
+        format!("{BASE}app checkout in payments {{\n  service_account = \"Checkout_SA\"\n}}\n");
+    expect(
+        &text,
+        Code::E106,
+        "`Checkout_SA` is not a valid name",
+        "try `checkout-sa`",
+        "\"Checkout_SA\"",
+    );
+}
+
+#[test]
+fn unknown_setting_suggests_the_closest() {
+    let text = format!("{BASE}app checkout in payments {{\n  servce_account = \"sa\"\n}}\n");
+    expect(
+        &text,
+        Code::E107,
+        "`app` has no setting `servce_account`",
+        "did you mean `service_account`?",
+        "servce_account",
+    );
+}
+
+#[test]
+fn namespace_has_no_settings() {
+    let text = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n}\nnamespace payments on prod {\n  labels = \"x\"\n}\n";
+    expect(
+        text,
+        Code::E107,
+        "`namespace` has no setting `labels`",
+        "",
+        "labels",
+    );
+}
+
+#[test]
+fn missing_account() {
+    let text = "cluster prod {\n  region = \"us-west-2\"\n}\nnamespace payments on prod\n";
+    expect(
+        text,
+        Code::E108,
+        "cluster `prod` has no `account`",
+        "add `account = \"111122223333\"`",
+        "prod",
+    );
+}
+
+#[test]
+fn boundary_without_allow() {
+    let text = format!("{BASE}boundary locked {{\n  deny iam:*\n}}\n{APP}");
+    expect(
+        &text,
+        Code::E108,
+        "boundary `locked` allows nothing",
+        "add `allow",
+        "locked",
+    );
+}
+
+#[test]
+fn choice_value_suggests_the_closest() {
+    let text = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = \"configmap\"\n}\n";
+    expect(
+        text,
+        Code::E109,
+        "`configmap` is not a valid `auth_mode` of `cluster`",
+        "did you mean `config_map`?",
+        "\"configmap\"",
+    );
+}
+
+#[test]
+fn boolean_setting_with_a_string() {
+    let text = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  bootstrap_admin = \"yes\"\n}\n";
+    expect(
+        text,
+        Code::E109,
+        "`bootstrap_admin` must be `true` or `false`",
+        "write `bootstrap_admin = true`",
+        "\"yes\"",
+    );
+}
+
+#[test]
+fn identity_none_with_grants() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  identity = \"none\"\n  aws {{\n    allow sqs:SendMessage on \"arn:aws:sqs:us-west-2:111122223333:orders\"\n  }}\n}}\n"
+    );
+    let (_, d) = expect(
+        &text,
+        Code::E109,
+        "app `checkout` has `identity = none` but AWS grants",
+        "remove the grants",
+        "aws {\n    allow sqs:SendMessage on \"arn:aws:sqs:us-west-2:111122223333:orders\"\n  }",
+    );
+    assert_eq!(d.label.as_deref(), Some("AWS grants"));
+}
+
+// ------------------------------------------------------------------------------------------
+// AWS values (E110–E114, E121, E123)
+
+fn cluster_with(extra: &str) -> String {
+    format!(
+        "cluster prod {{\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  {extra}\n}}\nnamespace payments on prod\n{APP}"
+    )
+}
+
+#[test]
+fn account_must_be_twelve_digits() {
+    let text = format!("{BASE}{APP}").replace("\"111122223333\"\n", "\"1111-2222-3333\"\n");
+    expect(
+        &text,
+        Code::E110,
+        "`1111-2222-3333` is not an AWS account id",
+        "exactly 12 digits",
+        "\"1111-2222-3333\"",
+    );
+}
+
+#[test]
+fn region_must_look_like_a_region() {
+    let text = format!("{BASE}{APP}").replace("\"us-west-2\"\n", "\"Oregon\"\n");
+    let (_, compiled) = compile(&text);
+    // The issuer is checked against the region too; the region error is the one that matters.
+    let d = compiled
+        .diags
+        .iter()
+        .find(|d| d.code == Code::E111)
+        .expect("E111");
+    assert_eq!(d.message, "`Oregon` is not an AWS region");
+    assert!(d.help.as_deref().unwrap_or("").contains("\"us-west-2\""));
+}
+
+#[test]
+fn unknown_partition_suggests_the_closest() {
+    expect(
+        &cluster_with("partition = \"aws-us-gvo\""),
+        Code::E112,
+        "`aws-us-gvo` is not an AWS partition",
+        "did you mean `aws-us-gov`?",
+        "\"aws-us-gvo\"",
+    );
+}
+
+#[test]
+fn partition_must_match_the_region() {
+    let (sources, d) = expect(
+        &cluster_with("partition = \"aws-cn\""),
+        Code::E112,
+        "region `us-west-2` is in partition `aws`, not `aws-cn`",
+        "remove it",
+        "\"aws-cn\"",
+    );
+    assert_eq!(sources.snippet(d.related[0].0), "\"us-west-2\"");
+}
+
+#[test]
+fn grant_arn_must_have_six_parts() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3::receipts/*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E113,
+        "is not a valid ARN: it needs six `:`-separated parts",
+        "arn:aws:s3:::bucket/*",
+        "\"arn:aws:s3::receipts/*\"",
+    );
+}
+
+#[test]
+fn node_role_must_be_a_role() {
+    expect(
+        &cluster_with("nodes = \"arn:aws:iam::111122223333:user/nodes\""),
+        Code::E113,
+        "is not an IAM role ARN",
+        "arn:aws:iam::111122223333:role/NAME",
+        "\"arn:aws:iam::111122223333:user/nodes\"",
+    );
+}
+
+#[test]
+fn node_role_must_be_in_the_cluster_account() {
+    expect(
+        &cluster_with("nodes = \"arn:aws:iam::444455556666:role/nodes\""),
+        Code::E113,
+        "the node role is in account `444455556666`, the cluster in `111122223333`",
+        "cluster's account",
+        "\"arn:aws:iam::444455556666:role/nodes\"",
+    );
+}
+
+#[test]
+fn oidc_issuer_without_scheme() {
+    let text = format!("{BASE}{APP}").replace("\"oidc.eks", "\"https://oidc.eks");
+    expect(
+        &text,
+        Code::E114,
+        "the OIDC issuer is written without `https://`",
+        "write \"oidc.eks.us-west-2.amazonaws.com/id/",
+        "\"https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"",
+    );
+}
+
+#[test]
+fn oidc_issuer_of_another_region() {
+    let text = format!("{BASE}{APP}").replace("oidc.eks.us-west-2", "oidc.eks.eu-west-1");
+    expect(
+        &text,
+        Code::E114,
+        "is not an EKS OIDC issuer",
+        "must be `oidc.eks.us-west-2.amazonaws.com`",
+        "\"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"",
+    );
+}
+
+#[test]
+fn organization_id() {
+    expect(
+        &cluster_with("org = \"o-123\""),
+        Code::E121,
+        "`o-123` is not an AWS Organizations id",
+        "o-a1b2c3d4e5",
+        "\"o-123\"",
+    );
+}
+
+#[test]
+fn role_path_must_start_and_end_with_slash() {
+    expect(
+        &cluster_with("role_path = \"/eks\""),
+        Code::E123,
+        "`/eks` is not a valid IAM path",
+        "start and end with `/`",
+        "\"/eks\"",
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Identities and roles (E115, E116, E119, E120, E205)
+
+#[test]
+fn irsa_needs_the_cluster_oidc_issuer() {
+    let text = format!(
+        "{BASE_NO_OIDC}app checkout in payments {{\n  identity = \"irsa\"\n  aws {{\n    allow sqs:SendMessage on \"arn:aws:sqs:us-west-2:111122223333:orders\"\n  }}\n}}\n"
+    );
+    let (sources, d) = expect(
+        &text,
+        Code::E115,
+        "IRSA needs cluster `prod` to declare its OIDC issuer",
+        "add `oidc = \"oidc.eks.us-west-2.amazonaws.com/id/…\"` to cluster `prod`",
+        "\"irsa\"",
+    );
+    assert!(sources
+        .snippet(d.related[0].0)
+        .starts_with("cluster prod {"));
+}
+
+#[test]
+fn pod_identity_needs_no_oidc_issuer() {
+    assert_compiles(&format!("{BASE_NO_OIDC}{APP}"));
+}
+
+#[test]
+fn two_apps_on_one_service_account() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  service_account = \"worker\"\n}}\napp refunds in payments {{\n  service_account = \"worker\"\n}}\n"
+    );
+    let (sources, d) = expect(
+        &text,
+        Code::E116,
+        "service account `worker` in namespace `payments` is used by apps `checkout` and `refunds`",
+        "give each app its own `service_account`",
+        "refunds",
+    );
+    assert_eq!(sources.snippet(d.related[0].0), "checkout");
+}
+
+#[test]
+fn default_service_account_clashes_with_an_explicit_one() {
+    // `checkout` uses service account `checkout` by default.
+    let text =
+        format!("{BASE}{APP}app refunds in payments {{\n  service_account = \"checkout\"\n}}\n");
+    expect(
+        &text,
+        Code::E116,
+        "service account `checkout`",
+        "own `service_account`",
+        "refunds",
+    );
+}
+
+#[test]
+fn role_name_collision_between_app_and_shared_role() {
+    let text = format!(
+        "{BASE}{APP}role payments-checkout {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::x/${{namespace}}/*\"\n  }}\n}}\napp refunds in payments {{ role = \"payments-checkout\" }}\n"
+    );
+    let (_, d) = expect(
+        &text,
+        Code::E119,
+        "both need IAM role `payments-checkout` in account 111122223333",
+        "rename one of the two",
+        "role payments-checkout {\n  aws {\n    allow s3:GetObject on \"arn:aws:s3:::x/${namespace}/*\"\n  }\n}",
+    );
+    assert!(d.message.contains("app payments/checkout"));
+    assert!(d.message.contains("role payments-checkout"));
+}
+
+#[test]
+fn app_with_shared_role_and_own_grants() {
+    let text = format!(
+        "{BASE}role tenant-reader {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::t/${{namespace}}/*\"\n  }}\n}}\napp checkout in payments {{\n  role = \"tenant-reader\"\n  aws {{\n    allow sqs:SendMessage on \"arn:aws:sqs:us-west-2:111122223333:orders\"\n  }}\n}}\n"
+    );
+    let (sources, d) = expect(
+        &text,
+        Code::E120,
+        "app `checkout` uses shared role `tenant-reader` and declares its own AWS grants",
+        "move the grants into the shared role",
+        "aws {\n    allow sqs:SendMessage on \"arn:aws:sqs:us-west-2:111122223333:orders\"\n  }",
+    );
+    assert_eq!(sources.snippet(d.related[0].0), "\"tenant-reader\"");
+}
+
+#[test]
+fn app_with_shared_role_and_own_identity() {
+    let text = format!(
+        "{BASE}role tenant-reader {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::t/${{namespace}}/*\"\n  }}\n}}\napp checkout in payments {{\n  role = \"tenant-reader\"\n  identity = \"irsa\"\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E120,
+        "uses shared role `tenant-reader`, which sets the identity",
+        "remove `identity` from the app",
+        "\"irsa\"",
+    );
+}
+
+#[test]
+fn shared_role_cannot_hold_kubernetes_rules() {
+    let text = format!(
+        "{BASE}role tenant-reader {{\n  kubernetes {{\n    get pods\n  }}\n}}\napp checkout in payments {{ role = \"tenant-reader\" }}\n"
+    );
+    expect(
+        &text,
+        Code::E120,
+        "shared role `tenant-reader` cannot hold Kubernetes rules",
+        "put `kubernetes { … }` in the apps",
+        "kubernetes {\n    get pods\n  }",
+    );
+}
+
+#[test]
+fn variable_in_shared_irsa_role() {
+    let text = format!(
+        "{BASE}role tenant-reader {{\n  identity = \"irsa\"\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::t/${{service_account}}/*\"\n  }}\n}}\napp checkout in payments {{ role = \"tenant-reader\" }}\n"
+    );
+    expect(
+        &text,
+        Code::E205,
+        "`${service_account}` cannot be used in a shared IRSA role",
+        "use `identity = pod_identity`",
+        "${service_account}",
+    );
+}
+
+#[test]
+fn shared_pod_identity_role_uses_session_tags() {
+    let text = format!(
+        "{BASE}namespace billing on prod\nrole tenant-reader {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::t/${{namespace}}/${{cluster}}/*\"\n  }}\n}}\napp checkout in payments {{ role = \"tenant-reader\" }}\napp ledger in billing {{ role = \"tenant-reader\" }}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "aws/111122223333/roles/tenant-reader/policy.json");
+    assert!(
+        policy.contains(
+            "arn:aws:s3:::t/${aws:PrincipalTag/kubernetes-namespace}/${aws:PrincipalTag/eks-cluster-name}/*"
+        ),
+        "{policy}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Variables (E118)
+
+#[test]
+fn unknown_variable_suggests_the_closest() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::u/${{namespce}}/*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E118,
+        "unknown variable `${namespce}`",
+        "did you mean `${namespace}`?",
+        "${namespce}",
+    );
+}
+
+#[test]
+fn unknown_variable_in_a_condition_value() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow s3:ListBucket on \"arn:aws:s3:::u\"\n      when s3:prefix like \"${{foo}}/*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E118,
+        "unknown variable `${foo}`",
+        "`${aws:username}`",
+        "${foo}",
+    );
+}
+
+#[test]
+fn iam_policy_variables_pass_through() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow s3:GetObject on \"arn:aws:s3:::home/${{aws:username}}/*\"\n  }}\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "aws/111122223333/roles/payments-checkout/policy.json");
+    assert!(
+        policy.contains("arn:aws:s3:::home/${aws:username}/*"),
+        "{policy}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// IAM actions and wildcards (E201, E202)
+
+#[test]
+fn malformed_boundary_action() {
+    let text = format!(
+        "{BASE}boundary workloads {{\n  allow S3:*, sqs:*\n}}\napp checkout in payments {{\n  boundary = \"workloads\"\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E201,
+        "`S3:*` is not an IAM action",
+        "`service:Action`",
+        "S3:*",
+    );
+}
+
+#[test]
+fn grant_actions_are_matched_case_insensitively() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow S3:getobject on \"arn:aws:s3:::r/*\"\n  }}\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "aws/111122223333/roles/payments-checkout/policy.json");
+    assert!(policy.contains("\"s3:GetObject\""), "{policy}");
+}
+
+#[test]
+fn service_wildcard_needs_unsafe() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow s3:* on \"arn:aws:s3:::r/*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E202,
+        "`s3:*` grants every action of",
+        "add `unsafe \"reason\"`",
+        "s3:*",
+    );
+}
+
+#[test]
+fn star_resource_needs_unsafe() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow sqs:SendMessage on \"*\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E202,
+        "`\"*\"` grants the actions on every resource",
+        "name the resources",
+        "\"*\"",
+    );
+}
+
+#[test]
+fn unsafe_allows_a_star_resource_and_keeps_the_reason() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow sqs:ListQueues on \"*\" unsafe \"ListQueues has no resource type\"\n  }}\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let ir = c.ir.as_ref().expect("ir");
+    let reasons: Vec<&String> = ir
+        .roles
+        .iter()
+        .flat_map(|r| r.statements.iter())
+        .flat_map(|s| s.unsafe_reasons.iter())
+        .collect();
+    assert_eq!(reasons, ["ListQueues has no resource type"]);
+}
+
+// ------------------------------------------------------------------------------------------
+// Kubernetes rules (E301–E305, W301)
+
+fn k8s(block: &str) -> String {
+    format!("{BASE}app checkout in payments {{\n  {block}\n}}\n")
+}
+
+#[test]
+fn unknown_verb_suggests_the_closest() {
+    expect(
+        &k8s("kubernetes {\n    get, lsit pods\n  }"),
+        Code::E301,
+        "`lsit` is not a Kubernetes verb",
+        "did you mean `list`?",
+        "lsit",
+    );
+}
+
+#[test]
+fn unknown_resource_suggests_the_closest() {
+    expect(
+        &k8s("kubernetes {\n    get secret\n  }"),
+        Code::E302,
+        "`secret` is not a known Kubernetes resource",
+        "did you mean `secrets`?",
+        "secret",
+    );
+}
+
+#[test]
+fn unknown_resource_of_a_builtin_group() {
+    expect(
+        &k8s("kubernetes {\n    get deployment.apps\n  }"),
+        Code::E302,
+        "API group `apps` has no resource `deployment`",
+        "did you mean `deployments.apps`?",
+        "deployment.apps",
+    );
+}
+
+#[test]
+fn unknown_subresource_lists_the_known_ones() {
+    expect(
+        &k8s("kubernetes {\n    get pods/logs\n  }"),
+        Code::E304,
+        "`pods` has no subresource `logs`",
+        "log",
+        "pods/logs",
+    );
+}
+
+#[test]
+fn cluster_scoped_resource_in_namespaced_block() {
+    expect(
+        &k8s("kubernetes {\n    get pods, nodes\n  }"),
+        Code::E303,
+        "`nodes` is cluster-scoped and cannot be granted in a namespace",
+        "`kubernetes cluster { … }`",
+        "nodes",
+    );
+}
+
+#[test]
+fn cluster_scoped_resource_in_other_namespace_block() {
+    let text = format!(
+        "{BASE}namespace tools on prod\napp checkout in payments {{\n  kubernetes in tools {{\n    list namespaces\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E303,
+        "`namespaces` is cluster-scoped",
+        "ClusterRole",
+        "namespaces",
+    );
+}
+
+#[test]
+fn cluster_scoped_resource_in_cluster_block_is_fine() {
+    let c = assert_compiles(&k8s("kubernetes cluster {\n    get, list nodes\n  }"));
+    let role = artifact(
+        &c,
+        "clusters/prod/kubernetes/_cluster/clusterrole-payments.checkout.yaml",
+    );
+    assert!(
+        role.contains("kind: ClusterRole") && role.contains("- nodes"),
+        "{role}"
+    );
+}
+
+#[test]
+fn namespace_not_on_the_app_clusters() {
+    let text = format!(
+        "{BASE}cluster staging {{\n  account = \"111122223333\"\n  region = \"us-west-2\"\n}}\nnamespace tools on staging\napp checkout in payments {{\n  kubernetes in tools {{\n    get configmaps\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E305,
+        "namespace `tools` is on none of the clusters of `payments`",
+        "`payments` is on `prod`; `tools` is on `staging`",
+        "tools",
+    );
+}
+
+#[test]
+fn named_with_list_warns() {
+    let (sources, d) = expect(
+        &k8s("kubernetes {\n    get, list secrets named \"db\"\n  }"),
+        Code::W301,
+        "`named` limits `list` to requests for a single name",
+        "Move `list` to a rule without `named`",
+        "list",
+    );
+    assert_eq!(d.severity, Severity::Warning);
+    drop(sources);
+}
+
+#[test]
+fn named_with_get_only_does_not_warn() {
+    let c = assert_compiles(&k8s(
+        "kubernetes {\n    get, update secrets named \"db\"\n  }",
+    ));
+    assert!(c.diags.is_empty(), "{:#?}", c.diags);
+}
+
+#[test]
+fn a_program_with_only_warnings_produces_artifacts() {
+    let (_, c) = compile(&k8s(
+        "kubernetes {\n    get, watch, create configmaps named \"cfg\"\n  }",
+    ));
+    assert_eq!(codes(&c), ["W301", "W301"]);
+    assert!(c.diags.iter().all(|d| d.severity == Severity::Warning));
+    assert!(c.ir.is_some());
+    let role = artifact(&c, "clusters/prod/kubernetes/payments/role-checkout.yaml");
+    assert!(
+        role.contains("resourceNames:") && role.contains("- cfg"),
+        "{role}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Regressions of problems found while writing these tests.
+
+/// A bare-word setting value (`auth_mode = configmap`) underlines the word plus the whitespace
+/// and comment after it: pest's implicit whitespace before the optional `[list]` of
+/// `word_value` is part of the pair's span.
+#[test]
+fn bare_word_value_underlines_only_the_word() {
+    let text = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = configmap   # legacy\n}\n";
+    expect(
+        text,
+        Code::E109,
+        "`configmap` is not a valid `auth_mode`",
+        "did you mean `config_map`?",
+        "configmap",
+    );
+}
