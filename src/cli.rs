@@ -249,12 +249,16 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
         .iter()
         .filter(|n| n.kind == crate::import::NoteKind::NotImported)
         .count();
+    let count = imported.accesses.len();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let nodes = match imported.nodes {
+        Some(_) => " and its node role",
+        None => "",
+    };
     eprintln!(
-        "accessc: {} access declaration{} for cluster `{cluster}`{}; {dropped} item{} not imported",
-        imported.accesses.len(),
-        if imported.accesses.len() == 1 { "" } else { "s" },
-        if imported.nodes.is_some() { " and its node role" } else { "" },
-        if dropped == 1 { "" } else { "s" },
+        "accessc: {count} access declaration{} for cluster `{cluster}`{nodes}; {dropped} item{} not imported",
+        plural(count),
+        plural(dropped),
     );
     match out {
         None => {

@@ -40,7 +40,10 @@ access devs on c {{
     )
 }
 
-fn artifacts(mode: &str, previous: Option<AuthMode>) -> Result<BTreeMap<String, String>, Vec<String>> {
+fn artifacts(
+    mode: &str,
+    previous: Option<AuthMode>,
+) -> Result<BTreeMap<String, String>, Vec<String>> {
     let mut sources = Sources::new();
     sources.add("input.access", program(mode));
     let mut options = Options::default();
@@ -100,10 +103,16 @@ fn one_declaration_three_modes() {
 
     let api = artifacts("api", None).unwrap();
     assert!(!api.contains_key(aws_auth));
-    assert!(!api.contains_key(binding), "the access policy does the binding");
+    assert!(
+        !api.contains_key(binding),
+        "the access policy does the binding"
+    );
     let entry = &api[&format!("{dir}/devs.create-access-entry.json")];
     assert!(entry.contains("\"principalArn\": \"arn:aws:iam::111122223333:role/team/Dev\""));
-    assert!(entry.contains("\"accessc:devs\""), "rules need the access's group");
+    assert!(
+        entry.contains("\"accessc:devs\""),
+        "rules need the access's group"
+    );
     assert!(entry.contains("\"devs\""));
     let assoc = &api[&format!("{dir}/devs.associate-access-policy.json")];
     assert!(assoc.contains("AmazonEKSEditPolicy") && assoc.contains("\"namespace\""));
@@ -116,14 +125,20 @@ fn one_declaration_three_modes() {
     assert!(both.contains_key(&format!("{dir}/devs.associate-access-policy.json")));
     assert!(both.contains_key(&format!("{dir}/_nodes.create-access-entry.json")));
     let cm = &both[aws_auth];
-    assert!(cm.contains("role/c-nodes") && !cm.contains("Dev"), "aws-auth: the node role only");
+    assert!(
+        cm.contains("role/c-nodes") && !cm.contains("Dev"),
+        "aws-auth: the node role only"
+    );
     assert!(!both.contains_key(binding));
     assert!(both.contains_key(rules));
 
     let cm_only = artifacts("config_map", None).unwrap();
     assert!(!cm_only.keys().any(|p| p.starts_with(dir)));
     let cm = &cm_only[aws_auth];
-    assert!(cm.contains("rolearn: arn:aws:iam::111122223333:role/Dev\n"), "no path");
+    assert!(
+        cm.contains("rolearn: arn:aws:iam::111122223333:role/Dev\n"),
+        "no path"
+    );
     assert!(cm.contains("username: devs:{{SessionName}}"));
     assert!(cm.contains("- devs\n") && cm.contains("- accessc:devs\n"));
     assert!(cm.contains("system:node:{{EC2PrivateDNSName}}"));
@@ -165,8 +180,14 @@ fn migration_through_the_command_line() {
     let o = accessc(&["build", "c.access", "-o", "out"], p);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E408"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("api_and_config_map"), "the help gives the path");
-    assert_eq!(fs::read_to_string(p.join("out/manifest.json")).unwrap(), manifest);
+    assert!(
+        stderr(&o).contains("api_and_config_map"),
+        "the help gives the path"
+    );
+    assert_eq!(
+        fs::read_to_string(p.join("out/manifest.json")).unwrap(),
+        manifest
+    );
     let o = accessc(&["check", "c.access", "-o", "out"], p);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E408"));

@@ -52,7 +52,10 @@ fn mappings(config_map: &str, key: &str, arn_key: &str) -> Mappings {
                 .unwrap_or_default();
             (
                 strip_path(m[arn_key].as_str().unwrap()),
-                (m.get("username").and_then(Y::as_str).map(str::to_string), groups),
+                (
+                    m.get("username").and_then(Y::as_str).map(str::to_string),
+                    groups,
+                ),
             )
         })
         .collect()
@@ -90,13 +93,21 @@ fn the_fixture_is_realistic() {
     let roles = mappings(AWS_AUTH, "mapRoles", "rolearn");
     let users = mappings(AWS_AUTH, "mapUsers", "userarn");
     assert!(roles.len() + users.len() >= 6);
-    assert!(AWS_AUTH.contains("role/teams/payments/PaymentsDev"), "a role with a path");
-    assert!(roles.values().any(|(_, g)| g.contains(&"system:masters".to_string())));
-    assert!(!users.is_empty(), "a user");
-    assert!(roles.values().any(|(_, g)| g.len() >= 3), "a role with several groups");
+    assert!(
+        AWS_AUTH.contains("role/teams/payments/PaymentsDev"),
+        "a role with a path"
+    );
     assert!(roles
         .values()
-        .any(|(u, _)| u.as_deref().is_some_and(|u| u.ends_with(":{{SessionName}}"))));
+        .any(|(_, g)| g.contains(&"system:masters".to_string())));
+    assert!(!users.is_empty(), "a user");
+    assert!(
+        roles.values().any(|(_, g)| g.len() >= 3),
+        "a role with several groups"
+    );
+    assert!(roles.values().any(|(u, _)| u
+        .as_deref()
+        .is_some_and(|u| u.ends_with(":{{SessionName}}"))));
     assert!(roles.contains_key(NODE_ROLE));
 }
 
@@ -151,7 +162,10 @@ fn round_trip_on_a_config_map_cluster() {
         want_users.keys().collect::<BTreeSet<_>>(),
         got_users.keys().collect::<BTreeSet<_>>()
     );
-    assert!(compiled.contains("role/PaymentsDev\n"), "the path is dropped");
+    assert!(
+        compiled.contains("role/PaymentsDev\n"),
+        "the path is dropped"
+    );
     assert!(!compiled.contains("teams/payments"));
 
     // The node mapping is intact, and first.
@@ -167,10 +181,7 @@ fn round_trip_on_a_config_map_cluster() {
     // Same groups and usernames; system:masters becomes the access's own group, bound to the
     // built-in cluster-admin ClusterRole.
     for (arn, (want_user, want_groups)) in want_roles.iter().chain(&want_users) {
-        let (got_user, got_groups) = got_roles
-            .get(arn)
-            .or_else(|| got_users.get(arn))
-            .unwrap();
+        let (got_user, got_groups) = got_roles.get(arn).or_else(|| got_users.get(arn)).unwrap();
         if let Some(u) = want_user {
             assert_eq!(got_user.as_ref(), Some(u), "{arn}");
         }
@@ -208,7 +219,11 @@ fn round_trip_on_an_api_cluster() {
             serde_json::from_str(&out[&format!("{dir}/{}.create-access-entry.json", a.name)])
                 .unwrap();
         seen += 1;
-        assert_eq!(entry["principalArn"], a.arn.as_str(), "the ARN with its path");
+        assert_eq!(
+            entry["principalArn"],
+            a.arn.as_str(),
+            "the ARN with its path"
+        );
         assert_eq!(entry["type"], "STANDARD");
         let groups: Vec<String> = entry
             .get("kubernetesGroups")
@@ -295,7 +310,13 @@ fn the_command_writes_a_file_that_builds() {
     let o = run(&["import", "aws-auth", "secret.yaml"], dir.path());
     assert_eq!(o.status.code(), Some(1));
     let o = run(
-        &["import", "aws-auth", "aws-auth.yaml", "--cluster", "Bad_Name"],
+        &[
+            "import",
+            "aws-auth",
+            "aws-auth.yaml",
+            "--cluster",
+            "Bad_Name",
+        ],
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(2));

@@ -209,8 +209,10 @@ pub fn lower(
     ir.aws_auth.sort_by(|a, b| a.cluster.cmp(&b.cluster));
     for auth in &mut ir.aws_auth {
         // The node role first, then the accesses by name.
-        auth.map_roles.sort_by_key(|m| m.origin.what.starts_with("access "));
-        auth.map_users.sort_by(|a, b| a.origin.what.cmp(&b.origin.what));
+        auth.map_roles
+            .sort_by_key(|m| m.origin.what.starts_with("access "));
+        auth.map_users
+            .sort_by(|a, b| a.origin.what.cmp(&b.origin.what));
     }
     ir.group_bindings.sort_by(|a, b| {
         (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
@@ -319,10 +321,15 @@ fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Di
         (None, None) => {
             if !s.has("role") && !s.has("user") {
                 diags.push(
-                    Diag::new(Code::E108, format!("access `{name}` has no `role` or `user`"))
-                        .at(decl.name.span)
-                        .label("who gets access?")
-                        .help("add `role = \"arn:aws:iam::111122223333:role/NAME\"` (or `user = \"…\"`)"),
+                    Diag::new(
+                        Code::E108,
+                        format!("access `{name}` has no `role` or `user`"),
+                    )
+                    .at(decl.name.span)
+                    .label("who gets access?")
+                    .help(
+                        "add `role = \"arn:aws:iam::111122223333:role/NAME\"` (or `user = \"…\"`)",
+                    ),
                 );
             }
             None
@@ -378,9 +385,8 @@ fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Di
                         ));
                     }
                 }
-                scope = AccessScope::Namespaces(
-                    scope_items.iter().map(|i| i.node.clone()).collect(),
-                );
+                scope =
+                    AccessScope::Namespaces(scope_items.iter().map(|i| i.node.clone()).collect());
             }
             other => {
                 diags.push(
@@ -480,7 +486,10 @@ fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Di
         }
     }
 
-    let break_glass = s.boolean("break_glass", diags).map(|b| b.node).unwrap_or(false);
+    let break_glass = s
+        .boolean("break_glass", diags)
+        .map(|b| b.node)
+        .unwrap_or(false);
     if let Some(p) = &policy {
         if p.node == AccessPolicy::ClusterAdmin && scope == AccessScope::Cluster && !break_glass {
             diags.push(
@@ -604,7 +613,7 @@ fn checked_principal(
             diags.push(
                 Diag::new(Code::E406, format!("`{}` is {is}", v.node))
                     .at(v.span)
-                    .label(format!("{is}"))
+                    .label(is)
                     .help(format!("write `{key} = \"{}\"`", v.node)),
             );
             None
@@ -688,7 +697,9 @@ fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diag
                     .at(p.span)
                     .label("other partition")
                     .related(c_ref.span, "cluster")
-                    .help("IAM principals of another partition cannot authenticate to this cluster"),
+                    .help(
+                        "IAM principals of another partition cannot authenticate to this cluster",
+                    ),
                 );
             }
             if p.node.account != c.account {
@@ -898,14 +909,16 @@ fn nodes(ir: &mut Ir) {
             span: c.span,
         };
         if c.auth_mode.uses_aws_auth() {
-            let mapping = c.nodes.as_deref().and_then(|n| principal(n).ok()).map(|n| {
-                ir::AwsAuthMapping {
-                    arn: n.arn_without_path(),
-                    username: NODE_USERNAME.to_string(),
-                    groups: NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
-                    origin: origin.clone(),
-                }
-            });
+            let mapping =
+                c.nodes
+                    .as_deref()
+                    .and_then(|n| principal(n).ok())
+                    .map(|n| ir::AwsAuthMapping {
+                        arn: n.arn_without_path(),
+                        username: NODE_USERNAME.to_string(),
+                        groups: NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
+                        origin: origin.clone(),
+                    });
             let auth = aws_auth_of(ir, &c.name);
             if let Some(m) = mapping {
                 auth.map_roles.push(m);
@@ -941,10 +954,12 @@ mod tests {
         let u = principal("arn:aws:iam::111122223333:user/alice").unwrap();
         assert_eq!(u.kind, PrincipalKind::User);
         assert!(principal("arn:aws:iam::111122223333:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS").is_err());
-        assert!(principal("arn:aws:sts::111122223333:assumed-role/Dev/alice")
-            .unwrap_err()
-            .1
-            .contains("role/Dev"));
+        assert!(
+            principal("arn:aws:sts::111122223333:assumed-role/Dev/alice")
+                .unwrap_err()
+                .1
+                .contains("role/Dev")
+        );
         assert!(principal("arn:aws:iam::111122223333:group/devs").is_err());
         assert!(principal("arn:aws:s3:::bucket").is_err());
     }

@@ -137,7 +137,7 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                 }
                 for a in actions.iter().filter(|a| a.node.contains(['*', '?'])) {
                     if !placed.iter().any(|p| super::boundary::glob(&a.node, p, true)) {
-                        let _ = catalog_checks::allow_actions(std::slice::from_ref(a), &[decl.arn.clone()], g.unsafe_reason.is_some(), diags);
+                        let _ = catalog_checks::allow_actions(std::slice::from_ref(a), std::slice::from_ref(&decl.arn), g.unsafe_reason.is_some(), diags);
                     }
                 }
             }

@@ -96,7 +96,8 @@ pub fn access_name(iam_name: &str) -> String {
     let mut out = String::new();
     let mut prev: Option<char> = None;
     for c in iam_name.chars() {
-        if c.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        if c.is_ascii_uppercase()
+            && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
         {
             out.push('-');
         }
@@ -143,8 +144,7 @@ fn strings(v: Option<&Y>) -> Result<Vec<String>, String> {
 
 /// Import an aws-auth ConfigMap for a cluster.
 pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
-    let doc: Y = serde_yaml::from_str(text)
-        .map_err(|e| ImportError(format!("not YAML: {e}")))?;
+    let doc: Y = serde_yaml::from_str(text).map_err(|e| ImportError(format!("not YAML: {e}")))?;
     let cm = config_map(&doc)?;
     let mut notes = Vec::new();
     let name = cm
@@ -247,14 +247,17 @@ fn import_item(
     let groups = match strings(item.get("groups")) {
         Ok(g) => g,
         Err(e) => {
-            out.notes.push(Note::new(NoteKind::NotImported, format!("{arn}: {e}")));
+            out.notes
+                .push(Note::new(NoteKind::NotImported, format!("{arn}: {e}")));
             return;
         }
     };
 
     // Node mappings.
     let node_like = groups.iter().any(|g| g == "system:nodes")
-        || username.as_deref().is_some_and(|u| u.starts_with("system:node:"));
+        || username
+            .as_deref()
+            .is_some_and(|u| u.starts_with("system:node:"));
     if node_like && kind == PrincipalKind::Role {
         let linux = username.as_deref() == Some(NODE_USERNAME)
             && !groups.iter().any(|g| g == "eks:kube-proxy-windows");
@@ -269,7 +272,8 @@ fn import_item(
             } else {
                 "a node-like mapping that is not the standard Linux node role"
             };
-            out.notes.push(Note::new(NoteKind::NotImported, format!("{arn}: {what}")));
+            out.notes
+                .push(Note::new(NoteKind::NotImported, format!("{arn}: {what}")));
             return;
         }
         if let Some(first) = &out.nodes {
@@ -294,9 +298,10 @@ fn import_item(
         }
         match access::principal(arn) {
             Ok(_) => out.nodes = Some(arn.to_string()),
-            Err((msg, _)) => out
-                .notes
-                .push(Note::new(NoteKind::NotImported, format!("node role: {msg}"))),
+            Err((msg, _)) => out.notes.push(Note::new(
+                NoteKind::NotImported,
+                format!("node role: {msg}"),
+            )),
         }
         return;
     }
@@ -342,7 +347,9 @@ fn import_item(
                 format!("access `{name}` ({arn}) was mapped to system:masters: imported as `policy = cluster_admin` with `break_glass = true`"),
             ));
         } else if g.starts_with("system:") {
-            comments.push(format!("NOT IMPORTED: group `{g}` (`system:` groups are reserved)"));
+            comments.push(format!(
+                "NOT IMPORTED: group `{g}` (`system:` groups are reserved)"
+            ));
             out.notes.push(Note::new(
                 NoteKind::NotImported,
                 format!("access `{name}` ({arn}): group `{g}` (`system:` groups are reserved)"),
@@ -384,11 +391,18 @@ fn import_item(
     }
     let mut kept_username = None;
     if let Some(u) = username {
-        if let Some(prefix) = RESERVED_USERNAME_PREFIXES.iter().find(|p| u.starts_with(**p)) {
-            comments.push(format!("NOT IMPORTED: username `{u}` (the prefix `{prefix}` is reserved)"));
+        if let Some(prefix) = RESERVED_USERNAME_PREFIXES
+            .iter()
+            .find(|p| u.starts_with(**p))
+        {
+            comments.push(format!(
+                "NOT IMPORTED: username `{u}` (the prefix `{prefix}` is reserved)"
+            ));
             out.notes.push(Note::new(
                 NoteKind::NotImported,
-                format!("access `{name}` ({arn}): username `{u}` (the prefix `{prefix}` is reserved)"),
+                format!(
+                    "access `{name}` ({arn}): username `{u}` (the prefix `{prefix}` is reserved)"
+                ),
             ));
         } else if u
             .find("{{SessionName")
@@ -399,7 +413,9 @@ fn import_item(
             ));
             out.notes.push(Note::new(
                 NoteKind::NotImported,
-                format!("access `{name}` ({arn}): username `{u}` needs a `:` before the session name"),
+                format!(
+                    "access `{name}` ({arn}): username `{u}` needs a `:` before the session name"
+                ),
             ));
         } else if u != access::default_username(&name, kind) && !u.trim().is_empty() {
             kept_username = Some(u);
@@ -532,6 +548,47 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn edge_cases_are_reported() {
+        let json = r#"{"kind": "List", "items": [{"kind": "ConfigMap",
+          "metadata": {"name": "aws-auth", "namespace": "kube-system"},
+          "data": {
+            "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/n1\n  username: system:node:{{EC2PrivateDNSName}}\n  groups: [system:bootstrappers, system:nodes]\n- rolearn: arn:aws:iam::111122223333:role/n2\n  username: system:node:{{EC2PrivateDNSName}}\n  groups: [system:bootstrappers, system:nodes]\n- rolearn: arn:aws:iam::111122223333:role/win\n  username: system:node:{{EC2PrivateDNSName}}\n  groups: [system:bootstrappers, system:nodes, eks:kube-proxy-windows]\n- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: eks:dev\n  groups: [devs, system:authenticated]\n- rolearn: arn:aws:iam::111122223333:role/team/Dev\n  groups: [more]\n- rolearn: arn:aws:sts::111122223333:assumed-role/Dev/x\n",
+            "mapAccounts": "- \"111122223333\"\n"
+          }}]}"#;
+        let i = convert(json, "prod").unwrap();
+        assert_eq!(
+            i.nodes.as_deref(),
+            Some("arn:aws:iam::111122223333:role/n1")
+        );
+        assert_eq!(i.accesses.len(), 1);
+        assert_eq!(i.accesses[0].groups, vec!["devs".to_string()]);
+        assert_eq!(i.accesses[0].username, None);
+        let dropped: Vec<&str> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .map(|n| n.message.as_str())
+            .collect();
+        for needle in [
+            "mapAccounts",
+            "role/n2: a second node role",
+            "role/win: a Windows node role",
+            "group `system:authenticated`",
+            "username `eks:dev`",
+            "role/team/Dev: mapped a second time",
+            "STS session",
+        ] {
+            assert!(
+                dropped.iter().any(|m| m.contains(needle)),
+                "{needle}: {dropped:#?}"
+            );
+        }
+        let source = i.to_source("test");
+        assert!(source.contains("NOT IMPORTED: group `system:authenticated`"));
+        assert!(source.contains("#   `mapAccounts`"));
     }
 
     #[test]
