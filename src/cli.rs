@@ -60,6 +60,9 @@ pub enum Command {
         /// Output folder.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Targets and templates.
+        #[command(flatten)]
+        outputs: OutputArgs,
     },
     /// Compile and fail if the output folder is not what `build` would write.
     Check {
@@ -68,12 +71,42 @@ pub enum Command {
         /// Output folder.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Targets and templates.
+        #[command(flatten)]
+        outputs: OutputArgs,
     },
     /// Turn existing configuration into `.access` declarations (for migrations).
     Import {
         /// What to import.
         #[command(subcommand)]
         what: ImportCommand,
+    },
+    /// Report the lint findings (best-practice warnings, errors, and notes for what `unsafe`
+    /// accepted) as text, JSON or SARIF 2.1.0; `--rules-doc` prints docs/rules.md.
+    Lint {
+        /// `.access` files or folders; default `.`.
+        paths: Vec<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = crate::lint::command::LintFormat::Text)]
+        format: crate::lint::command::LintFormat,
+        /// The previous output folder (its manifest's authentication modes, for E408).
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        /// Print the rule documentation (docs/rules.md) generated from the rule registry.
+        #[arg(long)]
+        rules_doc: bool,
+    },
+    /// Format `.access` files in the canonical style (only files that change are written,
+    /// atomically); `-` formats standard input to standard output.
+    Fmt {
+        /// `.access` files or folders; default `.`.
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+        /// Print a unified diff of each change.
+        #[arg(long)]
+        diff: bool,
     },
     /// Explain a diagnostic code (`accessc explain E101`) or an app's effective permissions
     /// with where each came from (`accessc explain payments/checkout [PATH…]`).
@@ -83,6 +116,26 @@ pub enum Command {
         /// `.access` files or folders (for an app); default `.`.
         paths: Vec<PathBuf>,
     },
+    /// Show what `build` would change: the permission changes per principal, then the text
+    /// diff (against OUT, `--base DIR` or `--git REV`). Exit 0: no change; 1: changes; 2: errors.
+    Diff(crate::diff::DiffArgs),
+    /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
+    /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
+    WhoCan(crate::who_can::WhoCanArgs),
+}
+
+/// Which outputs `build` and `check` write.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OutputArgs {
+    /// Write only these targets (comma-separated; default: all). `gitops` includes
+    /// `kubernetes`; `templates` needs `--templates`. Files of other targets that an earlier
+    /// build wrote are removed.
+    #[arg(long = "target", value_enum, value_delimiter = ',', value_name = "TARGET")]
+    pub targets: Vec<crate::emit::target::Target>,
+    /// Render the handlebars templates of this folder (`KIND[.LABEL].EXT.hbs`) into
+    /// `OUT/templates/` (docs/pipelines.md).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// What `accessc import` reads.
@@ -152,11 +205,39 @@ fn summary(diags: &[Diag]) -> Option<String> {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> u8 {
     match &cli.command {
-        Command::Build { paths, out } => build(&cli, paths, out, false),
-        Command::Check { paths, out } => build(&cli, paths, out, true),
+        Command::Build {
+            paths,
+            out,
+            outputs,
+        } => build(&cli, paths, out, outputs, false),
+        Command::Check {
+            paths,
+            out,
+            outputs,
+        } => build(&cli, paths, out, outputs, true),
         Command::Import {
             what: ImportCommand::AwsAuth { file, cluster, out },
         } => import_aws_auth(file, cluster, out.as_deref()),
+        Command::Lint {
+            paths,
+            format,
+            out,
+            rules_doc,
+        } => {
+            if *rules_doc {
+                crate::lint::command::rules_doc()
+            } else {
+                crate::lint::command::run(paths, out, *format, cli.deny_warnings)
+            }
+        }
+        Command::Fmt { paths, check, diff } => crate::fmt::command::run(
+            paths,
+            crate::fmt::command::Options {
+                check: *check,
+                diff: *diff,
+            },
+            format(&cli),
+        ),
         Command::Explain { what, paths } => {
             if what.contains('/') {
                 explain_app(&cli, what, paths)
@@ -164,6 +245,8 @@ pub fn run(cli: Cli) -> u8 {
                 explain(what)
             }
         }
+        Command::Diff(args) => crate::diff::command(&cli, args),
+        Command::WhoCan(args) => crate::who_can::command(&cli, args),
     }
 }
 
@@ -278,7 +361,13 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
     }
 }
 
-fn build(cli: &Cli, paths: &[PathBuf], out: &std::path::Path, check_only: bool) -> u8 {
+fn build(
+    cli: &Cli,
+    paths: &[PathBuf],
+    out: &std::path::Path,
+    outputs: &OutputArgs,
+    check_only: bool,
+) -> u8 {
     let (sources, read_diags) = match input::load(paths) {
         Ok(x) => x,
         Err(e) => {
@@ -287,9 +376,21 @@ fn build(cli: &Cli, paths: &[PathBuf], out: &std::path::Path, check_only: bool) 
         }
     };
     // The previous output's manifest records each cluster's authentication mode (E408).
-    let options = crate::writer::read_manifest(out)
+    let mut options = crate::writer::read_manifest(out)
         .map(|m| crate::Options::from_manifest(&m))
         .unwrap_or_default();
+    if !outputs.targets.is_empty() {
+        options.targets = crate::emit::target::Targets::of(outputs.targets.iter().copied());
+    }
+    if let Some(dir) = &outputs.templates {
+        match crate::templates::TemplateSet::read(dir) {
+            Ok(set) => options.templates = Some(set),
+            Err(e) => {
+                eprintln!("error: --templates: {e}");
+                return exit::SYSTEM;
+            }
+        }
+    }
     let mut compiled = crate::compile_with(&sources, &options);
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);

@@ -9,14 +9,19 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod explain;
+pub mod fmt;
 pub mod import;
 pub mod ir;
 pub mod kube;
+pub mod lint;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod templates;
+pub mod who_can;
 pub mod writer;
 
 use std::collections::BTreeMap;
@@ -31,6 +36,12 @@ pub struct Options {
     /// Each cluster's EKS authentication mode as the previous output recorded it (its
     /// `manifest.json`), to reject mode changes EKS cannot make (E408).
     pub previous_auth_modes: BTreeMap<String, ir::AuthMode>,
+    /// Which outputs to write (`--target`; default: all). Every target is still compiled and
+    /// checked; the others are not written.
+    pub targets: emit::target::Targets,
+    /// The custom templates (`--templates DIR`), already read; rendered when the `templates`
+    /// target is selected.
+    pub templates: Option<templates::TemplateSet>,
 }
 
 impl Options {
@@ -45,6 +56,7 @@ impl Options {
                     ir::AuthMode::from_eks_value(&c.authentication_mode).map(|m| (name.clone(), m))
                 })
                 .collect(),
+            ..Options::default()
         }
     }
 }
@@ -103,7 +115,7 @@ pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
     let (ir, check_diags) = check::check_with(&program, options);
     diags.extend(check_diags);
     let artifacts = match &ir {
-        Some(ir) => match emit::all(ir, sources) {
+        Some(ir) => match emit::with_options(ir, sources, options) {
             Ok(a) => Some(a),
             Err(d) => {
                 diags.extend(d);
@@ -112,6 +124,7 @@ pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
         },
         None => None,
     };
+    lint::finish(sources, &program, ir.as_ref(), &mut diags);
     diagnostics::sort(&mut diags);
     let ok = !diagnostics::has_errors(&diags);
     Compiled {
