@@ -130,7 +130,12 @@ pub struct OutputArgs {
     /// Write only these targets (comma-separated; default: all). `gitops` includes
     /// `kubernetes`; `templates` needs `--templates`. Files of other targets that an earlier
     /// build wrote are removed.
-    #[arg(long = "target", value_enum, value_delimiter = ',', value_name = "TARGET")]
+    #[arg(
+        long = "target",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "TARGET"
+    )]
     pub targets: Vec<crate::emit::target::Target>,
     /// Render the handlebars templates of this folder (`KIND[.LABEL].EXT.hbs`) into
     /// `OUT/templates/` (docs/pipelines.md).
@@ -381,6 +386,13 @@ fn build(
         .unwrap_or_default();
     if !outputs.targets.is_empty() {
         options.targets = crate::emit::target::Targets::of(outputs.targets.iter().copied());
+    }
+    if outputs.templates.is_none()
+        && outputs
+            .targets
+            .contains(&crate::emit::target::Target::Templates)
+    {
+        eprintln!("note: --target templates renders nothing without --templates DIR");
     }
     if let Some(dir) = &outputs.templates {
         match crate::templates::TemplateSet::read(dir) {

@@ -5,22 +5,30 @@
 //! ```text
 //! manifest.json
 //! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
-//! aws/<account>/boundaries/<boundary>/{boundary-policy,create-policy}.json
+//! aws/<account>/boundaries/<boundary>/{boundary-policy,boundary.create-policy}.json
 //! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
 //! clusters/<cluster>/eks/create-cluster.json                 (accessConfig of `aws eks create-cluster`)
 //! clusters/<cluster>/eks/access-entries/<access>.{create-access-entry,associate-access-policy}.json
 //! clusters/<cluster>/kubernetes/kube-system/configmap-aws-auth.yaml
 //! clusters/<cluster>/kubernetes/<ns>/<kind>-<name>.yaml
 //! clusters/<cluster>/kubernetes/_cluster/<kind>-<name>.yaml
+//! clusters/<cluster>/kubernetes/kustomization.yaml            (gitops: every manifest above)
+//! terraform/<account>/*.tf.json                               (one Terraform root per account)
+//! templates/<KIND[.LABEL]>/<entity>.<EXT>                     (--templates DIR)
 //! ```
+//!
+//! Which of them a build writes is chosen by [`target::Targets`] (`--target`).
 
 pub mod aws_auth;
 pub mod eks;
+pub mod gitops;
 pub mod iam;
 pub mod json;
 pub mod k8s;
 pub mod manifest;
 pub mod resource_policy;
+pub mod target;
+pub mod terraform;
 
 use crate::ast::Span;
 use crate::diagnostics::Diag;
@@ -46,6 +54,16 @@ pub struct Artifact {
 
 /// Every artifact of a program, sorted by path, with `manifest.json` last.
 pub fn all(ir: &Ir, sources: &Sources) -> Result<Vec<Artifact>, Vec<Diag>> {
+    with_options(ir, sources, &crate::Options::default())
+}
+
+/// The artifacts of the selected targets (and the templates, when given), sorted by path, with
+/// `manifest.json` last. Every target is emitted (its errors reported) before the selection.
+pub fn with_options(
+    ir: &Ir,
+    sources: &Sources,
+    options: &crate::Options,
+) -> Result<Vec<Artifact>, Vec<Diag>> {
     let mut out = Vec::new();
     let mut diags = Vec::new();
     iam::emit(ir, &mut out, &mut diags);
@@ -53,10 +71,22 @@ pub fn all(ir: &Ir, sources: &Sources) -> Result<Vec<Artifact>, Vec<Diag>> {
     resource_policy::emit(ir, &mut out);
     eks::emit(ir, &mut out);
     aws_auth::emit(ir, sources, &mut out);
+    terraform::emit(ir, sources, &mut out);
+    // After every emitter of Kubernetes manifests: it lists them.
+    let kustomizations = gitops::emit(ir, sources, &out);
+    out.extend(kustomizations);
+    if let Some(set) = options
+        .templates
+        .as_ref()
+        .filter(|_| options.targets.contains(target::Target::Templates))
+    {
+        crate::templates::render(ir, sources, set, &mut out, &mut diags);
+    }
     if !diags.is_empty() {
         crate::diagnostics::sort(&mut diags);
         return Err(diags);
     }
+    out.retain(|a| options.targets.writes(&a.path));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = manifest::emit(ir, &out, sources);
     out.push(manifest);

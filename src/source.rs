@@ -20,6 +20,9 @@ pub struct SourceFile {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Per file, the byte offset where each line starts (for `line_col` without rescanning
+    /// the text for every span).
+    line_starts: Vec<Vec<usize>>,
 }
 
 impl Sources {
@@ -46,6 +49,11 @@ impl Sources {
             text.replace_range(..'\u{feff}'.len_utf8(), "");
         }
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.line_starts.push(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        );
         self.files.push(SourceFile {
             path: path.into(),
             name: name.into(),
@@ -96,14 +104,16 @@ impl Sources {
             return (1, 1);
         };
         let start = (span.start as usize).min(f.text.len());
-        let before = f.text.get(..start).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0)
-            + 1;
+        if !f.text.is_char_boundary(start) {
+            return (1, 1);
+        }
+        let Some(starts) = self.line_starts.get(span.file.0 as usize) else {
+            return (1, 1);
+        };
+        // Lines that start at or before `start` (the first starts at 0).
+        let line = starts.partition_point(|&s| s <= start).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0).min(start);
+        let col = f.text.get(line_start..start).map_or(0, |l| l.chars().count()) + 1;
         (line, col)
     }
 

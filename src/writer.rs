@@ -92,28 +92,125 @@ pub fn diff(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> {
             source: io::Error::other("it is not a folder"),
         });
     }
+    if !out.exists() {
+        // A first build: everything is new, no need to probe each path.
+        changes.added = artifacts.iter().map(|a| a.path.clone()).collect();
+        return Ok(changes);
+    }
     let produced: BTreeSet<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
-    for a in artifacts {
-        let p = rel_path(out, &a.path);
-        match fs::read(&p) {
-            Ok(bytes) if bytes == a.contents.as_bytes() => changes.unchanged += 1,
-            Ok(_) => changes.changed.push(a.path.clone()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => changes.added.push(a.path.clone()),
-            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
-                changes.added.push(a.path.clone())
-            }
-            Err(e) => return Err(err(&p, "read")(e)),
+    for (a, state) in artifacts.iter().zip(compare_all(out, artifacts)?) {
+        match state {
+            State::Unchanged => changes.unchanged += 1,
+            State::Changed => changes.changed.push(a.path.clone()),
+            State::Added => changes.added.push(a.path.clone()),
         }
     }
-    if let Some(old) = read_manifest(out) {
-        for entry in old.artifacts {
-            if !produced.contains(entry.path.as_str()) && rel_path(out, &entry.path).exists() {
-                changes.removed.push(entry.path);
-            }
+    for path in manifest_paths(out) {
+        if !produced.contains(path.as_str()) && rel_path(out, &path).exists() {
+            changes.removed.push(path);
         }
     }
     changes.removed.sort();
     Ok(changes)
+}
+
+/// How an artifact compares with its file.
+#[derive(Clone, Copy)]
+enum State {
+    Unchanged,
+    Changed,
+    Added,
+}
+
+/// Compare each artifact with its file in `out`. Large outputs are read on a few threads (the
+/// reads are system calls, about half the time of a `check` of a large program), each reusing
+/// one buffer.
+fn compare_all(out: &Path, artifacts: &[Artifact]) -> Result<Vec<State>, WriteError> {
+    fn compare(out: &Path, a: &Artifact, buf: &mut Vec<u8>) -> Result<State, WriteError> {
+        use std::io::Read;
+        let p = rel_path(out, &a.path);
+        let opened = fs::File::open(&p).and_then(|mut f| {
+            buf.clear();
+            f.read_to_end(buf)?;
+            Ok(if buf.as_slice() == a.contents.as_bytes() {
+                State::Unchanged
+            } else {
+                State::Changed
+            })
+        });
+        match opened {
+            Ok(state) => Ok(state),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(State::Added)
+            }
+            Err(e) => Err(err(&p, "read")(e)),
+        }
+    }
+    fn run(out: &Path, part: &[Artifact]) -> Result<Vec<State>, WriteError> {
+        let mut buf = Vec::new();
+        part.iter().map(|a| compare(out, a, &mut buf)).collect()
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || artifacts.len() < 512 {
+        return run(out, artifacts);
+    }
+    let chunk = artifacts.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<State>, WriteError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = artifacts
+            .chunks(chunk)
+            .map(|part| s.spawn(move || run(out, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(WriteError {
+                        path: out.to_path_buf(),
+                        action: "compare files in",
+                        source: io::Error::other("a reader thread failed"),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut states = Vec::with_capacity(artifacts.len());
+    for part in parts {
+        states.extend(part?);
+    }
+    Ok(states)
+}
+
+/// The paths the manifest in `out` lists, or none when there is no readable manifest. Only the
+/// paths are kept: the manifest of a large program is tens of megabytes.
+fn manifest_paths(out: &Path) -> Vec<String> {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize)]
+    struct Paths {
+        #[allow(dead_code)]
+        generator: IgnoredAny,
+        artifacts: Vec<PathOnly>,
+    }
+    #[derive(serde::Deserialize)]
+    struct PathOnly {
+        path: String,
+        #[allow(dead_code)]
+        kind: IgnoredAny,
+        #[allow(dead_code)]
+        sources: IgnoredAny,
+        #[allow(dead_code)]
+        sha256: IgnoredAny,
+    }
+    let Ok(bytes) = fs::read(out.join(manifest::FILE)) else {
+        return Vec::new();
+    };
+    serde_json::from_slice::<Paths>(&bytes)
+        .map(|m| m.artifacts.into_iter().map(|e| e.path).collect())
+        .unwrap_or_default()
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
@@ -145,13 +242,35 @@ fn repair(out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn write_synced(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
-    }
+/// Write a file whose folder exists. Not synced here: `sync_tree` makes the whole staged tree
+/// durable at once before it is swapped in.
+fn write_file(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let mut f = fs::File::create(path).map_err(err(path, "create"))?;
     f.write_all(contents).map_err(err(path, "write"))?;
-    f.sync_all().map_err(err(path, "sync"))?;
+    Ok(())
+}
+
+/// Make the staged tree durable before it is swapped in. On Linux, one `syncfs(2)` on its file
+/// system: one journal commit for the whole tree, where an `fsync` per file cost a commit each
+/// (about 2.7 ms a file: 33 s for 12,000 files). Elsewhere, or if `syncfs` fails, each written
+/// file and the staging folder are synced.
+fn sync_tree(staging: &Path, written: &[PathBuf]) -> Result<(), WriteError> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        if let Ok(dir) = fs::File::open(staging) {
+            // SAFETY: the descriptor stays open for the duration of the call.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } == 0 {
+                return Ok(());
+            }
+        }
+    }
+    for p in written {
+        fs::File::open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(err(p, "sync"))?;
+    }
+    sync_dir(staging);
     Ok(())
 }
 
@@ -220,6 +339,27 @@ fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
     ))
 }
 
+/// Whether this process may create and remove entries in a folder (`access(2)`, which also
+/// sees read-only mounts and immutable folders, unlike the permission bits).
+#[cfg(target_os = "linux")]
+fn writable(path: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: the pointer is a valid NUL-terminated string that outlives the call.
+    let rc = unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn writable(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 fn sync_dir(path: &Path) {
     if let Ok(f) = fs::File::open(path) {
         let _ = f.sync_all();
@@ -233,6 +373,11 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> 
     let changes = diff(out, artifacts)?;
     if changes.is_empty() {
         return Ok(changes);
+    }
+    if out.is_dir() {
+        // The exchange below would replace a folder we may not write into (a read-only or
+        // immutable one): refuse instead, naming it.
+        writable(out).map_err(err(out, "write into the output folder"))?;
     }
     let staging = sibling(out, "new");
     fs::create_dir_all(&staging).map_err(err(&staging, "create the staging folder"))?;
@@ -255,14 +400,28 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> 
         }
         let by_path: BTreeMap<&str, &Artifact> =
             artifacts.iter().map(|a| (a.path.as_str(), a)).collect();
+        let mut written: Vec<PathBuf> = Vec::with_capacity(dirty.len());
+        let mut made: Option<PathBuf> = None;
         for p in &dirty {
             if let Some(a) = by_path.get(p) {
                 let target = rel_path(&staging, p);
-                write_synced(&target, a.contents.as_bytes())?;
+                // Paths come sorted, so a folder's files mostly follow each other: create
+                // each folder once rather than once per file.
+                if let Some(parent) = target.parent() {
+                    if made.as_deref() != Some(parent) {
+                        fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
+                        made = Some(parent.to_path_buf());
+                    }
+                }
+                write_file(&target, a.contents.as_bytes())?;
+                written.push(target);
             }
         }
-        remove_empty_dirs(&staging);
-        sync_dir(&staging);
+        if out.is_dir() {
+            // Linked folders may have lost all their files (a first build has none).
+            remove_empty_dirs(&staging);
+        }
+        sync_tree(&staging, &written)?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -275,7 +434,10 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> 
             Err(_) => {
                 // Two renames; `repair` finishes the job if we are killed in between.
                 let old = sibling(out, "old");
-                fs::rename(out, &old).map_err(err(out, "move aside"))?;
+                if let Err(e) = fs::rename(out, &old) {
+                    let _ = fs::remove_dir_all(&staging);
+                    return Err(err(out, "move aside")(e));
+                }
                 if let Err(e) = fs::rename(&staging, out) {
                     let _ = fs::rename(&old, out);
                     return Err(err(out, "replace")(e));

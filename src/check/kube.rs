@@ -63,6 +63,8 @@ fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<Po
             }
         }
     }
+    // Escalation paths (W302–W308), unless the rule says `unsafe "reason"`.
+    crate::lint::rbac::check_rule(rule, namespaced, diags);
     // api group -> resources, in source order
     let mut by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut group_order: Vec<String> = Vec::new();

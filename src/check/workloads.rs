@@ -443,10 +443,17 @@ pub fn lower(
     }
 
     // Service accounts, associations, RBAC.
+    // Each member's first role (in the sorted order above), indexed once: a scan of every
+    // role's members per service account was quadratic in the number of apps.
+    let mut role_of: BTreeMap<&ir::Member, &ir::IamRole> = BTreeMap::new();
+    for r in &roles {
+        for m in &r.members {
+            role_of.entry(m).or_insert(r);
+        }
+    }
     let role_arn = |member: &ir::Member| -> Option<(Identity, String, bool)> {
-        roles
-            .iter()
-            .find(|r| r.members.contains(member))
+        role_of
+            .get(member)
             .map(|r| (r.identity, r.arn(), r.session_tags))
     };
     for app in &apps {

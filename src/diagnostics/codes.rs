@@ -186,6 +186,36 @@ codes! {
     W401 = "W401", Warning, "IAM user access: prefer a role";
     /// An access for a principal of another account than the cluster's.
     W402 = "W402", Warning, "cross-account access";
+
+    /// A malformed `# accessc: allow CODE "reason"` suppression.
+    W001 = "W001", Warning, "invalid lint suppression";
+    /// A suppression that suppresses nothing.
+    W002 = "W002", Warning, "unused lint suppression";
+    /// `iam:PassRole` on every role.
+    W205 = "W205", Warning, "`iam:PassRole` on every role";
+    /// `eks:CreateAccessEntry` with `eks:AssociateAccessPolicy` in one role.
+    W206 = "W206", Warning, "role can grant itself cluster access";
+    /// `eks:CreatePodIdentityAssociation` with `iam:PassRole` in one role.
+    W207 = "W207", Warning, "role can hand IAM roles to pods";
+    /// RBAC `escalate` or `bind`.
+    W302 = "W302", Warning, "RBAC `escalate` or `bind`";
+    /// RBAC `impersonate`.
+    W303 = "W303", Warning, "RBAC `impersonate`";
+    /// RBAC `*` verb or resource.
+    W304 = "W304", Warning, "RBAC wildcard";
+    /// RBAC `list` or `watch` on `secrets`.
+    W305 = "W305", Warning, "RBAC reads every secret";
+    /// RBAC on `pods/exec`, `pods/attach` or `pods/portforward`.
+    W306 = "W306", Warning, "RBAC exec into pods";
+    /// RBAC on `nodes/proxy`.
+    W307 = "W307", Warning, "RBAC `nodes/proxy`";
+    /// RBAC `create` on `pods`.
+    W308 = "W308", Warning, "RBAC `create pods`";
+
+    /// A custom template uses a field its context does not have (strict mode), or fails to render.
+    E501 = "E501", Error, "template failed to render";
+    /// A custom template that does not parse, or whose file name declares no kind of entity.
+    E502 = "E502", Error, "invalid template";
 }
 
 impl fmt::Display for Code {

@@ -25,6 +25,13 @@ pub enum Format {
 
 /// Render every diagnostic in the given format.
 pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
+    let shortened: Vec<Diag>;
+    let diags = if diags.iter().any(has_long_quote) {
+        shortened = diags.iter().map(shorten).collect();
+        &shortened[..]
+    } else {
+        diags
+    };
     match format {
         Format::Human { color } => diags
             .iter()
@@ -34,6 +41,49 @@ pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
         Format::Short => diags.iter().map(|d| short(d, sources)).collect(),
         Format::Json => json(diags, sources),
     }
+}
+
+/// Values quoted in messages (`` `…` ``) longer than this many characters are cut: a 10 MB
+/// string is not worth printing back.
+const MAX_QUOTED: usize = 100;
+
+fn long_quote(text: &str) -> bool {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .any(|q| q.chars().count() > MAX_QUOTED)
+}
+
+fn has_long_quote(d: &Diag) -> bool {
+    long_quote(&d.message)
+        || d.help.as_deref().is_some_and(long_quote)
+        || d.label.as_deref().is_some_and(long_quote)
+}
+
+fn cut_quotes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1024));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED - 20));
+            out.push_str(&format!("… ({n} characters)"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// A copy with long quoted values cut.
+fn shorten(d: &Diag) -> Diag {
+    let mut d = d.clone();
+    d.message = cut_quotes(&d.message);
+    d.help = d.help.as_deref().map(cut_quotes);
+    d.label = d.label.as_deref().map(cut_quotes);
+    d
 }
 
 fn severity_word(s: Severity) -> &'static str {

@@ -12,7 +12,8 @@ use super::json::{compact, pretty, OneOrMany};
 use super::Artifact;
 use crate::ir::{Ir, ResourceKind, ResourcePolicy};
 
-fn document(p: &ResourcePolicy) -> PolicyDocument {
+/// The policy document of a resource (also used by the Terraform emitter).
+pub fn document(p: &ResourcePolicy) -> PolicyDocument {
     PolicyDocument {
         version: "2012-10-17",
         statement: p

@@ -93,13 +93,23 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
         (format!("string `{}`", shown.trim_end()), end)
     } else if c == '\n' || c == '\r' {
         ("end of line".into(), 1)
+    } else if c.is_control() {
+        (format!("`{}`", c.escape_debug()), c.len_utf8())
     } else {
         (format!("`{c}`"), c.len_utf8())
     }
 }
 
-/// Expected tokens, from a second parse with pest's error detail on (only on the error path).
-fn expected_tokens(text: &str) -> Vec<String> {
+/// Expected tokens and the furthest position the parser reached (also counting literal tokens
+/// such as `{` or `,`, which pest's plain error leaves out), from a second parse with pest's
+/// error detail on (only on the error path).
+fn detail(text: &str) -> (Vec<String>, usize) {
+    // pest's error-detail switch is process-wide: serialise the detailed parses so that a
+    // concurrent one (tests, library users) cannot switch it off under this one.
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     pest::set_error_detail(true);
     let result = AccessParser::parse(Rule::file, text);
     pest::set_error_detail(false);
@@ -107,41 +117,144 @@ fn expected_tokens(text: &str) -> Vec<String> {
         Err(e) => e
             .parse_attempts()
             .map(|a| {
-                a.expected_tokens()
+                let tokens = a
+                    .expected_tokens()
                     .into_iter()
                     .map(|t| t.to_string())
                     .filter(|t| t != "BUILTIN_RULE" && !t.contains(".."))
-                    .collect()
+                    .collect();
+                (tokens, a.max_position)
             })
             .unwrap_or_default(),
-        Ok(_) => Vec::new(),
+        Ok(_) => (Vec::new(), 0),
     }
+}
+
+/// The keywords a rule stands for (candidates for "did you mean").
+fn keywords(rule: Rule) -> &'static [&'static str] {
+    match rule {
+        Rule::kw_on => &["on"],
+        Rule::kw_in | Rule::k8s_target => &["in", "cluster"],
+        Rule::kw_by => &["by"],
+        Rule::kw_allow => &["allow"],
+        Rule::kw_when | Rule::when_clause => &["when"],
+        Rule::kw_and => &["and"],
+        Rule::kw_named => &["named"],
+        Rule::kw_unsafe | Rule::unsafe_clause => &["unsafe"],
+        Rule::kw_aws | Rule::aws_block => &["aws"],
+        Rule::kw_kubernetes | Rule::k8s_block => &["kubernetes"],
+        Rule::cluster_scope => &["cluster"],
+        Rule::effect | Rule::boundary_stmt => &["allow", "deny"],
+        Rule::cond_op => &["like"],
+        Rule::level | Rule::grant | Rule::level_grant | Rule::allow_grant | Rule::res_grant => {
+            &["read", "write", "list", "tagging", "permissions", "allow"]
+        }
+        Rule::cluster
+        | Rule::namespace
+        | Rule::app
+        | Rule::role
+        | Rule::boundary
+        | Rule::access
+        | Rule::resource
+        | Rule::kw_cluster
+        | Rule::kw_namespace
+        | Rule::kw_app
+        | Rule::kw_role
+        | Rule::kw_boundary
+        | Rule::kw_access
+        | Rule::kw_resource => DECL_KEYWORDS,
+        _ => &[],
+    }
+}
+
+/// Symbols worth naming in "expected …" (characters that merely continue a name are noise).
+fn structural(t: &str) -> bool {
+    matches!(t, "{" | "}" | "[" | "]" | "=" | "==" | "!=" | "\"")
 }
 
 /// Turn a pest error into a diagnostic.
 pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diag {
-    let pos = match err.location {
+    let rule_pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let mut expected: BTreeSet<String> = BTreeSet::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+    let positives: &[Rule] = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    let (tokens, furthest) = detail(text);
+
+    // A word where a keyword was expected and close to one: a misspelt keyword, reported at
+    // the word with a suggestion.
+    let (rule_found, rule_len) = found_at(text, rule_pos);
+    let rule_word = rule_found.trim_matches('`');
+    let mut candidates: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphabetic()))
+        .collect();
+    for r in positives {
+        candidates.extend(keywords(*r));
+    }
+    let suggestion = if rule_found.starts_with('`')
+        && !rule_word.is_empty()
+        && rule_word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        crate::suggest::closest(rule_word, candidates.iter().copied()).filter(|s| *s != rule_word)
+    } else {
+        None
+    };
+
+    // A string that runs to the end of its line: report it where it starts.
+    if rule_found.starts_with("string") && odd_quotes_on_line(text, rule_pos) {
+        return unterminated(Span::new(file, rule_pos, rule_pos + rule_len.max(1)));
+    }
+    // A word where a keyword or a name could stand that is no keyword: an unknown keyword,
+    // reported at the word.
+    let unknown_keyword = rule_found.starts_with('`')
+        && positives.iter().any(|r| !keywords(*r).is_empty())
+        && !candidates.contains(&rule_word);
+
+    // Otherwise, when the parser got further than its last failing rule (it matched a word or
+    // a string and then missed a `{`, `,` or `]`), the error is where it stopped.
+    let relocated: BTreeSet<String> = if suggestion.is_none()
+        && !unknown_keyword
+        && furthest > rule_pos
+    {
+        tokens
+            .iter()
+            .filter(|t| structural(t) || t.as_str() == ",")
+            .map(|t| describe_token(t))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let (pos, expected) = if relocated.is_empty() {
+        let mut expected: BTreeSet<String> = BTreeSet::new();
         for r in positives {
             if let Some(d) = describe(*r) {
                 expected.insert(d.to_string());
             }
         }
-    }
-    let tokens = expected_tokens(text);
-    for t in &tokens {
-        // Keywords are covered by their rules, and characters that merely continue a name or a
-        // list are noise; only structural symbols are worth naming.
-        if matches!(t.as_str(), "{" | "}" | "[" | "]" | "=" | "==" | "!=" | "\"")
-            || DECL_KEYWORDS.contains(&t.as_str())
-        {
-            expected.insert(describe_token(t));
+        let has_op = positives.contains(&Rule::cond_op);
+        // The detailed tokens are those at the furthest position: only name them when that is
+        // this position.
+        let here: &[String] = if furthest == rule_pos { &tokens } else { &[] };
+        for t in here {
+            // Keywords are covered by their rules, and characters that merely continue a name
+            // or a list are noise; only structural symbols are worth naming.
+            if (structural(t) && !(has_op && (t == "==" || t == "!=")))
+                || DECL_KEYWORDS.contains(&t.as_str())
+            {
+                expected.insert(describe_token(t));
+            }
         }
-    }
+        (rule_pos, expected)
+    } else {
+        (furthest.min(text.len()), relocated)
+    };
     let (found, len) = found_at(text, pos);
     let span = Span::new(
         file,
@@ -150,20 +263,8 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     );
 
     // An unterminated string is the most common cause of confusing errors: say so.
-    let line_start = text[..pos.min(text.len())]
-        .rfind('\n')
-        .map(|i| i + 1)
-        .unwrap_or(0);
-    let line_end = text[pos.min(text.len())..]
-        .find('\n')
-        .map(|i| pos + i)
-        .unwrap_or(text.len());
-    let line = &text[line_start..line_end];
-    if found.starts_with("string") && line.matches('"').count() % 2 == 1 {
-        return Diag::new(Code::E001, "unterminated string")
-            .at(span)
-            .label("this string is not closed")
-            .help("close the string with `\"` on the same line");
+    if found.starts_with("string") && odd_quotes_on_line(text, pos) {
+        return unterminated(span);
     }
 
     let list: Vec<String> = expected.into_iter().collect();
@@ -180,32 +281,37 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     .label(format!("expected {}", short_expected(&list)));
 
     // A misspelt keyword: suggest the closest one that fits here.
-    let word = found.trim_matches('`');
-    if found.starts_with('`') && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        let mut candidates: Vec<&str> = tokens
-            .iter()
-            .map(String::as_str)
-            .filter(|t| t.chars().all(|c| c.is_ascii_alphabetic()))
-            .collect();
-        if list.iter().any(|l| l.starts_with("a declaration")) {
-            candidates.extend(DECL_KEYWORDS);
-        }
-        if list
-            .iter()
-            .any(|l| l.starts_with("a grant") || l.starts_with("an access level"))
-        {
-            candidates.extend(["read", "write", "list", "tagging", "permissions", "allow"]);
-        }
-        if let Some(s) = crate::suggest::closest(word, candidates.into_iter()) {
-            if s != word {
-                diag = diag.help(format!("did you mean `{s}`?"));
-            }
-        }
+    if let Some(s) = suggestion {
+        diag = diag.help(format!("did you mean `{s}`?"));
     }
     if diag.help.is_none() && found == "`=`" {
         diag = diag.help("settings (`key = value`) go inside a declaration's `{ … }`");
     }
     diag
+}
+
+/// Whether the line around `pos` has an odd number of `"`.
+fn odd_quotes_on_line(text: &str, pos: usize) -> bool {
+    let pos = pos.min(text.len());
+    let line_start = text
+        .get(..pos)
+        .and_then(|t| t.rfind('\n'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let line_end = text
+        .get(pos..)
+        .and_then(|t| t.find('\n'))
+        .map(|i| pos + i)
+        .unwrap_or(text.len());
+    let line = text.get(line_start..line_end).unwrap_or("");
+    line.matches('"').count() % 2 == 1
+}
+
+fn unterminated(span: Span) -> Diag {
+    Diag::new(Code::E001, "unterminated string")
+        .at(span)
+        .label("this string is not closed")
+        .help("close the string with `\"` on the same line")
 }
 
 fn short_expected(list: &[String]) -> String {

@@ -38,13 +38,19 @@ pub fn load_dir(dir: &Path) -> Sources {
 }
 
 /// Compile a case folder. A `previous-manifest.json` in the folder stands for the previous
-/// output's manifest (its clusters' authentication modes feed the transition check, E408).
+/// output's manifest (its clusters' authentication modes feed the transition check, E408); a
+/// `templates/` folder stands for `--templates templates`.
 pub fn compile_dir(dir: &Path, sources: &Sources) -> accessc::Compiled {
-    let options = std::fs::read_to_string(dir.join("previous-manifest.json"))
+    let mut options = std::fs::read_to_string(dir.join("previous-manifest.json"))
         .ok()
         .and_then(|t| accessc::emit::manifest::parse(&t))
         .map(|m| accessc::Options::from_manifest(&m))
         .unwrap_or_default();
+    if dir.join("templates").is_dir() {
+        let mut set = accessc::templates::TemplateSet::read(&dir.join("templates")).unwrap();
+        set.dir = "templates".into();
+        options.templates = Some(set);
+    }
     accessc::compile_with(sources, &options)
 }
 

@@ -1,0 +1,19 @@
+//! Write the files a structured-fuzzer input generates into a folder (for
+//! tests/fuzz_regressions/): `cargo run --example show -- CRASH_FILE OUT_DIR`, or print them
+//! without OUT_DIR.
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().unwrap_or_default();
+    let out = args.next();
+    let data = std::fs::read(&path).unwrap_or_default();
+    let mut u = arbitrary::Unstructured::new(&data);
+    for (name, text) in accessc_fuzz::generate(&mut u) {
+        match &out {
+            Some(dir) => {
+                let _ = std::fs::create_dir_all(dir);
+                let _ = std::fs::write(std::path::Path::new(dir).join(&name), &text);
+            }
+            None => println!("=== {name}\n{text}"),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Output targets: which groups of artifacts a build writes (`--target aws,kubernetes,…`).
+//!
+//! Every target is compiled and checked whatever the selection (a build never hides an error
+//! because its target is not written); the selection only decides which files are kept.
+//! `manifest.json` is always written, so a later build with other targets removes the files it
+//! no longer writes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+/// One group of artifacts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Target {
+    /// IAM documents and every `--cli-input-json` input (`aws/`, `resources/`,
+    /// `clusters/*/eks/`).
+    Aws,
+    /// Kubernetes manifests (`clusters/*/kubernetes/**/*.yaml`).
+    Kubernetes,
+    /// Terraform JSON roots (`terraform/<account>/`).
+    Terraform,
+    /// A `kustomization.yaml` per cluster (`clusters/*/kubernetes/kustomization.yaml`); implies
+    /// `kubernetes`, whose manifests it lists.
+    Gitops,
+    /// Files rendered from `--templates DIR` (`templates/`).
+    Templates,
+}
+
+impl Target {
+    /// Every target, in order.
+    pub const ALL: [Target; 5] = [
+        Target::Aws,
+        Target::Kubernetes,
+        Target::Terraform,
+        Target::Gitops,
+        Target::Templates,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Aws => "aws",
+            Target::Kubernetes => "kubernetes",
+            Target::Terraform => "terraform",
+            Target::Gitops => "gitops",
+            Target::Templates => "templates",
+        }
+    }
+
+    /// The target an output path belongs to (None: always written, i.e. `manifest.json`).
+    pub fn of_path(path: &str) -> Option<Target> {
+        let mut parts = path.split('/');
+        match parts.next() {
+            Some("manifest.json") => None,
+            Some("terraform") => Some(Target::Terraform),
+            Some("templates") => Some(Target::Templates),
+            Some("clusters") => {
+                let _cluster = parts.next();
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some("kubernetes"), Some("kustomization.yaml"), None) => Some(Target::Gitops),
+                    (Some("kubernetes"), _, _) => Some(Target::Kubernetes),
+                    _ => Some(Target::Aws),
+                }
+            }
+            _ => Some(Target::Aws),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Target::ALL
+            .iter()
+            .copied()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown target `{s}` (expected one of: {})",
+                    Target::ALL.map(Target::name).join(", ")
+                )
+            })
+    }
+}
+
+/// A set of targets; the default is every target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Targets(BTreeSet<Target>);
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets::all()
+    }
+}
+
+impl Targets {
+    /// Every target.
+    pub fn all() -> Targets {
+        Targets(Target::ALL.into_iter().collect())
+    }
+
+    /// These targets (`gitops` brings `kubernetes`: a kustomization lists its manifests).
+    pub fn of<I: IntoIterator<Item = Target>>(targets: I) -> Targets {
+        let mut set: BTreeSet<Target> = targets.into_iter().collect();
+        if set.contains(&Target::Gitops) {
+            set.insert(Target::Kubernetes);
+        }
+        Targets(set)
+    }
+
+    /// Whether a target is selected.
+    pub fn contains(&self, t: Target) -> bool {
+        self.0.contains(&t)
+    }
+
+    /// Whether the artifact at this output path is written.
+    pub fn writes(&self, path: &str) -> bool {
+        Target::of_path(path).is_none_or(|t| self.contains(t))
+    }
+
+    /// The selected targets, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Target> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl fmt::Display for Targets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.iter().map(Target::name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_belong_to_their_target() {
+        let cases = [
+            ("manifest.json", None),
+            ("aws/1/roles/r/policy.json", Some(Target::Aws)),
+            ("resources/s3/b/bucket-policy.json", Some(Target::Aws)),
+            ("clusters/prod/eks/create-cluster.json", Some(Target::Aws)),
+            (
+                "clusters/prod/kubernetes/ops/role-x.yaml",
+                Some(Target::Kubernetes),
+            ),
+            (
+                "clusters/prod/kubernetes/kustomization.yaml",
+                Some(Target::Gitops),
+            ),
+            (
+                "clusters/prod/kubernetes/ns/kustomization.yaml",
+                Some(Target::Kubernetes),
+            ),
+            ("terraform/1/versions.tf.json", Some(Target::Terraform)),
+            ("templates/role/1.r.yaml", Some(Target::Templates)),
+        ];
+        for (path, target) in cases {
+            assert_eq!(Target::of_path(path), target, "{path}");
+        }
+    }
+
+    #[test]
+    fn gitops_brings_kubernetes() {
+        let t = Targets::of([Target::Gitops]);
+        assert!(t.writes("clusters/prod/kubernetes/ops/role-x.yaml"));
+        assert!(t.writes("manifest.json"));
+        assert!(!t.writes("aws/1/roles/r/policy.json"));
+        assert_eq!(t.to_string(), "kubernetes,gitops");
+        assert_eq!("terraform".parse::<Target>(), Ok(Target::Terraform));
+        assert!("tf".parse::<Target>().is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Lint: the best-practice rules beyond type-checking, and their reports.
+//!
+//! * [`registry`]: every rule (code, name, default level, rationale, example, fix); the source
+//!   of `docs/rules.md` and of SARIF's rule metadata.
+//! * [`rbac`]: Kubernetes RBAC escalation paths (W302–W308), warned by the checker for every rule
+//!   (`check::kube`).
+//! * [`iam`]: IAM escalation paths within one workload role (W205–W207), on the compiled IR.
+//! * [`suppress`]: `# accessc: allow CODE "reason"` on the line before a declaration.
+//! * [`finish`] runs after checking in [`crate::compile_with`]: IAM escalations, then
+//!   suppressions; so `build`, `check` and `lint` agree on the warnings.
+//! * [`analyze`] is `accessc lint`'s view: the compiler's diagnostics, the suppressed warnings
+//!   (with their reasons) and notes for what `unsafe "reason"` accepted; [`sarif`] and
+//!   [`command`] print it.
+
+pub mod command;
+pub mod iam;
+pub mod rbac;
+pub mod registry;
+pub mod sarif;
+pub mod suppress;
+
+use crate::ast::{Program, Span};
+use crate::diagnostics::{self, Code, Diag, Severity};
+use crate::ir::Ir;
+use crate::source::Sources;
+
+pub use registry::Level;
+
+/// The lint steps of a compilation, after checking and emitting: IAM escalation warnings, then
+/// suppressions (removing the suppressed warnings, adding W001/W002).
+pub fn finish(sources: &Sources, program: &Program, ir: Option<&Ir>, diags: &mut Vec<Diag>) {
+    if let Some(ir) = ir {
+        iam::check(ir, diags);
+    }
+    suppress::apply(sources, program, diags);
+}
+
+/// One finding of `accessc lint`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub code: Code,
+    /// Its level here.
+    pub level: Level,
+    /// One line.
+    pub message: String,
+    /// Where.
+    pub span: Option<Span>,
+    /// Text under the span.
+    pub label: Option<String>,
+    /// Advice.
+    pub help: Option<String>,
+    /// Other places.
+    pub related: Vec<(Span, String)>,
+    /// The reason of the suppression that hides it, if one does.
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    fn from_diag(d: Diag, suppressed: Option<String>) -> Finding {
+        Finding {
+            code: d.code,
+            level: match d.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+            },
+            message: d.message,
+            span: d.span,
+            label: d.label,
+            help: d.help,
+            related: d.related,
+            suppressed,
+        }
+    }
+}
+
+/// What `accessc lint` found.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Findings sorted by place, then code.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Findings that are not suppressed, at a level.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == level && f.suppressed.is_none())
+            .count()
+    }
+    /// Suppressed findings.
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
+    }
+}
+
+/// Lint a program: compile it, and add the suppressed warnings and the accepted (`unsafe`)
+/// findings.
+pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
+    let compiled = crate::compile_with(sources, options);
+    let mut findings: Vec<Finding> = compiled
+        .diags
+        .into_iter()
+        .map(|d| Finding::from_diag(d, None))
+        .collect();
+    let (program, parse_diags) = crate::parse(sources);
+    if !diagnostics::has_errors(&parse_diags) {
+        // The warnings before suppression: the checker's and the IAM escalations.
+        let (ir, mut raw) = crate::check::check_with(&program, options);
+        if let Some(ir) = &ir {
+            iam::check(ir, &mut raw);
+        }
+        for s in suppress::partition(sources, &program, &raw) {
+            findings.push(Finding::from_diag(s.diag, Some(s.reason)));
+        }
+        for (h, reason) in rbac::notes(&program) {
+            findings.push(Finding {
+                code: h.code,
+                level: Level::Note,
+                message: h.message,
+                span: Some(h.span),
+                label: Some("accepted with `unsafe`".into()),
+                help: Some(format!("accepted: unsafe \"{reason}\"")),
+                related: Vec::new(),
+                suppressed: None,
+            });
+        }
+        for w in iam::notes(&program) {
+            findings.push(Finding {
+                code: Code::E202,
+                level: Level::Note,
+                message: w.message,
+                span: Some(w.span),
+                label: Some("accepted with `unsafe`".into()),
+                help: Some(format!("accepted: unsafe \"{}\"", w.reason)),
+                related: Vec::new(),
+                suppressed: None,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (
+            a.span.map(|s| (s.file, s.start, s.end)),
+            a.code,
+            a.level,
+            &a.message,
+        )
+            .cmp(&(
+                b.span.map(|s| (s.file, s.start, s.end)),
+                b.code,
+                b.level,
+                &b.message,
+            ))
+    });
+    findings.dedup();
+    Report { findings }
+}

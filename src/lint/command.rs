@@ -1,0 +1,159 @@
+//! `accessc lint [PATH…] [--format text|json|sarif] [--deny-warnings] [-o OUT]`: the command
+//! line's side of the lint (reading inputs, printing the report, the exit code).
+//!
+//! The report goes to standard output, the summary to standard error. Exit codes: 0 no errors
+//! (warnings allowed unless `--deny-warnings`; notes and suppressed findings never fail), 1 the
+//! input has errors or denied warnings, 2 the inputs could not be read.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::{registry, sarif, Finding, Level, Report};
+use crate::cli::exit;
+use crate::source::Sources;
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// `file:line:col: level[CODE]: message` with help lines.
+    Text,
+    /// One JSON object: findings and a summary.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Run `accessc lint`.
+pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: bool) -> u8 {
+    let (sources, read_diags) = match crate::cli::input::load(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::SYSTEM;
+        }
+    };
+    let options = crate::writer::read_manifest(out)
+        .map(|m| crate::Options::from_manifest(&m))
+        .unwrap_or_default();
+    let mut report = super::analyze(&sources, &options);
+    report
+        .findings
+        .extend(read_diags.into_iter().map(|d| Finding::from_diag(d, None)));
+    print!("{}", render(&report, &sources, format));
+    let errors = report.count(Level::Error);
+    let warnings = report.count(Level::Warning);
+    eprintln!("accessc lint: {}", summary(&report));
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        exit::INPUT
+    } else {
+        exit::OK
+    }
+}
+
+/// Print `docs/rules.md`.
+pub fn rules_doc() -> u8 {
+    print!("{}", registry::markdown());
+    exit::OK
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `1 error, 2 warnings, 1 note; 1 suppressed`.
+pub fn summary(report: &Report) -> String {
+    let mut s = format!(
+        "{}, {}, {}",
+        plural(report.count(Level::Error), "error"),
+        plural(report.count(Level::Warning), "warning"),
+        plural(report.count(Level::Note), "note")
+    );
+    if report.suppressed() > 0 {
+        s.push_str(&format!("; {} suppressed", report.suppressed()));
+    }
+    s
+}
+
+/// The report in a format.
+pub fn render(report: &Report, sources: &Sources, format: LintFormat) -> String {
+    match format {
+        LintFormat::Text => text(report, sources),
+        LintFormat::Json => json(report, sources),
+        LintFormat::Sarif => sarif::render(report, sources),
+    }
+}
+
+fn text(report: &Report, sources: &Sources) -> String {
+    let mut out = String::new();
+    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        if let Some(span) = f.span {
+            let (line, col) = sources.line_col(span);
+            out.push_str(&format!("{}:{line}:{col}: ", sources.path(span.file)));
+        }
+        out.push_str(&format!(
+            "{}[{}]: {}\n",
+            f.level.as_str(),
+            f.code,
+            f.message
+        ));
+        for (span, label) in &f.related {
+            out.push_str(&format!("  {}: {label}\n", sources.location(*span)));
+        }
+        if let Some(help) = &f.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    out
+}
+
+fn json(report: &Report, sources: &Sources) -> String {
+    let rules = registry::rules();
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = json!({
+                "code": f.code.as_str(),
+                "rule": rules.iter().find(|r| r.code == f.code).map(|r| r.name.clone()),
+                "level": f.level.as_str(),
+                "message": f.message,
+            });
+            if let Some(span) = f.span {
+                let region = sarif::region(sources, span);
+                v["file"] = sources.path(span.file).into();
+                v["line"] = region["startLine"].clone();
+                v["column"] = region["startColumn"].clone();
+                v["end_line"] = region["endLine"].clone();
+                v["end_column"] = region["endColumn"].clone();
+            }
+            if let Some(help) = &f.help {
+                v["help"] = help.clone().into();
+            }
+            if !f.related.is_empty() {
+                v["related"] = f
+                    .related
+                    .iter()
+                    .map(|(s, label)| json!({ "location": sources.location(*s), "label": label }))
+                    .collect();
+            }
+            v["suppressed"] = match &f.suppressed {
+                Some(reason) => json!({ "reason": reason }),
+                None => serde_json::Value::Null,
+            };
+            v
+        })
+        .collect();
+    let doc = json!({
+        "findings": findings,
+        "summary": {
+            "errors": report.count(Level::Error),
+            "warnings": report.count(Level::Warning),
+            "notes": report.count(Level::Note),
+            "suppressed": report.suppressed(),
+        }
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

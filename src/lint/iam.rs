@@ -1,0 +1,240 @@
+//! IAM privilege-escalation paths within one workload role (W205–W207), found on the compiled
+//! roles ([`check`]); and the wildcards that grants accept with `unsafe "reason"`, which
+//! `accessc lint` lists as notes of E202 ([`notes`]).
+
+use std::collections::BTreeSet;
+
+use crate::ast::{Decl, Grant, GrantKind, Program, Span};
+use crate::check::boundary::glob;
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{IamRole, Ir};
+
+/// The grants (spans) of a role whose actions cover `action`, with the resources they give it.
+fn grants_of(role: &IamRole, action: &str) -> Vec<(Span, BTreeSet<String>)> {
+    let mut out: Vec<(Span, BTreeSet<String>)> = Vec::new();
+    for s in &role.statements {
+        for (granted, spans) in &s.origins {
+            if granted == "*" || glob(granted, action, true) {
+                for span in spans {
+                    match out.iter_mut().find(|(sp, _)| sp == span) {
+                        Some((_, r)) => r.extend(s.resources.iter().cloned()),
+                        None => out.push((*span, s.resources.clone())),
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether the role's permission boundary lets `action` through (on some resource).
+fn boundary_allows(ir: &Ir, role: &IamRole, action: &str) -> bool {
+    let Some(bref) = &role.boundary else {
+        return true;
+    };
+    let Some(b) = ir
+        .boundaries
+        .iter()
+        .find(|b| b.name == bref.name && b.account == role.account)
+    else {
+        return true;
+    };
+    let covers =
+        |actions: &BTreeSet<String>| actions.iter().any(|a| a == "*" || glob(a, action, true));
+    let denied_everywhere = b
+        .deny
+        .iter()
+        .any(|(actions, resources)| covers(actions) && resources.contains("*"));
+    !denied_everywhere && b.allow.iter().any(|(actions, _)| covers(actions))
+}
+
+/// Whether a resource of `iam:PassRole` covers every role of an account.
+fn any_role(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    // arn:PARTITION:iam::ACCOUNT:role/*
+    let mut parts = resource.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("iam"), Some(_), Some(_), Some(rest)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    rest == "*" || rest == "role/*" || rest == "role*"
+}
+
+fn who(role: &IamRole) -> &str {
+    &role.origin.what
+}
+
+/// W205, W206 and W207 for every workload role.
+pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
+    for role in &ir.roles {
+        let pass = if boundary_allows(ir, role, "iam:PassRole") {
+            grants_of(role, "iam:PassRole")
+        } else {
+            Vec::new()
+        };
+        for (span, resources) in &pass {
+            if let Some(r) = resources.iter().find(|r| any_role(r)) {
+                diags.push(
+                    Diag::new(
+                        Code::W205,
+                        format!("{} may pass every IAM role (`iam:PassRole` on `{r}`)", who(role)),
+                    )
+                    .at(*span)
+                    .label("passes any role")
+                    .help("name the roles it hands to AWS services, and restrict the service with `when iam:PassedToService == \"…\"`"),
+                );
+            }
+        }
+        let pair = |a: &str, b: &str| -> Option<(Vec<Span>, Vec<Span>)> {
+            if !boundary_allows(ir, role, a) || !boundary_allows(ir, role, b) {
+                return None;
+            }
+            let x: Vec<Span> = grants_of(role, a).into_iter().map(|g| g.0).collect();
+            let y: Vec<Span> = grants_of(role, b).into_iter().map(|g| g.0).collect();
+            (!x.is_empty() && !y.is_empty()).then_some((x, y))
+        };
+        if let Some((create, associate)) =
+            pair("eks:CreateAccessEntry", "eks:AssociateAccessPolicy")
+        {
+            diags.push(escalation(
+                Code::W206,
+                format!(
+                    "{} can create an access entry for any principal and make it cluster admin",
+                    who(role)
+                ),
+                &create,
+                &associate,
+                "`eks:CreateAccessEntry`",
+                "`eks:AssociateAccessPolicy`",
+                "declare cluster access with `access` declarations instead, keep the two actions in separate roles, or suppress with `# accessc: allow W206 \"reason\"`",
+            ));
+        }
+        if let Some((create, pass)) = pair("eks:CreatePodIdentityAssociation", "iam:PassRole") {
+            diags.push(escalation(
+                Code::W207,
+                format!(
+                    "{} can associate any role it may pass with any service account",
+                    who(role)
+                ),
+                &create,
+                &pass,
+                "`eks:CreatePodIdentityAssociation`",
+                "`iam:PassRole`",
+                "declare Pod Identity associations in `.access` files instead, limit `iam:PassRole` to the roles the app manages, or suppress with `# accessc: allow W207 \"reason\"`",
+            ));
+        }
+    }
+}
+
+/// A finding at the later of two grants, pointing back at the other.
+fn escalation(
+    code: Code,
+    message: String,
+    first: &[Span],
+    second: &[Span],
+    first_name: &str,
+    second_name: &str,
+    help: &str,
+) -> Diag {
+    let a = first.iter().copied().min().unwrap_or_default();
+    let b = second.iter().copied().min().unwrap_or_default();
+    let (at, at_name, other, other_name) = if b >= a {
+        (b, second_name, a, first_name)
+    } else {
+        (a, first_name, b, second_name)
+    };
+    let mut d = Diag::new(code, message)
+        .at(at)
+        .label(format!("grants {at_name}"))
+        .help(help);
+    if other != at {
+        d = d.related(other, format!("grants {other_name}"));
+    }
+    d
+}
+
+/// A wildcard accepted with `unsafe "reason"`: where, what, and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsafeWildcard {
+    /// The wildcard.
+    pub span: Span,
+    /// What it grants.
+    pub message: String,
+    /// The grant's reason.
+    pub reason: String,
+}
+
+fn grant_wildcards(g: &Grant, out: &mut Vec<UnsafeWildcard>) {
+    let Some(reason) = &g.unsafe_reason else {
+        return;
+    };
+    let (actions, arns) = match &g.kind {
+        GrantKind::Allow { actions, arns, .. } => (actions.as_slice(), arns.as_slice()),
+        GrantKind::Level { arns, .. } => (&[][..], arns.as_slice()),
+    };
+    for a in actions {
+        let message = if a.node == "*" {
+            "`*` grants every action of every service".to_string()
+        } else if let Some((svc, "*")) = a.node.split_once(':') {
+            format!(
+                "`{}` grants every action of `{svc}`, including ones AWS adds later",
+                a.node
+            )
+        } else {
+            continue;
+        };
+        out.push(UnsafeWildcard {
+            span: a.span,
+            message,
+            reason: reason.node.clone(),
+        });
+    }
+    for r in arns.iter().filter(|r| r.node == "*") {
+        out.push(UnsafeWildcard {
+            span: r.span,
+            message: "`\"*\"` grants the actions on every resource".into(),
+            reason: reason.node.clone(),
+        });
+    }
+}
+
+/// Every wildcard that a grant accepts with `unsafe`.
+pub fn notes(program: &Program) -> Vec<UnsafeWildcard> {
+    let mut out = Vec::new();
+    for d in &program.decls {
+        let blocks = match d {
+            Decl::App(a) => &a.body.aws,
+            Decl::Role(r) => &r.body.aws,
+            _ => continue,
+        };
+        for b in blocks {
+            for g in &b.grants {
+                grant_wildcards(g, &mut out);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_role_arns() {
+        assert!(any_role("*"));
+        assert!(any_role("arn:aws:iam::111122223333:role/*"));
+        assert!(!any_role("arn:aws:iam::111122223333:role/eks/*"));
+        assert!(!any_role("arn:aws:iam::111122223333:role/app"));
+        assert!(!any_role("arn:aws:s3:::bucket/*"));
+    }
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Write BENCHMARKS.md from the results folder of tools/bench/run.sh.
+
+    python3 tools/bench/report.py RESULTS_DIR BENCHMARKS.md
+"""
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+R = sys.argv[1]
+OUT = sys.argv[2]
+
+
+def read(name, default=""):
+    try:
+        with open(os.path.join(R, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def hf_median(name):
+    """Median wall time (s) of a hyperfine export; with a parameter scan (one run per
+    parameter value, each into a folder of its own), the median over all of them."""
+    try:
+        with open(os.path.join(R, name + ".json")) as f:
+            data = json.load(f)
+    except OSError:
+        return None
+    times = [t for r in data["results"] for t in r.get("times", [])]
+    return statistics.median(times) if times else None
+
+
+def rss_mb(name):
+    kb = read(name + ".rss")
+    return int(kb) / 1024 if kb.isdigit() else None
+
+
+def written(name):
+    m = re.search(r"(\d+) written", read(name + ".err"))
+    return int(m.group(1)) if m else None
+
+
+def js(name):
+    try:
+        return json.loads(read(name))
+    except ValueError:
+        return {}
+
+
+def cmd(*args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def fmt_t(s):
+    if s is None:
+        return "n/a"
+    if s < 1:
+        return f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_mb(m):
+    return "n/a" if m is None else f"{m:.1f} MB"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def fmt_x(x):
+    return "n/a" if x is None else f"{x:.2f}×" if x < 10 else f"{x:.0f}×"
+
+
+def ok(cond):
+    return "n/a" if cond is None else ("met" if cond else "**missed**")
+
+
+def le(a, b):
+    return None if a is None else a <= b
+
+
+def ge(a, b):
+    return None if a is None else a >= b
+
+
+# --- machine ---------------------------------------------------------------------------------
+cpu = ""
+for line in cmd("lscpu").splitlines():
+    if line.startswith("Model name:"):
+        cpu = line.split(":", 1)[1].strip()
+mem_kb = 0
+with open("/proc/meminfo") as f:
+    for line in f:
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+fs = cmd("df", "-T", R).splitlines()[-1].split()[1] if cmd("df", "-T", R) else "?"
+commit = cmd("git", "rev-parse", "--short", "HEAD")
+dirty = " (with uncommitted changes)" if cmd("git", "status", "--porcelain", "--untracked-files=no") else ""
+
+# --- numbers ---------------------------------------------------------------------------------
+one = hf_median("one-build")
+one_rss = rss_mb("one-build")
+peer_one = hf_median("peer-one")
+peer_one_rss = rss_mb("peer-one")
+N = {}
+for n in (1000, 10000):
+    N[n] = {
+        "build": hf_median(f"build-{n}"),
+        "cp": hf_median(f"cp-{n}"),
+        "rebuild": hf_median(f"rebuild-{n}"),
+        "check": hf_median(f"check-{n}"),
+        "build_rss": rss_mb(f"build-{n}"),
+        "rebuild_rss": rss_mb(f"rebuild-{n}"),
+        "check_rss": rss_mb(f"check-{n}"),
+        "written_first": written(f"build-{n}"),
+        "written_again": written(f"rebuild-{n}"),
+        "files": read(f"files-{n}"),
+        "bytes": read(f"bytes-{n}"),
+    }
+inproc = {n: js(f"inproc-{n}.json") for n in (1000, 10000)}
+peer = js("peer-inproc.json")
+peer_apps = int(read("peer-apps", "1000") or 1000)
+acc_same = inproc.get(peer_apps, {})
+a, b = N[1000], N[10000]
+peak10k = max([x for x in (b["build_rss"], b["rebuild_rss"], b["check_rss"]) if x is not None], default=None)
+
+# --- document --------------------------------------------------------------------------------
+L = []
+p = L.append
+p("# Benchmarks")
+p("")
+p("How fast accessc is on a realistic organisation (issue 6), next to the floor (copying its")
+p("own output) and the nearest peer, [policy_sentry](https://github.com/salesforce/policy_sentry).")
+p("Every number below comes from one run of the script, on one machine:")
+p("")
+p("```sh")
+p("bash tools/bench/run.sh")
+p("```")
+p("")
+p("It builds accessc (release), generates the corpora with `tools/bench/gen_corpus.py` (50 apps")
+p("per namespace, each namespace on two of four clusters, Pod Identity and IRSA alternating, five")
+p("AWS grants and three Kubernetes rules per app, one `access` per namespace), times with")
+p("`hyperfine` (medians) and `/usr/bin/time -v` (peak RSS), and rewrites this file. Notes on what")
+p("bounds each number: [docs/performance.md](docs/performance.md).")
+p("")
+p("## Machine")
+p("")
+p(f"* CPU: {cpu or platform.processor()}, {os.cpu_count()} cores; RAM {mem_kb / 1048576:.1f} GiB")
+p(f"* Linux {platform.release()}, scratch file system {fs}")
+p(f"* load average (1, 5, 15 min): {read('load.start')} at the start, {read('load.end')} at the end")
+p(f"* accessc {commit}{dirty}; {cmd('rustc', '--version')}; {cmd('hyperfine', '--version')}; "
+  f"policy_sentry {read('peer.version') or '?'}")
+p("")
+p("## accessc")
+p("")
+p("| | 1 app | 1,000 apps | 10,000 apps |")
+p("| --- | ---: | ---: | ---: |")
+p(f"| output files (bytes) | 27 | {a['files']} ({int(a['bytes'] or 0) / 1e6:.1f} MB) | {b['files']} ({int(b['bytes'] or 0) / 1e6:.1f} MB) |")
+p(f"| `accessc build` into an empty folder | {fmt_t(one)} | {fmt_t(a['build'])} | {fmt_t(b['build'])} |")
+p(f"| the floor: `cp -r` of that output into an empty folder | | {fmt_t(a['cp'])} | {fmt_t(b['cp'])} |")
+p(f"| build ÷ floor | | {fmt_x(ratio(a['build'], a['cp']))} | {fmt_x(ratio(b['build'], b['cp']))} |")
+p(f"| no-change rebuild | | {fmt_t(a['rebuild'])} | {fmt_t(b['rebuild'])} |")
+p(f"| files written by the no-change rebuild | | {a['written_again']} | {b['written_again']} |")
+p(f"| `accessc check`, output up to date | | {fmt_t(a['check'])} | {fmt_t(b['check'])} |")
+p(f"| peak RSS: build / rebuild / check | {fmt_mb(one_rss)} | {fmt_mb(a['build_rss'])} / {fmt_mb(a['rebuild_rss'])} / {fmt_mb(a['check_rss'])} | {fmt_mb(b['build_rss'])} / {fmt_mb(b['rebuild_rss'])} / {fmt_mb(b['check_rss'])} |")
+p(f"| 10,000 ÷ 1,000 apps: build / rebuild / check | | | {fmt_x(ratio(b['build'], a['build']))} / {fmt_x(ratio(b['rebuild'], a['rebuild']))} / {fmt_x(ratio(b['check'], a['check']))} |")
+for n in (1000, 10000):
+    i = inproc.get(n, {})
+    if i:
+        p(f"| in-process `accessc::compile`, {n:,} apps | | {'' if n == 10000 else fmt_t(i.get('median_s'))} | {fmt_t(i.get('median_s')) if n == 10000 else ''} |")
+p("")
+p("Builds into an empty folder write every file and make the tree durable (one `syncfs`) before")
+p("the atomic swap; `cp -r` does not sync. Each such run writes into a folder of its own.")
+p("")
+p("## accessc and policy_sentry")
+p("")
+p("| | accessc | policy_sentry | accessc is |")
+p("| --- | ---: | ---: | ---: |")
+p(f"| one policy, whole process (`accessc build`, one app; `policy_sentry write-policy --input-file`) | {fmt_t(one)} | {fmt_t(peer_one)} | {fmt_x(ratio(peer_one, one))} faster |")
+p(f"| peak RSS of that run | {fmt_mb(one_rss)} | {fmt_mb(peer_one_rss)} | {fmt_x(ratio(peer_one_rss, one_rss))} smaller |")
+ap, pp = acc_same.get("policies_per_s"), peer.get("policies_per_s")
+p(f"| in-process, the same {peer_apps:,} apps: IAM policies per second | {ap or 'n/a':,} | {pp or 'n/a':,} | {fmt_x(ratio(ap, pp))} |")
+p("")
+p(f"accessc's in-process figure is `accessc::compile` of the whole program (parse, check, every")
+p(f"artifact: {acc_same.get('artifacts', '?'):,} files, {acc_same.get('policies', '?'):,} of them permissions policies), median of")
+p(f"{acc_same.get('runs', '?')} runs (`tools/bench/compile.rs`); policy_sentry's is `write_policy_with_template` of")
+p("each app's CRUD template in one Python process, after one warm-up call (`tools/bench/peer.py`).")
+p("")
+p("## Targets (issue 6)")
+p("")
+p("| target | measured | |")
+p("| --- | ---: | --- |")
+p(f"| one-app build ≤ 10 ms, whole process | {fmt_t(one)} | {ok(le(one, 0.010))} |")
+p(f"| one-app build ≤ 10 MB peak RSS | {fmt_mb(one_rss)} | {ok(le(one_rss, 10))} |")
+p(f"| one-app build ≥ 40× faster than policy_sentry's one-policy run | {fmt_x(ratio(peer_one, one))} | {ok(ge(ratio(peer_one, one), 40))} |")
+p(f"| 10,000 apps: `check` ≤ 0.5 s | {fmt_t(b['check'])} | {ok(le(b['check'], 0.5))} |")
+p(f"| 10,000 apps: `build` into an empty folder ≤ 1.5× the `cp -r` floor | {fmt_x(ratio(b['build'], b['cp']))} | {ok(le(ratio(b['build'], b['cp']), 1.5))} |")
+p(f"| 10,000 apps: peak RSS ≤ 300 MB | {fmt_mb(peak10k)} | {ok(le(peak10k, 300))} |")
+for what in ("build", "rebuild", "check"):
+    p(f"| 10,000 apps: {what} time ≤ 12× the 1,000-app time | {fmt_x(ratio(b[what], a[what]))} | {ok(le(ratio(b[what], a[what]), 12))} |")
+wa = [x for x in (a["written_again"], b["written_again"]) if x is not None]
+p(f"| a no-change rebuild writes 0 files | {', '.join(map(str, wa)) or 'n/a'} | {ok(all(x == 0 for x in wa) if wa else None)} |")
+p(f"| in-process throughput ≥ 100× policy_sentry's | {fmt_x(ratio(ap, pp))} | {ok(ge(ratio(ap, pp), 100))} |")
+p("")
+with open(OUT, "w") as f:
+    f.write("\n".join(L))
