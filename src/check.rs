@@ -286,7 +286,12 @@ fn limits(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Limits {
     ir::Limits {
         trust_policy: number("max_trust_policy", defaults.trust_policy, 8192, diags),
         managed_policy: number("max_managed_policy", defaults.managed_policy, 6144, diags),
-        policies_per_role: number("max_managed_policies", defaults.policies_per_role, 25, diags),
+        policies_per_role: number(
+            "max_managed_policies",
+            defaults.policies_per_role,
+            25,
+            diags,
+        ),
     }
 }
 

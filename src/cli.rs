@@ -279,7 +279,10 @@ fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
     let mut compiled = crate::compile(&sources);
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);
-    let Some(ir) = compiled.ir.filter(|_| !diagnostics::has_errors(&compiled.diags)) else {
+    let Some(ir) = compiled
+        .ir
+        .filter(|_| !diagnostics::has_errors(&compiled.diags))
+    else {
         print_diags(cli, &compiled.diags, &sources);
         eprintln!("accessc: cannot explain `{key}`: the input has errors");
         return exit::INPUT;

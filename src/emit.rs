@@ -88,6 +88,8 @@ pub fn with_options(
     }
     out.retain(|a| options.targets.writes(&a.path));
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    // Every artifact is kept until the build ends: drop the slack of strings that grew.
+    out.iter_mut().for_each(|a| a.contents.shrink_to_fit());
     let manifest = manifest::emit(ir, &out, sources);
     out.push(manifest);
     Ok(out)

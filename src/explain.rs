@@ -31,7 +31,10 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
         out,
         "app {key}: service account `{}` in namespace `{ns}` on {}",
         sa.name,
-        sas.iter().map(|s| format!("`{}`", s.cluster)).collect::<Vec<_>>().join(", ")
+        sas.iter()
+            .map(|s| format!("`{}`", s.cluster))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let roles: Vec<_> = ir
         .roles
@@ -46,7 +49,12 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
             Identity::PodIdentity => "Pod Identity",
             Identity::Irsa => "IRSA",
         };
-        let _ = writeln!(out, "\nAWS: {kind} role {} ({})", role.arn(), role.origin.what);
+        let _ = writeln!(
+            out,
+            "\nAWS: {kind} role {} ({})",
+            role.arn(),
+            role.origin.what
+        );
         if let Some(b) = &role.boundary {
             let _ = writeln!(out, "  permission boundary: {} ({})", b.name, b.arn);
         }
@@ -57,7 +65,10 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
             for r in &s.resources {
                 let entry = by_resource.entry(r.clone()).or_default();
                 for (action, spans) in &s.origins {
-                    entry.entry(action.clone()).or_default().extend(spans.iter().copied());
+                    entry
+                        .entry(action.clone())
+                        .or_default()
+                        .extend(spans.iter().copied());
                 }
                 for (op, keys) in &s.conditions {
                     for (k, v) in keys {
@@ -95,19 +106,33 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
         .filter(|g| matches!(&g.subject, Subject::ServiceAccount { name: n, namespace } if *n == sa.name && namespace == ns) && g.origin.what == format!("app {key}"))
         .collect();
     if grants.is_empty() {
-        let _ = writeln!(out, "\nKubernetes: no RBAC (automountServiceAccountToken: false)");
+        let _ = writeln!(
+            out,
+            "\nKubernetes: no RBAC (automountServiceAccountToken: false)"
+        );
     }
     for g in grants {
         let what = match &g.namespace {
             Some(n) => format!("Role {} in namespace {n}", g.name),
             None => format!("ClusterRole {}", g.name),
         };
-        let _ = writeln!(out, "\nKubernetes on {}: {what} ({})", g.cluster, sources.location(g.origin.span));
+        let _ = writeln!(
+            out,
+            "\nKubernetes on {}: {what} ({})",
+            g.cluster,
+            sources.location(g.origin.span)
+        );
         for r in &g.rules {
             let groups: Vec<String> = r
                 .api_groups
                 .iter()
-                .map(|g| if g.is_empty() { "core".to_string() } else { g.clone() })
+                .map(|g| {
+                    if g.is_empty() {
+                        "core".to_string()
+                    } else {
+                        g.clone()
+                    }
+                })
                 .collect();
             let mut line = format!(
                 "  {} {} [{}]",

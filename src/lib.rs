@@ -82,10 +82,17 @@ pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
             // invalid bytes start (everything before it is unchanged).
             let at = file.text.find('\u{fffd}').unwrap_or(0);
             diags.push(
-                Diag::new(diagnostics::Code::E002, format!("`{}` is not valid UTF-8", file.path))
-                    .at(ast::Span::new(id, at, at + '\u{fffd}'.len_utf8().min(file.text.len() - at)))
-                    .label("invalid bytes")
-                    .help("save the file as UTF-8"),
+                Diag::new(
+                    diagnostics::Code::E002,
+                    format!("`{}` is not valid UTF-8", file.path),
+                )
+                .at(ast::Span::new(
+                    id,
+                    at,
+                    at + '\u{fffd}'.len_utf8().min(file.text.len() - at),
+                ))
+                .label("invalid bytes")
+                .help("save the file as UTF-8"),
             );
             continue;
         }

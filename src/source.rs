@@ -113,7 +113,11 @@ impl Sources {
         // Lines that start at or before `start` (the first starts at 0).
         let line = starts.partition_point(|&s| s <= start).max(1);
         let line_start = starts.get(line - 1).copied().unwrap_or(0).min(start);
-        let col = f.text.get(line_start..start).map_or(0, |l| l.chars().count()) + 1;
+        let col = f
+            .text
+            .get(line_start..start)
+            .map_or(0, |l| l.chars().count())
+            + 1;
         (line, col)
     }
 

@@ -9,7 +9,10 @@ mod tests {
 
     #[test]
     fn typos() {
-        assert_eq!(closest("clustr", ["cluster", "app"].into_iter()), Some("cluster"));
+        assert_eq!(
+            closest("clustr", ["cluster", "app"].into_iter()),
+            Some("cluster")
+        );
         assert_eq!(closest("prdo", ["prod", "dev"].into_iter()), Some("prod"));
         assert_eq!(closest("xyz", ["prod", "dev"].into_iter()), None);
         assert_eq!(distance("GetObjecct", "GetObject"), 1);

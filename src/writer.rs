@@ -440,6 +440,7 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> 
                 }
                 if let Err(e) = fs::rename(&staging, out) {
                     let _ = fs::rename(&old, out);
+                    let _ = fs::remove_dir_all(&staging);
                     return Err(err(out, "replace")(e));
                 }
                 let _ = fs::remove_dir_all(&old);

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! Snapshot tests: one folder per case under `tests/cases/`, each with an `input.access` (and
 //! optionally more `.access` files); the snapshot holds the sources, the diagnostics and every
 //! artifact. Error cases are named after their code (`e101_duplicate_cluster`).

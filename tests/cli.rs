@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! End-to-end tests of the `accessc` binary: exit codes, atomic writes, stale files, `check`.
 
 use std::collections::BTreeMap;
@@ -345,11 +350,17 @@ fn examples_are_up_to_date() {
 #[test]
 fn explain_shows_what_a_level_grant_expanded_to_and_where_it_came_from() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let o = accessc(&["explain", "payments/checkout", "examples/quickstart"], &root);
+    let o = accessc(
+        &["explain", "payments/checkout", "examples/quickstart"],
+        &root,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("arn:aws:s3:::receipts/*"), "{out}");
-    let line = out.lines().find(|l| l.trim_start().starts_with("s3:GetObjectVersion ")).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("s3:GetObjectVersion "))
+        .unwrap();
     assert!(line.contains("payments/checkout.access:6 (read)"), "{line}");
     assert!(out.contains("Role checkout in namespace payments"));
     let o = accessc(&["explain", "payments/nope", "examples/quickstart"], &root);

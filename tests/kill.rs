@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! Kill safety: `accessc build` is SIGKILLed at random moments while it rewrites a large output
 //! tree (2,000 apps, about 20,000 files); after every kill the output folder must be exactly
 //! the complete old tree or the complete new one, with a `manifest.json` that lists every file
@@ -168,8 +173,20 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
     set_version(2);
     let started = Instant::now();
     build_to_end(dir, "out");
-    let full = started.elapsed();
+    let clean = started.elapsed();
     assert_eq!(tree(&dir.join("out")), refs[1].tree);
+    // A build after a kill also removes the killed one's staging folder: time that too.
+    set_version(1);
+    let mut child = build(dir, "out");
+    std::thread::sleep(clean / 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    let started = Instant::now();
+    build_to_end(dir, "out");
+    let after_kill = started.elapsed();
+    assert_eq!(tree(&dir.join("out")), refs[0].tree);
+    // Kills are spread over a little more than the longer of the two.
+    let full = clean.max(after_kill) * 5 / 4;
 
     let seed = std::env::var("ACCESSC_KILL_SEED")
         .ok()
@@ -181,15 +198,15 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
                 .unwrap_or(1)
                 | 1
         });
-    println!("build time {full:?}; ACCESSC_KILL_SEED={seed}");
+    println!("build time {clean:?}, after a kill {after_kill:?}; ACCESSC_KILL_SEED={seed}");
     let mut rng = Rng(seed);
 
-    let mut held = 1; // index of the version the output holds
+    let mut held = 0; // index of the version the output holds
     let mut outcomes = Vec::new();
     for round in 0..ROUNDS {
         let target = 1 - held;
         set_version(target as u32 + 1);
-        // Spread the kills over the whole build: round r gets a delay in the r-th twentieth.
+        // Spread the kills over the whole build: round r gets a delay in the r-th slice.
         let slice = full.as_micros() as u64 / ROUNDS as u64;
         let delay = Duration::from_micros(slice * round as u64 + rng.next() % slice.max(1));
         let mut child = build(dir, "out");

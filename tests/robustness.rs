@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! Robustness of the `accessc` binary: the bad-input corpus (`tests/bad_inputs/`), huge and
 //! deeply nested inputs, the fuzz regression fixtures (`tests/fuzz_regressions/`), and
 //! file-system faults (read-only output, a file as output, a symlink loop, an unreadable input,
@@ -130,7 +135,11 @@ fn build_bad(file: &Path, what: &str, failures: &mut Vec<String>) -> Vec<serde_j
     );
     assert_no_panic(&o, what);
     if code(&o) != 1 {
-        failures.push(format!("{what}: exit {} (want 1): {}", code(&o), stderr(&o)));
+        failures.push(format!(
+            "{what}: exit {} (want 1): {}",
+            code(&o),
+            stderr(&o)
+        ));
     }
     if out.exists() || tmp.path().join(".out.accessc-new").exists() {
         failures.push(format!("{what}: something was written"));
@@ -229,10 +238,7 @@ fn bom_and_crlf_inputs_are_accepted() {
         for (sub, contents) in [("raw", text.as_str()), ("plain", plain.as_str())] {
             fs::create_dir_all(tmp.path().join(sub)).unwrap();
             fs::write(tmp.path().join(sub).join("input.access"), contents).unwrap();
-            let o = accessc(
-                &["build", sub, "-o", &format!("{sub}-out")],
-                tmp.path(),
-            );
+            let o = accessc(&["build", sub, "-o", &format!("{sub}-out")], tmp.path());
             assert_no_panic(&o, &name);
             assert_eq!(code(&o), 0, "{name} ({sub}): {}", stderr(&o));
         }
@@ -303,10 +309,7 @@ fn huge_and_deeply_nested_inputs_fail_cleanly() {
             took < std::time::Duration::from_secs(60),
             "{name}: took {took:?}"
         );
-        if !diags
-            .iter()
-            .any(|d| d["code"] == want && d["line"] == line)
-        {
+        if !diags.iter().any(|d| d["code"] == want && d["line"] == line) {
             failures.push(format!(
                 "{name}: no {want} on line {line}: {:?}",
                 diags
@@ -471,7 +474,11 @@ fn read_only_output_folder() {
         site = t.join("site").display()
     );
     if let Some(o) = in_mount_namespace(&script, t) {
-        assert!(stderr(&o).contains("Read-only file system"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("Read-only file system"),
+            "{}",
+            stderr(&o)
+        );
         assert_fault(&o, t, &before, "site/");
         ran.push("read-only mount");
     }

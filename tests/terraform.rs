@@ -559,5 +559,7 @@ fn manifest_records_the_new_kinds() {
         .map(|e| e["path"].as_str().unwrap())
         .collect();
     assert!(paths.contains(&"aws/111122223333/boundaries/workloads/boundary-policy.json"));
-    assert!(!paths.iter().any(|p| p.ends_with("boundary.create-policy.json")));
+    assert!(!paths
+        .iter()
+        .any(|p| p.ends_with("boundary.create-policy.json")));
 }

@@ -196,7 +196,12 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                 );
             }
         } else if let Err((msg, help)) = values::arn(&a.node) {
-            diags.push(Diag::new(Code::E113, msg).at(a.span).label("not an ARN").help(help));
+            diags.push(
+                Diag::new(Code::E113, msg)
+                    .at(a.span)
+                    .label("not an ARN")
+                    .help(help),
+            );
         }
         resources.push(a.node.clone());
     }

@@ -12,7 +12,13 @@ use crate::ir::{Boundary, Ir};
 pub fn glob(pattern: &str, text: &str, fold: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if fold { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // Iterative matcher with backtracking to the last `*`.
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -45,7 +51,9 @@ fn action_covered(boundary: &str, granted: &str) -> bool {
 
 /// Whether a boundary statement's resources cover a granted resource.
 fn resource_covered(boundary: &BTreeSet<String>, resource: &str) -> bool {
-    boundary.iter().any(|b| b == "*" || glob(b, resource, false))
+    boundary
+        .iter()
+        .any(|b| b == "*" || glob(b, resource, false))
 }
 
 /// Why the boundary would deny an action on a resource, if it would.
@@ -80,7 +88,10 @@ pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
                 let verdict = s.resources.iter().find_map(|r| denial(b, action, r));
                 if let Some(v) = verdict {
                     for span in spans {
-                        findings.entry((*span, v)).or_default().insert(action.clone());
+                        findings
+                            .entry((*span, v))
+                            .or_default()
+                            .insert(action.clone());
                     }
                 }
             }

@@ -133,8 +133,22 @@ fn example_arn(user: &str, pattern: &str) -> String {
     }
     let mut out = pattern
         .replace("${Partition}", partition)
-        .replace("${Region}", if region.is_empty() { "${Region}" } else { region })
-        .replace("${Account}", if account.is_empty() { "${Account}" } else { account });
+        .replace(
+            "${Region}",
+            if region.is_empty() {
+                "${Region}"
+            } else {
+                region
+            },
+        )
+        .replace(
+            "${Account}",
+            if account.is_empty() {
+                "${Account}"
+            } else {
+                account
+            },
+        );
     // Remaining `${Name}` placeholders stay as they are: they tell what goes there.
     if out.is_empty() {
         out = pattern.to_string();
@@ -157,12 +171,20 @@ fn resource_help(service: &Service, action: &Action, arn: &str) -> String {
     forms.sort();
     forms.dedup();
     if let Some((false, _)) = forms.first() {
-        let types: Vec<&str> = action.resources().iter().map(|r| r.resource_type()).collect();
+        let types: Vec<&str> = action
+            .resources()
+            .iter()
+            .map(|r| r.resource_type())
+            .collect();
         return format!(
             "`{}:{}` applies to {}: write \"{near}\"",
             service.prefix(),
             action.name(),
-            types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            types
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let mut forms: Vec<String> = forms.into_iter().map(|(_, t)| t).collect();
@@ -180,30 +202,44 @@ fn resource_help(service: &Service, action: &Action, arn: &str) -> String {
 }
 
 /// Look up one written action (no wildcard), reporting E206/E207.
-fn lookup<'c>(written: &Spanned<String>, svc: &str, name: &str, diags: &mut Vec<Diag>) -> Option<(&'c Service, &'c Action)> {
+fn lookup<'c>(
+    written: &Spanned<String>,
+    svc: &str,
+    name: &str,
+    diags: &mut Vec<Diag>,
+) -> Option<(&'c Service, &'c Action)> {
     let cat = catalog::catalog();
     let Some(service) = cat.service(svc) else {
         diags.push(
             Diag::new(Code::E206, format!("unknown AWS service `{svc}`"))
                 .at(written.span)
                 .label("unknown service")
-                .maybe_help(catalog::suggest_service(svc).map(|s| format!("did you mean `{s}:{name}`?"))),
+                .maybe_help(
+                    catalog::suggest_service(svc).map(|s| format!("did you mean `{s}:{name}`?")),
+                ),
         );
         return None;
     };
     match service.action(name) {
         Some(a) => Some((service, a)),
         None => {
-            let suggestion = service.suggest_action(name).map(|n| format!("{}:{n}", service.prefix()));
+            let suggestion = service
+                .suggest_action(name)
+                .map(|n| format!("{}:{n}", service.prefix()));
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("see the actions of `{svc}` in the AWS Service Authorization Reference"),
+                None => {
+                    format!("see the actions of `{svc}` in the AWS Service Authorization Reference")
+                }
             };
             diags.push(
-                Diag::new(Code::E207, format!("`{}` is not an action of `{svc}`", written.node))
-                    .at(written.span)
-                    .label("unknown action")
-                    .help(help),
+                Diag::new(
+                    Code::E207,
+                    format!("`{}` is not an action of `{svc}`", written.node),
+                )
+                .at(written.span)
+                .label("unknown action")
+                .help(help),
             );
             None
         }
@@ -256,7 +292,11 @@ pub fn allow_actions(
                 lookup(w, &svc, name, diags);
                 continue;
             };
-            let found: Vec<(&Service, &Action)> = service.expand_wildcard(name).into_iter().map(|a| (service, a)).collect();
+            let found: Vec<(&Service, &Action)> = service
+                .expand_wildcard(name)
+                .into_iter()
+                .map(|a| (service, a))
+                .collect();
             if found.is_empty() {
                 diags.push(
                     Diag::new(Code::E207, format!("`{}` matches no action of `{svc}`", w.node))
@@ -281,7 +321,11 @@ pub fn allow_actions(
             if !has_arns {
                 if action.has_resource_types() && !unsafe_ok {
                     if !is_wildcard {
-                        let help = resource_help(service, action, &format!("arn:aws:{}:::", service.prefix()));
+                        let help = resource_help(
+                            service,
+                            action,
+                            &format!("arn:aws:{}:::", service.prefix()),
+                        );
                         diags.push(
                             Diag::new(Code::E210, format!("`{full}` needs `on \"ARN\"`: it applies to specific resources"))
                                 .at(w.span)
@@ -339,16 +383,21 @@ pub fn allow_actions(
                     "`Resource: \"*\"` (every action it matches needs a resource: add `on \"ARN\"`)"
                 };
                 diags.push(
-                    Diag::new(Code::E209, format!("no action matching `{}` applies to {what}", w.node))
-                        .at(w.span)
-                        .label("nothing to grant")
-                        .help("check the ARN's resource type, or list the actions"),
+                    Diag::new(
+                        Code::E209,
+                        format!("no action matching `{}` applies to {what}", w.node),
+                    )
+                    .at(w.span)
+                    .label("nothing to grant")
+                    .help("check the ARN's resource type, or list the actions"),
                 );
             }
         } else {
             for (full, i) in rejected {
                 let arn = &arns[i];
-                let Some((service, action)) = candidates.first() else { continue };
+                let Some((service, action)) = candidates.first() else {
+                    continue;
+                };
                 let kind: BTreeSet<String> = types
                     .iter()
                     .find(|(j, _)| *j == i)
@@ -358,7 +407,11 @@ pub fn allow_actions(
                 diags.push(
                     Diag::new(
                         Code::E209,
-                        format!("`{full}` does not apply to `{}` (a {} resource)", arn.node, kind.join("/")),
+                        format!(
+                            "`{full}` does not apply to `{}` (a {} resource)",
+                            arn.node,
+                            kind.join("/")
+                        ),
                     )
                     .at(arn.span)
                     .label("wrong resource type for this action")
@@ -376,7 +429,9 @@ fn split_action(a: &str) -> Option<(&str, &str)> {
     let ok = !svc.is_empty()
         && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_');
     ok.then_some((svc, name))
 }
 
@@ -388,7 +443,12 @@ fn wildcard_diag(w: &Spanned<String>, what: &str) -> Diag {
 }
 
 /// Check a condition key against the grant's actions; returns whether it can be used.
-pub fn condition_key(c: &Condition, actions: &BTreeSet<String>, arns: &[Spanned<String>], diags: &mut Vec<Diag>) -> bool {
+pub fn condition_key(
+    c: &Condition,
+    actions: &BTreeSet<String>,
+    arns: &[Spanned<String>],
+    diags: &mut Vec<Diag>,
+) -> bool {
     let key = &c.key.node;
     let well_formed = key
         .split_once(':')
@@ -415,15 +475,23 @@ pub fn condition_key(c: &Condition, actions: &BTreeSet<String>, arns: &[Spanned<
     }
     let mut unsupported = Vec::new();
     for full in actions {
-        let Some((svc, name)) = full.split_once(':') else { continue };
+        let Some((svc, name)) = full.split_once(':') else {
+            continue;
+        };
         if name.contains('*') {
             continue; // unsafe wildcards are not checked
         }
-        let Some(service) = cat.service(svc) else { continue };
-        let Some(action) = service.action(name) else { continue };
+        let Some(service) = cat.service(svc) else {
+            continue;
+        };
+        let Some(action) = service.action(name) else {
+            continue;
+        };
         let rts = types.get(svc);
         let ok = match rts {
-            Some(rts) if !rts.is_empty() => rts.iter().any(|rt| action.allows_condition_key(Some(rt), key)),
+            Some(rts) if !rts.is_empty() => rts
+                .iter()
+                .any(|rt| action.allows_condition_key(Some(rt), key)),
             _ => action.allows_condition_key(None, key),
         };
         if !ok {
@@ -433,7 +501,11 @@ pub fn condition_key(c: &Condition, actions: &BTreeSet<String>, arns: &[Spanned<
     if unsupported.is_empty() {
         return true;
     }
-    let help = match unsupported.first().and_then(|f| f.split_once(':')).and_then(|(s, _)| cat.service(s)) {
+    let help = match unsupported
+        .first()
+        .and_then(|f| f.split_once(':'))
+        .and_then(|(s, _)| cat.service(s))
+    {
         Some(service) => {
             let keys: Vec<&str> = service.condition_keys().iter().map(|k| k.name()).collect();
             match catalog::closest(key, keys.iter().copied()) {
@@ -446,7 +518,14 @@ pub fn condition_key(c: &Condition, actions: &BTreeSet<String>, arns: &[Spanned<
     diags.push(
         Diag::new(
             Code::E211,
-            format!("`{key}` is not a condition key of {}", unsupported.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")),
+            format!(
+                "`{key}` is not a condition key of {}",
+                unsupported
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
         .at(c.key.span)
         .label("unsupported condition key")

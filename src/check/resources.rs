@@ -21,11 +21,17 @@ use super::values;
 fn classify(arn: &values::Arn<'_>) -> Option<(ResourceKind, String)> {
     let r = arn.resource;
     match arn.service {
-        "s3" if !r.contains('/') && !r.contains('*') => Some((ResourceKind::S3Bucket, r.to_string())),
-        "kms" => r.strip_prefix("key/").map(|k| (ResourceKind::KmsKey, k.to_string())),
+        "s3" if !r.contains('/') && !r.contains('*') => {
+            Some((ResourceKind::S3Bucket, r.to_string()))
+        }
+        "kms" => r
+            .strip_prefix("key/")
+            .map(|k| (ResourceKind::KmsKey, k.to_string())),
         "sqs" if !r.contains(['/', ':']) => Some((ResourceKind::SqsQueue, r.to_string())),
         "sns" if !r.contains(['/', ':']) => Some((ResourceKind::SnsTopic, r.to_string())),
-        "secretsmanager" => r.strip_prefix("secret:").map(|k| (ResourceKind::Secret, k.to_string())),
+        "secretsmanager" => r
+            .strip_prefix("secret:")
+            .map(|k| (ResourceKind::Secret, k.to_string())),
         "ecr" => r
             .strip_prefix("repository/")
             .map(|k| (ResourceKind::EcrRepository, k.to_string())),
@@ -52,7 +58,9 @@ pub fn lower(syms: &Symbols<'_>, ir: &mut Ir, diags: &mut Vec<Diag>) {
 /// The parts of the resource a grant applies to: (ARN, part label).
 fn parts(kind: ResourceKind, arn: &str) -> Vec<(String, &'static str)> {
     match kind {
-        ResourceKind::S3Bucket => vec![(arn.to_string(), "Bucket"), (format!("{arn}/*"), "Objects")],
+        ResourceKind::S3Bucket => {
+            vec![(arn.to_string(), "Bucket"), (format!("{arn}/*"), "Objects")]
+        }
         _ => vec![(arn.to_string(), "")],
     }
 }
@@ -115,8 +123,17 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                 for (part, tag) in parts(kind, arn_text) {
                     let arns = [Spanned::new(part.clone(), decl.arn.span)];
                     let mut scratch = Vec::new();
-                    let checked = catalog_checks::allow_actions(actions, &arns, g.unsafe_reason.is_some(), &mut scratch);
-                    let found: BTreeSet<String> = checked.on_arns.into_iter().chain(checked.star_only).collect();
+                    let checked = catalog_checks::allow_actions(
+                        actions,
+                        &arns,
+                        g.unsafe_reason.is_some(),
+                        &mut scratch,
+                    );
+                    let found: BTreeSet<String> = checked
+                        .on_arns
+                        .into_iter()
+                        .chain(checked.star_only)
+                        .collect();
                     if !found.is_empty() {
                         placed.extend(found.iter().cloned());
                         per_part.push((part, tag, found));
@@ -133,18 +150,34 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     .collect();
                 if !unplaced.is_empty() {
                     let arns = [decl.arn.clone()];
-                    let _ = catalog_checks::allow_actions(&unplaced, &arns, g.unsafe_reason.is_some(), diags);
+                    let _ = catalog_checks::allow_actions(
+                        &unplaced,
+                        &arns,
+                        g.unsafe_reason.is_some(),
+                        diags,
+                    );
                 }
                 for a in actions.iter().filter(|a| a.node.contains(['*', '?'])) {
-                    if !placed.iter().any(|p| super::boundary::glob(&a.node, p, true)) {
-                        let _ = catalog_checks::allow_actions(std::slice::from_ref(a), std::slice::from_ref(&decl.arn), g.unsafe_reason.is_some(), diags);
+                    if !placed
+                        .iter()
+                        .any(|p| super::boundary::glob(&a.node, p, true))
+                    {
+                        let _ = catalog_checks::allow_actions(
+                            std::slice::from_ref(a),
+                            std::slice::from_ref(&decl.arn),
+                            g.unsafe_reason.is_some(),
+                            diags,
+                        );
                     }
                 }
             }
         }
         // Conditions of the grant.
         let mut conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-        let all_actions: BTreeSet<String> = per_part.iter().flat_map(|(_, _, a)| a.iter().cloned()).collect();
+        let all_actions: BTreeSet<String> = per_part
+            .iter()
+            .flat_map(|(_, _, a)| a.iter().cloned())
+            .collect();
         for c in &g.conditions {
             let arns = [decl.arn.clone()];
             if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
@@ -158,8 +191,14 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
         }
         // Principals.
         for who in &g.by {
-            let Some((ns, app)) = who.node.split_once('/') else { continue };
-            let roles: Vec<_> = ir.roles.iter().filter(|r| r.members.iter().any(|m| m.app == who.node)).collect();
+            let Some((ns, app)) = who.node.split_once('/') else {
+                continue;
+            };
+            let roles: Vec<_> = ir
+                .roles
+                .iter()
+                .filter(|r| r.members.iter().any(|m| m.app == who.node))
+                .collect();
             if roles.is_empty() {
                 if syms_has_app(ir, &who.node) {
                     diags.push(
@@ -192,11 +231,21 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                             .filter_map(|m| ir.clusters.get(&m.cluster))
                             .map(|c| c.arn())
                             .collect();
-                        eq.entry("aws:PrincipalTag/eks-cluster-arn".into()).or_default().extend(cluster_arns);
-                        eq.entry("aws:PrincipalTag/kubernetes-namespace".into()).or_default().insert(ns.to_string());
-                        let sas: BTreeSet<String> = members.iter().map(|m| m.service_account.clone()).collect();
-                        eq.entry("aws:PrincipalTag/kubernetes-service-account".into()).or_default().extend(sas);
-                        (format!("arn:{}:iam::{}:root", role.partition, role.account), c)
+                        eq.entry("aws:PrincipalTag/eks-cluster-arn".into())
+                            .or_default()
+                            .extend(cluster_arns);
+                        eq.entry("aws:PrincipalTag/kubernetes-namespace".into())
+                            .or_default()
+                            .insert(ns.to_string());
+                        let sas: BTreeSet<String> =
+                            members.iter().map(|m| m.service_account.clone()).collect();
+                        eq.entry("aws:PrincipalTag/kubernetes-service-account".into())
+                            .or_default()
+                            .extend(sas);
+                        (
+                            format!("arn:{}:iam::{}:root", role.partition, role.account),
+                            c,
+                        )
                     }
                 };
                 conds.retain(|_, v| !v.is_empty());
@@ -217,9 +266,14 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
         return None;
     }
     // Merge statements with the same principal, resources and conditions.
-    let mut merged: BTreeMap<(BTreeSet<String>, BTreeSet<String>, String), ResourceStatement> = BTreeMap::new();
+    let mut merged: BTreeMap<(BTreeSet<String>, BTreeSet<String>, String), ResourceStatement> =
+        BTreeMap::new();
     for s in statements {
-        let key = (s.principals.clone(), s.resources.clone(), format!("{:?}", s.conditions));
+        let key = (
+            s.principals.clone(),
+            s.resources.clone(),
+            format!("{:?}", s.conditions),
+        );
         match merged.get_mut(&key) {
             Some(m) => {
                 m.actions.extend(s.actions);
@@ -234,7 +288,11 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
     }
     let mut statements: Vec<ResourceStatement> = merged.into_values().collect();
     if kind == ResourceKind::KmsKey {
-        let account = if arn.account.is_empty() { String::new() } else { arn.account.to_string() };
+        let account = if arn.account.is_empty() {
+            String::new()
+        } else {
+            arn.account.to_string()
+        };
         statements.push(ResourceStatement {
             sid: "EnableIamPolicies".into(),
             principals: BTreeSet::from([format!("arn:{}:iam::{account}:root", arn.partition)]),

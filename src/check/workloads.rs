@@ -146,21 +146,38 @@ fn arn_context(
                 GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
             };
             for a in arns {
-                let Ok(arn) = values::arn(&a.node) else { continue };
+                let Ok(arn) = values::arn(&a.node) else {
+                    continue;
+                };
                 let mut problems = Vec::new();
                 if fixed(arn.partition) && clusters.iter().all(|c| c.partition != arn.partition) {
-                    problems.push(format!("partition `{}` (the clusters are in `{}`)", arn.partition, clusters[0].partition));
+                    problems.push(format!(
+                        "partition `{}` (the clusters are in `{}`)",
+                        arn.partition, clusters[0].partition
+                    ));
                 }
                 if fixed(arn.region) && clusters.iter().all(|c| c.region != arn.region) {
-                    let regions: BTreeSet<&str> = clusters.iter().map(|c| c.region.as_str()).collect();
-                    problems.push(format!("region `{}` (the clusters are in {})", arn.region, regions.into_iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")));
+                    let regions: BTreeSet<&str> =
+                        clusters.iter().map(|c| c.region.as_str()).collect();
+                    problems.push(format!(
+                        "region `{}` (the clusters are in {})",
+                        arn.region,
+                        regions
+                            .into_iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 if fixed(arn.account)
                     && arn.account != "aws"
                     && own_account != Some(arn.account)
                     && clusters.iter().all(|c| c.account != arn.account)
                 {
-                    problems.push(format!("account `{}`, not the clusters' account", arn.account));
+                    problems.push(format!(
+                        "account `{}`, not the clusters' account",
+                        arn.account
+                    ));
                 }
                 if !problems.is_empty() {
                     diags.push(
@@ -247,7 +264,10 @@ pub fn lower(
         let (identity, identity_span) = identity_choice(&s, true, diags);
         let boundary = boundary_choice(&s, syms, diags);
         let account = account_setting(&s, diags);
-        let session_tags = s.boolean("session_tags", diags).map(|b| b.node).unwrap_or(true);
+        let session_tags = s
+            .boolean("session_tags", diags)
+            .map(|b| b.node)
+            .unwrap_or(true);
         let sa = match s.string("service_account", diags) {
             Some(sa) => {
                 if let Err((msg, help)) = values::k8s_name(&sa.node) {
@@ -335,7 +355,11 @@ pub fn lower(
         } else {
             service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
         }
-        let app_clusters: Vec<&ir::Cluster> = namespace.clusters.iter().filter_map(|c| ir.clusters.get(c)).collect();
+        let app_clusters: Vec<&ir::Cluster> = namespace
+            .clusters
+            .iter()
+            .filter_map(|c| ir.clusters.get(c))
+            .collect();
         arn_context(
             &decl.body,
             &app_clusters,
@@ -663,7 +687,12 @@ struct RoleSpec<'a> {
 fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<String>> {
     let a = s.string("account", diags)?;
     if let Err((msg, help)) = values::account(&a.node) {
-        diags.push(Diag::new(Code::E110, msg).at(a.span).label("invalid value").help(help));
+        diags.push(
+            Diag::new(Code::E110, msg)
+                .at(a.span)
+                .label("invalid value")
+                .help(help),
+        );
         return None;
     }
     Some(a)

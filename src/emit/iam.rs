@@ -516,7 +516,10 @@ struct CreatePodIdentityAssociation {
     service_account: String,
     #[serde(rename = "roleArn")]
     role_arn: String,
-    #[serde(rename = "disableSessionTags", skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "disableSessionTags",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     disable_session_tags: bool,
     tags: BTreeMap<&'static str, String>,
 }

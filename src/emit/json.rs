@@ -6,6 +6,8 @@ use serde::Serialize;
 pub fn pretty<T: Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
+    // The text grew by doubling; every artifact is kept until the build ends.
+    s.shrink_to_fit();
     s
 }
 

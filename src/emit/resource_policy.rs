@@ -22,7 +22,10 @@ pub fn document(p: &ResourcePolicy) -> PolicyDocument {
             .map(|s| StatementDoc {
                 sid: s.sid.clone(),
                 effect: "Allow",
-                principal: Some(BTreeMap::from([("AWS", OneOrMany::of(s.principals.iter().cloned()))])),
+                principal: Some(BTreeMap::from([(
+                    "AWS",
+                    OneOrMany::of(s.principals.iter().cloned()),
+                )])),
                 action: OneOrMany::of(s.actions.iter().cloned()),
                 resource: if s.resources.is_empty() {
                     None
@@ -105,7 +108,13 @@ struct SetRepositoryPolicy {
 /// A file-name-safe form of a resource name.
 fn folder(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '.' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
         .collect()
 }
 
@@ -118,18 +127,28 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
             ResourceKind::S3Bucket => (
                 "bucket-policy.json",
                 "put-bucket-policy.json",
-                pretty(&PutBucketPolicy { bucket: p.name.clone(), policy }),
+                pretty(&PutBucketPolicy {
+                    bucket: p.name.clone(),
+                    policy,
+                }),
             ),
             ResourceKind::KmsKey => (
                 "key-policy.json",
                 "put-key-policy.json",
-                pretty(&PutKeyPolicy { key_id: p.arn.clone(), policy_name: "default", policy }),
+                pretty(&PutKeyPolicy {
+                    key_id: p.arn.clone(),
+                    policy_name: "default",
+                    policy,
+                }),
             ),
             ResourceKind::SqsQueue => (
                 "queue-policy.json",
                 "set-queue-attributes.json",
                 pretty(&SetQueueAttributes {
-                    queue_url: format!("https://sqs.{}.amazonaws.com/{}/{}", p.region, p.account, p.name),
+                    queue_url: format!(
+                        "https://sqs.{}.amazonaws.com/{}/{}",
+                        p.region, p.account, p.name
+                    ),
                     attributes: BTreeMap::from([("Policy", policy)]),
                 }),
             ),

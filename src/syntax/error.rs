@@ -219,18 +219,16 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
 
     // Otherwise, when the parser got further than its last failing rule (it matched a word or
     // a string and then missed a `{`, `,` or `]`), the error is where it stopped.
-    let relocated: BTreeSet<String> = if suggestion.is_none()
-        && !unknown_keyword
-        && furthest > rule_pos
-    {
-        tokens
-            .iter()
-            .filter(|t| structural(t) || t.as_str() == ",")
-            .map(|t| describe_token(t))
-            .collect()
-    } else {
-        BTreeSet::new()
-    };
+    let relocated: BTreeSet<String> =
+        if suggestion.is_none() && !unknown_keyword && furthest > rule_pos {
+            tokens
+                .iter()
+                .filter(|t| structural(t) || t.as_str() == ",")
+                .map(|t| describe_token(t))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
     let (pos, expected) = if relocated.is_empty() {
         let mut expected: BTreeSet<String> = BTreeSet::new();
         for r in positives {

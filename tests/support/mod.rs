@@ -1,5 +1,10 @@
 //! Shared helpers for the integration tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail loudly"
+)]
 #![allow(dead_code)]
 
 use std::path::Path;

@@ -35,7 +35,10 @@ fn main() -> ExitCode {
         let compiled = accessc::compile(&sources);
         let elapsed = start.elapsed().as_secs_f64();
         let Some(arts) = compiled.artifacts else {
-            eprintln!("error: the corpus has errors ({} diagnostics)", compiled.diags.len());
+            eprintln!(
+                "error: the corpus has errors ({} diagnostics)",
+                compiled.diags.len()
+            );
             return ExitCode::from(1);
         };
         policies = arts.iter().filter(|a| a.kind == "iam-policy").count();
