@@ -292,7 +292,7 @@ fn multi_tenant_members_match_their_prefix() {
 
 #[test]
 fn multi_tenant_boundary_denies() {
-    // billing's DynamoDB grant (tenants.access:22) is outside the `tenants` boundary
+    // billing's DynamoDB grant (tenants.access:23) is outside the `tenants` boundary
     // (platform.access:17 allows only s3, kms:Decrypt/GenerateDataKey, sqs).
     let a = ask_iam(
         "multi-tenant",
@@ -304,7 +304,7 @@ fn multi_tenant_boundary_denies() {
     assert_eq!(a.denied_by_boundary.len(), 1);
     let r = &a.denied_by_boundary[0];
     assert_eq!(r.role, "acme-billing");
-    assert_eq!(r.grants[0].sources, ["tenants.access:22 (allow)"]);
+    assert_eq!(r.grants[0].sources, ["tenants.access:23 (allow)"]);
     let b = r.boundary.as_ref().unwrap();
     assert_eq!((b.allows, b.denies), (false, false));
     assert_eq!(b.location, "platform.access:17");
