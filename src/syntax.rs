@@ -43,8 +43,10 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
                 return (decls, diags);
             }
             Err(err) => {
+                // Recovery starts from where pest's last rule failed (the declaration it is
+                // in), even when the diagnostic points further on.
+                let pos = error::rule_position(&err);
                 let diag = error::from_pest(file, current, err);
-                let pos = diag.span.map(|s| s.start as usize).unwrap_or(0);
                 diags.push(diag);
                 if diags.len() >= MAX_ERRORS_PER_FILE {
                     return (Vec::new(), diags);

@@ -131,6 +131,42 @@ fn build(dir: &Path, out: &str) -> std::process::Child {
         .unwrap()
 }
 
+fn staging(dir: &Path) -> std::path::PathBuf {
+    dir.join(".out.accessc-new")
+}
+
+/// Build to the end; returns when the staging folder appeared and when the build ended.
+fn timed_build(dir: &Path) -> (Duration, Duration) {
+    let started = Instant::now();
+    let mut child = build(dir, "out");
+    let stage_at = wait_for_staging(&mut child, dir, false).unwrap_or_default();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "build failed");
+    (stage_at, started.elapsed())
+}
+
+/// Wait (polling) until the build's staging folder exists; when a killed build left one, first
+/// until that one is removed. Gives up when the build ends. Returns the time waited.
+fn wait_for_staging(
+    child: &mut std::process::Child,
+    dir: &Path,
+    mut leftover: bool,
+) -> Option<Duration> {
+    let started = Instant::now();
+    loop {
+        let exists = staging(dir).exists();
+        if leftover && !exists {
+            leftover = false;
+        } else if !leftover && exists {
+            return Some(started.elapsed());
+        }
+        if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(300) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
 fn build_to_end(dir: &Path, out: &str) {
     let status = build(dir, out).wait().unwrap();
     assert!(status.success(), "build of {out} failed");
@@ -167,26 +203,16 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
     assert!(refs[0].tree.len() > 10_000, "{} files", refs[0].tree.len());
     assert_ne!(refs[0].tree, refs[1].tree);
 
-    // The output starts as version 1; time a full rewrite to version 2.
+    // The output starts as version 1. Time a full rewrite to version 2: when the staging
+    // folder appears (the write phase starts) and when the build ends.
     set_version(1);
     build_to_end(dir, "out");
     set_version(2);
-    let started = Instant::now();
-    build_to_end(dir, "out");
-    let clean = started.elapsed();
+    let (stage_at, ended_at) = timed_build(dir);
     assert_eq!(tree(&dir.join("out")), refs[1].tree);
-    // A build after a kill also removes the killed one's staging folder: time that too.
-    set_version(1);
-    let mut child = build(dir, "out");
-    std::thread::sleep(clean / 2);
-    let _ = child.kill();
-    let _ = child.wait();
-    let started = Instant::now();
-    build_to_end(dir, "out");
-    let after_kill = started.elapsed();
-    assert_eq!(tree(&dir.join("out")), refs[0].tree);
-    // Kills are spread over a little more than the longer of the two.
-    let full = clean.max(after_kill) * 5 / 4;
+    let write_window = ended_at
+        .saturating_sub(stage_at)
+        .max(Duration::from_millis(50));
 
     let seed = std::env::var("ACCESSC_KILL_SEED")
         .ok()
@@ -198,20 +224,37 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
                 .unwrap_or(1)
                 | 1
         });
-    println!("build time {clean:?}, after a kill {after_kill:?}; ACCESSC_KILL_SEED={seed}");
+    println!("build {ended_at:?}, writing from {stage_at:?}; ACCESSC_KILL_SEED={seed}");
     let mut rng = Rng(seed);
+    let mut uniform =
+        |d: Duration| Duration::from_micros(rng.next() % (d.as_micros() as u64).max(1));
 
-    let mut held = 0; // index of the version the output holds
+    let mut held = 1; // index of the version the output holds
     let mut outcomes = Vec::new();
     for round in 0..ROUNDS {
         let target = 1 - held;
         set_version(target as u32 + 1);
-        // Spread the kills over the whole build: round r gets a delay in the r-th slice.
-        let slice = full.as_micros() as u64 / ROUNDS as u64;
-        let delay = Duration::from_micros(slice * round as u64 + rng.next() % slice.max(1));
+        let leftover = staging(dir).exists();
+        let started = Instant::now();
         let mut child = build(dir, "out");
-        std::thread::sleep(delay);
-        let finished = child.try_wait().unwrap().is_some();
+        // A quarter of the kills anywhere from the start to the end of a build; the others
+        // in the write phase: after the staging folder appears (once a leftover one from the
+        // previous kill is gone), spread over a little more than the measured write time.
+        let (when, delay) = if round % 4 == 0 {
+            ("anywhere", uniform(ended_at * 5 / 4))
+        } else {
+            wait_for_staging(&mut child, dir, leftover);
+            ("writing", started.elapsed() + uniform(write_window * 5 / 4))
+        };
+        let finished = loop {
+            if child.try_wait().unwrap().is_some() {
+                break true;
+            }
+            if started.elapsed() >= delay {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
 
@@ -233,7 +276,7 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
             panic!("round {round} (killed after {delay:?}, seed {seed}): {e}");
         }
         outcomes.push(format!(
-            "{delay:?}: {}",
+            "round {round:2}: kill {when} at {delay:?}: {}",
             match (finished, which == target) {
                 (true, _) => "finished before the kill",
                 (false, true) => "killed, new tree in place",
@@ -253,9 +296,12 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
     check_manifest(&now, &refs[target]).unwrap();
     assert!(!dir.join(".out.accessc-new").exists());
     assert!(!dir.join(".out.accessc-old").exists());
-    let killed_mid_way = outcomes.iter().filter(|o| o.contains("killed")).count();
+    let count = |what: &str| outcomes.iter().filter(|o| o.ends_with(what)).count();
+    let (old, new) = (count("old tree intact"), count("new tree in place"));
+    println!("{old} kills left the old tree, {new} the new one");
     assert!(
-        killed_mid_way >= ROUNDS / 2,
-        "only {killed_mid_way} of {ROUNDS} builds were killed before they finished"
+        old + new >= ROUNDS / 2,
+        "only {} of {ROUNDS} builds were killed before they finished",
+        old + new
     );
 }

@@ -12,13 +12,15 @@
 //!   only differs in the recorded source lines);
 //! * it is the same however the declarations are split into files (up to the recorded source
 //!   file names);
-//! * compiling twice gives identical artifacts.
+//! * compiling twice gives identical artifacts, whose JSON and YAML files parse;
+//! * `fmt` is idempotent and does not change the compiled output (only the recorded lines).
 //!
 //! `PROPTEST_CASES` sets the number of programs (default 48, to keep CI fast).
 
 use accessc::emit::Artifact;
 use accessc::source::Sources;
 use proptest::prelude::*;
+use serde::Deserialize;
 
 const GRANTS: &[&str] = &[
     r#"allow s3:GetObject, s3:GetObjectVersion on "arn:aws:s3:::receipts/*""#,
@@ -195,7 +197,22 @@ fn compile(files: &[(String, String)]) -> Vec<Artifact> {
         errors.is_empty(),
         "a valid program has errors: {errors:#?}\n{files:#?}"
     );
-    compiled.artifacts.expect("artifacts")
+    let artifacts = compiled.artifacts.expect("artifacts");
+    // Every JSON and YAML file parses.
+    for a in &artifacts {
+        if a.path.ends_with(".json") {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&a.contents) {
+                panic!("{} is not JSON: {e}\n{}", a.path, a.contents);
+            }
+        } else if a.path.ends_with(".yaml") {
+            for doc in serde_yaml::Deserializer::from_str(&a.contents) {
+                if let Err(e) = serde_yaml::Value::deserialize(doc) {
+                    panic!("{} is not YAML: {e}\n{}", a.path, a.contents);
+                }
+            }
+        }
+    }
+    artifacts
 }
 
 fn contents(artifacts: &[Artifact]) -> Vec<(String, String)> {
@@ -247,8 +264,40 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// Format every file; a formatter error on a valid program is a failure.
+fn formatted(files: &[(String, String)]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|(name, text)| match accessc::fmt::format(text) {
+            Ok(out) => (name.clone(), out),
+            Err(e) => panic!("fmt failed on {name}: {e:?}\n{text}"),
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    /// `fmt` is idempotent and keeps the compiled output (up to the manifest's line numbers).
+    #[test]
+    fn fmt_is_idempotent_and_keeps_the_output(
+        shape in shape(),
+        assign in prop::collection::vec(any::<usize>(), 64),
+        nfiles in 1usize..=4,
+    ) {
+        let decls = declarations(&shape);
+        let files = split(&decls, &assign, nfiles);
+        let once = formatted(&files);
+        let twice = formatted(&once);
+        prop_assert_eq!(&once, &twice, "fmt is not idempotent");
+        let strip_manifest = |a: &[Artifact]| {
+            contents(a).into_iter().filter(|(p, _)| p != "manifest.json").collect::<Vec<_>>()
+        };
+        let before = compile(&files);
+        let after = compile(&once);
+        prop_assert_eq!(strip_manifest(&before), strip_manifest(&after));
+        prop_assert_eq!(without_locations(&before), without_locations(&after));
+    }
 
     /// Valid programs compile, twice to the same bytes, whatever the order of their files.
     #[test]

@@ -9,9 +9,10 @@
 //! file-system faults (read-only output, a file as output, a symlink loop, an unreadable input,
 //! a full disk).
 //!
-//! Each bad input starts with `# expect: CODE [@LINE:COL]`: the build must exit 1 with no
-//! panic, print (as JSON) at least one diagnostic with a code and a line, one of them `CODE`
-//! (at `LINE:COL` when given), and write nothing. `good_*` files (a BOM, CRLF line ends) must
+//! Each bad input starts with `# expect: CODE [@LINE:COL] [~WORD] [=N]`: the build must exit 1
+//! with no panic, print (as JSON) at least one diagnostic with a code and a line, one of them
+//! `CODE` (at `LINE:COL`, with the help "did you mean `WORD`", and N diagnostics in all, when
+//! given), and write nothing. `good_*` files (a BOM, CRLF line ends) must
 //! build. Fault tests need root's powers (mounts, `chattr`) or a non-root user; where neither
 //! works they print why they are skipped.
 
@@ -98,10 +99,15 @@ app checkout in payments {
 }
 "#;
 
-/// What a bad input's first line promises.
+/// What a bad input's first line promises: `# expect: CODE [@LINE:COL] [~SUGGESTION]`.
 struct Expect {
     code: String,
     at: Option<(u64, u64)>,
+    /// A diagnostic with the code says "did you mean `SUGGESTION`".
+    suggestion: Option<String>,
+    /// Exactly this many diagnostics (`=N`): error recovery reports one per broken
+    /// declaration, no cascade.
+    count: Option<usize>,
 }
 
 fn expectation(bytes: &[u8]) -> Option<Expect> {
@@ -110,11 +116,24 @@ fn expectation(bytes: &[u8]) -> Option<Expect> {
     let rest = first.strip_prefix("# expect: ")?;
     let mut parts = rest.split_whitespace();
     let code = parts.next()?.to_string();
-    let at = parts.next().and_then(|p| {
-        let (l, c) = p.strip_prefix('@')?.split_once(':')?;
-        Some((l.parse().ok()?, c.parse().ok()?))
-    });
-    Some(Expect { code, at })
+    let mut at = None;
+    let mut suggestion = None;
+    let mut count = None;
+    for p in parts {
+        if let Some((l, c)) = p.strip_prefix('@').and_then(|p| p.split_once(':')) {
+            at = Some((l.parse().ok()?, c.parse().ok()?));
+        } else if let Some(s) = p.strip_prefix('~') {
+            suggestion = Some(s.to_string());
+        } else if let Some(n) = p.strip_prefix('=') {
+            count = Some(n.parse().ok()?);
+        }
+    }
+    Some(Expect {
+        code,
+        at,
+        suggestion,
+        count,
+    })
 }
 
 /// Build one input file with JSON diagnostics into a fresh folder; check the failure contract
@@ -179,6 +198,7 @@ fn bad_inputs_fail_with_a_code_and_a_span_and_write_nothing() {
     );
     let mut failures = Vec::new();
     let mut positioned = 0;
+    let mut suggested = 0;
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let bytes = fs::read(file).unwrap();
@@ -198,6 +218,32 @@ fn bad_inputs_fail_with_a_code_and_a_span_and_write_nothing() {
                 diags.iter().map(|d| d["code"].clone()).collect::<Vec<_>>()
             ));
         }
+        if let Some(n) = expect.count {
+            if diags.len() != n {
+                failures.push(format!(
+                    "{name}: {} diagnostics, want {n}: {:?}",
+                    diags.len(),
+                    diags
+                        .iter()
+                        .map(|d| format!("{}:{} {}", d["line"], d["column"], d["message"]))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+        if let Some(want) = &expect.suggestion {
+            suggested += 1;
+            let text = format!("did you mean `{want}`");
+            if !with_code
+                .iter()
+                .any(|d| d["help"].as_str().is_some_and(|h| h.contains(&text)))
+            {
+                failures.push(format!(
+                    "{name}: no {} saying {text}: {:?}",
+                    expect.code,
+                    with_code.iter().map(|d| &d["help"]).collect::<Vec<_>>()
+                ));
+            }
+        }
         if let Some((line, col)) = expect.at {
             positioned += 1;
             if !with_code
@@ -216,6 +262,10 @@ fn bad_inputs_fail_with_a_code_and_a_span_and_write_nothing() {
         }
     }
     assert!(positioned >= 20, "only {positioned} inputs pin their span");
+    assert!(
+        suggested >= 10,
+        "only {suggested} inputs check a suggestion"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -326,6 +376,15 @@ fn huge_and_deeply_nested_inputs_fail_cleanly() {
             }
         }
     }
+    // Nor do the human reports print a 10 MB source line back.
+    let o = accessc(&["build", "ten_mb_string.access", "-o", "out"], tmp.path());
+    assert_no_panic(&o, "ten_mb_string (human)");
+    assert_eq!(code(&o), 1);
+    assert!(
+        o.stderr.len() < 100_000,
+        "a {}-byte human report",
+        o.stderr.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -5,7 +5,8 @@
 //! * the compiler or a renderer panics;
 //! * a diagnostic has no span, or a span outside its file or not on a character boundary;
 //! * artifacts are produced although there are errors, or none although there are none;
-//! * (structured target) the artifacts differ when the files are given in reverse order.
+//! * (structured target) the artifacts differ when the files are given in reverse order;
+//! * `fmt` fails its own self-check (`FmtError::Internal`) or is not idempotent.
 
 use accessc::diagnostics::render::{self, Format};
 use accessc::source::Sources;
@@ -49,7 +50,22 @@ fn sources_of(files: &[File]) -> Sources {
     s
 }
 
+/// `fmt` on a file that parses: no internal error, and formatting the result changes nothing.
+fn check_fmt(files: &[File]) {
+    for (name, text) in files {
+        match accessc::fmt::format(text) {
+            Ok(once) => match accessc::fmt::format(&once) {
+                Ok(twice) => assert_eq!(once, twice, "fmt is not idempotent on {name}"),
+                Err(e) => panic!("fmt rejects its own output for {name}: {e:?}\n{once}"),
+            },
+            Err(accessc::fmt::FmtError::Syntax(_)) => {}
+            Err(accessc::fmt::FmtError::Internal(e)) => panic!("fmt bug on {name}: {e}"),
+        }
+    }
+}
+
 fn check_compile(files: &[File], reorder: bool) {
+    check_fmt(files);
     let sources = sources_of(files);
     let compiled = accessc::compile(&sources);
     for d in &compiled.diags {

@@ -43,6 +43,30 @@ pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
     }
 }
 
+/// Source lines longer than this (in bytes) are not shown.
+const MAX_SHOWN_LINE: usize = 2_000;
+
+/// Whether the line where the span starts or the one where it ends is too long to show.
+fn long_line(sources: &Sources, span: crate::ast::Span) -> bool {
+    let Some(file) = sources.get(span.file) else {
+        return false;
+    };
+    let text = file.text.as_str();
+    let line_len = |at: usize| {
+        let at = at.min(text.len());
+        let start = text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = text
+            .get(at..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| at + i);
+        end - start
+    };
+    line_len(span.start as usize) > MAX_SHOWN_LINE || line_len(span.end as usize) > MAX_SHOWN_LINE
+}
+
 /// Values quoted in messages (`` `…` ``) longer than this many characters are cut: a 10 MB
 /// string is not worth printing back.
 const MAX_QUOTED: usize = 100;
@@ -194,6 +218,11 @@ impl miette::Diagnostic for Report<'_> {
 
 /// One diagnostic as miette's graphical report.
 pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
+    // miette prints the whole source line and underlines the whole span: a multi-megabyte
+    // line would print tens of megabytes. Such a diagnostic gets the short form.
+    if d.span.is_some_and(|span| long_line(sources, span)) {
+        return short(d, sources);
+    }
     let mut help = d.help.clone();
     let mut labels = Vec::new();
     let source = d.span.and_then(|span| {

@@ -172,12 +172,17 @@ fn structural(t: &str) -> bool {
     matches!(t, "{" | "}" | "[" | "]" | "=" | "==" | "!=" | "\"")
 }
 
-/// Turn a pest error into a diagnostic.
-pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diag {
-    let rule_pos = match err.location {
+/// Where pest's last rule failed (the diagnostic may point further on).
+pub(super) fn rule_position(err: &pest::error::Error<Rule>) -> usize {
+    match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
-    };
+    }
+}
+
+/// Turn a pest error into a diagnostic.
+pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diag {
+    let rule_pos = rule_position(&err);
     let positives: &[Rule] = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],

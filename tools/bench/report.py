@@ -4,6 +4,7 @@
     python3 tools/bench/report.py RESULTS_DIR BENCHMARKS.md
 """
 
+import glob
 import json
 import os
 import platform
@@ -25,14 +26,16 @@ def read(name, default=""):
 
 
 def hf_median(name):
-    """Median wall time (s) of a hyperfine export; with a parameter scan (one run per
-    parameter value, each into a folder of its own), the median over all of them."""
-    try:
-        with open(os.path.join(R, name + ".json")) as f:
-            data = json.load(f)
-    except OSError:
-        return None
-    times = [t for r in data["results"] for t in r.get("times", [])]
+    """Median wall time (s) of a hyperfine export NAME.json, or of all runs of NAME-*.json
+    (one run each, each into a folder of its own)."""
+    times = []
+    for path in [os.path.join(R, name + ".json")] + sorted(glob.glob(os.path.join(R, name + "-*.json"))):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except OSError:
+            continue
+        times += [t for r in data["results"] for t in r.get("times", [])]
     return statistics.median(times) if times else None
 
 
@@ -77,7 +80,9 @@ def ratio(a, b):
 
 
 def fmt_x(x):
-    return "n/a" if x is None else f"{x:.2f}×" if x < 10 else f"{x:.0f}×"
+    if x is None:
+        return "n/a"
+    return f"{x:.2f}×" if x < 10 else f"{x:.1f}×" if x < 100 else f"{x:.0f}×"
 
 
 def ok(cond):
@@ -164,7 +169,7 @@ p("## accessc")
 p("")
 p("| | 1 app | 1,000 apps | 10,000 apps |")
 p("| --- | ---: | ---: | ---: |")
-p(f"| output files (bytes) | 27 | {a['files']} ({int(a['bytes'] or 0) / 1e6:.1f} MB) | {b['files']} ({int(b['bytes'] or 0) / 1e6:.1f} MB) |")
+p(f"| output files (bytes) | {read('files-1')} | {a['files']} ({int(a['bytes'] or 0) / 1e6:.1f} MB) | {b['files']} ({int(b['bytes'] or 0) / 1e6:.1f} MB) |")
 p(f"| `accessc build` into an empty folder | {fmt_t(one)} | {fmt_t(a['build'])} | {fmt_t(b['build'])} |")
 p(f"| the floor: `cp -r` of that output into an empty folder | | {fmt_t(a['cp'])} | {fmt_t(b['cp'])} |")
 p(f"| build ÷ floor | | {fmt_x(ratio(a['build'], a['cp']))} | {fmt_x(ratio(b['build'], b['cp']))} |")
@@ -189,6 +194,9 @@ p(f"| one policy, whole process (`accessc build`, one app; `policy_sentry write-
 p(f"| peak RSS of that run | {fmt_mb(one_rss)} | {fmt_mb(peer_one_rss)} | {fmt_x(ratio(peer_one_rss, one_rss))} smaller |")
 ap, pp = acc_same.get("policies_per_s"), peer.get("policies_per_s")
 p(f"| in-process, the same {peer_apps:,} apps: IAM policies per second | {ap or 'n/a':,} | {pp or 'n/a':,} | {fmt_x(ratio(ap, pp))} |")
+aa = acc_same.get("artifacts"), acc_same.get("median_s")
+if all(aa):
+    p(f"| in-process, the same apps: all generated files per second | {aa[0] / aa[1]:,.0f} | | |")
 p("")
 p(f"accessc's in-process figure is `accessc::compile` of the whole program (parse, check, every")
 p(f"artifact: {acc_same.get('artifacts', '?'):,} files, {acc_same.get('policies', '?'):,} of them permissions policies), median of")

@@ -2,7 +2,8 @@
 # The accessc benchmark (issue 6): one run on this machine, written to BENCHMARKS.md.
 #
 #   bash tools/bench/run.sh            # everything (about 10 minutes on 2 cores)
-#   RUNS=3 bash tools/bench/run.sh     # fewer runs of the large cases
+#   RUNS=3 bash tools/bench/run.sh     # fewer runs (FRESH_RUNS: builds of 10,000 apps into
+#                                      # an empty folder, default 3)
 #
 # Measures with hyperfine and /usr/bin/time -v (Debian packages `hyperfine` and `time`; installed
 # with apt-get when missing and running as root):
@@ -72,6 +73,7 @@ if [ -d "$W" ]; then
     rm -rf "$W"
     sync
     sleep 65
+    sync
 fi
 mkdir -p "$R"
 cut -d' ' -f1-3 /proc/loadavg >"$R/load.start"
@@ -98,25 +100,31 @@ yaml.safe_dump(peer.template(json.load(open(sys.argv[1]))[0]), open(sys.argv[2],
 EOF
 
 # --- one app -------------------------------------------------------------------------------
-say "one app: build into an empty folder ($SMALL_RUNS runs)"
+say "one app: build into an empty folder ($SMALL_RUNS runs, each into a folder of its own)"
+mkdir -p "$W/fresh-1"
+for i in 1 2 3; do "$ACCESSC" build "$W/c1" -o "$W/fresh-1/warm-$i" 2>/dev/null; done
 sync
-hf one-build --warmup 5 --runs "$SMALL_RUNS" --prepare "rm -rf $W/o1" "$ACCESSC build $W/c1 -o $W/o1"
-rm -rf "$W/o1"
+hf one-build --runs 1 -P i 1 "$SMALL_RUNS" "$ACCESSC build $W/c1 -o $W/fresh-1/{i}"
 rss "$R/one-build" "$ACCESSC" build "$W/c1" -o "$W/o1"
+find "$W/o1" -type f | wc -l >"$R/files-1"
 say "one app: policy_sentry write-policy (CLI, one policy)"
 hf peer-one --warmup 2 --runs 10 "$VENV/bin/policy_sentry write-policy --input-file $W/peer-one.yml"
 rss "$R/peer-one" "$VENV/bin/policy_sentry" write-policy --input-file "$W/peer-one.yml"
 
 # --- 1,000 and 10,000 apps -----------------------------------------------------------------
 for n in 1000 10000; do
-    say "$n apps: build into an empty folder ($RUNS runs, each into a folder of its own)"
+    # Fewer trees at 10,000 apps: each is 130,000 files to delete afterwards.
+    fresh=$RUNS
+    [ "$n" = 10000 ] && fresh="${FRESH_RUNS:-3}"
+    say "$n apps: build into an empty folder and the floor, cp -r of the same tree ($fresh runs each, alternating, each into a folder of its own)"
     mkdir -p "$W/fresh-$n" "$W/cp-$n"
-    sync
-    hf "build-$n" --runs 1 -P i 1 "$RUNS" "$ACCESSC build $W/c$n -o $W/fresh-$n/{i}"
     rss "$R/build-$n" "$ACCESSC" build "$W/c$n" -o "$W/o$n"
-    say "$n apps: the floor, cp -r of the same tree ($RUNS runs)"
-    sync
-    hf "cp-$n" --runs 1 -P i 1 "$RUNS" "cp -r $W/o$n $W/cp-$n/{i}"
+    for i in $(seq 1 "$fresh"); do
+        sync
+        hf "build-$n-$i" --runs 1 "$ACCESSC build $W/c$n -o $W/fresh-$n/$i"
+        sync
+        hf "cp-$n-$i" --runs 1 "cp -r $W/o$n $W/cp-$n/$i"
+    done
     find "$W/o$n" -type f | wc -l >"$R/files-$n"
     du -sb "$W/o$n" | cut -f1 >"$R/bytes-$n"
     say "$n apps: no-change rebuild and check ($RUNS runs)"
@@ -142,4 +150,4 @@ cut -d' ' -f1-3 /proc/loadavg >"$R/load.end"
 say "load average after: $(cat "$R/load.end")"
 python3 tools/bench/report.py "$R" "$ROOT/BENCHMARKS.md"
 say "wrote BENCHMARKS.md; removing the scratch trees"
-rm -rf "$W/fresh-1000" "$W/fresh-10000" "$W/cp-1000" "$W/cp-10000" "$W/o1" "$W/o1000" "$W/o10000"
+rm -rf "$W/fresh-1" "$W/fresh-1000" "$W/fresh-10000" "$W/cp-1000" "$W/cp-10000" "$W/o1" "$W/o1000" "$W/o10000"

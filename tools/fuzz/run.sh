@@ -4,6 +4,10 @@
 #
 #   tools/fuzz/run.sh [SECONDS] [TARGET…]     default: 1800 s, both targets, one after the other
 #   JOBS=2 tools/fuzz/run.sh 1800             both targets at once (one process each)
+#   FUZZ_FLAGS="-len_control=0 -max_len=4096" …  more libFuzzer flags (the last one wins)
+#
+# The fuzz crate builds against the working tree; when others edit it while you fuzz, fuzz a
+# copy: `cp -a` the repository elsewhere (without target/) and run this script from there.
 #
 # Seeds the byte target's corpus from examples/ and tests/ (.access files), logs to
 # fuzz/logs/TARGET.log, and leaves crashing inputs in fuzz/artifacts/TARGET/. Copy each crash
@@ -32,7 +36,7 @@ run() {
     [ "$t" = compile_bytes ] && extra=(-dict=../tools/fuzz/dict.txt)
     local rc=0
     cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
-        -max_len=16384 -print_final_stats=1 "${extra[@]}" >"logs/$t.log" 2>&1 || rc=$?
+        -max_len=16384 -print_final_stats=1 "${extra[@]}" ${FUZZ_FLAGS:-} >"logs/$t.log" 2>&1 || rc=$?
     echo "$t: exit $rc; $(grep -E '^stat::number_of_executed_units' "logs/$t.log" || true)" \
         "(log: fuzz/logs/$t.log)"
 }
