@@ -161,7 +161,8 @@ p("## Machine")
 p("")
 p(f"* CPU: {cpu or platform.processor()}, {os.cpu_count()} cores; RAM {mem_kb / 1048576:.1f} GiB")
 p(f"* Linux {platform.release()}, scratch file system {fs}")
-p(f"* load average (1, 5, 15 min): {read('load.start')} at the start, {read('load.end')} at the end")
+p(f"* load average (1, 5, 15 min): {read('load.start')} at the start, {read('load.end')} at the end; "
+  f"measured at nice {read('nice') or '?'}")
 p(f"* accessc {commit}{dirty}; {cmd('rustc', '--version')}; {cmd('hyperfine', '--version')}; "
   f"policy_sentry {read('peer.version') or '?'}")
 p("")

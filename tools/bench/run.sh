@@ -68,6 +68,12 @@ hf() {
 }
 
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# On a shared machine, take the CPU ahead of background jobs (root only; the same for accessc,
+# cp and policy_sentry). The load average is still printed: run it when `uptime` is low.
+if [ "$(id -u)" = 0 ]; then
+    renice -n -10 -p $$ >/dev/null 2>&1 || true
+    ionice -c 2 -n 0 -p $$ >/dev/null 2>&1 || true
+fi
 if [ -d "$W" ]; then
     say "removing the previous run's scratch folder (then waiting 65 s for ext4 to reuse its inodes)"
     rm -rf "$W"
@@ -77,6 +83,7 @@ if [ -d "$W" ]; then
 fi
 mkdir -p "$R"
 cut -d' ' -f1-3 /proc/loadavg >"$R/load.start"
+nice >"$R/nice"
 
 say "building accessc (release) and the in-process benchmark"
 cargo build --release --locked --bin accessc --example bench_compile >&2
