@@ -384,7 +384,7 @@ fn build(
         }
     };
     // The previous output's manifest records each cluster's authentication mode (E408).
-    let mut options = crate::writer::read_manifest(out)
+    let mut options = crate::writer::read_manifest_head(out)
         .map(|m| crate::Options::from_manifest(&m))
         .unwrap_or_default();
     if !outputs.targets.is_empty() {
@@ -429,7 +429,7 @@ fn build(
         return exit::INPUT;
     }
     if check_only {
-        match crate::writer::diff(out, &artifacts) {
+        match crate::writer::check(out, &artifacts) {
             Ok(changes) if changes.is_empty() => {
                 eprintln!("{}: up to date ({} files)", out.display(), artifacts.len());
                 exit::OK

@@ -26,6 +26,7 @@ pub mod iam;
 pub mod json;
 pub mod k8s;
 pub mod manifest;
+pub mod out;
 pub mod resource_policy;
 pub mod target;
 pub mod terraform;
@@ -64,17 +65,48 @@ pub fn with_options(
     sources: &Sources,
     options: &crate::Options,
 ) -> Result<Vec<Artifact>, Vec<Diag>> {
+    // The emitters are independent: each runs on a thread of its own (results in this order).
+    // Those that can report an error (IAM policy sizes, templates) always run, so that a
+    // selection never hides an error; the others only for the targets selected.
+    use target::Target;
+    let wants = |t: Target| options.targets.contains(t);
+    type Job<'a> = Box<dyn FnOnce() -> (Vec<Artifact>, Vec<Diag>) + Send + 'a>;
+    let mut jobs: Vec<Job<'_>> = vec![Box::new(|| {
+        let (mut out, mut diags) = (Vec::new(), Vec::new());
+        iam::emit(ir, &mut out, &mut diags);
+        if wants(Target::Aws) {
+            resource_policy::emit(ir, &mut out);
+            eks::emit(ir, &mut out);
+        }
+        (out, diags)
+    })];
+    if wants(Target::Kubernetes) {
+        jobs.push(Box::new(|| {
+            let mut out = Vec::new();
+            k8s::emit(ir, sources, &mut out);
+            aws_auth::emit(ir, sources, &mut out);
+            (out, Vec::new())
+        }));
+    }
+    if wants(Target::Terraform) {
+        jobs.push(Box::new(|| {
+            let mut out = Vec::new();
+            terraform::emit(ir, sources, &mut out);
+            (out, Vec::new())
+        }));
+    }
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    iam::emit(ir, &mut out, &mut diags);
-    k8s::emit(ir, sources, &mut out);
-    resource_policy::emit(ir, &mut out);
-    eks::emit(ir, &mut out);
-    aws_auth::emit(ir, sources, &mut out);
-    terraform::emit(ir, sources, &mut out);
+    let large = ir.roles.len() + ir.service_accounts.len() + ir.rbac.len() >= 64;
+    for (o, d) in crate::par::all(large, jobs) {
+        out.extend(o);
+        diags.extend(d);
+    }
     // After every emitter of Kubernetes manifests: it lists them.
-    let kustomizations = gitops::emit(ir, sources, &out);
-    out.extend(kustomizations);
+    if wants(Target::Gitops) {
+        let kustomizations = gitops::emit(ir, sources, &out);
+        out.extend(kustomizations);
+    }
     if let Some(set) = options
         .templates
         .as_ref()

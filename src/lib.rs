@@ -17,6 +17,7 @@ pub mod import;
 pub mod ir;
 pub mod kube;
 pub mod lint;
+pub mod par;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
@@ -72,35 +73,43 @@ pub struct Compiled {
     pub diags: Vec<Diag>,
 }
 
-/// Parse every file of a program.
+/// Parse every file of a program (large programs on several threads, one run of files each).
 pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
+    let files: Vec<_> = sources.iter().collect();
+    let parsed = par::map(
+        &files,
+        |(_, file)| file.text.len(),
+        256 * 1024,
+        |&(id, file)| parse_one(id, file),
+    );
     let mut program = ast::Program::default();
     let mut diags = Vec::new();
-    for (id, file) in sources.iter() {
-        if file.unparsed {
-            // The text was decoded lossily: the first replacement character is where the
-            // invalid bytes start (everything before it is unchanged).
-            let at = file.text.find('\u{fffd}').unwrap_or(0);
-            diags.push(
-                Diag::new(
-                    diagnostics::Code::E002,
-                    format!("`{}` is not valid UTF-8", file.path),
-                )
-                .at(ast::Span::new(
-                    id,
-                    at,
-                    at + '\u{fffd}'.len_utf8().min(file.text.len() - at),
-                ))
-                .label("invalid bytes")
-                .help("save the file as UTF-8"),
-            );
-            continue;
-        }
-        let (decls, d) = syntax::parse_file(id, &file.text);
+    for (decls, d) in parsed {
         program.decls.extend(decls);
         diags.extend(d);
     }
     (program, diags)
+}
+
+fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {
+    if file.unparsed {
+        // The text was decoded lossily: the first replacement character is where the
+        // invalid bytes start (everything before it is unchanged).
+        let at = file.text.find('\u{fffd}').unwrap_or(0);
+        let diag = Diag::new(
+            diagnostics::Code::E002,
+            format!("`{}` is not valid UTF-8", file.path),
+        )
+        .at(ast::Span::new(
+            id,
+            at,
+            at + '\u{fffd}'.len_utf8().min(file.text.len() - at),
+        ))
+        .label("invalid bytes")
+        .help("save the file as UTF-8");
+        return (Vec::new(), vec![diag]);
+    }
+    syntax::parse_file(id, &file.text)
 }
 
 /// Compile a program: parse, check, emit. Pure: no I/O.
@@ -121,17 +130,25 @@ pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
     }
     let (ir, check_diags) = check::check_with(&program, options);
     diags.extend(check_diags);
-    let artifacts = match &ir {
-        Some(ir) => match emit::with_options(ir, sources, options) {
-            Ok(a) => Some(a),
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        },
-        None => None,
-    };
+    // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
+    // and free it (a large program's tree is as big as its emitted files).
     lint::finish(sources, &program, ir.as_ref(), &mut diags);
+    drop(program);
+    let artifacts = match &ir {
+        Some(ir) if !diagnostics::has_errors(&diags) => {
+            match emit::with_options(ir, sources, options) {
+                Ok(a) => Some(a),
+                Err(d) => {
+                    // As when suppressions are checked after errors: unused ones are not
+                    // reported beside them.
+                    diags.retain(|x| x.code != diagnostics::Code::W002);
+                    diags.extend(d);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     diagnostics::sort(&mut diags);
     let ok = !diagnostics::has_errors(&diags);
     Compiled {

@@ -7,13 +7,17 @@
 //! (elsewhere: two renames, repaired on the next run). A killed or failed build therefore leaves
 //! either the complete old tree or the complete new one. A build with no change touches nothing.
 
+pub mod session;
+pub mod stamp;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::emit::manifest::{self, Manifest};
 use crate::emit::Artifact;
+pub use session::{Mode, Session, State, Taken};
 
 /// A file-system failure, with the path it happened at.
 #[derive(Debug)]
@@ -74,6 +78,57 @@ pub fn read_manifest(out: &Path) -> Option<Manifest> {
     manifest::parse(&text)
 }
 
+/// The manifest currently in the output folder without its list of artifacts (empty): its
+/// generator and cluster settings, which a build compares against. The list is most of a large
+/// manifest (tens of megabytes) and is skipped unparsed.
+pub fn read_manifest_head(out: &Path) -> Option<Manifest> {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize)]
+    struct Head {
+        generator: String,
+        #[serde(default)]
+        clusters: BTreeMap<String, manifest::ClusterEntry>,
+        #[allow(dead_code)]
+        artifacts: IgnoredAny,
+    }
+    use std::io::Read;
+    // accessc writes the list last, as `\n  "artifacts": [`: read up to it only (a raw newline
+    // cannot occur inside a JSON string, so this is the top-level key). Anything else — an
+    // edited or foreign manifest — is read and parsed whole.
+    const LIST: &[u8] = b"\n  \"artifacts\": ";
+    let mut f = fs::File::open(out.join(manifest::FILE)).ok()?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        let from = bytes.len().saturating_sub(LIST.len());
+        bytes.extend_from_slice(&chunk[..n]);
+        if let Some(at) = bytes[from..].windows(LIST.len()).position(|w| w == LIST) {
+            let mut head = bytes[..from + at].to_vec();
+            head.extend_from_slice(b"\n  \"artifacts\": []\n}");
+            if let Ok(h) = serde_json::from_slice::<Head>(&head) {
+                return Some(Manifest {
+                    generator: h.generator,
+                    clusters: h.clusters,
+                    artifacts: Vec::new(),
+                });
+            }
+            // Not our layout after all: read it whole.
+            f.read_to_end(&mut bytes).ok()?;
+            break;
+        }
+    }
+    let head: Head = serde_json::from_slice(&bytes).ok()?;
+    Some(Manifest {
+        generator: head.generator,
+        clusters: head.clusters,
+        artifacts: Vec::new(),
+    })
+}
+
 fn rel_path(out: &Path, rel: &str) -> PathBuf {
     let mut p = out.to_path_buf();
     for part in rel.split('/') {
@@ -84,116 +139,34 @@ fn rel_path(out: &Path, rel: &str) -> PathBuf {
 
 /// Compare the artifacts with the output folder.
 pub fn diff(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> {
-    let mut changes = Changes::default();
-    if out.exists() && !out.is_dir() {
-        return Err(WriteError {
-            path: out.to_path_buf(),
-            action: "use as the output folder",
-            source: io::Error::other("it is not a folder"),
-        });
-    }
-    if !out.exists() {
-        // A first build: everything is new, no need to probe each path.
-        changes.added = artifacts.iter().map(|a| a.path.clone()).collect();
-        return Ok(changes);
-    }
-    let produced: BTreeSet<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
-    let mut same_manifest = false;
-    for (a, state) in artifacts.iter().zip(compare_all(out, artifacts)?) {
-        match state {
-            State::Unchanged => {
-                changes.unchanged += 1;
-                same_manifest |= a.path == manifest::FILE;
-            }
-            State::Changed => changes.changed.push(a.path.clone()),
-            State::Added => changes.added.push(a.path.clone()),
-        }
-    }
-    // An unchanged manifest lists exactly the files produced now: nothing to remove, and no
-    // need to read it again.
-    let old_paths = if same_manifest {
-        Vec::new()
-    } else {
-        manifest_paths(out)
-    };
-    for path in old_paths {
-        if !produced.contains(path.as_str()) && rel_path(out, &path).exists() {
-            changes.removed.push(path);
-        }
-    }
-    changes.removed.sort();
-    Ok(changes)
+    run(out, artifacts, Mode::Check, false)
 }
 
-/// How an artifact compares with its file.
-#[derive(Clone, Copy)]
-enum State {
-    Unchanged,
-    Changed,
-    Added,
+/// [`diff`] for `accessc check`: when the output is up to date and some files had to be read
+/// back, their `stat` is recorded in the stamp so that the next check need not read them.
+pub fn check(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> {
+    run(out, artifacts, Mode::Check, true)
 }
 
-/// Compare each artifact with its file in `out`. Large outputs are read on a few threads (the
-/// reads are system calls, about half the time of a `check` of a large program), each reusing
-/// one buffer.
-fn compare_all(out: &Path, artifacts: &[Artifact]) -> Result<Vec<State>, WriteError> {
-    fn compare(out: &Path, a: &Artifact, buf: &mut Vec<u8>) -> Result<State, WriteError> {
-        use std::io::Read;
-        let p = rel_path(out, &a.path);
-        let opened = fs::File::open(&p).and_then(|mut f| {
-            buf.clear();
-            f.read_to_end(buf)?;
-            Ok(if buf.as_slice() == a.contents.as_bytes() {
-                State::Unchanged
-            } else {
-                State::Changed
-            })
-        });
-        match opened {
-            Ok(state) => Ok(state),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                Ok(State::Added)
-            }
-            Err(e) => Err(err(&p, "read")(e)),
-        }
+/// Write the artifacts into `out` atomically; returns what changed. Nothing is touched when
+/// nothing changed.
+pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> {
+    run(out, artifacts, Mode::Build, true)
+}
+
+fn run(out: &Path, artifacts: &[Artifact], mode: Mode, stamp: bool) -> Result<Changes, WriteError> {
+    let session = Session::open(out, mode)?.keep_stamp(stamp);
+    let taken = crate::par::map(
+        artifacts,
+        |a| a.contents.len() + 4096,
+        1 << 20,
+        |a| session.take(&a.path, a.contents.as_bytes()),
+    );
+    let mut all = Vec::with_capacity(artifacts.len());
+    for (a, t) in artifacts.iter().zip(taken) {
+        all.push((a.path.clone(), t?));
     }
-    fn run(out: &Path, part: &[Artifact]) -> Result<Vec<State>, WriteError> {
-        let mut buf = Vec::new();
-        part.iter().map(|a| compare(out, a, &mut buf)).collect()
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || artifacts.len() < 512 {
-        return run(out, artifacts);
-    }
-    let chunk = artifacts.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<State>, WriteError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = artifacts
-            .chunks(chunk)
-            .map(|part| s.spawn(move || run(out, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(WriteError {
-                        path: out.to_path_buf(),
-                        action: "compare files in",
-                        source: io::Error::other("a reader thread failed"),
-                    })
-                })
-            })
-            .collect()
-    });
-    let mut states = Vec::with_capacity(artifacts.len());
-    for part in parts {
-        states.extend(part?);
-    }
-    Ok(states)
+    session.finish(all)
 }
 
 /// The paths the manifest in `out` lists, or none when there is no readable manifest. Only the
@@ -251,60 +224,6 @@ fn repair(out: &Path) -> Result<(), WriteError> {
             .map_err(err(&staging, "remove the unfinished staging folder"))?;
     }
     Ok(())
-}
-
-/// Write a file whose folder exists. Not synced here: `sync_tree` makes the whole staged tree
-/// durable at once before it is swapped in.
-fn write_file(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let mut f = fs::File::create(path).map_err(err(path, "create"))?;
-    f.write_all(contents).map_err(err(path, "write"))?;
-    Ok(())
-}
-
-/// Write files (sorted by path) and their folders. Many files are written on a few threads,
-/// each taking a run of consecutive paths: creating a file is mostly kernel time, and on two
-/// cores two writers take about half as long.
-fn write_files(jobs: &[(PathBuf, &[u8])]) -> Result<(), WriteError> {
-    fn run(part: &[(PathBuf, &[u8])]) -> Result<(), WriteError> {
-        let mut made: Option<&Path> = None;
-        for (target, contents) in part {
-            // A folder's files mostly follow each other: create each folder once rather than
-            // once per file (`create_dir_all` tolerates another thread creating it too).
-            if let Some(parent) = target.parent() {
-                if made != Some(parent) {
-                    fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
-                    made = Some(parent);
-                }
-            }
-            write_file(target, contents)?;
-        }
-        Ok(())
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || jobs.len() < 512 {
-        return run(jobs);
-    }
-    let chunk = jobs.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| s.spawn(move || run(part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(WriteError {
-                        path: PathBuf::new(),
-                        action: "write files",
-                        source: io::Error::other("a writer thread failed"),
-                    })
-                })
-            })
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .collect()
 }
 
 /// Make the staged tree durable before it is swapped in. On Linux, one `syncfs(2)` on its file
@@ -423,87 +342,35 @@ fn sync_dir(path: &Path) {
     }
 }
 
-/// Write the artifacts into `out` atomically; returns what changed. Nothing is touched when
-/// nothing changed.
-pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> {
-    repair(out)?;
-    let changes = diff(out, artifacts)?;
-    if changes.is_empty() {
-        return Ok(changes);
-    }
+/// Swap the complete staged tree in for `out` (atomically where the platform can), then
+/// remove the previous tree.
+fn swap(out: &Path, staging: &Path) -> Result<(), WriteError> {
     if out.is_dir() {
-        // The exchange below would replace a folder we may not write into (a read-only or
-        // immutable one): refuse instead, naming it.
-        writable(out).map_err(err(out, "write into the output folder"))?;
-    }
-    let staging = sibling(out, "new");
-    fs::create_dir_all(&staging).map_err(err(&staging, "create the staging folder"))?;
-    let result = (|| {
-        let dirty: BTreeSet<&str> = changes
-            .added
-            .iter()
-            .chain(&changes.changed)
-            .map(String::as_str)
-            .collect();
-        if out.is_dir() {
-            // Everything but changed and removed files is linked into the new tree.
-            let skip: BTreeSet<PathBuf> = changes
-                .changed
-                .iter()
-                .chain(&changes.removed)
-                .map(|p| rel_path(Path::new(""), p))
-                .collect();
-            link_tree(out, &staging, &skip)?;
-        }
-        let by_path: BTreeMap<&str, &Artifact> =
-            artifacts.iter().map(|a| (a.path.as_str(), a)).collect();
-        let jobs: Vec<(PathBuf, &[u8])> = dirty
-            .iter()
-            .filter_map(|p| {
-                by_path
-                    .get(p)
-                    .map(|a| (rel_path(&staging, p), a.contents.as_bytes()))
-            })
-            .collect();
-        write_files(&jobs)?;
-        let written: Vec<PathBuf> = jobs.into_iter().map(|(p, _)| p).collect();
-        if out.is_dir() {
-            // Linked folders may have lost all their files (a first build has none).
-            remove_empty_dirs(&staging);
-        }
-        sync_tree(&staging, &written)?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if out.is_dir() {
-        match exchange(&staging, out) {
+        match exchange(staging, out) {
             Ok(()) => {}
             Err(_) => {
                 // Two renames; `repair` finishes the job if we are killed in between.
                 let old = sibling(out, "old");
                 if let Err(e) = fs::rename(out, &old) {
-                    let _ = fs::remove_dir_all(&staging);
+                    let _ = fs::remove_dir_all(staging);
                     return Err(err(out, "move aside")(e));
                 }
-                if let Err(e) = fs::rename(&staging, out) {
+                if let Err(e) = fs::rename(staging, out) {
                     let _ = fs::rename(&old, out);
-                    let _ = fs::remove_dir_all(&staging);
+                    let _ = fs::remove_dir_all(staging);
                     return Err(err(out, "replace")(e));
                 }
                 let _ = fs::remove_dir_all(&old);
-                return Ok(changes);
+                return Ok(());
             }
         }
         // `staging` now holds the previous tree.
-        fs::remove_dir_all(&staging).map_err(err(&staging, "remove the previous output in"))?;
+        fs::remove_dir_all(staging).map_err(err(staging, "remove the previous output in"))?;
     } else {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
         }
-        fs::rename(&staging, out).map_err(err(out, "create"))?;
+        fs::rename(staging, out).map_err(err(out, "create"))?;
     }
     if let Some(parent) = out.parent() {
         sync_dir(if parent.as_os_str().is_empty() {
@@ -512,7 +379,7 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<Changes, WriteError> 
             parent
         });
     }
-    Ok(changes)
+    Ok(())
 }
 
 /// Remove folders left empty by removed files.
@@ -527,5 +394,45 @@ fn remove_empty_dirs(root: &Path) {
         .collect();
     for d in dirs {
         let _ = fs::remove_dir(&d); // fails (and is kept) unless empty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("accessc-writer-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn manifest_head_reads_only_what_a_build_compares() {
+        let d = temp("head");
+        let text = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/multi-tenant/out/manifest.json"),
+        )
+        .unwrap();
+        fs::write(d.join(manifest::FILE), &text).unwrap();
+        let full = read_manifest(&d).unwrap();
+        let head = read_manifest_head(&d).unwrap();
+        assert!(!full.clusters.is_empty());
+        assert_eq!(head.clusters, full.clusters);
+        assert_eq!(head.generator, full.generator);
+        assert!(head.artifacts.is_empty());
+        // Another layout (compact JSON) is parsed whole.
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        fs::write(
+            d.join(manifest::FILE),
+            serde_json::to_string(&value).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            read_manifest_head(&d).map(|m| m.clusters),
+            Some(full.clusters)
+        );
+        let _ = fs::remove_dir_all(&d);
     }
 }

@@ -365,11 +365,7 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
         conditions,
         unsafe_reasons: g.unsafe_reason.iter().cloned().collect(),
         sources: vec![g.span],
-        origins: g
-            .actions
-            .iter()
-            .map(|a| (a.clone(), BTreeSet::from([g.span])))
-            .collect(),
+        origins: crate::ir::Origins::from_grant(&g.actions, g.span),
     }
 }
 
@@ -388,9 +384,7 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
                 m.actions.extend(s.actions);
                 m.unsafe_reasons.extend(s.unsafe_reasons);
                 m.sources.extend(s.sources);
-                for (action, spans) in s.origins {
-                    m.origins.entry(action).or_default().extend(spans);
-                }
+                m.origins.merge(s.origins);
                 if s.sid < m.sid {
                     m.sid = s.sid;
                 }

@@ -10,23 +10,43 @@ use crate::ir::{Boundary, Ir};
 /// IAM wildcard match: `*` any run of characters, `?` one character. `fold` compares ASCII
 /// case-insensitively (action names); resources are case-sensitive.
 pub fn glob(pattern: &str, text: &str, fold: bool) -> bool {
+    // Nearly every pattern and text is ASCII: match their bytes without allocating.
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_in(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| {
+            if fold {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        });
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
+    glob_in(&p, &t, '*', '?', |a, b| {
         if fold {
-            a.eq_ignore_ascii_case(&b)
+            a.eq_ignore_ascii_case(b)
         } else {
             a == b
         }
-    };
-    // Iterative matcher with backtracking to the last `*`.
+    })
+}
+
+/// The matcher over units (bytes of ASCII text, or chars): iterative, backtracking to the
+/// last `*`.
+fn glob_in<T: Copy + PartialEq>(
+    p: &[T],
+    t: &[T],
+    star_unit: T,
+    any_unit: T,
+    eq: impl Fn(&T, &T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == any_unit || (p[pi] != star_unit && eq(&p[pi], &t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -37,7 +57,7 @@ pub fn glob(pattern: &str, text: &str, fold: bool) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == star_unit {
         pi += 1;
     }
     pi == p.len()
@@ -141,5 +161,9 @@ mod tests {
         assert!(glob("*", "", false));
         assert!(glob("a*b*c", "aXbYc", false));
         assert!(!glob("a*b*c", "aXbY", false));
+        // Non-ASCII text: `?` is one character, not one byte.
+        assert!(glob("é?x", "éüx", false));
+        assert!(!glob("é?x", "éx", false));
+        assert!(glob("*ü", "aü", false));
     }
 }

@@ -259,7 +259,22 @@ pub fn lower(
     // Apps.
     let mut apps: Vec<App<'_>> = Vec::new();
     let mut service_accounts: BTreeMap<(String, String), &AppDecl> = BTreeMap::new();
+    // Grants are checked against the IAM catalog independently per app: on several threads
+    // for a large program. Their diagnostics join the others at the same point as before.
+    let decls: Vec<&AppDecl> = syms.apps.values().copied().collect();
+    let mut checked = crate::par::map(
+        &decls,
+        |d| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
+        2048,
+        |d| {
+            let mut grant_diags = Vec::new();
+            let grants = check_grants(&d.body, false, &mut grant_diags);
+            (grants, grant_diags)
+        },
+    )
+    .into_iter();
     for ((ns_name, _), decl) in &syms.apps {
+        let (grants, grant_diags) = checked.next().unwrap_or_default();
         let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
         let (identity, identity_span) = identity_choice(&s, true, diags);
         let boundary = boundary_choice(&s, syms, diags);
@@ -317,7 +332,7 @@ pub fn lower(
                 );
             }
         }
-        let grants = check_grants(&decl.body, false, diags);
+        diags.extend(grant_diags);
         let identity = match identity {
             Some(id) => id,
             None if !grants.is_empty() => Some(Identity::PodIdentity),

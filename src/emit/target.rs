@@ -1,7 +1,8 @@
 //! Output targets: which groups of artifacts a build writes (`--target aws,kubernetes,…`).
 //!
-//! Every target is compiled and checked whatever the selection (a build never hides an error
-//! because its target is not written); the selection only decides which files are kept.
+//! Every declaration is checked whatever the selection, and the emitters that can report an
+//! error (IAM policy sizes, templates) always run, so a build never hides an error because its
+//! target is not written; the other emitters run only for the selected targets.
 //! `manifest.json` is always written, so a later build with other targets removes the files it
 //! no longer writes.
 

@@ -221,7 +221,7 @@ fn role_answer(
                 }
                 let mut spans: BTreeSet<Span> = BTreeSet::new();
                 for a in &actions {
-                    if let Some(o) = s.origins.get(*a) {
+                    if let Some(o) = s.origins.get(a) {
                         spans.extend(o.iter().copied());
                     }
                 }

@@ -1,0 +1,119 @@
+//! Data parallelism on scoped threads, for the few stages of a large build that split cleanly
+//! (parsing files, checking grants, running independent emitters). Results keep the input
+//! order, so output and diagnostics are the same whatever the number of threads.
+//!
+//! Small inputs stay on the calling thread: starting a thread costs more than checking one app.
+
+use std::thread;
+
+/// How many threads to use: the machine's parallelism, or `ACCESSC_THREADS` (1 turns
+/// parallelism off).
+pub fn threads() -> usize {
+    std::env::var("ACCESSC_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(16)
+}
+
+/// `f` over every item, in order, on up to [`threads`] threads: the items are cut into runs of
+/// about equal `weight` (at least `min_weight` each), one run per thread.
+pub fn map<T, R, W, F>(items: &[T], weight: W, min_weight: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    W: Fn(&T) -> usize,
+    F: Fn(&T) -> R + Sync,
+{
+    let total: usize = items.iter().map(&weight).sum();
+    let n = threads()
+        .min(total / min_weight.max(1))
+        .min(items.len())
+        .max(1);
+    if n == 1 {
+        return items.iter().map(f).collect();
+    }
+    // Cut into `n` runs of consecutive items of about total / n weight each.
+    let share = total.div_ceil(n);
+    let mut runs: Vec<&[T]> = Vec::with_capacity(n);
+    let (mut start, mut acc) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        acc += weight(item);
+        if acc >= share && runs.len() + 1 < n {
+            runs.push(&items[start..=i]);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    runs.push(&items[start..]);
+    let f = &f;
+    thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .iter()
+            .skip(1)
+            .map(|run| s.spawn(move || run.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        // The first run on this thread.
+        let mut out: Vec<R> = Vec::with_capacity(items.len());
+        out.extend(runs[0].iter().map(f));
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// Run independent jobs at once (one thread each, the first on this thread); their results in
+/// order. With one thread, or when `worth_it` is false (small inputs), they run one after the
+/// other.
+pub fn all<R: Send>(worth_it: bool, jobs: Vec<Box<dyn FnOnce() -> R + Send + '_>>) -> Vec<R> {
+    if !worth_it || threads() == 1 || jobs.len() < 2 {
+        return jobs.into_iter().map(|j| j()).collect();
+    }
+    let mut jobs = jobs.into_iter();
+    let Some(first) = jobs.next() else {
+        return Vec::new();
+    };
+    thread::scope(|s| {
+        let handles: Vec<_> = jobs.map(|j| s.spawn(j)).collect();
+        let mut out = vec![first()];
+        for h in handles {
+            match h.join() {
+                Ok(r) => out.push(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_keeps_order_and_covers_every_item() {
+        let items: Vec<usize> = (0..1000).collect();
+        let out = map(&items, |_| 1, 1, |x| x * 2);
+        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        // Uneven weights.
+        let out = map(&items, |x| *x, 1, |x| *x);
+        assert_eq!(out, items);
+        // Below the minimum weight: one run.
+        let out = map(&items[..3], |_| 1, 100, |x| x + 1);
+        assert_eq!(out, vec![1, 2, 3]);
+        let empty: Vec<usize> = Vec::new();
+        assert!(map(&empty, |_| 1, 1, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn all_keeps_order() {
+        let jobs: Vec<Box<dyn FnOnce() -> usize + Send>> =
+            (0..5usize).map(|i| Box::new(move || i * 10) as _).collect();
+        assert_eq!(all(true, jobs), vec![0, 10, 20, 30, 40]);
+    }
+}

@@ -1,0 +1,331 @@
+//! One build's (or check's) pass over the output folder, artifact by artifact: each artifact is
+//! compared with its file as soon as it is made and, in a build, written into the staging
+//! folder right away when it differs — so a large build need not hold all its files in memory
+//! (emitters hand them over one by one, from several threads). [`Session::finish`] then links
+//! the unchanged files in, makes the staged tree durable and swaps it in atomically (see the
+//! parent module).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::stamp::{self, FileStat, Stamp};
+use super::{err, rel_path, Changes, WriteError};
+use crate::emit::manifest;
+
+/// What a session does with the artifacts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare only (`accessc check`, `diff`).
+    Check,
+    /// Compare, and write what differs (`accessc build`).
+    Build,
+}
+
+/// How an artifact compares with its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// The file holds these bytes.
+    Unchanged,
+    /// The file holds other bytes.
+    Changed,
+    /// There is no file.
+    Added,
+}
+
+/// What became of one artifact.
+#[derive(Clone, Copy, Debug)]
+pub struct Taken {
+    /// How it compared.
+    pub state: State,
+    /// SHA-256 of its contents.
+    pub sha256: [u8; 32],
+    /// `stat` of its file (the existing one when unchanged, the staged one when written), for
+    /// the stamp.
+    stat: Option<FileStat>,
+    /// Whether the existing file was read back (the stamp did not vouch for it).
+    read: bool,
+}
+
+/// Why the staging folder could not be made (kept to report it to every thread that asks).
+type StageError = (PathBuf, &'static str, io::ErrorKind, String);
+
+/// A pass over one output folder.
+pub struct Session<'a> {
+    out: &'a Path,
+    mode: Mode,
+    exists: bool,
+    stamp: Option<Stamp>,
+    staging: PathBuf,
+    /// Set once the staging folder exists (or could not be made).
+    staged: OnceLock<Result<(), StageError>>,
+    finished: bool,
+    save_stamp: bool,
+}
+
+impl<'a> Session<'a> {
+    /// Start a pass over `out` (a build first finishes or undoes an interrupted earlier one).
+    pub fn open(out: &'a Path, mode: Mode) -> Result<Session<'a>, WriteError> {
+        if mode == Mode::Build {
+            super::repair(out)?;
+        }
+        if out.exists() && !out.is_dir() {
+            return Err(WriteError {
+                path: out.to_path_buf(),
+                action: "use as the output folder",
+                source: io::Error::other("it is not a folder"),
+            });
+        }
+        let exists = out.is_dir();
+        Ok(Session {
+            out,
+            mode,
+            exists,
+            stamp: if exists { Stamp::load(out) } else { None },
+            staging: super::sibling(out, "new"),
+            staged: OnceLock::new(),
+            finished: false,
+            save_stamp: true,
+        })
+    }
+
+    /// Whether to record the files in the stamp at the end (default: yes).
+    pub fn keep_stamp(mut self, save: bool) -> Session<'a> {
+        self.save_stamp = save;
+        self
+    }
+
+    /// Create the staging folder, once; refuse an output folder we could not replace.
+    fn stage(&self) -> Result<(), WriteError> {
+        let made = self.staged.get_or_init(|| {
+            if self.exists {
+                // The exchange would replace a folder we may not write into (a read-only or
+                // immutable one): refuse instead, naming it.
+                if let Err(e) = super::writable(self.out) {
+                    return Err((
+                        self.out.to_path_buf(),
+                        "write into the output folder",
+                        e.kind(),
+                        e.to_string(),
+                    ));
+                }
+            }
+            fs::create_dir_all(&self.staging).map_err(|e| {
+                (
+                    self.staging.clone(),
+                    "create the staging folder",
+                    e.kind(),
+                    e.to_string(),
+                )
+            })
+        });
+        made.clone()
+            .map_err(|(path, action, kind, msg)| WriteError {
+                path,
+                action,
+                source: io::Error::new(kind, msg),
+            })
+    }
+
+    /// Compare one artifact with its file and, in a build, stage it when it differs. May be
+    /// called from several threads at once.
+    pub fn take(&self, path: &str, contents: &[u8]) -> Result<Taken, WriteError> {
+        let sha256 = stamp::sha256(contents);
+        let mut taken = if self.exists {
+            examine(self.out, self.stamp.as_ref(), path, contents, sha256)?
+        } else {
+            Taken {
+                state: State::Added,
+                sha256,
+                stat: None,
+                read: false,
+            }
+        };
+        if self.mode == Mode::Build && taken.state != State::Unchanged {
+            self.stage()?;
+            taken.stat = write_file(&rel_path(&self.staging, path), contents)?;
+        }
+        Ok(taken)
+    }
+
+    /// The changes, once every artifact was taken (`taken`: path and result, any order); a
+    /// build then completes the staged tree and swaps it in.
+    pub fn finish(mut self, mut taken: Vec<(String, Taken)>) -> Result<Changes, WriteError> {
+        self.finished = true;
+        taken.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut changes = Changes::default();
+        let mut same_manifest = false;
+        for (path, t) in &taken {
+            match t.state {
+                State::Unchanged => {
+                    changes.unchanged += 1;
+                    same_manifest |= path == manifest::FILE;
+                }
+                State::Changed => changes.changed.push(path.clone()),
+                State::Added => changes.added.push(path.clone()),
+            }
+        }
+        // An unchanged manifest lists exactly the files produced now: nothing to remove, and
+        // no need to read the old one.
+        if self.exists && !same_manifest {
+            let produced: BTreeSet<&str> = taken.iter().map(|(p, _)| p.as_str()).collect();
+            for path in super::manifest_paths(self.out) {
+                if !produced.contains(path.as_str()) && rel_path(self.out, &path).exists() {
+                    changes.removed.push(path);
+                }
+            }
+            changes.removed.sort();
+        }
+        if changes.is_empty() {
+            self.discard();
+            if taken.iter().any(|(_, t)| t.read) {
+                self.save_stamp(&taken);
+            }
+            return Ok(changes);
+        }
+        if self.mode == Mode::Check {
+            return Ok(changes);
+        }
+        if let Err(e) = self.complete(&changes, &taken) {
+            self.discard();
+            return Err(e);
+        }
+        super::swap(self.out, &self.staging)?;
+        self.save_stamp(&taken);
+        Ok(changes)
+    }
+
+    /// Link what did not change into the staged tree and make it durable.
+    fn complete(&self, changes: &Changes, taken: &[(String, Taken)]) -> Result<(), WriteError> {
+        self.stage()?;
+        if self.exists {
+            // Everything but changed and removed files is linked into the new tree (files
+            // accessc does not own too).
+            let skip: BTreeSet<PathBuf> = changes
+                .changed
+                .iter()
+                .chain(&changes.removed)
+                .map(|p| rel_path(Path::new(""), p))
+                .collect();
+            super::link_tree(self.out, &self.staging, &skip)?;
+            // Linked folders may have lost all their files.
+            super::remove_empty_dirs(&self.staging);
+        }
+        let written: Vec<PathBuf> = taken
+            .iter()
+            .filter(|(_, t)| t.state != State::Unchanged)
+            .map(|(p, _)| rel_path(&self.staging, p))
+            .collect();
+        super::sync_tree(&self.staging, &written)
+    }
+
+    /// Remove the staging folder, if this session made one.
+    fn discard(&self) {
+        if self.staged.get().is_some_and(Result::is_ok) {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+
+    /// Record the output's files in its stamp (when it is large enough to be worth one).
+    fn save_stamp(&self, taken: &[(String, Taken)]) {
+        if !self.save_stamp || taken.len() < stamp::min_files() {
+            return;
+        }
+        let entries = taken
+            .iter()
+            .filter_map(|(p, t)| Some((p.as_str(), t.stat?, stamp::short(&t.sha256))));
+        let _ = stamp::save(self.out, entries);
+    }
+}
+
+impl Drop for Session<'_> {
+    /// A session abandoned before [`Session::finish`] (an error in the program or the
+    /// emitters) leaves no staged files behind.
+    fn drop(&mut self) {
+        if !self.finished {
+            self.discard();
+        }
+    }
+}
+
+/// Compare an artifact with its file in `out`: a file the stamp vouches for (same `stat`, same
+/// hash) is not read; others are read back and compared.
+fn examine(
+    out: &Path,
+    stamp: Option<&Stamp>,
+    path: &str,
+    contents: &[u8],
+    sha256: [u8; 32],
+) -> Result<Taken, WriteError> {
+    use std::io::Read;
+    let p = rel_path(out, path);
+    if let Some(stamp) = stamp.filter(|s| s.knows(path)) {
+        if let Some(stat) = fs::metadata(&p).ok().as_ref().and_then(FileStat::of) {
+            if stat.size == contents.len() as u64
+                && stamp.trusts(path, &stamp::short(&sha256), &stat)
+            {
+                return Ok(Taken {
+                    state: State::Unchanged,
+                    sha256,
+                    stat: Some(stat),
+                    read: false,
+                });
+            }
+        }
+    }
+    let opened = fs::File::open(&p).and_then(|mut f| {
+        let meta = f.metadata()?;
+        if meta.len() != contents.len() as u64 {
+            return Ok((State::Changed, None));
+        }
+        let mut buf = Vec::with_capacity(contents.len() + 1);
+        f.read_to_end(&mut buf)?;
+        Ok(if buf.as_slice() == contents {
+            (State::Unchanged, FileStat::of(&meta))
+        } else {
+            (State::Changed, None)
+        })
+    });
+    match opened {
+        Ok((state, stat)) => Ok(Taken {
+            state,
+            sha256,
+            stat,
+            read: true,
+        }),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(Taken {
+                state: State::Added,
+                sha256,
+                stat: None,
+                read: false,
+            })
+        }
+        Err(e) => Err(err(&p, "read")(e)),
+    }
+}
+
+/// Write a file, creating its folder when missing. Not synced here: the whole staged tree is
+/// made durable at once before it is swapped in. Returns its `stat` (of the open file).
+fn write_file(path: &Path, contents: &[u8]) -> Result<Option<FileStat>, WriteError> {
+    use std::io::Write;
+    let mut f = match fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
+            }
+            fs::File::create(path).map_err(err(path, "create"))?
+        }
+        Err(e) => return Err(err(path, "create")(e)),
+    };
+    f.write_all(contents).map_err(err(path, "write"))?;
+    Ok(f.metadata().ok().as_ref().and_then(FileStat::of))
+}

@@ -1,0 +1,244 @@
+//! The stat cache ("stamp") of a large output folder: for every file accessc wrote or verified,
+//! its size, modification time and inode, and a hash of its contents. A later `check` or
+//! build trusts a file whose `stat` still matches and whose recorded hash is the hash of what it
+//! would write, instead of reading it back — the way `git status` uses its index. Reading back
+//! the 130,000 files of a 10,000-app program was a third of a `check`.
+//!
+//! * It lives outside the output (the output stays deterministic and nothing extra is
+//!   committed): `$ACCESSC_CACHE_DIR`, else `$XDG_CACHE_HOME/accessc`, else
+//!   `$HOME/.cache/accessc`, as `stamps/<hash of the output folder's absolute path>`.
+//!   `ACCESSC_CACHE_DIR=""` turns it off.
+//! * Only outputs of at least [`min_files`] files get one (default 1,000,
+//!   `ACCESSC_STAMP_MIN_FILES`): reading a small tree back is fast anyway.
+//! * It is only a hint. A file is trusted only when its size, modification time (to the
+//!   nanosecond) and inode are the recorded ones, the recorded hash is the new contents' hash,
+//!   and it was modified at least [`RACY`] before the stamp was written (a change in the same
+//!   clock tick as the recording would keep the time: such "racy" files are read). Anything
+//!   else — no stamp, an unreadable or foreign one, another file — falls back to reading.
+//!   Saving it is best effort: a failure leaves the next run to read the files.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+/// Files modified less than this before the stamp was written are not trusted.
+pub const RACY: Duration = Duration::from_millis(50);
+
+const HEADER: &str = "accessc-stamp 1";
+
+/// A 128-bit content hash (the first half of SHA-256).
+pub type Hash = [u8; 16];
+
+/// SHA-256 of a file's contents.
+pub fn sha256(contents: &[u8]) -> [u8; 32] {
+    Sha256::digest(contents).into()
+}
+
+/// The stamp's hash: the first half of the SHA-256.
+pub fn short(sha256: &[u8; 32]) -> Hash {
+    let mut h = [0u8; 16];
+    h.copy_from_slice(&sha256[..16]);
+    h
+}
+
+/// What `stat` says of a file, as far as the stamp compares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStat {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// Nanoseconds of the modification time.
+    pub mtime_nsec: i64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+impl FileStat {
+    /// From a file's metadata (`None` where the platform has no inode numbers).
+    pub fn of(meta: &fs::Metadata) -> Option<FileStat> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileStat {
+                size: meta.size(),
+                mtime: meta.mtime(),
+                mtime_nsec: meta.mtime_nsec(),
+                ino: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            None
+        }
+    }
+
+    fn nanos(&self) -> i128 {
+        i128::from(self.mtime) * 1_000_000_000 + i128::from(self.mtime_nsec)
+    }
+}
+
+/// The smallest output that gets a stamp.
+pub fn min_files() -> usize {
+    std::env::var("ACCESSC_STAMP_MIN_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ACCESSC_CACHE_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join("accessc"));
+    }
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache").join("accessc"))
+}
+
+/// Where the stamp of output folder `out` is kept (`None`: stamps are off, or `out` does not
+/// exist).
+pub fn location(out: &Path) -> Option<PathBuf> {
+    let dir = cache_dir()?;
+    let abs = fs::canonicalize(out).ok()?;
+    let key = crate::check::workloads::fnv1a(&abs.to_string_lossy());
+    Some(dir.join("stamps").join(format!("{key:016x}")))
+}
+
+/// A loaded stamp.
+#[derive(Debug, Default)]
+pub struct Stamp {
+    entries: HashMap<String, (FileStat, Hash)>,
+    /// Files modified at or after this time (ns since the epoch) are racy.
+    racy_from: i128,
+}
+
+impl Stamp {
+    /// The stamp of `out`, if there is a readable one.
+    pub fn load(out: &Path) -> Option<Stamp> {
+        let path = location(out)?;
+        let text = fs::read_to_string(&path).ok()?;
+        let written = FileStat::of(&fs::metadata(&path).ok()?)?;
+        let mut lines = text.lines();
+        if lines.next()? != HEADER {
+            return None;
+        }
+        let mut entries = HashMap::with_capacity(text.len() / 80);
+        for line in lines {
+            let mut f = line.splitn(6, '\t');
+            let (Some(size), Some(mtime), Some(nsec), Some(ino), Some(hex), Some(p)) =
+                (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+            else {
+                return None;
+            };
+            let stat = FileStat {
+                size: size.parse().ok()?,
+                mtime: mtime.parse().ok()?,
+                mtime_nsec: nsec.parse().ok()?,
+                ino: ino.parse().ok()?,
+            };
+            entries.insert(p.to_string(), (stat, parse_hex(hex)?));
+        }
+        Some(Stamp {
+            entries,
+            racy_from: written.nanos() - RACY.as_nanos() as i128,
+        })
+    }
+
+    /// Whether the stamp may have something to say of `path` (then it is worth a `stat`).
+    pub fn knows(&self, path: &str) -> bool {
+        self.entries.contains_key(path)
+    }
+
+    /// Whether the file at `path`, whose `stat` is `now`, certainly holds contents of hash
+    /// `hash`.
+    pub fn trusts(&self, path: &str, hash: &Hash, now: &FileStat) -> bool {
+        match self.entries.get(path) {
+            Some((stat, h)) => stat == now && h == hash && now.nanos() < self.racy_from,
+            None => false,
+        }
+    }
+}
+
+fn parse_hex(s: &str) -> Option<Hash> {
+    if s.len() != 32 {
+        return None;
+    }
+    let mut h = [0u8; 16];
+    for (i, byte) in h.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(h)
+}
+
+/// Record the files of `out` (relative path, stat, hash). Best effort: written to a temporary
+/// file and renamed into place; an error is returned for the caller to ignore.
+pub fn save<'a>(
+    out: &Path,
+    entries: impl Iterator<Item = (&'a str, FileStat, Hash)>,
+) -> io::Result<()> {
+    let Some(path) = location(out) else {
+        return Ok(());
+    };
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("no cache folder"))?;
+    fs::create_dir_all(dir)?;
+    let mut text = String::with_capacity(1 << 20);
+    text.push_str(HEADER);
+    text.push('\n');
+    for (p, s, h) in entries {
+        if p.contains(['\t', '\n']) {
+            continue;
+        }
+        use std::fmt::Write as _;
+        let _ = write!(
+            text,
+            "{}\t{}\t{}\t{}\t",
+            s.size, s.mtime, s.mtime_nsec, s.ino
+        );
+        for b in h {
+            let _ = write!(text, "{b:02x}");
+        }
+        text.push('\t');
+        text.push_str(p);
+        text.push('\n');
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        drop(f);
+        fs::rename(&tmp, &path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let h = short(&sha256(b"hello"));
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(parse_hex(&hex), Some(h));
+        assert_eq!(parse_hex("zz"), None);
+    }
+}
