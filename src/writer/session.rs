@@ -68,6 +68,7 @@ pub struct Session<'a> {
 impl<'a> Session<'a> {
     /// Start a pass over `out` (a build first finishes or undoes an interrupted earlier one).
     pub fn open(out: &'a Path, mode: Mode) -> Result<Session<'a>, WriteError> {
+        stamp::forget_folder();
         if mode == Mode::Build {
             super::repair(out)?;
         }
@@ -154,6 +155,7 @@ impl<'a> Session<'a> {
     /// build then completes the staged tree and swaps it in.
     pub fn finish(mut self, mut taken: Vec<(String, Taken)>) -> Result<Changes, WriteError> {
         self.finished = true;
+        stamp::forget_folder();
         taken.sort_by(|a, b| a.0.cmp(&b.0));
         let mut changes = Changes::default();
         let mut same_manifest = false;
@@ -262,7 +264,7 @@ fn examine(
     use std::io::Read;
     let p = rel_path(out, path);
     if let Some(stamp) = stamp.filter(|s| s.knows(path)) {
-        if let Some(stat) = fs::metadata(&p).ok().as_ref().and_then(FileStat::of) {
+        if let Some(stat) = stamp::stat_path(&p) {
             if stat.size == contents.len() as u64
                 && stamp.trusts(path, &stamp::short(&sha256), &stat)
             {

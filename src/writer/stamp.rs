@@ -83,6 +83,74 @@ impl FileStat {
     }
 }
 
+#[cfg(target_os = "linux")]
+thread_local! {
+    /// The folder [`stat_path`] looked in last, and a descriptor of it.
+    static DIR: std::cell::RefCell<Option<(PathBuf, std::os::fd::OwnedFd)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Forget this thread's cached folder (a folder of that name may be another one by now: a
+/// build swaps the output folder).
+pub fn forget_folder() {
+    #[cfg(target_os = "linux")]
+    DIR.with(|d| *d.borrow_mut() = None);
+}
+
+/// `stat` of the file at `path` (following symbolic links), `None` if there is none. On Linux,
+/// relative to a cached descriptor of its folder: the files of a folder mostly come one after
+/// the other, and resolving a deep path for each of 130,000 files was most of a large check's
+/// system time.
+pub fn stat_path(path: &Path) -> Option<FileStat> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        use std::os::unix::ffi::OsStrExt;
+        let (parent, name) = (path.parent()?, path.file_name()?);
+        let name = CString::new(name.as_bytes()).ok()?;
+        return DIR.with(|cell| {
+            let mut cached = cell.borrow_mut();
+            if cached.as_ref().map(|(p, _)| p.as_path()) != Some(parent) {
+                *cached = None;
+                let c = CString::new(parent.as_os_str().as_bytes()).ok()?;
+                // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+                let fd = unsafe {
+                    libc::open(
+                        c.as_ptr(),
+                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    )
+                };
+                if fd < 0 {
+                    return None;
+                }
+                // SAFETY: `fd` was just opened and is owned by nothing else.
+                *cached = Some((parent.to_path_buf(), unsafe { OwnedFd::from_raw_fd(fd) }));
+            }
+            let (_, dir) = cached.as_ref()?;
+            // SAFETY: an all-zero `stat` is a valid value to be overwritten by the call.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            // SAFETY: the descriptor is open, `name` is NUL-terminated and `st` is writable.
+            let rc = unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, 0) };
+            if rc != 0 || (st.st_mode & libc::S_IFMT) != libc::S_IFREG {
+                return None;
+            }
+            Some(FileStat {
+                size: st.st_size as u64,
+                mtime: st.st_mtime,
+                mtime_nsec: st.st_mtime_nsec,
+                ino: st.st_ino,
+            })
+        });
+    }
+    #[allow(unreachable_code)]
+    fs::metadata(path)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .as_ref()
+        .and_then(FileStat::of)
+}
+
 /// The smallest output that gets a stamp.
 pub fn min_files() -> usize {
     std::env::var("ACCESSC_STAMP_MIN_FILES")
