@@ -29,6 +29,7 @@ pub mod manifest;
 pub mod resource_policy;
 pub mod target;
 pub mod terraform;
+pub mod yaml;
 
 use crate::ast::Span;
 use crate::diagnostics::Diag;
