@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::k8s::yaml;
+use super::yaml::Writer;
 use super::Artifact;
 use crate::ast::Span;
 use crate::ir::Ir;
@@ -37,6 +38,7 @@ pub fn cluster_dir(cluster: &str) -> String {
 /// One kustomization per cluster, listing the cluster's manifests among `artifacts`.
 pub fn emit(ir: &Ir, sources: &Sources, artifacts: &[Artifact]) -> Vec<Artifact> {
     let mut out = Vec::new();
+    let mut buf = String::new();
     for c in ir.clusters.values() {
         let base = cluster_dir(&c.name);
         let prefix = format!("{base}/");
@@ -53,18 +55,20 @@ pub fn emit(ir: &Ir, sources: &Sources, artifacts: &[Artifact]) -> Vec<Artifact>
         let mut files: Vec<&str> = spans.iter().map(|s| sources.name(s.file)).collect();
         files.sort_unstable();
         files.dedup();
+        let resources: Vec<&str> = resources.keys().copied().collect();
+        let source = files.join(", ");
+        let mut w = Writer::with_header(&mut buf, &source);
+        w.seq(0, "resources", &resources);
+        let contents = w
+            .finish()
+            .unwrap_or_else(|| yaml(&Kustomization { resources }, &source));
         out.push(Artifact {
             path: format!("{prefix}{FILE}"),
             kind: "gitops-kustomization",
             cluster: Some(c.name.clone()),
             account: Some(c.account.clone()),
             sources: spans,
-            contents: yaml(
-                &Kustomization {
-                    resources: resources.keys().copied().collect(),
-                },
-                &files.join(", "),
-            ),
+            contents,
         });
     }
     out
