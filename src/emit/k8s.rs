@@ -363,7 +363,20 @@ fn rbac_grant_in(
 
 /// All Kubernetes artifacts of workloads.
 pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
-    let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
+    // The account of the last cluster looked up: workloads come cluster by cluster.
+    let mut last: Option<(&str, &str)> = None;
+    let mut account = |cluster: &str| -> Option<String> {
+        match last {
+            Some((name, account)) if name == cluster => Some(account.to_string()),
+            _ => {
+                last = ir
+                    .clusters
+                    .get_key_value(cluster)
+                    .map(|(name, c)| (name.as_str(), c.account.as_str()));
+                last.map(|(_, account)| account.to_string())
+            }
+        }
+    };
     let mut buf = String::with_capacity(4096);
     out.reserve(ir.service_accounts.len() + 2 * ir.rbac.len());
     for sa in &ir.service_accounts {

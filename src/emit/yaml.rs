@@ -174,7 +174,7 @@ impl<'a> Writer<'a> {
             }
             Style::SingleQuoted => {
                 self.out.push_str(" '");
-                single_quoted(&mut self.out, s);
+                single_quoted(self.out, s);
                 self.out.push_str("'\n");
             }
             Style::Literal { indent_hint, chomp } => {
