@@ -30,6 +30,7 @@ pub mod out;
 pub mod resource_policy;
 pub mod target;
 pub mod terraform;
+pub mod yaml;
 
 use crate::ast::Span;
 use crate::diagnostics::Diag;

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::k8s::{dir, yaml};
+use super::k8s::{dir, write_metadata, yaml};
+use super::yaml::Writer;
 use super::Artifact;
-use crate::ir::{AwsAuthMapping, Ir};
+use crate::ir::{AwsAuth, AwsAuthMapping, GroupBinding, Ir};
 use crate::source::Sources;
 
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
@@ -83,9 +84,31 @@ struct BindingDoc<'a> {
     subjects: Vec<SubjectDoc<'a>>,
 }
 
+/// `- ARN_KEY: arn`, `username`, `groups` of each mapping: the text of `mapRoles`/`mapUsers`.
+fn mappings(mappings: &[AwsAuthMapping], arn_key: &str, buf: &mut String) -> Option<String> {
+    let mut w = Writer::new(buf);
+    if mappings.is_empty() {
+        return None;
+    }
+    for m in mappings {
+        w.item_field(0, arn_key, &m.arn);
+        w.field(2, "username", &m.username);
+        w.seq(2, "groups", &m.groups);
+    }
+    w.finish()
+}
+
 /// The `mapRoles` text of aws-auth: a YAML list inside the ConfigMap.
 pub fn map_roles(mappings: &[AwsAuthMapping]) -> String {
-    let items: Vec<RoleMapping<'_>> = mappings
+    map_roles_in(mappings, &mut String::new())
+}
+
+fn map_roles_in(m: &[AwsAuthMapping], buf: &mut String) -> String {
+    mappings(m, "rolearn", buf).unwrap_or_else(|| map_roles_serde(m))
+}
+
+fn map_roles_serde(m: &[AwsAuthMapping]) -> String {
+    let items: Vec<RoleMapping<'_>> = m
         .iter()
         .map(|m| RoleMapping {
             rolearn: &m.arn,
@@ -98,7 +121,15 @@ pub fn map_roles(mappings: &[AwsAuthMapping]) -> String {
 
 /// The `mapUsers` text of aws-auth.
 pub fn map_users(mappings: &[AwsAuthMapping]) -> String {
-    let items: Vec<UserMapping<'_>> = mappings
+    map_users_in(mappings, &mut String::new())
+}
+
+fn map_users_in(m: &[AwsAuthMapping], buf: &mut String) -> String {
+    mappings(m, "userarn", buf).unwrap_or_else(|| map_users_serde(m))
+}
+
+fn map_users_serde(m: &[AwsAuthMapping]) -> String {
+    let items: Vec<UserMapping<'_>> = m
         .iter()
         .map(|m| UserMapping {
             userarn: &m.arn,
@@ -109,23 +140,107 @@ pub fn map_users(mappings: &[AwsAuthMapping]) -> String {
     serde_yaml::to_string(&items).unwrap_or_default()
 }
 
+/// The aws-auth ConfigMap of a cluster.
+fn config_map(auth: &AwsAuth, source: &str, buf: &mut String) -> String {
+    let map_roles = (!auth.map_roles.is_empty()).then(|| map_roles_in(&auth.map_roles, buf));
+    let map_users = (!auth.map_users.is_empty()).then(|| map_users_in(&auth.map_users, buf));
+    config_map_fast(map_roles.as_deref(), map_users.as_deref(), source, buf)
+        .unwrap_or_else(|| config_map_serde(map_roles, map_users, source))
+}
+
+fn config_map_fast(
+    map_roles: Option<&str>,
+    map_users: Option<&str>,
+    source: &str,
+    buf: &mut String,
+) -> Option<String> {
+    let mut w = Writer::with_header(buf, source);
+    w.field(0, "apiVersion", "v1");
+    w.field(0, "kind", "ConfigMap");
+    write_metadata(&mut w, "aws-auth", Some("kube-system"), None);
+    if map_roles.is_none() && map_users.is_none() {
+        w.empty_map(0, "data");
+    } else {
+        w.key(0, "data");
+        if let Some(text) = map_roles {
+            w.field(2, "mapRoles", text);
+        }
+        if let Some(text) = map_users {
+            w.field(2, "mapUsers", text);
+        }
+    }
+    w.finish()
+}
+
+fn config_map_serde(map_roles: Option<String>, map_users: Option<String>, source: &str) -> String {
+    let mut data = BTreeMap::new();
+    if let Some(text) = map_roles {
+        data.insert("mapRoles", text);
+    }
+    if let Some(text) = map_users {
+        data.insert("mapUsers", text);
+    }
+    let doc = ConfigMapDoc {
+        api_version: "v1",
+        kind: "ConfigMap",
+        metadata: metadata("aws-auth", Some("kube-system")),
+        data,
+    };
+    yaml(&doc, source)
+}
+
+/// A RoleBinding or ClusterRoleBinding of a group to a built-in ClusterRole.
+fn group_binding(b: &GroupBinding, kind: &'static str, source: &str, buf: &mut String) -> String {
+    group_binding_fast(b, kind, source, buf).unwrap_or_else(|| group_binding_serde(b, kind, source))
+}
+
+fn group_binding_fast(
+    b: &GroupBinding,
+    kind: &'static str,
+    source: &str,
+    buf: &mut String,
+) -> Option<String> {
+    let ns = b.namespace.as_deref();
+    let mut w = Writer::with_header(buf, source);
+    w.field(0, "apiVersion", RBAC);
+    w.field(0, "kind", kind);
+    write_metadata(&mut w, &b.name, ns, None);
+    w.key(0, "roleRef");
+    w.field(2, "apiGroup", "rbac.authorization.k8s.io");
+    w.field(2, "kind", "ClusterRole");
+    w.field(2, "name", &b.cluster_role);
+    w.key(0, "subjects");
+    w.item_field(0, "kind", "Group");
+    w.field(2, "name", &b.group);
+    w.field(2, "apiGroup", "rbac.authorization.k8s.io");
+    w.finish()
+}
+
+fn group_binding_serde(b: &GroupBinding, kind: &'static str, source: &str) -> String {
+    let ns = b.namespace.as_deref();
+    let doc = BindingDoc {
+        api_version: RBAC,
+        kind,
+        metadata: metadata(&b.name, ns),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: &b.cluster_role,
+        },
+        subjects: vec![SubjectDoc {
+            kind: "Group",
+            name: &b.group,
+            api_group: "rbac.authorization.k8s.io",
+        }],
+    };
+    yaml(&doc, source)
+}
+
 /// The aws-auth ConfigMaps and the group bindings.
 pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
+    let mut buf = String::with_capacity(4096);
     for auth in &ir.aws_auth {
-        let mut data = BTreeMap::new();
-        if !auth.map_roles.is_empty() {
-            data.insert("mapRoles", map_roles(&auth.map_roles));
-        }
-        if !auth.map_users.is_empty() {
-            data.insert("mapUsers", map_users(&auth.map_users));
-        }
-        let doc = ConfigMapDoc {
-            api_version: "v1",
-            kind: "ConfigMap",
-            metadata: metadata("aws-auth", Some("kube-system")),
-            data,
-        };
         let mut spans: Vec<_> = auth
             .map_roles
             .iter()
@@ -148,39 +263,20 @@ pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
             kind: "k8s-config-map-aws-auth",
             cluster: Some(auth.cluster.clone()),
             account: account(&auth.cluster),
+            contents: config_map(auth, &files.join(", "), &mut buf),
             sources: spans,
-            contents: yaml(&doc, &files.join(", ")),
         });
     }
+    out.reserve(ir.group_bindings.len());
     for b in &ir.group_bindings {
         let ns = b.namespace.as_deref();
-        let kind = if ns.is_some() {
-            "RoleBinding"
+        let (kind, file) = if ns.is_some() {
+            ("RoleBinding", "rolebinding")
         } else {
-            "ClusterRoleBinding"
-        };
-        let doc = BindingDoc {
-            api_version: RBAC,
-            kind,
-            metadata: metadata(&b.name, ns),
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io",
-                kind: "ClusterRole",
-                name: &b.cluster_role,
-            },
-            subjects: vec![SubjectDoc {
-                kind: "Group",
-                name: &b.group,
-                api_group: "rbac.authorization.k8s.io",
-            }],
+            ("ClusterRoleBinding", "clusterrolebinding")
         };
         out.push(Artifact {
-            path: format!(
-                "{}/{}-{}.yaml",
-                dir(&b.cluster, ns),
-                kind.to_ascii_lowercase(),
-                b.name
-            ),
+            path: format!("{}/{file}-{}.yaml", dir(&b.cluster, ns), b.name),
             kind: if ns.is_some() {
                 "k8s-role-binding"
             } else {
@@ -189,7 +285,96 @@ pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
             cluster: Some(b.cluster.clone()),
             account: account(&b.cluster),
             sources: vec![b.origin.span],
-            contents: yaml(&doc, sources.name(b.origin.span.file)),
+            contents: group_binding(b, kind, sources.name(b.origin.span.file), &mut buf),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Span;
+    use crate::emit::yaml::tests::tricky;
+    use crate::ir::Origin;
+
+    fn mapping(s: &str, groups: usize) -> AwsAuthMapping {
+        AwsAuthMapping {
+            arn: s.into(),
+            username: s.into(),
+            groups: vec![s.to_string(); groups],
+            origin: Origin {
+                what: "access x".into(),
+                span: Span::default(),
+            },
+        }
+    }
+
+    /// The fast ConfigMaps and bindings are serde_yaml's, whatever the strings.
+    #[test]
+    fn manifests_match_serde_yaml() {
+        let mut buf = String::new();
+        let (mut fast, mut total) = (0, 0);
+        let mut check = |ours: Option<String>, theirs: String, what: &str| {
+            total += 1;
+            if let Some(ours) = ours {
+                fast += 1;
+                assert_eq!(ours, theirs, "{what}");
+            }
+        };
+        let node = mapping("arn:aws:iam::111122223333:role/nodes", 0);
+        for s in tricky() {
+            let s = s.as_str();
+            let ms = vec![node.clone(), mapping(s, 2), mapping(s, 0), mapping("u", 1)];
+            check(
+                mappings(&ms, "rolearn", &mut buf),
+                map_roles_serde(&ms),
+                &format!("mapRoles {s:?}"),
+            );
+            check(
+                mappings(&ms, "userarn", &mut buf),
+                map_users_serde(&ms),
+                &format!("mapUsers {s:?}"),
+            );
+            let roles = map_roles(&ms);
+            let users = map_users(&ms[1..]);
+            for (r, u) in [
+                (None, None),
+                (Some(roles.clone()), None),
+                (None, Some(users.clone())),
+                (Some(roles), Some(users)),
+                (Some(s.to_string()), Some(format!("{s}\n"))),
+            ] {
+                check(
+                    config_map_fast(r.as_deref(), u.as_deref(), s, &mut buf),
+                    config_map_serde(r.clone(), u.clone(), s),
+                    &format!("ConfigMap {s:?}"),
+                );
+            }
+            for (ns, kind) in [(None, "ClusterRoleBinding"), (Some(s), "RoleBinding")] {
+                let b = GroupBinding {
+                    cluster: "prod".into(),
+                    namespace: ns.map(str::to_string),
+                    name: s.into(),
+                    cluster_role: s.into(),
+                    group: s.into(),
+                    origin: Origin {
+                        what: "access x".into(),
+                        span: Span::default(),
+                    },
+                };
+                check(
+                    group_binding_fast(&b, kind, s, &mut buf),
+                    group_binding_serde(&b, kind, s),
+                    &format!("binding {s:?}"),
+                );
+            }
+        }
+        assert!(fast * 10 > total * 9, "{fast} of {total} on the fast path");
+    }
+
+    #[test]
+    fn empty_mappings_are_an_empty_list() {
+        assert_eq!(map_roles(&[]), "[]\n");
+        assert_eq!(map_users(&[]), "[]\n");
     }
 }
