@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::json::{compact, pretty, OneOrMany};
+use super::json::{compact_len, render, to_compact, to_pretty, Json, OneOrMany, ToJson};
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir, Trust};
@@ -55,6 +55,66 @@ impl PolicyDocument {
     }
 }
 
+impl ToJson for PolicyDocument {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Version", self.version);
+        w.key("Statement");
+        w.begin_array();
+        for s in &self.statement {
+            w.elem();
+            s.write_json(w);
+        }
+        w.end_array();
+        w.end_object();
+    }
+}
+
+impl ToJson for StatementDoc {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Sid", &self.sid);
+        w.str_member("Effect", self.effect);
+        if let Some(principal) = &self.principal {
+            w.key("Principal");
+            w.begin_object();
+            for (k, v) in principal {
+                w.key(k);
+                v.write_json(w);
+            }
+            w.end_object();
+        }
+        w.key("Action");
+        self.action.write_json(w);
+        if let Some(resource) = &self.resource {
+            w.key("Resource");
+            resource.write_json(w);
+        }
+        if !self.condition.is_empty() {
+            w.key("Condition");
+            w.begin_object();
+            for (op, keys) in &self.condition {
+                w.key(op);
+                w.begin_object();
+                for (k, v) in keys {
+                    w.key(k);
+                    v.write_json(w);
+                }
+                w.end_object();
+            }
+            w.end_object();
+        }
+        w.end_object();
+    }
+}
+
+/// The compact length of a policy document of statements whose compact lengths add up to
+/// `sum`: `{"Version":"2012-10-17","Statement":[` the statements, comma-separated, `]}`.
+fn document_len(sum: usize, count: usize) -> usize {
+    const EMPTY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    EMPTY.len() + sum + count.saturating_sub(1)
+}
+
 /// A tag.
 #[derive(Clone, Debug, Serialize)]
 struct Tag {
@@ -70,6 +130,22 @@ pub fn tag_map(origin: &str) -> BTreeMap<&'static str, String> {
     tags(origin).into_iter().map(|t| (t.key, t.value)).collect()
 }
 
+/// The tags of [`tags`] as a list of `Key`/`Value` objects.
+fn write_tags(w: &mut Json<'_>, origin: &str) {
+    w.begin_array();
+    w.elem();
+    w.begin_object();
+    w.str_member("Key", "managed-by");
+    w.str_member("Value", "accessc");
+    w.end_object();
+    w.elem();
+    w.begin_object();
+    w.str_member("Key", "accessc-source");
+    w.str_member("Value", origin);
+    w.end_object();
+    w.end_array();
+}
+
 fn tags(origin: &str) -> Vec<Tag> {
     vec![
         Tag {
@@ -81,49 +157,6 @@ fn tags(origin: &str) -> Vec<Tag> {
             value: origin.to_string(),
         },
     ]
-}
-
-#[derive(Serialize)]
-struct CreateRole {
-    #[serde(rename = "RoleName")]
-    role_name: String,
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "AssumeRolePolicyDocument")]
-    assume_role_policy_document: String,
-    #[serde(rename = "Description")]
-    description: String,
-    #[serde(rename = "MaxSessionDuration")]
-    max_session_duration: u32,
-    #[serde(
-        rename = "PermissionsBoundary",
-        skip_serializing_if = "Option::is_none"
-    )]
-    permissions_boundary: Option<String>,
-    #[serde(rename = "Tags")]
-    tags: Vec<Tag>,
-}
-
-#[derive(Serialize)]
-struct CreatePolicy {
-    #[serde(rename = "PolicyName")]
-    policy_name: String,
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "PolicyDocument")]
-    policy_document: String,
-    #[serde(rename = "Description")]
-    description: String,
-    #[serde(rename = "Tags")]
-    tags: Vec<Tag>,
-}
-
-#[derive(Serialize)]
-struct AttachRolePolicy {
-    #[serde(rename = "RoleName")]
-    role_name: String,
-    #[serde(rename = "PolicyArn")]
-    policy_arn: String,
 }
 
 fn condition(
@@ -235,17 +268,20 @@ pub fn permission_policies(
     role: &ir::IamRole,
     limits: &Limits,
 ) -> Result<Vec<PolicyDocument>, Diag> {
+    // Sizes from each statement's compact length, computed once: a document's text is its
+    // statements' texts between a fixed prefix and suffix.
     let mut docs: Vec<Vec<StatementDoc>> = Vec::new();
     let mut current: Vec<StatementDoc> = Vec::new();
+    let mut current_sum = 0;
     for s in &role.statements {
         let doc = statement_doc(s);
-        let mut candidate = current.clone();
-        candidate.push(doc.clone());
-        if compact(&PolicyDocument::new(candidate.clone())).len() <= limits.managed_policy {
-            current = candidate;
+        let len = compact_len(&doc);
+        if document_len(current_sum + len, current.len() + 1) <= limits.managed_policy {
+            current.push(doc);
+            current_sum += len;
             continue;
         }
-        let alone = compact(&PolicyDocument::new(vec![doc.clone()])).len();
+        let alone = document_len(len, 1);
         if alone > limits.managed_policy {
             let span = s.sources.first().copied().unwrap_or(role.origin.span);
             return Err(Diag::new(
@@ -261,6 +297,7 @@ pub fn permission_policies(
         }
         docs.push(std::mem::take(&mut current));
         current.push(doc);
+        current_sum = len;
     }
     if !current.is_empty() {
         docs.push(current);
@@ -268,7 +305,11 @@ pub fn permission_policies(
     if docs.len() > limits.policies_per_role {
         let sizes: Vec<String> = docs
             .iter()
-            .map(|d| compact(&PolicyDocument::new(d.clone())).len().to_string())
+            .map(|d| {
+                to_compact(&PolicyDocument::new(d.clone()))
+                    .len()
+                    .to_string()
+            })
             .collect();
         return Err(Diag::new(
             Code::E203,
@@ -395,12 +436,21 @@ fn suffix(i: usize) -> String {
     }
 }
 
+/// `dir/name`.
+fn join(dir: &str, name: &str) -> String {
+    let mut path = String::with_capacity(dir.len() + 1 + name.len());
+    path.push_str(dir);
+    path.push('/');
+    path.push_str(name);
+    path
+}
+
 /// All IAM artifacts.
 pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
     for role in &ir.roles {
         let dir = format!("aws/{}/roles/{}", role.account, role.name);
         let art = |name: &str, kind: &'static str, contents: String| Artifact {
-            path: format!("{dir}/{name}"),
+            path: join(&dir, name),
             kind,
             cluster: None,
             account: Some(role.account.clone()),
@@ -409,7 +459,7 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
         };
         let limits = role.limits;
         let trust = trust_policy(role);
-        let trust_compact = compact(&trust);
+        let trust_compact = to_compact(&trust);
         if trust_compact.len() > limits.trust_policy {
             diags.push(
                 Diag::new(
@@ -427,18 +477,28 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
             );
             continue;
         }
-        out.push(art("trust-policy.json", "iam-trust-policy", pretty(&trust)));
+        out.push(art(
+            "trust-policy.json",
+            "iam-trust-policy",
+            to_pretty(&trust),
+        ));
         out.push(art(
             "create-role.json",
             "aws-cli-iam-create-role",
-            pretty(&CreateRole {
-                role_name: role.name.clone(),
-                path: role.path.clone(),
-                assume_role_policy_document: trust_compact,
-                description: role_description(role),
-                max_session_duration: 3600,
-                permissions_boundary: role.boundary.as_ref().map(|b| b.arn.clone()),
-                tags: tags(&role.origin.what),
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("RoleName", &role.name);
+                w.str_member("Path", &role.path);
+                w.str_member("AssumeRolePolicyDocument", &trust_compact);
+                w.str_member("Description", &role_description(role));
+                w.key("MaxSessionDuration");
+                w.u64(3600);
+                if let Some(b) = &role.boundary {
+                    w.str_member("PermissionsBoundary", &b.arn);
+                }
+                w.key("Tags");
+                write_tags(w, &role.origin.what);
+                w.end_object();
             }),
         ));
         let policies = match managed_policies(role) {
@@ -453,25 +513,31 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
             out.push(art(
                 &format!("policy{sfx}.json"),
                 "iam-policy",
-                pretty(&p.document),
+                to_pretty(&p.document),
             ));
+            let document = to_compact(&p.document);
             out.push(art(
                 &format!("create-policy{sfx}.json"),
                 "aws-cli-iam-create-policy",
-                pretty(&CreatePolicy {
-                    policy_name: p.name,
-                    path: role.path.clone(),
-                    policy_document: compact(&p.document),
-                    description: p.description,
-                    tags: tags(&role.origin.what),
+                render(true, |w| {
+                    w.begin_object();
+                    w.str_member("PolicyName", &p.name);
+                    w.str_member("Path", &role.path);
+                    w.str_member("PolicyDocument", &document);
+                    w.str_member("Description", &p.description);
+                    w.key("Tags");
+                    write_tags(w, &role.origin.what);
+                    w.end_object();
                 }),
             ));
             out.push(art(
                 &format!("attach-role-policy{sfx}.json"),
                 "aws-cli-iam-attach-role-policy",
-                pretty(&AttachRolePolicy {
-                    role_name: role.name.clone(),
-                    policy_arn: p.arn,
+                render(true, |w| {
+                    w.begin_object();
+                    w.str_member("RoleName", &role.name);
+                    w.str_member("PolicyArn", &p.arn);
+                    w.end_object();
                 }),
             ));
         }
@@ -479,20 +545,14 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
     for b in &ir.boundaries {
         let (account, name) = (&b.account, &b.name);
         let doc = boundary_policy(b);
-        let dir = format!("aws/{account}/boundaries/{name}");
-        let art = |file: &str, kind: &'static str, contents: String| Artifact {
-            path: format!("{dir}/{file}"),
-            kind,
+        out.push(Artifact {
+            path: format!("aws/{account}/boundaries/{name}/boundary-policy.json"),
+            kind: "iam-boundary-policy",
             cluster: None,
             account: Some(account.clone()),
             sources: vec![b.span],
-            contents,
-        };
-        out.push(art(
-            "boundary-policy.json",
-            "iam-boundary-policy",
-            pretty(&doc),
-        ));
+            contents: to_pretty(&doc),
+        });
         // Only the document: `aws iam create-policy --policy-name NAME --policy-document
         // file://boundary-policy.json` creates it (see the README).
     }
@@ -507,23 +567,6 @@ fn suffix_num(i: usize, n: usize) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct CreatePodIdentityAssociation {
-    #[serde(rename = "clusterName")]
-    cluster_name: String,
-    namespace: String,
-    #[serde(rename = "serviceAccount")]
-    service_account: String,
-    #[serde(rename = "roleArn")]
-    role_arn: String,
-    #[serde(
-        rename = "disableSessionTags",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
-    disable_session_tags: bool,
-    tags: BTreeMap<&'static str, String>,
-}
-
 fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
     for a in &ir.pod_identity_associations {
         out.push(Artifact {
@@ -535,16 +578,23 @@ fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: Some(a.cluster.clone()),
             account: ir.clusters.get(&a.cluster).map(|c| c.account.clone()),
             sources: vec![a.span],
-            contents: pretty(&CreatePodIdentityAssociation {
-                cluster_name: a.eks_name.clone(),
-                namespace: a.namespace.clone(),
-                service_account: a.service_account.clone(),
-                role_arn: a.role_arn.clone(),
-                disable_session_tags: a.disable_session_tags,
-                tags: BTreeMap::from([
-                    ("accessc-source", format!("app {}", a.app)),
-                    ("managed-by", "accessc".to_string()),
-                ]),
+            contents: render(true, |w| {
+                w.begin_object();
+                w.str_member("clusterName", &a.eks_name);
+                w.str_member("namespace", &a.namespace);
+                w.str_member("serviceAccount", &a.service_account);
+                w.str_member("roleArn", &a.role_arn);
+                if a.disable_session_tags {
+                    w.key("disableSessionTags");
+                    w.bool(true);
+                }
+                w.key("tags");
+                w.begin_object();
+                w.key("accessc-source");
+                w.str_parts(&["app ", &a.app]);
+                w.str_member("managed-by", "accessc");
+                w.end_object();
+                w.end_object();
             }),
         });
     }
@@ -564,4 +614,91 @@ pub fn boundary_origin(b: &ir::Boundary) -> String {
 /// creates it (README, "What it produces").
 pub fn boundary_description(b: &ir::Boundary) -> String {
     format!("Permission boundary {} (generated by accessc)", b.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::json::{compact, pretty};
+
+    /// Every role of the examples: the documents written with [`Json`] are serde_json's text,
+    /// and the split sizes are the documents' compact lengths.
+    #[test]
+    fn documents_are_serde_json_text() {
+        let mut roles = 0;
+        for dir in [
+            "examples/multi-tenant",
+            "examples/quickstart",
+            "examples/access",
+        ] {
+            let mut sources = crate::source::Sources::new();
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "access") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    sources.add(path.to_string_lossy().into_owned(), text);
+                }
+            }
+            let Some(ir) = crate::compile(&sources).ir else {
+                continue;
+            };
+            for role in &ir.roles {
+                roles += 1;
+                let trust = trust_policy(role);
+                assert_eq!(to_pretty(&trust), pretty(&trust));
+                assert_eq!(to_compact(&trust), compact(&trust));
+                for p in managed_policies(role).unwrap() {
+                    assert_eq!(to_pretty(&p.document), pretty(&p.document));
+                    assert_eq!(to_compact(&p.document), compact(&p.document));
+                    let sum: usize = p.document.statement.iter().map(compact_len).sum();
+                    assert_eq!(
+                        document_len(sum, p.document.statement.len()),
+                        compact(&p.document).len()
+                    );
+                }
+            }
+            for b in &ir.boundaries {
+                let doc = boundary_policy(b);
+                assert_eq!(to_pretty(&doc), pretty(&doc));
+            }
+        }
+        assert!(roles > 0);
+    }
+
+    #[test]
+    fn tricky_statements_are_serde_json_text() {
+        let tricky = crate::emit::json::tests::tricky();
+        let statement = |i: usize| StatementDoc {
+            sid: tricky[i % tricky.len()].clone(),
+            effect: "Allow",
+            principal: (i % 2 == 0).then(|| {
+                BTreeMap::from([
+                    ("AWS", OneOrMany::Many(tricky.clone())),
+                    ("Service", OneOrMany::One(tricky[i % tricky.len()].clone())),
+                ])
+            }),
+            action: OneOrMany::of(tricky.iter().take(i).cloned()),
+            resource: (i % 3 != 0).then(|| OneOrMany::Many(Vec::new())),
+            condition: tricky
+                .iter()
+                .take(i % 4)
+                .map(|k| {
+                    (
+                        k.clone(),
+                        BTreeMap::from([(k.clone(), OneOrMany::One(k.clone()))]),
+                    )
+                })
+                .collect(),
+        };
+        for n in 0..6 {
+            let doc = PolicyDocument::new((0..n).map(statement).collect());
+            assert_eq!(to_pretty(&doc), pretty(&doc));
+            assert_eq!(to_compact(&doc), compact(&doc));
+            let sum: usize = doc.statement.iter().map(compact_len).sum();
+            assert_eq!(document_len(sum, n), compact(&doc).len());
+        }
+    }
 }
