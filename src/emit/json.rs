@@ -251,30 +251,42 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// For each byte: 0 when it is written as it is, else the letter of its escape (`u` for
+/// `\u00XX`), as serde_json's table.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
 fn escape_body(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+        let e = ESCAPE[usize::from(b)];
+        if e == 0 {
+            continue;
+        }
         // `b` is ASCII: `i` is a character boundary.
         out.push_str(&s[start..i]);
-        if short.is_empty() {
-            out.push_str("\\u00");
+        out.push('\\');
+        out.push(char::from(e));
+        if e == b'u' {
+            out.push_str("00");
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        } else {
-            out.push_str(short);
         }
         start = i + 1;
     }
