@@ -263,24 +263,77 @@ fn statement_doc(s: &ir::Statement) -> StatementDoc {
     }
 }
 
-/// Permissions policy documents of a role, split to fit the managed-policy size limit.
-pub fn permission_policies(
-    role: &ir::IamRole,
-    limits: &Limits,
-) -> Result<Vec<PolicyDocument>, Diag> {
+/// A set of values as [`OneOrMany::of`] serialises it.
+fn write_values(w: &mut Json<'_>, values: &std::collections::BTreeSet<String>) {
+    match values.first() {
+        Some(one) if values.len() == 1 => w.str(one),
+        _ => w.str_array(values),
+    }
+}
+
+/// A role's statement as its [`statement_doc`] serialises, written from the statement itself.
+struct StatementText<'a>(&'a ir::Statement);
+
+impl ToJson for StatementText<'_> {
+    fn write_json(&self, w: &mut Json<'_>) {
+        let s = self.0;
+        w.begin_object();
+        w.str_member("Sid", &s.sid);
+        w.str_member("Effect", "Allow");
+        w.key("Action");
+        write_values(w, &s.actions);
+        w.key("Resource");
+        write_values(w, &s.resources);
+        if !s.conditions.is_empty() {
+            w.key("Condition");
+            w.begin_object();
+            for (op, keys) in &s.conditions {
+                w.key(op);
+                w.begin_object();
+                for (k, v) in keys {
+                    w.key(k);
+                    write_values(w, v);
+                }
+                w.end_object();
+            }
+            w.end_object();
+        }
+        w.end_object();
+    }
+}
+
+/// The permissions policy document of consecutive statements of a role, as the
+/// [`PolicyDocument`] of their [`statement_doc`]s serialises.
+pub struct StatementsText<'a>(pub &'a [ir::Statement]);
+
+impl ToJson for StatementsText<'_> {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Version", "2012-10-17");
+        w.key("Statement");
+        w.begin_array();
+        for s in self.0 {
+            w.elem();
+            StatementText(s).write_json(w);
+        }
+        w.end_array();
+        w.end_object();
+    }
+}
+
+/// A role's statements split to fit the managed-policy size limit: consecutive runs.
+fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usize>>, Diag> {
     // Sizes from each statement's compact length, computed once: a document's text is its
     // statements' texts between a fixed prefix and suffix.
-    let mut docs: Vec<Vec<StatementDoc>> = Vec::new();
-    let mut current: Vec<StatementDoc> = Vec::new();
-    let mut current_sum = 0;
-    for s in &role.statements {
-        let doc = statement_doc(s);
-        let len = compact_len(&doc);
-        if document_len(current_sum + len, current.len() + 1) <= limits.managed_policy {
-            current.push(doc);
+    let mut parts = Vec::new();
+    let (mut start, mut current_sum) = (0, 0);
+    for (i, s) in role.statements.iter().enumerate() {
+        let len = compact_len(&StatementText(s));
+        if document_len(current_sum + len, i - start + 1) <= limits.managed_policy {
             current_sum += len;
             continue;
         }
+        // With no statement before it, the candidate was the statement alone.
         let alone = document_len(len, 1);
         if alone > limits.managed_policy {
             let span = s.sources.first().copied().unwrap_or(role.origin.span);
@@ -295,18 +348,18 @@ pub fn permission_policies(
             .label("this grant")
             .help("split the grant into several grants, or use fewer resources per grant"));
         }
-        docs.push(std::mem::take(&mut current));
-        current.push(doc);
+        parts.push(start..i);
+        start = i;
         current_sum = len;
     }
-    if !current.is_empty() {
-        docs.push(current);
+    if start < role.statements.len() {
+        parts.push(start..role.statements.len());
     }
-    if docs.len() > limits.policies_per_role {
-        let sizes: Vec<String> = docs
+    if parts.len() > limits.policies_per_role {
+        let sizes: Vec<String> = parts
             .iter()
-            .map(|d| {
-                to_compact(&PolicyDocument::new(d.clone()))
+            .map(|r| {
+                to_compact(&StatementsText(&role.statements[r.clone()]))
                     .len()
                     .to_string()
             })
@@ -317,7 +370,7 @@ pub fn permission_policies(
                 "role `{}` ({}) needs {} managed policies, over the limit of {}",
                 role.name,
                 role.origin.what,
-                docs.len(),
+                parts.len(),
                 limits.policies_per_role
             ),
         )
@@ -328,7 +381,18 @@ pub fn permission_policies(
             sizes.join(", ")
         )));
     }
-    Ok(docs.into_iter().map(PolicyDocument::new).collect())
+    Ok(parts)
+}
+
+/// Permissions policy documents of a role, split to fit the managed-policy size limit.
+pub fn permission_policies(
+    role: &ir::IamRole,
+    limits: &Limits,
+) -> Result<Vec<PolicyDocument>, Diag> {
+    Ok(split(role, limits)?
+        .into_iter()
+        .map(|r| PolicyDocument::new(role.statements[r].iter().map(statement_doc).collect()))
+        .collect())
 }
 
 /// The description of a role (`create-role`, Terraform, templates).
@@ -356,15 +420,28 @@ pub struct ManagedPolicy {
     pub document: PolicyDocument,
 }
 
-/// The managed permissions policies of a role, split to fit the limits of its account, with
-/// their names, ARNs and descriptions (`create-policy`, Terraform, templates).
-pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> {
-    let docs = permission_policies(role, &role.limits)?;
-    let count = docs.len();
-    Ok(docs
+/// [`ManagedPolicy`] with its statements as they are in the role (written with
+/// [`StatementsText`], without building their [`PolicyDocument`]).
+pub struct ManagedPolicyText<'a> {
+    /// Policy name.
+    pub name: String,
+    /// Policy ARN (with the role's path).
+    pub arn: String,
+    /// Description.
+    pub description: String,
+    /// The statements of its document.
+    pub statements: &'a [ir::Statement],
+}
+
+/// [`managed_policies`] without their documents: their statements.
+pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<'_>>, Diag> {
+    let parts = split(role, &role.limits)?;
+    let count = parts.len();
+    Ok(parts
         .into_iter()
         .enumerate()
-        .map(|(i, doc)| {
+        .map(|(i, range)| {
+            let statements = &role.statements[range];
             let name = format!("{}{}", role.policy_name(), suffix(i));
             let arn = format!(
                 "arn:{}:iam::{}:policy{}{}",
@@ -373,7 +450,7 @@ pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> 
             let reasons: Vec<String> = role
                 .statements
                 .iter()
-                .filter(|s| doc.statement.iter().any(|d| d.sid == s.sid))
+                .filter(|s| statements.iter().any(|d| d.sid == s.sid))
                 .flat_map(|s| {
                     s.unsafe_reasons
                         .iter()
@@ -392,12 +469,29 @@ pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> 
             if !reasons.is_empty() {
                 description.push_str(&format!("; unsafe: {}", reasons.join("; ")));
             }
-            ManagedPolicy {
+            if description.len() > 1000 {
+                description = description.chars().take(1000).collect();
+            }
+            ManagedPolicyText {
                 name,
                 arn,
-                description: description.chars().take(1000).collect(),
-                document: doc,
+                description,
+                statements,
             }
+        })
+        .collect())
+}
+
+/// The managed permissions policies of a role, split to fit the limits of its account, with
+/// their names, ARNs and descriptions (`create-policy`, Terraform, templates).
+pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> {
+    Ok(managed_policy_texts(role)?
+        .into_iter()
+        .map(|p| ManagedPolicy {
+            name: p.name,
+            arn: p.arn,
+            description: p.description,
+            document: PolicyDocument::new(p.statements.iter().map(statement_doc).collect()),
         })
         .collect())
 }
@@ -501,7 +595,7 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
                 w.end_object();
             }),
         ));
-        let policies = match managed_policies(role) {
+        let policies = match managed_policy_texts(role) {
             Ok(p) => p,
             Err(d) => {
                 diags.push(d);
@@ -510,12 +604,13 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
         };
         for (i, p) in policies.into_iter().enumerate() {
             let sfx = suffix(i);
+            let document = StatementsText(p.statements);
             out.push(art(
                 &format!("policy{sfx}.json"),
                 "iam-policy",
-                to_pretty(&p.document),
+                to_pretty(&document),
             ));
-            let document = to_compact(&p.document);
+            let document = to_compact(&document);
             out.push(art(
                 &format!("create-policy{sfx}.json"),
                 "aws-cli-iam-create-policy",
@@ -650,7 +745,19 @@ mod tests {
                 let trust = trust_policy(role);
                 assert_eq!(to_pretty(&trust), pretty(&trust));
                 assert_eq!(to_compact(&trust), compact(&trust));
-                for p in managed_policies(role).unwrap() {
+                let texts = managed_policy_texts(role).unwrap();
+                let docs = managed_policies(role).unwrap();
+                assert_eq!(texts.len(), docs.len());
+                for (t, p) in texts.iter().zip(&docs) {
+                    let text = StatementsText(t.statements);
+                    assert_eq!(to_pretty(&text), pretty(&p.document));
+                    assert_eq!(to_compact(&text), compact(&p.document));
+                    assert_eq!(
+                        (&t.name, &t.arn, &t.description),
+                        (&p.name, &p.arn, &p.description)
+                    );
+                }
+                for p in docs {
                     assert_eq!(to_pretty(&p.document), pretty(&p.document));
                     assert_eq!(to_compact(&p.document), compact(&p.document));
                     let sum: usize = p.document.statement.iter().map(compact_len).sum();
@@ -666,6 +773,44 @@ mod tests {
             }
         }
         assert!(roles > 0);
+    }
+
+    #[test]
+    fn role_statements_are_written_as_their_documents() {
+        let tricky = crate::emit::json::tests::tricky();
+        let set = |n: usize| {
+            tricky
+                .iter()
+                .take(n)
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let statements: Vec<ir::Statement> = (0..8)
+            .map(|i| ir::Statement {
+                sid: tricky[i % tricky.len()].clone(),
+                actions: set(i % 3),
+                resources: set((i + 1) % 3),
+                conditions: (0..i % 3)
+                    .map(|j| {
+                        (
+                            tricky[j].clone(),
+                            (0..i % 4)
+                                .map(|k| (tricky[k + 1].clone(), set(k)))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                unsafe_reasons: Default::default(),
+                sources: Vec::new(),
+                origins: Default::default(),
+            })
+            .collect();
+        for n in 0..=statements.len() {
+            let doc = PolicyDocument::new(statements[..n].iter().map(statement_doc).collect());
+            let text = StatementsText(&statements[..n]);
+            assert_eq!(to_pretty(&text), pretty(&doc));
+            assert_eq!(to_compact(&text), compact(&doc));
+        }
     }
 
     #[test]

@@ -44,8 +44,9 @@ use self::model::{
     Output, PodIdentityAssociation, Provider, ProviderRequirement, ResourcePolicy as PolicyBody,
     RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
 };
+use super::iam::StatementsText;
 use super::iam::{boundary_description, boundary_origin};
-use super::iam::{boundary_policy, managed_policies, role_description, trust_policy};
+use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
 use super::json::{render_nested, to_compact, to_pretty, ToJson};
 use super::manifest::sha256;
 use super::Artifact;
@@ -285,7 +286,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
     // Roles, with their permissions policies.
     let mut role_refs: BTreeMap<String, String> = BTreeMap::new();
     for role in ir.roles.iter().filter(|r| r.account == account) {
-        let Ok(policies) = managed_policies(role) else {
+        let Ok(policies) = managed_policy_texts(role) else {
             continue; // reported by the IAM emitter
         };
         let id = names.name("aws_iam_role", &role.name);
@@ -301,7 +302,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                     name: lit(&p.name),
                     path: lit(&role.path),
                     description: lit(&p.description),
-                    policy: lit_owned(to_compact(&p.document)),
+                    policy: lit_owned(to_compact(&StatementsText(p.statements))),
                     tags: tags(&role.origin.what),
                 },
             );
