@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::json::{compact_len, render, to_compact, to_pretty, Json, OneOrMany, ToJson};
+use super::json::{escaped_len, render, to_compact, to_pretty, Json, OneOrMany, ToJson};
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir, Trust};
@@ -302,6 +302,46 @@ impl ToJson for StatementText<'_> {
     }
 }
 
+/// The length of [`write_values`]'s compact text.
+fn values_len(values: &std::collections::BTreeSet<String>) -> usize {
+    match values.first() {
+        Some(one) if values.len() == 1 => escaped_len(one),
+        _ => values.iter().map(|v| escaped_len(v)).sum::<usize>() + values.len().max(1) + 1,
+    }
+}
+
+/// The length of a compact object's text, from its members' (`"key":value`) lengths.
+fn object_len(members: impl Iterator<Item = usize>) -> usize {
+    let (sum, count) = members.fold((0, 0), |(sum, count), len| (sum + len, count + 1));
+    sum + usize::max(count, 1) + 1
+}
+
+/// The length of [`StatementText`]'s compact text, counted without writing it.
+fn statement_len(s: &ir::Statement) -> usize {
+    let member = |key: &str, value: usize| escaped_len(key) + 1 + value;
+    let condition = (!s.conditions.is_empty()).then(|| {
+        member(
+            "Condition",
+            object_len(s.conditions.iter().map(|(op, keys)| {
+                member(
+                    op,
+                    object_len(keys.iter().map(|(k, v)| member(k, values_len(v)))),
+                )
+            })),
+        )
+    });
+    object_len(
+        [
+            member("Sid", escaped_len(&s.sid)),
+            member("Effect", escaped_len("Allow")),
+            member("Action", values_len(&s.actions)),
+            member("Resource", values_len(&s.resources)),
+        ]
+        .into_iter()
+        .chain(condition),
+    )
+}
+
 /// The permissions policy document of consecutive statements of a role, as the
 /// [`PolicyDocument`] of their [`statement_doc`]s serialises.
 pub struct StatementsText<'a>(pub &'a [ir::Statement]);
@@ -328,7 +368,7 @@ fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usiz
     let mut parts = Vec::new();
     let (mut start, mut current_sum) = (0, 0);
     for (i, s) in role.statements.iter().enumerate() {
-        let len = compact_len(&StatementText(s));
+        let len = statement_len(s);
         if document_len(current_sum + len, i - start + 1) <= limits.managed_policy {
             current_sum += len;
             continue;
@@ -760,7 +800,12 @@ mod tests {
                 for p in docs {
                     assert_eq!(to_pretty(&p.document), pretty(&p.document));
                     assert_eq!(to_compact(&p.document), compact(&p.document));
-                    let sum: usize = p.document.statement.iter().map(compact_len).sum();
+                    let sum: usize = p
+                        .document
+                        .statement
+                        .iter()
+                        .map(crate::emit::json::compact_len)
+                        .sum();
                     assert_eq!(
                         document_len(sum, p.document.statement.len()),
                         compact(&p.document).len()
@@ -808,6 +853,9 @@ mod tests {
         for n in 0..=statements.len() {
             let doc = PolicyDocument::new(statements[..n].iter().map(statement_doc).collect());
             let text = StatementsText(&statements[..n]);
+            for s in &statements[..n] {
+                assert_eq!(statement_len(s), compact(&statement_doc(s)).len(), "{s:?}");
+            }
             assert_eq!(to_pretty(&text), pretty(&doc));
             assert_eq!(to_compact(&text), compact(&doc));
         }
@@ -842,7 +890,11 @@ mod tests {
             let doc = PolicyDocument::new((0..n).map(statement).collect());
             assert_eq!(to_pretty(&doc), pretty(&doc));
             assert_eq!(to_compact(&doc), compact(&doc));
-            let sum: usize = doc.statement.iter().map(compact_len).sum();
+            let sum: usize = doc
+                .statement
+                .iter()
+                .map(crate::emit::json::compact_len)
+                .sum();
             assert_eq!(document_len(sum, n), compact(&doc).len());
         }
     }

@@ -270,17 +270,51 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether any of the 8 bytes of `word` is escaped (a control character, `"` or `\\`).
+#[inline]
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    // A byte below 0x20 (exact for bytes below 0x80; the others have their high bit set).
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    control
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// The index of the first byte at or after `from` that is escaped (`bytes.len()` if none).
+#[inline]
+fn next_escaped(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        from += 8;
+    }
+    while let Some(&b) = bytes.get(from) {
+        if ESCAPE[usize::from(b)] != 0 {
+            return from;
+        }
+        from += 1;
+    }
+    from
+}
+
 fn escape_body(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let e = ESCAPE[usize::from(b)];
-        if e == 0 {
-            continue;
-        }
-        // `b` is ASCII: `i` is a character boundary.
+    loop {
+        let i = next_escaped(bytes, start);
+        // Escaped bytes are ASCII: `i` is a character boundary.
         out.push_str(&s[start..i]);
+        let Some(&b) = bytes.get(i) else {
+            return;
+        };
+        let e = ESCAPE[usize::from(b)];
         out.push('\\');
         out.push(char::from(e));
         if e == b'u' {
@@ -290,7 +324,18 @@ fn escape_body(out: &mut String, s: &str) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+}
+
+/// The length of a string's JSON text (quoted and escaped), without writing it.
+pub fn escaped_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut len = s.len() + 2;
+    let mut i = next_escaped(bytes, 0);
+    while let Some(&b) = bytes.get(i) {
+        len += if ESCAPE[usize::from(b)] == b'u' { 5 } else { 1 };
+        i = next_escaped(bytes, i + 1);
+    }
+    len
 }
 
 thread_local! {
@@ -414,6 +459,25 @@ pub(crate) mod tests {
                 serde_json::to_string(&format!("{s}|{s}")).unwrap(),
                 "{s:?}"
             );
+        }
+        // Each escaped character at each position of a long string (the 8-byte scan).
+        for c in (0u8..0x80).map(char::from).chain(['é', '日', '🚀']) {
+            for pos in 0..20 {
+                let s: String = "abcdefghijklmnopqrstuvwxyz"
+                    .chars()
+                    .take(pos)
+                    .chain([c])
+                    .chain("0123456789ABCDEFGHIJ".chars())
+                    .collect();
+                let mut out = String::new();
+                escape_into(&mut out, &s);
+                let want = serde_json::to_string(&s).unwrap();
+                assert_eq!(out, want, "{s:?}");
+                assert_eq!(escaped_len(&s), want.len(), "{s:?}");
+            }
+        }
+        for s in tricky() {
+            assert_eq!(escaped_len(&s), serde_json::to_string(&s).unwrap().len());
         }
         for n in [0, 1, 9, 10, 3600, 12345678901234, u64::MAX] {
             let mut out = String::new();
