@@ -8,65 +8,17 @@
 //! clusters/<cluster>/eks/access-entries/_nodes.create-access-entry.json
 //! ```
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use super::json::pretty;
+use super::json::{render, Json};
 use super::Artifact;
 use crate::ir::{AccessScope, Ir};
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateAccessEntry<'a> {
-    cluster_name: &'a str,
-    principal_arn: &'a str,
-    #[serde(rename = "type")]
-    entry_type: &'static str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    kubernetes_groups: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    username: Option<&'a str>,
-    tags: BTreeMap<&'static str, String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AccessScopeDoc<'a> {
-    #[serde(rename = "type")]
-    scope_type: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    namespaces: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AssociateAccessPolicy<'a> {
-    cluster_name: &'a str,
-    principal_arn: &'a str,
-    policy_arn: &'a str,
-    access_scope: AccessScopeDoc<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AccessConfigDoc {
-    authentication_mode: &'static str,
-    bootstrap_cluster_creator_admin_permissions: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateClusterFragment<'a> {
-    name: &'a str,
-    access_config: AccessConfigDoc,
-}
-
-fn tags(origin: &str) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([
-        ("accessc-source", origin.to_string()),
-        ("managed-by", "accessc".to_string()),
-    ])
+/// `tags`: what declared it, and `managed-by`.
+fn write_tags(w: &mut Json<'_>, origin: &str) {
+    w.key("tags");
+    w.begin_object();
+    w.str_member("accessc-source", origin);
+    w.str_member("managed-by", "accessc");
+    w.end_object();
 }
 
 /// The folder of a cluster's access entries.
@@ -84,12 +36,16 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: Some(c.cluster.clone()),
             account: account(&c.cluster),
             sources: vec![c.span],
-            contents: pretty(&CreateClusterFragment {
-                name: &c.eks_name,
-                access_config: AccessConfigDoc {
-                    authentication_mode: c.mode.eks_value(),
-                    bootstrap_cluster_creator_admin_permissions: c.bootstrap_admin,
-                },
+            contents: render(true, |w| {
+                w.begin_object();
+                w.str_member("name", &c.eks_name);
+                w.key("accessConfig");
+                w.begin_object();
+                w.str_member("authenticationMode", c.mode.eks_value());
+                w.key("bootstrapClusterCreatorAdminPermissions");
+                w.bool(c.bootstrap_admin);
+                w.end_object();
+                w.end_object();
             }),
         });
     }
@@ -104,27 +60,24 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: Some(e.cluster.clone()),
             account: account(&e.cluster),
             sources: vec![e.origin.span],
-            contents: pretty(&CreateAccessEntry {
-                cluster_name: &e.eks_name,
-                principal_arn: &e.principal_arn,
-                entry_type: e.entry_type.eks_value(),
-                kubernetes_groups: &e.groups,
-                username: e.username.as_deref(),
-                tags: tags(&e.origin.what),
+            contents: render(true, |w| {
+                w.begin_object();
+                w.str_member("clusterName", &e.eks_name);
+                w.str_member("principalArn", &e.principal_arn);
+                w.str_member("type", e.entry_type.eks_value());
+                if !e.groups.is_empty() {
+                    w.key("kubernetesGroups");
+                    w.str_array(&e.groups);
+                }
+                if let Some(username) = &e.username {
+                    w.str_member("username", username);
+                }
+                write_tags(w, &e.origin.what);
+                w.end_object();
             }),
         });
     }
     for a in &ir.access_policy_associations {
-        let access_scope = match &a.scope {
-            AccessScope::Cluster => AccessScopeDoc {
-                scope_type: "cluster",
-                namespaces: Vec::new(),
-            },
-            AccessScope::Namespaces(ns) => AccessScopeDoc {
-                scope_type: "namespace",
-                namespaces: ns.iter().map(String::as_str).collect(),
-            },
-        };
         out.push(Artifact {
             path: format!(
                 "{}/{}.associate-access-policy.json",
@@ -135,11 +88,26 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: Some(a.cluster.clone()),
             account: account(&a.cluster),
             sources: vec![a.origin.span],
-            contents: pretty(&AssociateAccessPolicy {
-                cluster_name: &a.eks_name,
-                principal_arn: &a.principal_arn,
-                policy_arn: &a.policy_arn,
-                access_scope,
+            contents: render(true, |w| {
+                w.begin_object();
+                w.str_member("clusterName", &a.eks_name);
+                w.str_member("principalArn", &a.principal_arn);
+                w.str_member("policyArn", &a.policy_arn);
+                w.key("accessScope");
+                w.begin_object();
+                match &a.scope {
+                    AccessScope::Cluster => w.str_member("type", "cluster"),
+                    AccessScope::Namespaces(ns) => {
+                        w.str_member("type", "namespace");
+                        // An empty list is left out, as before.
+                        if !ns.is_empty() {
+                            w.key("namespaces");
+                            w.str_array(ns);
+                        }
+                    }
+                }
+                w.end_object();
+                w.end_object();
             }),
         });
     }

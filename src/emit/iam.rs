@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::json::{compact, pretty, OneOrMany};
+use super::json::{escaped_len, render, to_compact, to_pretty, Json, OneOrMany, ToJson};
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir, Trust};
@@ -55,6 +55,66 @@ impl PolicyDocument {
     }
 }
 
+impl ToJson for PolicyDocument {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Version", self.version);
+        w.key("Statement");
+        w.begin_array();
+        for s in &self.statement {
+            w.elem();
+            s.write_json(w);
+        }
+        w.end_array();
+        w.end_object();
+    }
+}
+
+impl ToJson for StatementDoc {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Sid", &self.sid);
+        w.str_member("Effect", self.effect);
+        if let Some(principal) = &self.principal {
+            w.key("Principal");
+            w.begin_object();
+            for (k, v) in principal {
+                w.key(k);
+                v.write_json(w);
+            }
+            w.end_object();
+        }
+        w.key("Action");
+        self.action.write_json(w);
+        if let Some(resource) = &self.resource {
+            w.key("Resource");
+            resource.write_json(w);
+        }
+        if !self.condition.is_empty() {
+            w.key("Condition");
+            w.begin_object();
+            for (op, keys) in &self.condition {
+                w.key(op);
+                w.begin_object();
+                for (k, v) in keys {
+                    w.key(k);
+                    v.write_json(w);
+                }
+                w.end_object();
+            }
+            w.end_object();
+        }
+        w.end_object();
+    }
+}
+
+/// The compact length of a policy document of statements whose compact lengths add up to
+/// `sum`: `{"Version":"2012-10-17","Statement":[` the statements, comma-separated, `]}`.
+fn document_len(sum: usize, count: usize) -> usize {
+    const EMPTY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    EMPTY.len() + sum + count.saturating_sub(1)
+}
+
 /// A tag.
 #[derive(Clone, Debug, Serialize)]
 struct Tag {
@@ -70,6 +130,22 @@ pub fn tag_map(origin: &str) -> BTreeMap<&'static str, String> {
     tags(origin).into_iter().map(|t| (t.key, t.value)).collect()
 }
 
+/// The tags of [`tags`] as a list of `Key`/`Value` objects.
+fn write_tags(w: &mut Json<'_>, origin: &str) {
+    w.begin_array();
+    w.elem();
+    w.begin_object();
+    w.str_member("Key", "managed-by");
+    w.str_member("Value", "accessc");
+    w.end_object();
+    w.elem();
+    w.begin_object();
+    w.str_member("Key", "accessc-source");
+    w.str_member("Value", origin);
+    w.end_object();
+    w.end_array();
+}
+
 fn tags(origin: &str) -> Vec<Tag> {
     vec![
         Tag {
@@ -81,49 +157,6 @@ fn tags(origin: &str) -> Vec<Tag> {
             value: origin.to_string(),
         },
     ]
-}
-
-#[derive(Serialize)]
-struct CreateRole {
-    #[serde(rename = "RoleName")]
-    role_name: String,
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "AssumeRolePolicyDocument")]
-    assume_role_policy_document: String,
-    #[serde(rename = "Description")]
-    description: String,
-    #[serde(rename = "MaxSessionDuration")]
-    max_session_duration: u32,
-    #[serde(
-        rename = "PermissionsBoundary",
-        skip_serializing_if = "Option::is_none"
-    )]
-    permissions_boundary: Option<String>,
-    #[serde(rename = "Tags")]
-    tags: Vec<Tag>,
-}
-
-#[derive(Serialize)]
-struct CreatePolicy {
-    #[serde(rename = "PolicyName")]
-    policy_name: String,
-    #[serde(rename = "Path")]
-    path: String,
-    #[serde(rename = "PolicyDocument")]
-    policy_document: String,
-    #[serde(rename = "Description")]
-    description: String,
-    #[serde(rename = "Tags")]
-    tags: Vec<Tag>,
-}
-
-#[derive(Serialize)]
-struct AttachRolePolicy {
-    #[serde(rename = "RoleName")]
-    role_name: String,
-    #[serde(rename = "PolicyArn")]
-    policy_arn: String,
 }
 
 fn condition(
@@ -230,22 +263,118 @@ fn statement_doc(s: &ir::Statement) -> StatementDoc {
     }
 }
 
-/// Permissions policy documents of a role, split to fit the managed-policy size limit.
-pub fn permission_policies(
-    role: &ir::IamRole,
-    limits: &Limits,
-) -> Result<Vec<PolicyDocument>, Diag> {
-    let mut docs: Vec<Vec<StatementDoc>> = Vec::new();
-    let mut current: Vec<StatementDoc> = Vec::new();
-    for s in &role.statements {
-        let doc = statement_doc(s);
-        let mut candidate = current.clone();
-        candidate.push(doc.clone());
-        if compact(&PolicyDocument::new(candidate.clone())).len() <= limits.managed_policy {
-            current = candidate;
+/// A set of values as [`OneOrMany::of`] serialises it.
+fn write_values(w: &mut Json<'_>, values: &std::collections::BTreeSet<String>) {
+    match values.first() {
+        Some(one) if values.len() == 1 => w.str(one),
+        _ => w.str_array(values),
+    }
+}
+
+/// A role's statement as its [`statement_doc`] serialises, written from the statement itself.
+struct StatementText<'a>(&'a ir::Statement);
+
+impl ToJson for StatementText<'_> {
+    fn write_json(&self, w: &mut Json<'_>) {
+        let s = self.0;
+        w.begin_object();
+        w.str_member("Sid", &s.sid);
+        w.str_member("Effect", "Allow");
+        w.key("Action");
+        write_values(w, &s.actions);
+        w.key("Resource");
+        write_values(w, &s.resources);
+        if !s.conditions.is_empty() {
+            w.key("Condition");
+            w.begin_object();
+            for (op, keys) in &s.conditions {
+                w.key(op);
+                w.begin_object();
+                for (k, v) in keys {
+                    w.key(k);
+                    write_values(w, v);
+                }
+                w.end_object();
+            }
+            w.end_object();
+        }
+        w.end_object();
+    }
+}
+
+/// The length of [`write_values`]'s compact text.
+fn values_len(values: &std::collections::BTreeSet<String>) -> usize {
+    match values.first() {
+        Some(one) if values.len() == 1 => escaped_len(one),
+        _ => values.iter().map(|v| escaped_len(v)).sum::<usize>() + values.len().max(1) + 1,
+    }
+}
+
+/// The length of a compact object's text, from its members' (`"key":value`) lengths.
+fn object_len(members: impl Iterator<Item = usize>) -> usize {
+    let (sum, count) = members.fold((0, 0), |(sum, count), len| (sum + len, count + 1));
+    sum + usize::max(count, 1) + 1
+}
+
+/// The length of [`StatementText`]'s compact text, counted without writing it.
+fn statement_len(s: &ir::Statement) -> usize {
+    let member = |key: &str, value: usize| escaped_len(key) + 1 + value;
+    let condition = (!s.conditions.is_empty()).then(|| {
+        member(
+            "Condition",
+            object_len(s.conditions.iter().map(|(op, keys)| {
+                member(
+                    op,
+                    object_len(keys.iter().map(|(k, v)| member(k, values_len(v)))),
+                )
+            })),
+        )
+    });
+    object_len(
+        [
+            member("Sid", escaped_len(&s.sid)),
+            member("Effect", escaped_len("Allow")),
+            member("Action", values_len(&s.actions)),
+            member("Resource", values_len(&s.resources)),
+        ]
+        .into_iter()
+        .chain(condition),
+    )
+}
+
+/// The permissions policy document of consecutive statements of a role, as the
+/// [`PolicyDocument`] of their [`statement_doc`]s serialises.
+pub struct StatementsText<'a>(pub &'a [ir::Statement]);
+
+impl ToJson for StatementsText<'_> {
+    fn write_json(&self, w: &mut Json<'_>) {
+        w.begin_object();
+        w.str_member("Version", "2012-10-17");
+        w.key("Statement");
+        w.begin_array();
+        for s in self.0 {
+            w.elem();
+            StatementText(s).write_json(w);
+        }
+        w.end_array();
+        w.end_object();
+    }
+}
+
+/// A role's statements split to fit the managed-policy size limit: consecutive runs.
+fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usize>>, Diag> {
+    // Sizes from each statement's compact length, computed once: a document's text is its
+    // statements' texts between a fixed prefix and suffix.
+    let mut parts = Vec::new();
+    let (mut start, mut current_sum) = (0, 0);
+    for (i, s) in role.statements.iter().enumerate() {
+        let len = statement_len(s);
+        if document_len(current_sum + len, i - start + 1) <= limits.managed_policy {
+            current_sum += len;
             continue;
         }
-        let alone = compact(&PolicyDocument::new(vec![doc.clone()])).len();
+        // With no statement before it, the candidate was the statement alone.
+        let alone = document_len(len, 1);
         if alone > limits.managed_policy {
             let span = s.sources.first().copied().unwrap_or(role.origin.span);
             return Err(Diag::new(
@@ -259,16 +388,21 @@ pub fn permission_policies(
             .label("this grant")
             .help("split the grant into several grants, or use fewer resources per grant"));
         }
-        docs.push(std::mem::take(&mut current));
-        current.push(doc);
+        parts.push(start..i);
+        start = i;
+        current_sum = len;
     }
-    if !current.is_empty() {
-        docs.push(current);
+    if start < role.statements.len() {
+        parts.push(start..role.statements.len());
     }
-    if docs.len() > limits.policies_per_role {
-        let sizes: Vec<String> = docs
+    if parts.len() > limits.policies_per_role {
+        let sizes: Vec<String> = parts
             .iter()
-            .map(|d| compact(&PolicyDocument::new(d.clone())).len().to_string())
+            .map(|r| {
+                to_compact(&StatementsText(&role.statements[r.clone()]))
+                    .len()
+                    .to_string()
+            })
             .collect();
         return Err(Diag::new(
             Code::E203,
@@ -276,7 +410,7 @@ pub fn permission_policies(
                 "role `{}` ({}) needs {} managed policies, over the limit of {}",
                 role.name,
                 role.origin.what,
-                docs.len(),
+                parts.len(),
                 limits.policies_per_role
             ),
         )
@@ -287,7 +421,18 @@ pub fn permission_policies(
             sizes.join(", ")
         )));
     }
-    Ok(docs.into_iter().map(PolicyDocument::new).collect())
+    Ok(parts)
+}
+
+/// Permissions policy documents of a role, split to fit the managed-policy size limit.
+pub fn permission_policies(
+    role: &ir::IamRole,
+    limits: &Limits,
+) -> Result<Vec<PolicyDocument>, Diag> {
+    Ok(split(role, limits)?
+        .into_iter()
+        .map(|r| PolicyDocument::new(role.statements[r].iter().map(statement_doc).collect()))
+        .collect())
 }
 
 /// The description of a role (`create-role`, Terraform, templates).
@@ -315,15 +460,28 @@ pub struct ManagedPolicy {
     pub document: PolicyDocument,
 }
 
-/// The managed permissions policies of a role, split to fit the limits of its account, with
-/// their names, ARNs and descriptions (`create-policy`, Terraform, templates).
-pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> {
-    let docs = permission_policies(role, &role.limits)?;
-    let count = docs.len();
-    Ok(docs
+/// [`ManagedPolicy`] with its statements as they are in the role (written with
+/// [`StatementsText`], without building their [`PolicyDocument`]).
+pub struct ManagedPolicyText<'a> {
+    /// Policy name.
+    pub name: String,
+    /// Policy ARN (with the role's path).
+    pub arn: String,
+    /// Description.
+    pub description: String,
+    /// The statements of its document.
+    pub statements: &'a [ir::Statement],
+}
+
+/// [`managed_policies`] without their documents: their statements.
+pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<'_>>, Diag> {
+    let parts = split(role, &role.limits)?;
+    let count = parts.len();
+    Ok(parts
         .into_iter()
         .enumerate()
-        .map(|(i, doc)| {
+        .map(|(i, range)| {
+            let statements = &role.statements[range];
             let name = format!("{}{}", role.policy_name(), suffix(i));
             let arn = format!(
                 "arn:{}:iam::{}:policy{}{}",
@@ -332,7 +490,7 @@ pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> 
             let reasons: Vec<String> = role
                 .statements
                 .iter()
-                .filter(|s| doc.statement.iter().any(|d| d.sid == s.sid))
+                .filter(|s| statements.iter().any(|d| d.sid == s.sid))
                 .flat_map(|s| {
                     s.unsafe_reasons
                         .iter()
@@ -351,12 +509,29 @@ pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> 
             if !reasons.is_empty() {
                 description.push_str(&format!("; unsafe: {}", reasons.join("; ")));
             }
-            ManagedPolicy {
+            if description.len() > 1000 {
+                description = description.chars().take(1000).collect();
+            }
+            ManagedPolicyText {
                 name,
                 arn,
-                description: description.chars().take(1000).collect(),
-                document: doc,
+                description,
+                statements,
             }
+        })
+        .collect())
+}
+
+/// The managed permissions policies of a role, split to fit the limits of its account, with
+/// their names, ARNs and descriptions (`create-policy`, Terraform, templates).
+pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> {
+    Ok(managed_policy_texts(role)?
+        .into_iter()
+        .map(|p| ManagedPolicy {
+            name: p.name,
+            arn: p.arn,
+            description: p.description,
+            document: PolicyDocument::new(p.statements.iter().map(statement_doc).collect()),
         })
         .collect())
 }
@@ -395,12 +570,21 @@ fn suffix(i: usize) -> String {
     }
 }
 
+/// `dir/name`.
+fn join(dir: &str, name: &str) -> String {
+    let mut path = String::with_capacity(dir.len() + 1 + name.len());
+    path.push_str(dir);
+    path.push('/');
+    path.push_str(name);
+    path
+}
+
 /// All IAM artifacts.
 pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
     for role in &ir.roles {
         let dir = format!("aws/{}/roles/{}", role.account, role.name);
         let art = |name: &str, kind: &'static str, contents: String| Artifact {
-            path: format!("{dir}/{name}"),
+            path: join(&dir, name),
             kind,
             cluster: None,
             account: Some(role.account.clone()),
@@ -409,7 +593,7 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
         };
         let limits = role.limits;
         let trust = trust_policy(role);
-        let trust_compact = compact(&trust);
+        let trust_compact = to_compact(&trust);
         if trust_compact.len() > limits.trust_policy {
             diags.push(
                 Diag::new(
@@ -427,21 +611,31 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
             );
             continue;
         }
-        out.push(art("trust-policy.json", "iam-trust-policy", pretty(&trust)));
+        out.push(art(
+            "trust-policy.json",
+            "iam-trust-policy",
+            to_pretty(&trust),
+        ));
         out.push(art(
             "create-role.json",
             "aws-cli-iam-create-role",
-            pretty(&CreateRole {
-                role_name: role.name.clone(),
-                path: role.path.clone(),
-                assume_role_policy_document: trust_compact,
-                description: role_description(role),
-                max_session_duration: 3600,
-                permissions_boundary: role.boundary.as_ref().map(|b| b.arn.clone()),
-                tags: tags(&role.origin.what),
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("RoleName", &role.name);
+                w.str_member("Path", &role.path);
+                w.str_member("AssumeRolePolicyDocument", &trust_compact);
+                w.str_member("Description", &role_description(role));
+                w.key("MaxSessionDuration");
+                w.u64(3600);
+                if let Some(b) = &role.boundary {
+                    w.str_member("PermissionsBoundary", &b.arn);
+                }
+                w.key("Tags");
+                write_tags(w, &role.origin.what);
+                w.end_object();
             }),
         ));
-        let policies = match managed_policies(role) {
+        let policies = match managed_policy_texts(role) {
             Ok(p) => p,
             Err(d) => {
                 diags.push(d);
@@ -450,28 +644,35 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
         };
         for (i, p) in policies.into_iter().enumerate() {
             let sfx = suffix(i);
+            let document = StatementsText(p.statements);
             out.push(art(
                 &format!("policy{sfx}.json"),
                 "iam-policy",
-                pretty(&p.document),
+                to_pretty(&document),
             ));
+            let document = to_compact(&document);
             out.push(art(
                 &format!("create-policy{sfx}.json"),
                 "aws-cli-iam-create-policy",
-                pretty(&CreatePolicy {
-                    policy_name: p.name,
-                    path: role.path.clone(),
-                    policy_document: compact(&p.document),
-                    description: p.description,
-                    tags: tags(&role.origin.what),
+                render(true, |w| {
+                    w.begin_object();
+                    w.str_member("PolicyName", &p.name);
+                    w.str_member("Path", &role.path);
+                    w.str_member("PolicyDocument", &document);
+                    w.str_member("Description", &p.description);
+                    w.key("Tags");
+                    write_tags(w, &role.origin.what);
+                    w.end_object();
                 }),
             ));
             out.push(art(
                 &format!("attach-role-policy{sfx}.json"),
                 "aws-cli-iam-attach-role-policy",
-                pretty(&AttachRolePolicy {
-                    role_name: role.name.clone(),
-                    policy_arn: p.arn,
+                render(true, |w| {
+                    w.begin_object();
+                    w.str_member("RoleName", &role.name);
+                    w.str_member("PolicyArn", &p.arn);
+                    w.end_object();
                 }),
             ));
         }
@@ -479,20 +680,14 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
     for b in &ir.boundaries {
         let (account, name) = (&b.account, &b.name);
         let doc = boundary_policy(b);
-        let dir = format!("aws/{account}/boundaries/{name}");
-        let art = |file: &str, kind: &'static str, contents: String| Artifact {
-            path: format!("{dir}/{file}"),
-            kind,
+        out.push(Artifact {
+            path: format!("aws/{account}/boundaries/{name}/boundary-policy.json"),
+            kind: "iam-boundary-policy",
             cluster: None,
             account: Some(account.clone()),
             sources: vec![b.span],
-            contents,
-        };
-        out.push(art(
-            "boundary-policy.json",
-            "iam-boundary-policy",
-            pretty(&doc),
-        ));
+            contents: to_pretty(&doc),
+        });
         // Only the document: `aws iam create-policy --policy-name NAME --policy-document
         // file://boundary-policy.json` creates it (see the README).
     }
@@ -507,23 +702,6 @@ fn suffix_num(i: usize, n: usize) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct CreatePodIdentityAssociation {
-    #[serde(rename = "clusterName")]
-    cluster_name: String,
-    namespace: String,
-    #[serde(rename = "serviceAccount")]
-    service_account: String,
-    #[serde(rename = "roleArn")]
-    role_arn: String,
-    #[serde(
-        rename = "disableSessionTags",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
-    disable_session_tags: bool,
-    tags: BTreeMap<&'static str, String>,
-}
-
 fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
     for a in &ir.pod_identity_associations {
         out.push(Artifact {
@@ -535,16 +713,23 @@ fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: Some(a.cluster.clone()),
             account: ir.clusters.get(&a.cluster).map(|c| c.account.clone()),
             sources: vec![a.span],
-            contents: pretty(&CreatePodIdentityAssociation {
-                cluster_name: a.eks_name.clone(),
-                namespace: a.namespace.clone(),
-                service_account: a.service_account.clone(),
-                role_arn: a.role_arn.clone(),
-                disable_session_tags: a.disable_session_tags,
-                tags: BTreeMap::from([
-                    ("accessc-source", format!("app {}", a.app)),
-                    ("managed-by", "accessc".to_string()),
-                ]),
+            contents: render(true, |w| {
+                w.begin_object();
+                w.str_member("clusterName", &a.eks_name);
+                w.str_member("namespace", &a.namespace);
+                w.str_member("serviceAccount", &a.service_account);
+                w.str_member("roleArn", &a.role_arn);
+                if a.disable_session_tags {
+                    w.key("disableSessionTags");
+                    w.bool(true);
+                }
+                w.key("tags");
+                w.begin_object();
+                w.key("accessc-source");
+                w.str_parts(&["app ", &a.app]);
+                w.str_member("managed-by", "accessc");
+                w.end_object();
+                w.end_object();
             }),
         });
     }
@@ -564,4 +749,153 @@ pub fn boundary_origin(b: &ir::Boundary) -> String {
 /// creates it (README, "What it produces").
 pub fn boundary_description(b: &ir::Boundary) -> String {
     format!("Permission boundary {} (generated by accessc)", b.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::json::{compact, pretty};
+
+    /// Every role of the examples: the documents written with [`Json`] are serde_json's text,
+    /// and the split sizes are the documents' compact lengths.
+    #[test]
+    fn documents_are_serde_json_text() {
+        let mut roles = 0;
+        for dir in [
+            "examples/multi-tenant",
+            "examples/quickstart",
+            "examples/access",
+        ] {
+            let mut sources = crate::source::Sources::new();
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "access") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    sources.add(path.to_string_lossy().into_owned(), text);
+                }
+            }
+            let Some(ir) = crate::compile(&sources).ir else {
+                continue;
+            };
+            for role in &ir.roles {
+                roles += 1;
+                let trust = trust_policy(role);
+                assert_eq!(to_pretty(&trust), pretty(&trust));
+                assert_eq!(to_compact(&trust), compact(&trust));
+                let texts = managed_policy_texts(role).unwrap();
+                let docs = managed_policies(role).unwrap();
+                assert_eq!(texts.len(), docs.len());
+                for (t, p) in texts.iter().zip(&docs) {
+                    let text = StatementsText(t.statements);
+                    assert_eq!(to_pretty(&text), pretty(&p.document));
+                    assert_eq!(to_compact(&text), compact(&p.document));
+                    assert_eq!(
+                        (&t.name, &t.arn, &t.description),
+                        (&p.name, &p.arn, &p.description)
+                    );
+                }
+                for p in docs {
+                    assert_eq!(to_pretty(&p.document), pretty(&p.document));
+                    assert_eq!(to_compact(&p.document), compact(&p.document));
+                    let sum: usize = p
+                        .document
+                        .statement
+                        .iter()
+                        .map(crate::emit::json::compact_len)
+                        .sum();
+                    assert_eq!(
+                        document_len(sum, p.document.statement.len()),
+                        compact(&p.document).len()
+                    );
+                }
+            }
+            for b in &ir.boundaries {
+                let doc = boundary_policy(b);
+                assert_eq!(to_pretty(&doc), pretty(&doc));
+            }
+        }
+        assert!(roles > 0);
+    }
+
+    #[test]
+    fn role_statements_are_written_as_their_documents() {
+        let tricky = crate::emit::json::tests::tricky();
+        let set = |n: usize| {
+            tricky
+                .iter()
+                .take(n)
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let statements: Vec<ir::Statement> = (0..8)
+            .map(|i| ir::Statement {
+                sid: tricky[i % tricky.len()].clone(),
+                actions: set(i % 3),
+                resources: set((i + 1) % 3),
+                conditions: (0..i % 3)
+                    .map(|j| {
+                        (
+                            tricky[j].clone(),
+                            (0..i % 4)
+                                .map(|k| (tricky[k + 1].clone(), set(k)))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                unsafe_reasons: Default::default(),
+                sources: Vec::new(),
+                origins: Default::default(),
+            })
+            .collect();
+        for n in 0..=statements.len() {
+            let doc = PolicyDocument::new(statements[..n].iter().map(statement_doc).collect());
+            let text = StatementsText(&statements[..n]);
+            for s in &statements[..n] {
+                assert_eq!(statement_len(s), compact(&statement_doc(s)).len(), "{s:?}");
+            }
+            assert_eq!(to_pretty(&text), pretty(&doc));
+            assert_eq!(to_compact(&text), compact(&doc));
+        }
+    }
+
+    #[test]
+    fn tricky_statements_are_serde_json_text() {
+        let tricky = crate::emit::json::tests::tricky();
+        let statement = |i: usize| StatementDoc {
+            sid: tricky[i % tricky.len()].clone(),
+            effect: "Allow",
+            principal: (i % 2 == 0).then(|| {
+                BTreeMap::from([
+                    ("AWS", OneOrMany::Many(tricky.clone())),
+                    ("Service", OneOrMany::One(tricky[i % tricky.len()].clone())),
+                ])
+            }),
+            action: OneOrMany::of(tricky.iter().take(i).cloned()),
+            resource: (i % 3 != 0).then(|| OneOrMany::Many(Vec::new())),
+            condition: tricky
+                .iter()
+                .take(i % 4)
+                .map(|k| {
+                    (
+                        k.clone(),
+                        BTreeMap::from([(k.clone(), OneOrMany::One(k.clone()))]),
+                    )
+                })
+                .collect(),
+        };
+        for n in 0..6 {
+            let doc = PolicyDocument::new((0..n).map(statement).collect());
+            assert_eq!(to_pretty(&doc), pretty(&doc));
+            assert_eq!(to_compact(&doc), compact(&doc));
+            let sum: usize = doc
+                .statement
+                .iter()
+                .map(crate::emit::json::compact_len)
+                .sum();
+            assert_eq!(document_len(sum, n), compact(&doc).len());
+        }
+    }
 }

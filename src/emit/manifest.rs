@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::json::Json;
 use super::Artifact;
 use crate::ir::Ir;
 use crate::source::Sources;
@@ -63,7 +64,8 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex
 }
 
-/// One artifact's entry.
+/// One artifact's entry (the manifest is written by [`emit`]; this is what it reads back as).
+#[cfg(test)]
 fn entry(a: &Artifact, sources: &Sources) -> Entry {
     Entry {
         path: a.path.clone(),
@@ -84,61 +86,123 @@ fn entry(a: &Artifact, sources: &Sources) -> Entry {
     }
 }
 
-/// The manifest as it is written: [`Manifest`]'s fields (a test checks that both give the same
-/// text), with each entry made while it is serialised rather than all collected first (10,000
-/// apps have 130,000 artifacts: tens of megabytes of entries).
-#[derive(Serialize)]
-struct ManifestOut<'a> {
-    generator: String,
-    clusters: BTreeMap<String, ClusterEntry>,
-    artifacts: EntriesOut<'a>,
-}
-
-struct EntriesOut<'a> {
-    artifacts: &'a [Artifact],
-    sources: &'a Sources,
-}
-
-impl Serialize for EntriesOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.artifacts.iter().map(|a| entry(a, self.sources)))
+/// The SHA-256 of each artifact's contents, on a few threads when there are many (10,000 apps
+/// have 223 MB of artifacts; hashing them is most of the manifest's time).
+fn digests(artifacts: &[Artifact]) -> Vec<[u8; 32]> {
+    let hash = |a: &Artifact| -> [u8; 32] { Sha256::digest(a.contents.as_bytes()).into() };
+    let total: usize = artifacts.iter().map(|a| a.contents.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || total < 4 << 20 {
+        return artifacts.iter().map(hash).collect();
     }
+    let chunk = artifacts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = artifacts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(hash).collect::<Vec<_>>()))
+            .collect();
+        let mut all = Vec::with_capacity(artifacts.len());
+        for (h, part) in handles.into_iter().zip(artifacts.chunks(chunk)) {
+            // A thread that failed (it cannot) is redone here.
+            match h.join() {
+                Ok(d) => all.extend(d),
+                Err(_) => all.extend(part.iter().map(hash)),
+            }
+        }
+        all
+    })
 }
 
-/// Build the manifest artifact.
+/// The hex of a digest, into `hex`.
+fn hex_of<'h>(digest: &[u8; 32], hex: &'h mut [u8; 64]) -> &'h str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in digest.iter().enumerate() {
+        hex[2 * i] = HEX[usize::from(b >> 4)];
+        hex[2 * i + 1] = HEX[usize::from(b & 0x0f)];
+    }
+    std::str::from_utf8(hex).unwrap_or_default()
+}
+
+/// `name:line` of a span, as [`Sources::output_location`] gives it, into `out`.
+fn push_location(out: &mut String, sources: &Sources, span: crate::ast::Span) {
+    let (line, _) = sources.line_col(span);
+    out.push_str(sources.name(span.file));
+    out.push(':');
+    super::json::push_u64(out, line as u64);
+}
+
+/// One artifact's entry, as [`Entry`] serialises: written directly (10,000 apps have 130,000
+/// artifacts: tens of megabytes of entries), with `locations` a buffer reused between entries.
+fn write_entry(
+    w: &mut Json<'_>,
+    a: &Artifact,
+    digest: &[u8; 32],
+    sources: &Sources,
+    locations: &mut Vec<String>,
+) {
+    w.begin_object();
+    w.str_member("path", &a.path);
+    w.str_member("kind", a.kind);
+    if let Some(cluster) = &a.cluster {
+        w.str_member("cluster", cluster);
+    }
+    if let Some(account) = &a.account {
+        w.str_member("account", account);
+    }
+    w.key("sources");
+    locations.resize_with(a.sources.len(), String::new);
+    for (l, span) in locations.iter_mut().zip(&a.sources) {
+        l.clear();
+        push_location(l, sources, *span);
+    }
+    if locations.len() < 2 {
+        w.str_array(locations.iter());
+    } else {
+        // Sorted and without duplicates, as text (`a:10` before `a:9`).
+        let mut sorted: Vec<&str> = locations.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        w.str_array(sorted);
+    }
+    let mut hex = [0u8; 64];
+    w.str_member("sha256", hex_of(digest, &mut hex));
+    w.end_object();
+}
+
+/// Build the manifest artifact: [`Manifest`]'s text (a test checks that both give the same
+/// text), written directly into one buffer sized up front.
 pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
-    let manifest = ManifestOut {
-        generator: format!("accessc {}", env!("CARGO_PKG_VERSION")),
-        clusters: ir
-            .clusters
-            .iter()
-            .map(|(name, c)| {
-                (
-                    name.clone(),
-                    ClusterEntry {
-                        authentication_mode: c.auth_mode.eks_value().to_string(),
-                    },
-                )
-            })
-            .collect(),
-        artifacts: EntriesOut { artifacts, sources },
-    };
-    // Sized up front, about 10 % over (an entry is its path and kind plus about 250 bytes), so
-    // that the text is not copied as it grows; then trimmed.
+    // About 10 % over (an entry is its path and kind plus about 250 bytes), so that the text
+    // is not copied as it grows; then trimmed.
     let estimate = 4096
         + artifacts
             .iter()
             .map(|a| 220 + a.path.len() + a.kind.len() + 48 * a.sources.len())
             .sum::<usize>();
-    let mut buf = Vec::with_capacity(estimate);
-    let contents = match serde_json::to_writer_pretty(&mut buf, &manifest) {
-        Ok(()) => {
-            buf.push(b'\n');
-            buf.shrink_to_fit();
-            String::from_utf8(buf).unwrap_or_default()
-        }
-        Err(_) => String::new(),
-    };
+    let mut contents = String::with_capacity(estimate);
+    let mut w = Json::pretty(&mut contents);
+    w.begin_object();
+    w.str_member("generator", concat!("accessc ", env!("CARGO_PKG_VERSION")));
+    w.key("clusters");
+    w.begin_object();
+    for (name, c) in &ir.clusters {
+        w.key(name);
+        w.begin_object();
+        w.str_member("authentication_mode", c.auth_mode.eks_value());
+        w.end_object();
+    }
+    w.end_object();
+    w.key("artifacts");
+    w.begin_array();
+    let mut locations = Vec::new();
+    for (a, digest) in artifacts.iter().zip(digests(artifacts)) {
+        w.elem();
+        write_entry(&mut w, a, &digest, sources, &mut locations);
+    }
+    w.end_array();
+    w.end_object();
+    contents.push('\n');
+    contents.shrink_to_fit();
     Artifact {
         path: FILE.to_string(),
         kind: "manifest",
@@ -171,14 +235,21 @@ mod tests {
             sources: spans,
             contents: format!("contents of {path}\n"),
         };
-        let artifacts = vec![
+        let mut artifacts = vec![
             art(
                 "a/one.yaml",
                 Some("prod"),
                 vec![span(16), span(0), span(16)],
             ),
             art("b/two.json", None, vec![]),
+            art("c/three.json", None, vec![span(0)]),
         ];
+        for (i, t) in crate::emit::json::tests::tricky().into_iter().enumerate() {
+            let mut a = art(&t, Some(&t), vec![span(0); i % 3]);
+            a.account = Some(t.clone());
+            a.contents = t;
+            artifacts.push(a);
+        }
         let ir = Ir::default();
         let streamed = emit(&ir, &artifacts, &sources).contents;
         let collected = super::super::json::pretty(&Manifest {
@@ -193,5 +264,26 @@ mod tests {
             sha256(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn digests_on_threads_are_each_artifacts_digest() {
+        let artifacts: Vec<Artifact> = (0..101)
+            .map(|i| Artifact {
+                path: format!("{i}"),
+                kind: "k",
+                cluster: None,
+                account: None,
+                sources: Vec::new(),
+                contents: format!("{i}").repeat(60_000 + i),
+            })
+            .collect();
+        let hex = |d: &[u8; 32]| hex_of(d, &mut [0u8; 64]).to_string();
+        let got: Vec<String> = digests(&artifacts).iter().map(hex).collect();
+        let want: Vec<String> = artifacts
+            .iter()
+            .map(|a| sha256(a.contents.as_bytes()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

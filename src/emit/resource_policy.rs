@@ -5,10 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::iam::{PolicyDocument, StatementDoc};
-use super::json::{compact, pretty, OneOrMany};
+use super::json::{render, to_compact, to_pretty, OneOrMany};
 use super::Artifact;
 use crate::ir::{Ir, ResourceKind, ResourcePolicy};
 
@@ -49,62 +47,6 @@ pub fn document(p: &ResourcePolicy) -> PolicyDocument {
     }
 }
 
-#[derive(Serialize)]
-struct PutBucketPolicy {
-    #[serde(rename = "Bucket")]
-    bucket: String,
-    #[serde(rename = "Policy")]
-    policy: String,
-}
-
-#[derive(Serialize)]
-struct PutKeyPolicy {
-    #[serde(rename = "KeyId")]
-    key_id: String,
-    #[serde(rename = "PolicyName")]
-    policy_name: &'static str,
-    #[serde(rename = "Policy")]
-    policy: String,
-}
-
-#[derive(Serialize)]
-struct SetQueueAttributes {
-    #[serde(rename = "QueueUrl")]
-    queue_url: String,
-    #[serde(rename = "Attributes")]
-    attributes: BTreeMap<&'static str, String>,
-}
-
-#[derive(Serialize)]
-struct SetTopicAttributes {
-    #[serde(rename = "TopicArn")]
-    topic_arn: String,
-    #[serde(rename = "AttributeName")]
-    attribute_name: &'static str,
-    #[serde(rename = "AttributeValue")]
-    attribute_value: String,
-}
-
-#[derive(Serialize)]
-struct PutResourcePolicy {
-    #[serde(rename = "SecretId")]
-    secret_id: String,
-    #[serde(rename = "ResourcePolicy")]
-    resource_policy: String,
-    #[serde(rename = "BlockPublicPolicy")]
-    block_public_policy: bool,
-}
-
-#[derive(Serialize)]
-struct SetRepositoryPolicy {
-    #[serde(rename = "registryId")]
-    registry_id: String,
-    #[serde(rename = "repositoryName")]
-    repository_name: String,
-    #[serde(rename = "policyText")]
-    policy_text: String,
-}
-
 /// A file-name-safe form of a resource name.
 fn folder(name: &str) -> String {
     name.chars()
@@ -122,62 +64,81 @@ fn folder(name: &str) -> String {
 pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
     for p in &ir.resource_policies {
         let doc = document(p);
-        let policy = compact(&doc);
+        let policy = to_compact(&doc);
+        let object = |members: &[(&str, &str)]| {
+            render(true, |w| {
+                w.begin_object();
+                for (k, v) in members {
+                    w.str_member(k, v);
+                }
+                w.end_object();
+            })
+        };
         let (doc_name, call_name, call) = match p.kind {
             ResourceKind::S3Bucket => (
                 "bucket-policy.json",
                 "put-bucket-policy.json",
-                pretty(&PutBucketPolicy {
-                    bucket: p.name.clone(),
-                    policy,
-                }),
+                object(&[("Bucket", &p.name), ("Policy", &policy)]),
             ),
             ResourceKind::KmsKey => (
                 "key-policy.json",
                 "put-key-policy.json",
-                pretty(&PutKeyPolicy {
-                    key_id: p.arn.clone(),
-                    policy_name: "default",
-                    policy,
-                }),
+                object(&[
+                    ("KeyId", &p.arn),
+                    ("PolicyName", "default"),
+                    ("Policy", &policy),
+                ]),
             ),
             ResourceKind::SqsQueue => (
                 "queue-policy.json",
                 "set-queue-attributes.json",
-                pretty(&SetQueueAttributes {
-                    queue_url: format!(
-                        "https://sqs.{}.amazonaws.com/{}/{}",
-                        p.region, p.account, p.name
-                    ),
-                    attributes: BTreeMap::from([("Policy", policy)]),
+                render(true, |w| {
+                    w.begin_object();
+                    w.key("QueueUrl");
+                    w.str_parts(&[
+                        "https://sqs.",
+                        &p.region,
+                        ".amazonaws.com/",
+                        &p.account,
+                        "/",
+                        &p.name,
+                    ]);
+                    w.key("Attributes");
+                    w.begin_object();
+                    w.str_member("Policy", &policy);
+                    w.end_object();
+                    w.end_object();
                 }),
             ),
             ResourceKind::SnsTopic => (
                 "topic-policy.json",
                 "set-topic-attributes.json",
-                pretty(&SetTopicAttributes {
-                    topic_arn: p.arn.clone(),
-                    attribute_name: "Policy",
-                    attribute_value: policy,
-                }),
+                object(&[
+                    ("TopicArn", &p.arn),
+                    ("AttributeName", "Policy"),
+                    ("AttributeValue", &policy),
+                ]),
             ),
             ResourceKind::Secret => (
                 "secret-policy.json",
                 "put-resource-policy.json",
-                pretty(&PutResourcePolicy {
-                    secret_id: p.arn.clone(),
-                    resource_policy: policy,
-                    block_public_policy: true,
+                render(true, |w| {
+                    w.begin_object();
+                    w.str_member("SecretId", &p.arn);
+                    w.str_member("ResourcePolicy", &policy);
+                    w.key("BlockPublicPolicy");
+                    w.bool(true);
+                    w.end_object();
                 }),
             ),
             ResourceKind::EcrRepository => (
                 "repository-policy.json",
                 "set-repository-policy.json",
-                pretty(&SetRepositoryPolicy {
-                    registry_id: p.account.clone(),
-                    repository_name: p.name.clone(),
-                    policy_text: policy,
-                }),
+                object(&[
+                    ("registryId", &p.account),
+                    ("repositoryName", &p.name),
+                    ("policyText", &policy),
+                ]),
             ),
         };
         let dir = format!("resources/{}/{}", p.kind.service(), folder(&p.name));
@@ -188,7 +149,7 @@ pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
             cluster: None,
             account: account.clone(),
             sources: vec![p.span],
-            contents: pretty(&doc),
+            contents: to_pretty(&doc),
         });
         out.push(Artifact {
             path: format!("{dir}/{call_name}"),

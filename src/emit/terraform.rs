@@ -37,16 +37,17 @@ mod model;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use std::borrow::Cow;
 
 use self::model::{
     AccessEntry, AccessPolicyAssociation, AccessScope as ScopeBlock, File, IamPolicy, IamRole,
     Output, PodIdentityAssociation, Provider, ProviderRequirement, ResourcePolicy as PolicyBody,
-    RolePolicyAttachment, Tags, TerraformBlock,
+    RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
 };
+use super::iam::StatementsText;
 use super::iam::{boundary_description, boundary_origin};
-use super::iam::{boundary_policy, managed_policies, role_description, tag_map, trust_policy};
-use super::json::{compact, pretty};
+use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
+use super::json::{render_nested, to_compact, to_pretty, ToJson};
 use super::manifest::sha256;
 use super::Artifact;
 use crate::ast::Span;
@@ -66,6 +67,24 @@ const MIN_VERSION_SESSION_TAGS: &str = ">= 6.2";
 /// Literal text in a Terraform string: `${` and `%{` start a template, so they are doubled.
 pub fn literal(s: &str) -> String {
     s.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// [`literal`], borrowing the text when it has nothing to escape (most text).
+fn lit(s: &str) -> Text<'_> {
+    if s.contains("${") || s.contains("%{") {
+        Cow::Owned(literal(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// [`literal`] of an owned text, without a copy when it has nothing to escape.
+fn lit_owned(s: String) -> Text<'static> {
+    if s.contains("${") || s.contains("%{") {
+        Cow::Owned(literal(&s))
+    } else {
+        Cow::Owned(s)
+    }
 }
 
 /// A reference: `${expr}`.
@@ -122,17 +141,17 @@ impl Names {
     }
 }
 
-fn tags(origin: &str) -> Tags {
-    tag_map(origin)
-        .into_iter()
-        .map(|(k, v)| (k, literal(&v)))
-        .collect()
+/// The tags of what `origin` names (`iam::tag_map`'s, as templates).
+fn tags(origin: &str) -> Tags<'_> {
+    Tags {
+        source: lit(origin),
+    }
 }
 
-fn insert<T: Serialize>(file: &mut File, rtype: &'static str, name: String, body: &T) {
-    if let Ok(v) = serde_json::to_value(body) {
-        file.resource.entry(rtype).or_default().insert(name, v);
-    }
+/// Add a resource: its body is written now, at its depth in the file.
+fn insert<T: ToJson>(file: &mut File, rtype: &'static str, name: String, body: &T) {
+    let text = render_nested(BODY_DEPTH, |w| body.write_json(w));
+    file.resource.entry(rtype).or_default().insert(name, text);
 }
 
 /// The account a resource policy belongs to.
@@ -216,6 +235,14 @@ pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
     }
 }
 
+/// The reference of a role of the root, else the literal ARN.
+fn reference_or_literal<'a>(refs: &'a BTreeMap<String, String>, arn: &'a str) -> Text<'a> {
+    match refs.get(arn) {
+        Some(r) => Cow::Borrowed(r.as_str()),
+        None => lit(arn),
+    }
+}
+
 fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>) {
     let mut names = Names::default();
     let mut files: BTreeMap<String, Pending> = BTreeMap::new();
@@ -235,16 +262,17 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
         let mut f = Pending::new("terraform-iam-boundaries");
         for b in boundaries {
             let id = names.name("aws_iam_policy", &format!("boundary_{}", b.name));
+            let origin = boundary_origin(b);
             insert(
                 &mut f.file,
                 "aws_iam_policy",
                 id.clone(),
                 &IamPolicy {
-                    name: literal(&b.name),
-                    path: "/".into(),
-                    description: literal(&boundary_description(b)),
-                    policy: literal(&compact(&boundary_policy(b))),
-                    tags: tags(&boundary_origin(b)),
+                    name: lit(&b.name),
+                    path: Cow::Borrowed("/"),
+                    description: lit_owned(boundary_description(b)),
+                    policy: lit_owned(to_compact(&boundary_policy(b))),
+                    tags: tags(&origin),
                 },
             );
             let arn = reference(&format!("aws_iam_policy.{id}.arn"));
@@ -258,7 +286,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
     // Roles, with their permissions policies.
     let mut role_refs: BTreeMap<String, String> = BTreeMap::new();
     for role in ir.roles.iter().filter(|r| r.account == account) {
-        let Ok(policies) = managed_policies(role) else {
+        let Ok(policies) = managed_policy_texts(role) else {
             continue; // reported by the IAM emitter
         };
         let id = names.name("aws_iam_role", &role.name);
@@ -271,10 +299,10 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 "aws_iam_policy",
                 pid.clone(),
                 &IamPolicy {
-                    name: literal(&p.name),
-                    path: literal(&role.path),
-                    description: literal(&p.description),
-                    policy: literal(&compact(&p.document)),
+                    name: lit(&p.name),
+                    path: lit(&role.path),
+                    description: lit(&p.description),
+                    policy: lit_owned(to_compact(&StatementsText(p.statements))),
                     tags: tags(&role.origin.what),
                 },
             );
@@ -284,8 +312,8 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 "aws_iam_role_policy_attachment",
                 aid,
                 &RolePolicyAttachment {
-                    role: reference(&format!("aws_iam_role.{id}.name")),
-                    policy_arn: reference(&format!("aws_iam_policy.{pid}.arn")),
+                    role: Cow::Owned(format!("${{aws_iam_role.{id}.name}}")),
+                    policy_arn: Cow::Owned(format!("${{aws_iam_policy.{pid}.arn}}")),
                 },
             );
         }
@@ -294,26 +322,24 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
             "aws_iam_role",
             id.clone(),
             &IamRole {
-                name: literal(&role.name),
-                path: literal(&role.path),
-                description: literal(&role_description(role)),
-                assume_role_policy: literal(&compact(&trust_policy(role))),
+                name: lit(&role.name),
+                path: lit(&role.path),
+                description: lit_owned(role_description(role)),
+                assume_role_policy: lit_owned(to_compact(&trust_policy(role))),
                 max_session_duration: 3600,
                 permissions_boundary: role.boundary.as_ref().map(|b| {
                     boundary_refs
                         .get(&b.arn)
-                        .cloned()
-                        .unwrap_or_else(|| literal(&b.arn))
+                        .map_or_else(|| lit(&b.arn), |r| Cow::Borrowed(r.as_str()))
                 }),
                 tags: tags(&role.origin.what),
             },
         );
-        let arn = reference(&format!("aws_iam_role.{id}.arn"));
+        let arn = format!("${{aws_iam_role.{id}.arn}}");
         role_refs.insert(role.arn(), arn.clone());
         role_outputs.insert(role.name.clone(), arn);
         files.insert(format!("role-{}.tf.json", role.name), f);
     }
-    let role_arn = |arn: &str| role_refs.get(arn).cloned().unwrap_or_else(|| literal(arn));
 
     // Each cluster's EKS resources.
     for c in ir.clusters.values().filter(|c| c.account == account) {
@@ -335,13 +361,15 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 "aws_eks_pod_identity_association",
                 id,
                 &PodIdentityAssociation {
-                    provider: provider.clone(),
-                    cluster_name: literal(&a.eks_name),
-                    namespace: literal(&a.namespace),
-                    service_account: literal(&a.service_account),
-                    role_arn: role_arn(&a.role_arn),
+                    provider: &provider,
+                    cluster_name: lit(&a.eks_name),
+                    namespace: lit(&a.namespace),
+                    service_account: lit(&a.service_account),
+                    role_arn: reference_or_literal(&role_refs, &a.role_arn),
                     disable_session_tags: a.disable_session_tags,
-                    tags: tags(&format!("app {}", a.app)),
+                    tags: Tags {
+                        source: lit_owned(format!("app {}", a.app)),
+                    },
                 },
             );
             f.spans.push(a.span);
@@ -361,12 +389,12 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 "aws_eks_access_entry",
                 id,
                 &AccessEntry {
-                    provider: provider.clone(),
-                    cluster_name: literal(&e.eks_name),
-                    principal_arn: role_arn(&e.principal_arn),
-                    entry_type: e.entry_type.eks_value().to_string(),
-                    kubernetes_groups: e.groups.iter().map(|g| literal(g)).collect(),
-                    user_name: e.username.as_deref().map(literal),
+                    provider: &provider,
+                    cluster_name: lit(&e.eks_name),
+                    principal_arn: reference_or_literal(&role_refs, &e.principal_arn),
+                    entry_type: e.entry_type.eks_value(),
+                    kubernetes_groups: e.groups.iter().map(|g| lit(g)).collect(),
+                    user_name: e.username.as_deref().map(lit),
                     tags: tags(&e.origin.what),
                 },
             );
@@ -383,8 +411,8 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
             );
             // Through the entry's attribute: the entry is created first.
             let principal_arn = match entry_refs.get(a.name.as_str()) {
-                Some((r, arn)) if *arn == a.principal_arn => r.clone(),
-                _ => literal(&a.principal_arn),
+                Some((r, arn)) if *arn == a.principal_arn => Cow::Borrowed(r.as_str()),
+                _ => lit(&a.principal_arn),
             };
             let access_scope = match &a.scope {
                 AccessScope::Cluster => ScopeBlock {
@@ -393,7 +421,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 },
                 AccessScope::Namespaces(ns) => ScopeBlock {
                     scope_type: "namespace",
-                    namespaces: ns.iter().map(|n| literal(n)).collect(),
+                    namespaces: ns.iter().map(|n| lit(n)).collect(),
                 },
             };
             insert(
@@ -401,10 +429,10 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
                 "aws_eks_access_policy_association",
                 id,
                 &AccessPolicyAssociation {
-                    provider: provider.clone(),
-                    cluster_name: literal(&a.eks_name),
+                    provider: &provider,
+                    cluster_name: lit(&a.eks_name),
                     principal_arn,
-                    policy_arn: literal(&a.policy_arn),
+                    policy_arn: lit(&a.policy_arn),
                     access_scope,
                 },
             );
@@ -438,7 +466,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
         } else {
             names.name(rtype, &p.name)
         };
-        let mut policy = literal(&compact(&super::resource_policy::document(p)));
+        let mut policy = literal(&to_compact(&super::resource_policy::document(p)));
         for (arn, r) in &role_refs {
             policy = policy.replace(&format!("\"{arn}\""), &format!("\"{r}\""));
         }
@@ -454,8 +482,8 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
             id,
             &PolicyBody {
                 provider,
-                target: BTreeMap::from([(arg, literal(&value))]),
-                policy,
+                target: (arg, lit_owned(value)),
+                policy: Cow::Owned(policy),
                 block_public_policy: (p.kind == ResourceKind::Secret).then_some(true),
             },
         );
@@ -557,7 +585,7 @@ fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut Vec<Artifact>)
             cluster: f.cluster,
             account: Some(account.to_string()),
             sources: f.spans,
-            contents: pretty(&f.file),
+            contents: to_pretty(&f.file),
         });
     }
 }
