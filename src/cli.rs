@@ -406,7 +406,28 @@ fn build(
             }
         }
     }
-    let mut compiled = crate::compile_with(&sources, &options);
+    // Artifacts go to the writer as they are made: compared with the output folder (and, in a
+    // build, staged) at once. Nothing is swapped in unless the whole program compiles.
+    let mode = if check_only {
+        crate::writer::Mode::Check
+    } else {
+        crate::writer::Mode::Build
+    };
+    let session = match crate::writer::Session::open(out, mode) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if !check_only {
+                eprintln!(
+                    "accessc: the previous output in {} is intact",
+                    out.display()
+                );
+            }
+            return exit::SYSTEM;
+        }
+    };
+    let sink = |a: &crate::emit::Artifact| session.take(&a.path, a.contents.as_bytes());
+    let mut compiled = crate::compile_into(&sources, &options, &sink);
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);
     print_diags(cli, &compiled.diags, &sources);
@@ -417,8 +438,18 @@ fn build(
             eprintln!("{s}");
         }
     }
-    let artifacts = match compiled.artifacts {
-        Some(a) if !has_errors => a,
+    if let Some(e) = compiled.write_error {
+        eprintln!("error: {e}");
+        if !check_only {
+            eprintln!(
+                "accessc: the previous output in {} is intact",
+                out.display()
+            );
+        }
+        return exit::SYSTEM;
+    }
+    let done = match compiled.done {
+        Some(d) if !has_errors => d,
         _ => {
             eprintln!("accessc: nothing written: the input has errors");
             return exit::INPUT;
@@ -428,56 +459,51 @@ fn build(
         eprintln!("accessc: nothing written: warnings are denied (--deny-warnings)");
         return exit::INPUT;
     }
-    if check_only {
-        match crate::writer::check(out, &artifacts) {
-            Ok(changes) if changes.is_empty() => {
-                eprintln!("{}: up to date ({} files)", out.display(), artifacts.len());
-                exit::OK
-            }
-            Ok(changes) => {
-                for p in &changes.added {
-                    println!("missing: {}", out.join(p).display());
-                }
-                for p in &changes.changed {
-                    println!("stale:   {}", out.join(p).display());
-                }
-                for p in &changes.removed {
-                    println!("extra:   {}", out.join(p).display());
-                }
-                eprintln!(
-                    "{} is out of date: {} missing, {} stale, {} no longer produced; run `accessc build` and commit the result",
-                    out.display(),
-                    changes.added.len(),
-                    changes.changed.len(),
-                    changes.removed.len()
-                );
-                exit::INPUT
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::SYSTEM
-            }
-        }
-    } else {
-        match crate::writer::write(out, &artifacts) {
-            Ok(changes) => {
-                eprintln!(
-                    "{}: {} written, {} removed, {} unchanged",
-                    out.display(),
-                    changes.added.len() + changes.changed.len(),
-                    changes.removed.len(),
-                    changes.unchanged
-                );
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
+    let files = done.len();
+    let taken: Vec<(String, crate::writer::Taken)> =
+        done.into_iter().map(|(a, t)| (a.path, t)).collect();
+    let changes = match session.finish(taken) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if !check_only {
                 eprintln!(
                     "accessc: the previous output in {} is intact",
                     out.display()
                 );
-                exit::SYSTEM
             }
+            return exit::SYSTEM;
         }
+    };
+    if check_only {
+        if changes.is_empty() {
+            eprintln!("{}: up to date ({files} files)", out.display());
+            return exit::OK;
+        }
+        for p in &changes.added {
+            println!("missing: {}", out.join(p).display());
+        }
+        for p in &changes.changed {
+            println!("stale:   {}", out.join(p).display());
+        }
+        for p in &changes.removed {
+            println!("extra:   {}", out.join(p).display());
+        }
+        eprintln!(
+            "{} is out of date: {} missing, {} stale, {} no longer produced; run `accessc build` and commit the result",
+            out.display(),
+            changes.added.len(),
+            changes.changed.len(),
+            changes.removed.len()
+        );
+        return exit::INPUT;
     }
+    eprintln!(
+        "{}: {} written, {} removed, {} unchanged",
+        out.display(),
+        changes.added.len() + changes.changed.len(),
+        changes.removed.len(),
+        changes.unchanged
+    );
+    exit::OK
 }

@@ -36,6 +36,7 @@ use crate::ast::Span;
 use crate::diagnostics::Diag;
 use crate::ir::Ir;
 use crate::source::Sources;
+use out::Out;
 
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,20 +61,65 @@ pub fn all(ir: &Ir, sources: &Sources) -> Result<Vec<Artifact>, Vec<Diag>> {
 }
 
 /// The artifacts of the selected targets (and the templates, when given), sorted by path, with
-/// `manifest.json` last. Every target is emitted (its errors reported) before the selection.
+/// `manifest.json` last. The emitters that can report an error always run.
 pub fn with_options(
     ir: &Ir,
     sources: &Sources,
     options: &crate::Options,
 ) -> Result<Vec<Artifact>, Vec<Diag>> {
+    match run(ir, sources, options, &Out::new()) {
+        Ok(done) => Ok(done.into_iter().map(|(a, _)| a).collect()),
+        Err(Failure::Diags(d)) => Err(d),
+        // Kept in memory: there is no sink to fail.
+        Err(Failure::Write(_)) => Err(Vec::new()),
+    }
+}
+
+/// Why streaming emission stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The program has errors only emission finds (policy sizes, templates).
+    Diags(Vec<Diag>),
+    /// The sink (the writer) failed.
+    Write(crate::writer::WriteError),
+}
+
+/// Emit the selected targets into `sink` one artifact at a time (from several threads), then
+/// `manifest.json`; returns every artifact without its contents, with what the sink made of
+/// it, sorted by path with the manifest last.
+pub fn stream<'s>(
+    ir: &Ir,
+    sources: &Sources,
+    options: &'s crate::Options,
+    sink: &'s out::Sink<'s>,
+) -> Result<Vec<(Artifact, crate::writer::Taken)>, Failure> {
+    let done = run(
+        ir,
+        sources,
+        options,
+        &Out::streaming(sink, &options.targets),
+    )?;
+    Ok(done
+        .into_iter()
+        .filter_map(|(a, t)| Some((a, t?)))
+        .collect())
+}
+
+/// The emission itself: into `base`'s kind of [`Out`].
+fn run<'s>(
+    ir: &Ir,
+    sources: &Sources,
+    options: &crate::Options,
+    base: &Out<'s>,
+) -> Result<Vec<(Artifact, Option<crate::writer::Taken>)>, Failure> {
     // The emitters are independent: each runs on a thread of its own (results in this order).
     // Those that can report an error (IAM policy sizes, templates) always run, so that a
     // selection never hides an error; the others only for the targets selected.
     use target::Target;
     let wants = |t: Target| options.targets.contains(t);
-    type Job<'a> = Box<dyn FnOnce() -> (Vec<Artifact>, Vec<Diag>) + Send + 'a>;
-    let mut jobs: Vec<Job<'_>> = vec![Box::new(|| {
-        let (mut out, mut diags) = (Vec::new(), Vec::new());
+    type Job<'a, 's> = Box<dyn FnOnce() -> (Out<'s>, Vec<Diag>) + Send + 'a>;
+    let mut jobs: Vec<Job<'_, 's>> = vec![Box::new(|| {
+        let (mut out, mut diags) = (base.sibling(), Vec::new());
         iam::emit(ir, &mut out, &mut diags);
         if wants(Target::Aws) {
             resource_policy::emit(ir, &mut out);
@@ -83,7 +129,7 @@ pub fn with_options(
     })];
     if wants(Target::Kubernetes) {
         jobs.push(Box::new(|| {
-            let mut out = Vec::new();
+            let mut out = base.sibling();
             k8s::emit(ir, sources, &mut out);
             aws_auth::emit(ir, sources, &mut out);
             (out, Vec::new())
@@ -91,21 +137,21 @@ pub fn with_options(
     }
     if wants(Target::Terraform) {
         jobs.push(Box::new(|| {
-            let mut out = Vec::new();
+            let mut out = base.sibling();
             terraform::emit(ir, sources, &mut out);
             (out, Vec::new())
         }));
     }
-    let mut out = Vec::new();
+    let mut out = base.sibling();
     let mut diags = Vec::new();
     let large = ir.roles.len() + ir.service_accounts.len() + ir.rbac.len() >= 64;
     for (o, d) in crate::par::all(large, jobs) {
-        out.extend(o);
+        out.append(o);
         diags.extend(d);
     }
     // After every emitter of Kubernetes manifests: it lists them.
     if wants(Target::Gitops) {
-        let kustomizations = gitops::emit(ir, sources, &out);
+        let kustomizations = gitops::emit(ir, sources, out.items());
         out.extend(kustomizations);
     }
     if let Some(set) = options
@@ -113,17 +159,37 @@ pub fn with_options(
         .as_ref()
         .filter(|_| options.targets.contains(target::Target::Templates))
     {
-        crate::templates::render(ir, sources, set, &mut out, &mut diags);
+        let mut rendered = Vec::new();
+        crate::templates::render(ir, sources, set, &mut rendered, &mut diags);
+        out.extend(rendered);
     }
     if !diags.is_empty() {
         crate::diagnostics::sort(&mut diags);
-        return Err(diags);
+        return Err(Failure::Diags(diags));
     }
-    out.retain(|a| options.targets.writes(&a.path));
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    let streaming = out.is_streaming();
+    let (mut items, taken) = out.finish().map_err(Failure::Write)?;
+    if streaming {
+        let mut done: Vec<(Artifact, Option<crate::writer::Taken>)> =
+            items.into_iter().zip(taken.into_iter().map(Some)).collect();
+        done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let manifest = manifest::emit_hashed(
+            ir,
+            done.iter()
+                .filter_map(|(a, t)| t.as_ref().map(|t| (a, &t.sha256))),
+            sources,
+        );
+        let mut last = base.sibling();
+        last.push(manifest);
+        let (m, t) = last.finish().map_err(Failure::Write)?;
+        done.extend(m.into_iter().zip(t.into_iter().map(Some)));
+        return Ok(done);
+    }
+    items.retain(|a| options.targets.writes(&a.path));
+    items.sort_by(|a, b| a.path.cmp(&b.path));
     // Every artifact is kept until the build ends: drop the slack of strings that grew.
-    out.iter_mut().for_each(|a| a.contents.shrink_to_fit());
-    let manifest = manifest::emit(ir, &out, sources);
-    out.push(manifest);
-    Ok(out)
+    items.iter_mut().for_each(|a| a.contents.shrink_to_fit());
+    let manifest = manifest::emit(ir, &items, sources);
+    items.push(manifest);
+    Ok(items.into_iter().map(|a| (a, None)).collect())
 }

@@ -119,35 +119,16 @@ pub fn compile(sources: &Sources) -> Compiled {
 
 /// Compile a program with build options. Pure: the caller reads the previous output.
 pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
-    let (program, mut diags) = parse(sources);
-    if diagnostics::has_errors(&diags) {
-        diagnostics::sort(&mut diags);
-        return Compiled {
-            artifacts: None,
-            ir: None,
-            diags,
-        };
-    }
-    let (ir, check_diags) = check::check_with(&program, options);
-    diags.extend(check_diags);
-    // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
-    // and free it (a large program's tree is as big as its emitted files).
-    lint::finish(sources, &program, ir.as_ref(), &mut diags);
-    drop(program);
+    let (ir, mut diags) = front(sources, options);
     let artifacts = match &ir {
-        Some(ir) if !diagnostics::has_errors(&diags) => {
-            match emit::with_options(ir, sources, options) {
-                Ok(a) => Some(a),
-                Err(d) => {
-                    // As when suppressions are checked after errors: unused ones are not
-                    // reported beside them.
-                    diags.retain(|x| x.code != diagnostics::Code::W002);
-                    diags.extend(d);
-                    None
-                }
+        Some(ir) => match emit::with_options(ir, sources, options) {
+            Ok(a) => Some(a),
+            Err(d) => {
+                emission_failed(&mut diags, d);
+                None
             }
-        }
-        _ => None,
+        },
+        None => None,
     };
     diagnostics::sort(&mut diags);
     let ok = !diagnostics::has_errors(&diags);
@@ -156,4 +137,70 @@ pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
         ir: if ok { ir } else { None },
         diags,
     }
+}
+
+/// The result of [`compile_into`].
+#[derive(Debug)]
+pub struct Streamed {
+    /// Every artifact (without its contents) and what the sink made of it, sorted by path with
+    /// `manifest.json` last; `None` when there are errors or the sink failed.
+    pub done: Option<Vec<(Artifact, writer::Taken)>>,
+    /// Every diagnostic, sorted.
+    pub diags: Vec<Diag>,
+    /// The sink's first failure.
+    pub write_error: Option<writer::WriteError>,
+}
+
+/// Compile a program, handing each artifact to `sink` as soon as it is made (from several
+/// threads), for `build` and `check`: a large program's output is never all in memory. With
+/// errors, some artifacts may have reached the sink already; the caller discards them.
+pub fn compile_into<'s>(
+    sources: &Sources,
+    options: &'s Options,
+    sink: &'s emit::out::Sink<'s>,
+) -> Streamed {
+    let (ir, mut diags) = front(sources, options);
+    let mut streamed = Streamed {
+        done: None,
+        diags: Vec::new(),
+        write_error: None,
+    };
+    if let Some(ir) = ir {
+        match emit::stream(&ir, sources, options, sink) {
+            Ok(done) => streamed.done = Some(done),
+            Err(emit::Failure::Diags(d)) => emission_failed(&mut diags, d),
+            Err(emit::Failure::Write(e)) => streamed.write_error = Some(e),
+        }
+    }
+    diagnostics::sort(&mut diags);
+    if diagnostics::has_errors(&diags) {
+        streamed.done = None;
+    }
+    streamed.diags = diags;
+    streamed
+}
+
+/// Parse, check and lint: the IR when there is no error, and the diagnostics.
+fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
+    let (program, mut diags) = parse(sources);
+    if diagnostics::has_errors(&diags) {
+        return (None, diags);
+    }
+    let (ir, check_diags) = check::check_with(&program, options);
+    diags.extend(check_diags);
+    // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
+    // and free it (a large program's tree is as big as its emitted files).
+    lint::finish(sources, &program, ir.as_ref(), &mut diags);
+    drop(program);
+    if diagnostics::has_errors(&diags) {
+        return (None, diags);
+    }
+    (ir, diags)
+}
+
+/// Errors only emission finds (policy sizes, templates) join the others. As when suppressions
+/// are checked after errors, unused suppressions are not reported beside them.
+fn emission_failed(diags: &mut Vec<Diag>, found: Vec<Diag>) {
+    diags.retain(|x| x.code != diagnostics::Code::W002);
+    diags.extend(found);
 }

@@ -404,10 +404,13 @@ pub fn lower(
 
     // IAM roles.
     let mut roles: Vec<ir::IamRole> = Vec::new();
-    for app in &apps {
+    for app in &mut apps {
         let Some(identity) = app.identity else {
             continue;
         };
+        // Only needed here: freed as the roles are made (a large program's checked grants
+        // are as big as its roles).
+        let grants = std::mem::take(&mut app.grants);
         let members: Vec<ir::Member> = app
             .namespace
             .clusters
@@ -431,7 +434,7 @@ pub fn lower(
             boundary: &app.boundary,
             account: app.account.as_ref(),
             session_tags: app.session_tags,
-            grants: &app.grants,
+            grants: &grants,
             shared: false,
             origin,
             span,

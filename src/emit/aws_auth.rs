@@ -237,7 +237,7 @@ fn group_binding_serde(b: &GroupBinding, kind: &'static str, source: &str) -> St
 }
 
 /// The aws-auth ConfigMaps and the group bindings.
-pub fn emit(ir: &Ir, sources: &Sources, out: &mut Vec<Artifact>) {
+pub fn emit(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
     let mut buf = String::with_capacity(4096);
     for auth in &ir.aws_auth {

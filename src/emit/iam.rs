@@ -580,7 +580,7 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// All IAM artifacts.
-pub fn emit(ir: &Ir, out: &mut Vec<Artifact>, diags: &mut Vec<Diag>) {
+pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>, diags: &mut Vec<Diag>) {
     for role in &ir.roles {
         let dir = format!("aws/{}/roles/{}", role.account, role.name);
         let art = |name: &str, kind: &'static str, contents: String| Artifact {
@@ -702,7 +702,7 @@ fn suffix_num(i: usize, n: usize) -> String {
     }
 }
 
-fn emit_pod_identity(ir: &Ir, out: &mut Vec<Artifact>) {
+fn emit_pod_identity(ir: &Ir, out: &mut super::out::Out<'_>) {
     for a in &ir.pod_identity_associations {
         out.push(Artifact {
             path: format!(

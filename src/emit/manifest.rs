@@ -172,12 +172,22 @@ fn write_entry(
 /// Build the manifest artifact: [`Manifest`]'s text (a test checks that both give the same
 /// text), written directly into one buffer sized up front.
 pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
+    let digests = digests(artifacts);
+    emit_hashed(ir, artifacts.iter().zip(&digests), sources)
+}
+
+/// [`emit`] from each artifact's SHA-256, already known (a streaming build hashes each file as
+/// it is made and keeps the artifacts without their contents).
+pub fn emit_hashed<'a, I>(ir: &Ir, entries: I, sources: &Sources) -> Artifact
+where
+    I: Iterator<Item = (&'a Artifact, &'a [u8; 32])> + Clone,
+{
     // About 10 % over (an entry is its path and kind plus about 250 bytes), so that the text
     // is not copied as it grows; then trimmed.
     let estimate = 4096
-        + artifacts
-            .iter()
-            .map(|a| 220 + a.path.len() + a.kind.len() + 48 * a.sources.len())
+        + entries
+            .clone()
+            .map(|(a, _)| 220 + a.path.len() + a.kind.len() + 48 * a.sources.len())
             .sum::<usize>();
     let mut contents = String::with_capacity(estimate);
     let mut w = Json::pretty(&mut contents);
@@ -195,9 +205,9 @@ pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
     w.key("artifacts");
     w.begin_array();
     let mut locations = Vec::new();
-    for (a, digest) in artifacts.iter().zip(digests(artifacts)) {
+    for (a, digest) in entries {
         w.elem();
-        write_entry(&mut w, a, &digest, sources, &mut locations);
+        write_entry(&mut w, a, digest, sources, &mut locations);
     }
     w.end_array();
     w.end_object();

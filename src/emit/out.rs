@@ -71,6 +71,14 @@ impl<'s> Out<'s> {
         }
     }
 
+    /// Room for `n` more artifacts.
+    pub fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+        if self.stream.is_some() {
+            self.taken.reserve(n);
+        }
+    }
+
     /// Add artifacts.
     pub fn extend(&mut self, artifacts: impl IntoIterator<Item = Artifact>) {
         for a in artifacts {

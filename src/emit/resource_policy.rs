@@ -61,7 +61,7 @@ fn folder(name: &str) -> String {
 }
 
 /// All resource-policy artifacts.
-pub fn emit(ir: &Ir, out: &mut Vec<Artifact>) {
+pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
     for p in &ir.resource_policies {
         let doc = document(p);
         let policy = to_compact(&doc);
