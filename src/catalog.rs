@@ -117,6 +117,9 @@ pub struct Catalog {
     globals: Vec<ConditionKey>,
     arn_index: Vec<(&'static str, Vec<&'static str>)>,
     slots: Vec<Slot>,
+    /// [`Catalog::level_actions`] by (level, the ARN's service field, resource types hit): a
+    /// large program asks for the same few thousands of times.
+    level_cache: std::sync::Mutex<std::collections::HashMap<String, Vec<ActionRef>>>,
 }
 
 impl Catalog {
@@ -135,6 +138,7 @@ impl Catalog {
             globals,
             arn_index,
             slots,
+            level_cache: Default::default(),
         }
     }
 
@@ -296,6 +300,21 @@ impl Catalog {
             return Err(self.arn_error(arn, &user));
         }
         let own_service = hits.iter().any(|h| h.service.prefix() == user.service);
+        let mut key = format!("{level:?}|{}", user.service);
+        for h in &hits {
+            key.push('|');
+            key.push_str(h.service.prefix());
+            key.push(':');
+            key.push_str(h.resource_type.name());
+        }
+        if let Some(found) = self
+            .level_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return Ok(found);
+        }
         let mut out: Vec<ActionRef> = Vec::new();
         for hit in hits
             .iter()
@@ -312,6 +331,9 @@ impl Catalog {
         }
         out.sort();
         out.dedup();
+        if let Ok(mut c) = self.level_cache.lock() {
+            c.insert(key, out.clone());
+        }
         Ok(out)
     }
 }

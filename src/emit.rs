@@ -84,9 +84,10 @@ pub enum Failure {
     Write(crate::writer::WriteError),
 }
 
-/// Emit the selected targets into `sink` one artifact at a time (from several threads), then
-/// `manifest.json`; returns every artifact without its contents, with what the sink made of
-/// it, sorted by path with the manifest last.
+/// Emit the selected targets into `sink` one artifact at a time (from several threads);
+/// returns every artifact without its contents, with what the sink made of it, sorted by path.
+/// [`stream_manifest`] then adds `manifest.json` (it needs the clusters of the IR only, so a
+/// caller can free the rest first).
 pub fn stream<'s>(
     ir: &Ir,
     sources: &Sources,
@@ -103,6 +104,23 @@ pub fn stream<'s>(
         .into_iter()
         .filter_map(|(a, t)| Some((a, t?)))
         .collect())
+}
+
+/// Hand `manifest.json` of the artifacts `done` (sorted by path) to `sink`, and add it to
+/// them, last.
+pub fn stream_manifest<'s>(
+    ir: &Ir,
+    done: &mut Vec<(Artifact, crate::writer::Taken)>,
+    sources: &Sources,
+    options: &'s crate::Options,
+    sink: &'s out::Sink<'s>,
+) -> Result<(), crate::writer::WriteError> {
+    let manifest = manifest::emit_hashed(ir, done.iter().map(|(a, t)| (a, &t.sha256)), sources);
+    let mut last = Out::streaming(sink, &options.targets);
+    last.push(manifest);
+    let (m, t) = last.finish()?;
+    done.extend(m.into_iter().zip(t));
+    Ok(())
 }
 
 /// The emission itself: into `base`'s kind of [`Out`].
@@ -173,16 +191,6 @@ fn run<'s>(
         let mut done: Vec<(Artifact, Option<crate::writer::Taken>)> =
             items.into_iter().zip(taken.into_iter().map(Some)).collect();
         done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let manifest = manifest::emit_hashed(
-            ir,
-            done.iter()
-                .filter_map(|(a, t)| t.as_ref().map(|t| (a, &t.sha256))),
-            sources,
-        );
-        let mut last = base.sibling();
-        last.push(manifest);
-        let (m, t) = last.finish().map_err(Failure::Write)?;
-        done.extend(m.into_iter().zip(t.into_iter().map(Some)));
         return Ok(done);
     }
     items.retain(|a| options.targets.writes(&a.path));

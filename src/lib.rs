@@ -165,9 +165,21 @@ pub fn compile_into<'s>(
         diags: Vec::new(),
         write_error: None,
     };
-    if let Some(ir) = ir {
+    if let Some(mut ir) = ir {
         match emit::stream(&ir, sources, options, sink) {
-            Ok(done) => streamed.done = Some(done),
+            Ok(mut done) => {
+                // The manifest needs the clusters only: free the rest of the IR first (at
+                // 10,000 apps it is larger than the manifest's text).
+                let clusters = ir::Ir {
+                    clusters: std::mem::take(&mut ir.clusters),
+                    ..ir::Ir::default()
+                };
+                drop(ir);
+                match emit::stream_manifest(&clusters, &mut done, sources, options, sink) {
+                    Ok(()) => streamed.done = Some(done),
+                    Err(e) => streamed.write_error = Some(e),
+                }
+            }
             Err(emit::Failure::Diags(d)) => emission_failed(&mut diags, d),
             Err(emit::Failure::Write(e)) => streamed.write_error = Some(e),
         }

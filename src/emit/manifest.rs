@@ -182,12 +182,22 @@ pub fn emit_hashed<'a, I>(ir: &Ir, entries: I, sources: &Sources) -> Artifact
 where
     I: Iterator<Item = (&'a Artifact, &'a [u8; 32])> + Clone,
 {
-    // About 10 % over (an entry is its path and kind plus about 250 bytes), so that the text
-    // is not copied as it grows; then trimmed.
+    // A little over (an entry is its fields plus about 200 bytes of keys, quotes, indentation
+    // and hash; a source is `file:line`), so that the text of a large program (tens of
+    // megabytes) is never copied as it grows.
     let estimate = 4096
         + entries
             .clone()
-            .map(|(a, _)| 220 + a.path.len() + a.kind.len() + 48 * a.sources.len())
+            .map(|(a, _)| {
+                230 + a.path.len()
+                    + a.kind.len()
+                    + a.cluster.as_ref().map_or(0, |c| 24 + c.len())
+                    + a.account.as_ref().map_or(0, |c| 24 + c.len())
+                    + a.sources
+                        .iter()
+                        .map(|s| 24 + sources.name(s.file).len())
+                        .sum::<usize>()
+            })
             .sum::<usize>();
     let mut contents = String::with_capacity(estimate);
     let mut w = Json::pretty(&mut contents);
@@ -212,7 +222,9 @@ where
     w.end_array();
     w.end_object();
     contents.push('\n');
-    contents.shrink_to_fit();
+    if contents.capacity() > contents.len() + contents.len() / 4 {
+        contents.shrink_to_fit();
+    }
     Artifact {
         path: FILE.to_string(),
         kind: "manifest",
