@@ -189,7 +189,8 @@ fn run<'s>(
     let (mut items, taken) = out.finish().map_err(Failure::Write)?;
     if streaming {
         let mut done: Vec<(Artifact, Option<crate::writer::Taken>)> =
-            items.into_iter().zip(taken.into_iter().map(Some)).collect();
+            Vec::with_capacity(items.len());
+        done.extend(items.into_iter().zip(taken.into_iter().map(Some)));
         done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         return Ok(done);
     }

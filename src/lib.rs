@@ -31,6 +31,21 @@ use diagnostics::Diag;
 use emit::Artifact;
 use source::Sources;
 
+static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Give the program's allocator a way to return freed memory to the system; called where a
+/// compile has just freed a large part of its memory (the syntax tree, the IR). Set once, by
+/// the binary (src/main.rs: mimalloc's `mi_collect`).
+pub fn set_release_memory(f: fn()) {
+    let _ = RELEASE_MEMORY.set(f);
+}
+
+fn release_memory() {
+    if let Some(f) = RELEASE_MEMORY.get() {
+        f();
+    }
+}
+
 /// What a build knows beyond its sources.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -175,6 +190,7 @@ pub fn compile_into<'s>(
                     ..ir::Ir::default()
                 };
                 drop(ir);
+                release_memory();
                 match emit::stream_manifest(&clusters, &mut done, sources, options, sink) {
                     Ok(()) => streamed.done = Some(done),
                     Err(e) => streamed.write_error = Some(e),
@@ -204,6 +220,7 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
     // and free it (a large program's tree is as big as its emitted files).
     lint::finish(sources, &program, ir.as_ref(), &mut diags);
     drop(program);
+    release_memory();
     if diagnostics::has_errors(&diags) {
         return (None, diags);
     }

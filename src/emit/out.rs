@@ -63,7 +63,10 @@ impl<'s> Out<'s> {
         }
         match sink(&a) {
             Ok(t) => {
+                // Kept until the manifest is written: as small as it can be.
                 a.contents = String::new();
+                a.path.shrink_to_fit();
+                a.sources.shrink_to_fit();
                 self.items.push(a);
                 self.taken.push(t);
             }
