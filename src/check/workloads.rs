@@ -404,42 +404,57 @@ pub fn lower(
 
     // IAM roles.
     let mut roles: Vec<ir::IamRole> = Vec::new();
-    for app in &mut apps {
-        let Some(identity) = app.identity else {
-            continue;
-        };
-        // Only needed here: freed as the roles are made (a large program's checked grants
-        // are as big as its roles).
-        let grants = std::mem::take(&mut app.grants);
-        let members: Vec<ir::Member> = app
-            .namespace
-            .clusters
-            .iter()
-            .map(|c| ir::Member {
-                cluster: c.clone(),
-                namespace: app.namespace.name.clone(),
-                service_account: app.service_account.clone(),
-                app: app.key(),
-            })
-            .collect();
-        let origin = ir::Origin {
-            what: format!("app {}", app.key()),
-            span: app.decl.span,
-        };
-        let span = app.identity_span.unwrap_or(app.decl.name.span);
-        let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
-        let spec = RoleSpec {
-            wanted_name: &wanted,
-            identity,
-            boundary: &app.boundary,
-            account: app.account.as_ref(),
-            session_tags: app.session_tags,
-            grants: &grants,
-            shared: false,
-            origin,
-            span,
-        };
-        build_roles(&spec, &members, ir, boundaries, &mut roles, diags);
+    // Each app's roles are independent: built on several threads, a run of apps at a time
+    // (whose checked grants are then freed: a large program's are as big as its roles), and
+    // gathered in app order, so that roles and diagnostics do not depend on the threads.
+    for run in apps.chunks_mut(2048) {
+        let built = crate::par::map(
+            &*run,
+            |a| a.grants.len() + 1,
+            256,
+            |app| {
+                let (mut r, mut d) = (Vec::new(), Vec::new());
+                if let Some(identity) = app.identity {
+                    let members: Vec<ir::Member> = app
+                        .namespace
+                        .clusters
+                        .iter()
+                        .map(|c| ir::Member {
+                            cluster: c.clone(),
+                            namespace: app.namespace.name.clone(),
+                            service_account: app.service_account.clone(),
+                            app: app.key(),
+                        })
+                        .collect();
+                    let origin = ir::Origin {
+                        what: format!("app {}", app.key()),
+                        span: app.decl.span,
+                    };
+                    let span = app.identity_span.unwrap_or(app.decl.name.span);
+                    let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
+                    let spec = RoleSpec {
+                        wanted_name: &wanted,
+                        identity,
+                        boundary: &app.boundary,
+                        account: app.account.as_ref(),
+                        session_tags: app.session_tags,
+                        grants: &app.grants,
+                        shared: false,
+                        origin,
+                        span,
+                    };
+                    build_roles(&spec, &members, ir, boundaries, &mut r, &mut d);
+                }
+                (r, d)
+            },
+        );
+        for (r, d) in built {
+            roles.extend(r);
+            diags.extend(d);
+        }
+        for app in run.iter_mut() {
+            app.grants = Vec::new();
+        }
     }
     for (name, sh) in &shared {
         let members: Vec<ir::Member> = apps
