@@ -366,3 +366,32 @@ fn explain_shows_what_a_level_grant_expanded_to_and_where_it_came_from() {
     let o = accessc(&["explain", "payments/nope", "examples/quickstart"], &root);
     assert_eq!(code(&o), 1);
 }
+
+/// Artifacts reach the writer while the program is still being emitted: an error found late
+/// (here a template's missing field, E501) must still leave no output and no staged files.
+#[test]
+fn an_error_found_while_emitting_leaves_nothing_staged() {
+    let p = project(&[("cluster.access", CLUSTER), ("a.access", APP_A)]);
+    fs::create_dir_all(p.path().join("t")).unwrap();
+    fs::write(p.path().join("t/role.x.txt.hbs"), "{{role.arm}}\n").unwrap();
+    let staging = p.path().join(".out.accessc-new");
+    let o = accessc(&["build", "src", "-o", "out", "--templates", "t"], p.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("E501"), "{}", stderr(&o));
+    assert!(!p.path().join("out").exists());
+    assert!(!staging.exists());
+
+    // Over an existing output: it stays as it was.
+    let o = accessc(&["build", "src", "-o", "out"], p.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = tree(&p.path().join("out"));
+    fs::write(
+        p.path().join("src/a.access"),
+        APP_A.replace("SendMessage", "GetQueueUrl"),
+    )
+    .unwrap();
+    let o = accessc(&["build", "src", "-o", "out", "--templates", "t"], p.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(tree(&p.path().join("out")), before);
+    assert!(!staging.exists());
+}

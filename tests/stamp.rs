@@ -177,3 +177,23 @@ fn a_broken_stamp_is_ignored_and_small_outputs_get_none() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stamps(&other.path().join("cache")), 0);
 }
+
+#[test]
+fn a_file_removed_after_the_stamp_is_missing() {
+    let (dir, cache) = built();
+    std::thread::sleep(Duration::from_millis(120));
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0));
+    fs::remove_file(dir.path().join(POLICY)).unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("missing:") && out.contains("policy.json"),
+        "{out}"
+    );
+    // A build puts it back.
+    let o = accessc(&["build", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(dir.path().join(POLICY).exists());
+}
