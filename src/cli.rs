@@ -369,6 +369,19 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
     }
 }
 
+/// Report a file-system failure of `build` or `check` (exit 2); a build's previous output is
+/// untouched by then.
+fn write_failed(e: &crate::writer::WriteError, out: &std::path::Path, check_only: bool) -> u8 {
+    eprintln!("error: {e}");
+    if !check_only {
+        eprintln!(
+            "accessc: the previous output in {} is intact",
+            out.display()
+        );
+    }
+    exit::SYSTEM
+}
+
 fn build(
     cli: &Cli,
     paths: &[PathBuf],
@@ -416,14 +429,7 @@ fn build(
     let session = match crate::writer::Session::open(out, mode) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
-            if !check_only {
-                eprintln!(
-                    "accessc: the previous output in {} is intact",
-                    out.display()
-                );
-            }
-            return exit::SYSTEM;
+            return write_failed(&e, out, check_only);
         }
     };
     let sink = |a: &crate::emit::Artifact| session.take(&a.path, a.contents.as_bytes());
@@ -439,14 +445,7 @@ fn build(
         }
     }
     if let Some(e) = compiled.write_error {
-        eprintln!("error: {e}");
-        if !check_only {
-            eprintln!(
-                "accessc: the previous output in {} is intact",
-                out.display()
-            );
-        }
-        return exit::SYSTEM;
+        return write_failed(&e, out, check_only);
     }
     let done = match compiled.done {
         Some(d) if !has_errors => d,
@@ -465,14 +464,7 @@ fn build(
     let changes = match session.finish(taken) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
-            if !check_only {
-                eprintln!(
-                    "accessc: the previous output in {} is intact",
-                    out.display()
-                );
-            }
-            return exit::SYSTEM;
+            return write_failed(&e, out, check_only);
         }
     };
     if check_only {

@@ -67,12 +67,14 @@ pub fn with_options(
     sources: &Sources,
     options: &crate::Options,
 ) -> Result<Vec<Artifact>, Vec<Diag>> {
-    match run(ir, sources, options, &Out::new()) {
-        Ok(done) => Ok(done.into_iter().map(|(a, _)| a).collect()),
-        Err(Failure::Diags(d)) => Err(d),
-        // Kept in memory: there is no sink to fail.
-        Err(Failure::Write(_)) => Err(Vec::new()),
-    }
+    let mut items = run(ir, sources, options, &Out::new())?.into_items();
+    items.retain(|a| options.targets.writes(&a.path));
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    // Every artifact is kept until the build ends: drop the slack of strings that grew.
+    items.iter_mut().for_each(|a| a.contents.shrink_to_fit());
+    let manifest = manifest::emit(ir, &items, sources);
+    items.push(manifest);
+    Ok(items)
 }
 
 /// Why streaming emission stopped.
@@ -94,16 +96,18 @@ pub fn stream<'s>(
     options: &'s crate::Options,
     sink: &'s out::Sink<'s>,
 ) -> Result<Vec<(Artifact, crate::writer::Taken)>, Failure> {
-    let done = run(
+    let (items, taken) = run(
         ir,
         sources,
         options,
         &Out::streaming(sink, &options.targets),
-    )?;
-    Ok(done
-        .into_iter()
-        .filter_map(|(a, t)| Some((a, t?)))
-        .collect())
+    )
+    .map_err(Failure::Diags)?
+    .finish()
+    .map_err(Failure::Write)?;
+    let mut done: Vec<(Artifact, crate::writer::Taken)> = items.into_iter().zip(taken).collect();
+    done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    Ok(done)
 }
 
 /// Hand `manifest.json` of the artifacts `done` (sorted by path) to `sink`, and add it to
@@ -123,13 +127,14 @@ pub fn stream_manifest<'s>(
     Ok(())
 }
 
-/// The emission itself: into `base`'s kind of [`Out`].
+/// The emission itself, into `base`'s kind of [`Out`] (in memory, or streamed): every artifact
+/// but the manifest, or the errors only emission finds.
 fn run<'s>(
     ir: &Ir,
     sources: &Sources,
     options: &crate::Options,
     base: &Out<'s>,
-) -> Result<Vec<(Artifact, Option<crate::writer::Taken>)>, Failure> {
+) -> Result<Out<'s>, Vec<Diag>> {
     // The emitters are independent: each runs on a thread of its own (results in this order).
     // Those that can report an error (IAM policy sizes, templates) always run, so that a
     // selection never hides an error; the others only for the targets selected.
@@ -183,22 +188,7 @@ fn run<'s>(
     }
     if !diags.is_empty() {
         crate::diagnostics::sort(&mut diags);
-        return Err(Failure::Diags(diags));
+        return Err(diags);
     }
-    let streaming = out.is_streaming();
-    let (mut items, taken) = out.finish().map_err(Failure::Write)?;
-    if streaming {
-        let mut done: Vec<(Artifact, Option<crate::writer::Taken>)> =
-            Vec::with_capacity(items.len());
-        done.extend(items.into_iter().zip(taken.into_iter().map(Some)));
-        done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        return Ok(done);
-    }
-    items.retain(|a| options.targets.writes(&a.path));
-    items.sort_by(|a, b| a.path.cmp(&b.path));
-    // Every artifact is kept until the build ends: drop the slack of strings that grew.
-    items.iter_mut().for_each(|a| a.contents.shrink_to_fit());
-    let manifest = manifest::emit(ir, &items, sources);
-    items.push(manifest);
-    Ok(items.into_iter().map(|a| (a, None)).collect())
+    Ok(out)
 }

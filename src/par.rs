@@ -7,14 +7,17 @@
 use std::thread;
 
 /// How many threads to use: the machine's parallelism, or `ACCESSC_THREADS` (1 turns
-/// parallelism off).
+/// parallelism off); read once.
 pub fn threads() -> usize {
-    std::env::var("ACCESSC_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(16)
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("ACCESSC_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(16)
+    })
 }
 
 /// `f` over every item, in order, on up to [`threads`] threads: the items are cut into runs of

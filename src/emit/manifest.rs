@@ -89,28 +89,8 @@ fn entry(a: &Artifact, sources: &Sources) -> Entry {
 /// The SHA-256 of each artifact's contents, on a few threads when there are many (10,000 apps
 /// have 223 MB of artifacts; hashing them is most of the manifest's time).
 fn digests(artifacts: &[Artifact]) -> Vec<[u8; 32]> {
-    let hash = |a: &Artifact| -> [u8; 32] { Sha256::digest(a.contents.as_bytes()).into() };
-    let total: usize = artifacts.iter().map(|a| a.contents.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || total < 4 << 20 {
-        return artifacts.iter().map(hash).collect();
-    }
-    let chunk = artifacts.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = artifacts
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(hash).collect::<Vec<_>>()))
-            .collect();
-        let mut all = Vec::with_capacity(artifacts.len());
-        for (h, part) in handles.into_iter().zip(artifacts.chunks(chunk)) {
-            // A thread that failed (it cannot) is redone here.
-            match h.join() {
-                Ok(d) => all.extend(d),
-                Err(_) => all.extend(part.iter().map(hash)),
-            }
-        }
-        all
-    })
+    // At least 2 MB of text per thread: below that a thread costs more than it saves.
+    crate::writer::stamp::sha256_all(artifacts, |a| a.contents.as_bytes(), 2 << 20)
 }
 
 /// The hex of a digest, into `hex`.

@@ -103,9 +103,9 @@ impl<'s> Out<'s> {
         }
     }
 
-    /// Whether artifacts go to a sink.
-    pub fn is_streaming(&self) -> bool {
-        self.stream.is_some()
+    /// The artifacts kept in memory (an `Out` without a sink has no failure to report).
+    pub fn into_items(self) -> Vec<Artifact> {
+        self.items
     }
 
     /// The artifacts (and, when streaming, what the sink made of each), or the sink's first

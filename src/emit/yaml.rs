@@ -343,6 +343,30 @@ pub(crate) mod tests {
     use serde::Serialize;
     use std::collections::BTreeMap;
 
+    /// Documents from a fast writer against serde_yaml's: equal whenever the fast path gave one.
+    #[derive(Default)]
+    pub(crate) struct Agreement {
+        fast: usize,
+        total: usize,
+    }
+
+    impl Agreement {
+        /// `ours` (None: the fast path declined) is `theirs`.
+        pub(crate) fn check(&mut self, ours: Option<String>, theirs: String, what: &str) {
+            self.total += 1;
+            if let Some(ours) = ours {
+                self.fast += 1;
+                assert_eq!(ours, theirs, "{what}");
+            }
+        }
+
+        /// Over 90 % of the documents took the fast path.
+        pub(crate) fn mostly_fast(&self) {
+            let (fast, total) = (self.fast, self.total);
+            assert!(fast * 10 > total * 9, "{fast} of {total} on the fast path");
+        }
+    }
+
     /// Strings every emitter could be handed, and then some.
     pub(crate) fn tricky() -> Vec<String> {
         let mut v: Vec<String> = [

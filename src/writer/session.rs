@@ -263,19 +263,18 @@ fn examine(
 ) -> Result<Taken, WriteError> {
     use std::io::Read;
     let p = rel_path(out, path);
-    if let Some(stamp) = stamp.filter(|s| s.knows(path)) {
-        if let Some(stat) = stamp::stat_path(&p) {
-            if stat.size == contents.len() as u64
-                && stamp.trusts(path, &stamp::short(&sha256), &stat)
-            {
-                return Ok(Taken {
-                    state: State::Unchanged,
-                    sha256,
-                    stat: Some(stat),
-                    read: false,
-                });
-            }
-        }
+    let vouched = stamp.and_then(|s| {
+        s.vouches(path, contents.len() as u64, &stamp::short(&sha256), || {
+            stamp::stat_path(&p)
+        })
+    });
+    if let Some(stat) = vouched {
+        return Ok(Taken {
+            state: State::Unchanged,
+            sha256,
+            stat: Some(stat),
+            read: false,
+        });
     }
     let opened = fs::File::open(&p).and_then(|mut f| {
         let meta = f.metadata()?;

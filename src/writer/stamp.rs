@@ -37,6 +37,16 @@ pub fn sha256(contents: &[u8]) -> [u8; 32] {
     Sha256::digest(contents).into()
 }
 
+/// SHA-256 of each item's bytes, in order, on several threads when there are at least
+/// `min_bytes` per thread.
+pub fn sha256_all<T: Sync>(
+    items: &[T],
+    bytes: impl Fn(&T) -> &[u8] + Sync,
+    min_bytes: usize,
+) -> Vec<[u8; 32]> {
+    crate::par::map(items, |t| bytes(t).len(), min_bytes, |t| sha256(bytes(t)))
+}
+
 /// The stamp's hash: the first half of the SHA-256.
 pub fn short(sha256: &[u8; 32]) -> Hash {
     let mut h = [0u8; 16];
@@ -223,11 +233,6 @@ impl Stamp {
         })
     }
 
-    /// Whether the stamp may have something to say of `path` (then it is worth a `stat`).
-    pub fn knows(&self, path: &str) -> bool {
-        self.entry(path).is_some()
-    }
-
     fn entry(&self, path: &str) -> Option<&(u64, FileStat, Hash)> {
         let k = key(path);
         self.entries
@@ -236,13 +241,22 @@ impl Stamp {
             .map(|i| &self.entries[i])
     }
 
-    /// Whether the file at `path`, whose `stat` is `now`, certainly holds contents of hash
-    /// `hash`.
-    pub fn trusts(&self, path: &str, hash: &Hash, now: &FileStat) -> bool {
-        match self.entry(path) {
-            Some((_, stat, h)) => stat == now && h == hash && now.nanos() < self.racy_from,
-            None => false,
+    /// The `stat` of the file at `path` when the stamp vouches that it holds contents of
+    /// `size` bytes and hash `hash`: its entry says so, and `stat_now` (called only then) is
+    /// the recorded one and not racy.
+    pub fn vouches(
+        &self,
+        path: &str,
+        size: u64,
+        hash: &Hash,
+        stat_now: impl FnOnce() -> Option<FileStat>,
+    ) -> Option<FileStat> {
+        let (_, stat, h) = self.entry(path)?;
+        if stat.size != size || h != hash {
+            return None;
         }
+        let now = stat_now()?;
+        (now == *stat && now.nanos() < self.racy_from).then_some(now)
     }
 }
 
