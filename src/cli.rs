@@ -382,6 +382,19 @@ fn write_failed(e: &crate::writer::WriteError, out: &std::path::Path, check_only
     exit::SYSTEM
 }
 
+/// What `build` and `check` learned before finishing the output.
+enum Outcome {
+    /// The inputs are the ones the stamp recorded and the output is untouched: nothing was
+    /// compiled; the output's number of files.
+    Fresh(usize),
+    /// Compiled: every artifact and what the writer made of it (`None` with errors), and the
+    /// writer's first failure.
+    Compiled(
+        Option<Vec<(crate::emit::Artifact, crate::writer::Taken)>>,
+        Option<crate::writer::WriteError>,
+    ),
+}
+
 fn build(
     cli: &Cli,
     paths: &[PathBuf],
@@ -426,50 +439,87 @@ fn build(
     } else {
         crate::writer::Mode::Build
     };
-    let session = match crate::writer::Session::open(out, mode) {
+    let mut session = match crate::writer::Session::open(out, mode) {
         Ok(s) => s,
         Err(e) => {
             return write_failed(&e, out, check_only);
         }
     };
-    let sink = |a: &crate::emit::Artifact| session.take(&a.path, a.contents.as_bytes());
-    let mut compiled = crate::compile_into(&sources, &options, &sink);
-    compiled.diags.extend(read_diags);
-    diagnostics::sort(&mut compiled.diags);
-    print_diags(cli, &compiled.diags, &sources);
-    let has_errors = diagnostics::has_errors(&compiled.diags);
-    let has_warnings = compiled.diags.iter().any(|d| !d.is_error());
-    if let Some(s) = summary(&compiled.diags) {
+    // Inputs unchanged since the stamp recorded them, and the output untouched: nothing to
+    // compile (src/writer/fresh.rs).
+    let key = crate::writer::fresh::inputs_key(&sources, &options);
+    let fresh = key.as_ref().and_then(|k| {
+        let (files, diags) = session.fresh(k)?;
+        Some((files, crate::writer::fresh::decode_diags(&diags, &sources)?))
+    });
+    let (mut diags, outcome) = match fresh {
+        Some((files, diags)) => (diags, Outcome::Fresh(files)),
+        None => {
+            let sink = |a: &crate::emit::Artifact| session.take(&a.path, a.contents.as_bytes());
+            let compiled = crate::compile_into(&sources, &options, &sink);
+            (
+                compiled.diags,
+                Outcome::Compiled(compiled.done, compiled.write_error),
+            )
+        }
+    };
+    diags.extend(read_diags);
+    diagnostics::sort(&mut diags);
+    print_diags(cli, &diags, &sources);
+    let has_errors = diagnostics::has_errors(&diags);
+    let has_warnings = diags.iter().any(|d| !d.is_error());
+    if let Some(s) = summary(&diags) {
         if cli.error_format != ErrorFormat::Json {
             eprintln!("{s}");
         }
     }
-    if let Some(e) = compiled.write_error {
-        return write_failed(&e, out, check_only);
+    if let Outcome::Compiled(_, Some(e)) = &outcome {
+        return write_failed(e, out, check_only);
     }
-    let done = match compiled.done {
-        Some(d) if !has_errors => d,
-        _ => {
-            eprintln!("accessc: nothing written: the input has errors");
-            return exit::INPUT;
-        }
-    };
+    if has_errors || matches!(outcome, Outcome::Compiled(None, _)) {
+        eprintln!("accessc: nothing written: the input has errors");
+        return exit::INPUT;
+    }
     if cli.deny_warnings && has_warnings {
         eprintln!("accessc: nothing written: warnings are denied (--deny-warnings)");
         return exit::INPUT;
     }
-    let files = done.len();
-    let taken: Vec<(String, crate::writer::Taken)> =
-        done.into_iter().map(|(a, t)| (a.path, t)).collect();
-    let changes = match session.finish(taken) {
-        Ok(c) => c,
-        Err(e) => {
-            return write_failed(&e, out, check_only);
+    // Said when nothing was compiled.
+    let unchanged_inputs = if matches!(outcome, Outcome::Fresh(_)) {
+        "; inputs unchanged since the last run"
+    } else {
+        ""
+    };
+    let (files, changes) = match outcome {
+        Outcome::Fresh(files) => (
+            files,
+            crate::writer::Changes {
+                unchanged: files,
+                ..Default::default()
+            },
+        ),
+        Outcome::Compiled(done, _) => {
+            let done = done.unwrap_or_default();
+            if let Some(k) = key {
+                session.set_inputs(k, crate::writer::fresh::encode_diags(&diags));
+            }
+            let files = done.len();
+            let taken: Vec<(String, crate::writer::Taken)> =
+                done.into_iter().map(|(a, t)| (a.path, t)).collect();
+            match session.finish(taken) {
+                Ok(c) => (files, c),
+                Err(e) => {
+                    return write_failed(&e, out, check_only);
+                }
+            }
         }
     };
     if check_only {
         if changes.is_empty() {
-            eprintln!("{}: up to date ({files} files)", out.display());
+            eprintln!(
+                "{}: up to date ({files} files{unchanged_inputs})",
+                out.display()
+            );
             return exit::OK;
         }
         for p in &changes.added {
@@ -491,11 +541,16 @@ fn build(
         return exit::INPUT;
     }
     eprintln!(
-        "{}: {} written, {} removed, {} unchanged",
+        "{}: {} written, {} removed, {} unchanged{}",
         out.display(),
         changes.added.len() + changes.changed.len(),
         changes.removed.len(),
-        changes.unchanged
+        changes.unchanged,
+        if unchanged_inputs.is_empty() {
+            ""
+        } else {
+            " (inputs unchanged since the last run)"
+        }
     );
     exit::OK
 }

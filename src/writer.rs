@@ -7,6 +7,7 @@
 //! (elsewhere: two renames, repaired on the next run). A killed or failed build therefore leaves
 //! either the complete old tree or the complete new one. A build with no change touches nothing.
 
+pub mod fresh;
 pub mod session;
 pub mod stamp;
 

@@ -197,3 +197,132 @@ fn a_file_removed_after_the_stamp_is_missing() {
     assert_eq!(o.status.code(), Some(0));
     assert!(dir.path().join(POLICY).exists());
 }
+
+/// The stamp's inputs key (src/writer/fresh.rs): a check or build whose sources, options and
+/// executable are the ones the stamp recorded, over an untouched output, does not compile.
+const NOTE: &str = "; inputs unchanged since the last run";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn unchanged_inputs_over_an_untouched_output_are_not_compiled_again() {
+    let (dir, cache) = built();
+    // A warning, so that there is something to replay.
+    let src = dir.path().join("src/main.access");
+    let warned = PROGRAM.replace(
+        "kubernetes { get configmaps }",
+        "kubernetes { get, list secrets named \"checkout-db\" }",
+    );
+    fs::write(&src, &warned).unwrap();
+    let o = accessc(&["build", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("W301"), "{}", stderr(&o));
+    std::thread::sleep(Duration::from_millis(120));
+
+    // The first check may read back files written just before the stamp; the second one
+    // compiles nothing, and says so; both report the same warning, byte for byte.
+    let first = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(stderr(&second).contains(NOTE), "{}", stderr(&second));
+    assert_eq!(
+        stderr(&second).replace(NOTE, ""),
+        stderr(&first).replace(NOTE, "")
+    );
+    assert!(stderr(&second).contains("W301"));
+    for format in ["json", "short"] {
+        let a = accessc(
+            &["--error-format", format, "check", "src", "-o", "out"],
+            dir.path(),
+            &cache,
+        );
+        assert!(
+            stderr(&a).contains(NOTE) || format == "json",
+            "{}",
+            stderr(&a)
+        );
+        assert!(stderr(&a).contains("W301"), "{}", stderr(&a));
+    }
+    // Warnings still deny a replayed check.
+    let denied = accessc(
+        &["--deny-warnings", "check", "src", "-o", "out"],
+        dir.path(),
+        &cache,
+    );
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    // A build says it compiled nothing and writes nothing.
+    let o = accessc(&["build", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o)
+            .contains("0 written, 0 removed, 16 unchanged (inputs unchanged since the last run)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A comment changes the inputs, not the output: compiled once, then recorded again.
+    fs::write(&src, format!("{warned}# a comment\n")).unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stderr(&o).contains(NOTE), "{}", stderr(&o));
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert!(stderr(&o).contains(NOTE), "{}", stderr(&o));
+
+    // Another target set is another input.
+    let o = accessc(
+        &["check", "src", "-o", "out", "--target", "aws"],
+        dir.path(),
+        &cache,
+    );
+    assert!(!stderr(&o).contains(NOTE), "{}", stderr(&o));
+}
+
+#[test]
+fn a_touched_output_or_a_new_source_is_compiled() {
+    let (dir, cache) = built();
+    std::thread::sleep(Duration::from_millis(120));
+    for _ in 0..2 {
+        let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    // An edit of an output file changes its stat: the check compiles and finds it stale.
+    let policy = dir.path().join(POLICY);
+    let original = fs::read(&policy).unwrap();
+    fs::write(&policy, b"{}").unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("stale:"));
+    // Restoring its bytes is not enough to skip the compile (its stat is new), but it is up
+    // to date again.
+    fs::write(&policy, &original).unwrap();
+    std::thread::sleep(Duration::from_millis(120));
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(NOTE), "{}", stderr(&o));
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert!(stderr(&o).contains(NOTE), "{}", stderr(&o));
+
+    // A new source file is a new input, even one that declares nothing.
+    fs::write(dir.path().join("src/empty.access"), "# nothing yet\n").unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(NOTE), "{}", stderr(&o));
+    // A source with an error is reported (and records nothing).
+    fs::write(dir.path().join("src/empty.access"), "app x in nowhere {}\n").unwrap();
+    for _ in 0..2 {
+        let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("error"), "{}", stderr(&o));
+    }
+    // A removed output file is missing.
+    fs::remove_file(dir.path().join("src/empty.access")).unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    fs::remove_file(&policy).unwrap();
+    let o = accessc(&["check", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("missing:"));
+}

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::stamp::{self, FileStat, Stamp};
+use super::stamp::{self, FileStat, Hash, Stamp, StampText};
 use super::{err, rel_path, Changes, WriteError};
 use crate::emit::manifest;
 
@@ -57,7 +57,13 @@ pub struct Session<'a> {
     out: &'a Path,
     mode: Mode,
     exists: bool,
-    stamp: Option<Stamp>,
+    /// The stamp as read; indexed by the first [`Session::take`].
+    stamp_text: std::sync::Mutex<Option<StampText>>,
+    stamp: OnceLock<Option<Stamp>>,
+    /// The inputs' key the stamp recorded.
+    stamped_inputs: Option<Hash>,
+    /// The inputs' key and diagnostics of this compile, to record ([`super::fresh`]).
+    inputs: Option<(Hash, String)>,
     staging: PathBuf,
     /// Set once the staging folder exists (or could not be made).
     staged: OnceLock<Result<(), StageError>>,
@@ -80,11 +86,15 @@ impl<'a> Session<'a> {
             });
         }
         let exists = out.is_dir();
+        let text = if exists { StampText::read(out) } else { None };
         Ok(Session {
             out,
             mode,
             exists,
-            stamp: if exists { Stamp::load(out) } else { None },
+            stamped_inputs: text.as_ref().and_then(|t| t.inputs()).map(|(k, _)| *k),
+            stamp_text: std::sync::Mutex::new(text),
+            stamp: OnceLock::new(),
+            inputs: None,
             staging: super::sibling(out, "new"),
             staged: OnceLock::new(),
             finished: false,
@@ -96,6 +106,36 @@ impl<'a> Session<'a> {
     pub fn keep_stamp(mut self, save: bool) -> Session<'a> {
         self.save_stamp = save;
         self
+    }
+
+    /// When the stamp recorded inputs with key `key` and every file it records is as it was:
+    /// the number of files and the diagnostics (one line of JSON) that compile reported. The
+    /// output is then up to date without compiling ([`super::fresh`]).
+    pub fn fresh(&self, key: &Hash) -> Option<(usize, String)> {
+        let text = self.stamp_text.lock().ok()?;
+        let text = text.as_ref()?;
+        let (recorded, diags) = text.inputs()?;
+        if recorded != key {
+            return None;
+        }
+        let files = text.all_current(self.out)?;
+        Some((files, diags.to_string()))
+    }
+
+    /// The key of this compile's inputs and its diagnostics (one line of JSON), recorded in
+    /// the stamp at the end when the compile had no error and the stamp covers its whole output.
+    pub fn set_inputs(&mut self, key: Hash, diags: String) {
+        self.inputs = Some((key, diags));
+    }
+
+    /// The stamp, indexed on first use.
+    fn stamp(&self) -> Option<&Stamp> {
+        self.stamp
+            .get_or_init(|| {
+                let text = self.stamp_text.lock().ok()?.take()?;
+                text.index()
+            })
+            .as_ref()
     }
 
     /// Create the staging folder, once; refuse an output folder we could not replace.
@@ -135,7 +175,7 @@ impl<'a> Session<'a> {
     pub fn take(&self, path: &str, contents: &[u8]) -> Result<Taken, WriteError> {
         let sha256 = stamp::sha256(contents);
         let mut taken = if self.exists {
-            examine(self.out, self.stamp.as_ref(), path, contents, sha256)?
+            examine(self.out, self.stamp(), path, contents, sha256)?
         } else {
             Taken {
                 state: State::Added,
@@ -182,7 +222,10 @@ impl<'a> Session<'a> {
         }
         if changes.is_empty() {
             self.discard();
-            if taken.iter().any(|(_, t)| t.read) {
+            // Files were read back (the stamp is out of date), or the inputs changed without
+            // changing the output.
+            let new_inputs = self.inputs.as_ref().map(|(k, _)| *k) != self.stamped_inputs;
+            if taken.iter().any(|(_, t)| t.read) || new_inputs {
                 self.save_stamp(&taken);
             }
             return Ok(changes);
@@ -235,10 +278,17 @@ impl<'a> Session<'a> {
         if !self.save_stamp || taken.len() < stamp::min_files() {
             return;
         }
+        // The inputs' key vouches for the whole output: only when every file has an entry.
+        let whole = taken.iter().all(|(_, t)| t.stat.is_some());
+        let inputs = self
+            .inputs
+            .as_ref()
+            .filter(|_| whole)
+            .map(|(k, d)| (k, d.as_str()));
         let entries = taken
             .iter()
             .filter_map(|(p, t)| Some((p.as_str(), t.stat?, stamp::short(&t.sha256))));
-        let _ = stamp::save(self.out, entries);
+        let _ = stamp::save(self.out, inputs, entries);
     }
 }
 

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 /// Files modified less than this before the stamp was written are not trusted.
 pub const RACY: Duration = Duration::from_millis(50);
 
-const HEADER: &str = "accessc-stamp 1";
+const HEADER: &str = "accessc-stamp 2";
 
 /// A 128-bit content hash (the first half of SHA-256).
 pub type Hash = [u8; 16];
@@ -189,7 +189,112 @@ pub fn location(out: &Path) -> Option<PathBuf> {
     Some(dir.join("stamps").join(format!("{key:016x}")))
 }
 
-/// A loaded stamp.
+/// A stamp as read from its file, before it is indexed.
+#[derive(Debug)]
+pub struct StampText {
+    text: String,
+    /// Where the entries start in `text`.
+    body: usize,
+    /// The inputs' key and the diagnostics, when recorded ([`super::fresh`]).
+    inputs: Option<(Hash, std::ops::Range<usize>)>,
+    /// Files modified at or after this time (ns since the epoch) are racy.
+    racy_from: i128,
+}
+
+impl StampText {
+    /// The stamp of `out`, if there is a readable one.
+    pub fn read(out: &Path) -> Option<StampText> {
+        let path = location(out)?;
+        let text = fs::read_to_string(&path).ok()?;
+        let written = FileStat::of(&fs::metadata(&path).ok()?)?;
+        // Three header lines: the version, the inputs' key (or `-`), the diagnostics.
+        let mut ends = text.match_indices('\n').map(|(i, _)| i);
+        let (e1, e2, e3) = (ends.next()?, ends.next()?, ends.next()?);
+        if &text[..e1] != HEADER {
+            return None;
+        }
+        let key = text[e1 + 1..e2].strip_prefix("inputs\t")?;
+        let diags = e2 + 1 + "diags\t".len();
+        if text.get(e2 + 1..diags)? != "diags\t" {
+            return None;
+        }
+        let inputs = match key {
+            "-" => None,
+            hex => Some((parse_hex(hex)?, diags..e3)),
+        };
+        let body = e3 + 1;
+        Some(StampText {
+            text,
+            body,
+            inputs,
+            racy_from: written.nanos() - RACY.as_nanos() as i128,
+        })
+    }
+
+    /// The recorded inputs' key and diagnostics (one line of JSON), if any.
+    pub fn inputs(&self) -> Option<(&Hash, &str)> {
+        self.inputs
+            .as_ref()
+            .map(|(key, diags)| (key, &self.text[diags.clone()]))
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &str> {
+        self.text[self.body..].lines()
+    }
+
+    /// How many files the stamp records, if every one of them under `out` still has its
+    /// recorded `stat` and is not racy (on several threads: a large output has 130,000).
+    pub fn all_current(&self, out: &Path) -> Option<usize> {
+        let lines: Vec<&str> = self.entries().collect();
+        let current = crate::par::map(
+            &lines,
+            |_| 1,
+            4096,
+            |line| {
+                let Some((stat, _, path)) = parse_entry(line) else {
+                    return false;
+                };
+                stat.nanos() < self.racy_from
+                    && stat_path(&super::rel_path(out, path)) == Some(stat)
+            },
+        );
+        forget_folder();
+        current.iter().all(|&c| c).then_some(lines.len())
+    }
+
+    /// Index the entries for lookups by path.
+    pub fn index(&self) -> Option<Stamp> {
+        let mut entries = Vec::with_capacity(self.text.len() / 80);
+        for line in self.entries() {
+            let (stat, hash, p) = parse_entry(line)?;
+            entries.push((key(p), stat, hash));
+        }
+        entries.sort_unstable_by_key(|e| e.0);
+        Some(Stamp {
+            entries,
+            racy_from: self.racy_from,
+        })
+    }
+}
+
+/// One entry line: size, mtime, nanoseconds, inode, hash and path, tab-separated.
+fn parse_entry(line: &str) -> Option<(FileStat, Hash, &str)> {
+    let mut f = line.splitn(6, '\t');
+    let (Some(size), Some(mtime), Some(nsec), Some(ino), Some(hex), Some(p)) =
+        (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+    else {
+        return None;
+    };
+    let stat = FileStat {
+        size: size.parse().ok()?,
+        mtime: mtime.parse().ok()?,
+        mtime_nsec: nsec.parse().ok()?,
+        ino: ino.parse().ok()?,
+    };
+    Some((stat, parse_hex(hex)?, p))
+}
+
+/// A loaded stamp, indexed by path.
 #[derive(Debug, Default)]
 pub struct Stamp {
     /// (hash of the path, stat, content hash), sorted: compact (a 10,000-app output has
@@ -203,34 +308,7 @@ pub struct Stamp {
 impl Stamp {
     /// The stamp of `out`, if there is a readable one.
     pub fn load(out: &Path) -> Option<Stamp> {
-        let path = location(out)?;
-        let text = fs::read_to_string(&path).ok()?;
-        let written = FileStat::of(&fs::metadata(&path).ok()?)?;
-        let mut lines = text.lines();
-        if lines.next()? != HEADER {
-            return None;
-        }
-        let mut entries = Vec::with_capacity(text.len() / 80);
-        for line in lines {
-            let mut f = line.splitn(6, '\t');
-            let (Some(size), Some(mtime), Some(nsec), Some(ino), Some(hex), Some(p)) =
-                (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
-            else {
-                return None;
-            };
-            let stat = FileStat {
-                size: size.parse().ok()?,
-                mtime: mtime.parse().ok()?,
-                mtime_nsec: nsec.parse().ok()?,
-                ino: ino.parse().ok()?,
-            };
-            entries.push((key(p), stat, parse_hex(hex)?));
-        }
-        entries.sort_unstable_by_key(|e| e.0);
-        Some(Stamp {
-            entries,
-            racy_from: written.nanos() - RACY.as_nanos() as i128,
-        })
+        StampText::read(out)?.index()
     }
 
     fn entry(&self, path: &str) -> Option<&(u64, FileStat, Hash)> {
@@ -265,6 +343,10 @@ fn key(path: &str) -> u64 {
     crate::check::workloads::fnv1a(path)
 }
 
+fn hex(h: &Hash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn parse_hex(s: &str) -> Option<Hash> {
     if s.len() != 32 {
         return None;
@@ -276,10 +358,13 @@ fn parse_hex(s: &str) -> Option<Hash> {
     Some(h)
 }
 
-/// Record the files of `out` (relative path, stat, hash). Best effort: written to a temporary
-/// file and renamed into place; an error is returned for the caller to ignore.
+/// Record the files of `out` (relative path, stat, hash), and, when they are the whole output
+/// of a compile without errors, the key of its inputs and its diagnostics ([`super::fresh`]).
+/// Best effort: written to a temporary file and renamed into place; an error is returned for
+/// the caller to ignore.
 pub fn save<'a>(
     out: &Path,
+    inputs: Option<(&Hash, &str)>,
     entries: impl Iterator<Item = (&'a str, FileStat, Hash)>,
 ) -> io::Result<()> {
     let Some(path) = location(out) else {
@@ -292,6 +377,16 @@ pub fn save<'a>(
     let mut text = String::with_capacity(1 << 20);
     text.push_str(HEADER);
     text.push('\n');
+    match inputs {
+        Some((key, diags)) if !diags.contains('\n') => {
+            text.push_str("inputs\t");
+            text.push_str(&hex(key));
+            text.push_str("\ndiags\t");
+            text.push_str(diags);
+            text.push('\n');
+        }
+        _ => text.push_str("inputs\t-\ndiags\t\n"),
+    }
     for (p, s, h) in entries {
         if p.contains(['\t', '\n']) {
             continue;
@@ -302,9 +397,7 @@ pub fn save<'a>(
             "{}\t{}\t{}\t{}\t",
             s.size, s.mtime, s.mtime_nsec, s.ino
         );
-        for b in h {
-            let _ = write!(text, "{b:02x}");
-        }
+        text.push_str(&hex(&h));
         text.push('\t');
         text.push_str(p);
         text.push('\n');
@@ -335,8 +428,7 @@ mod tests {
     #[test]
     fn hex_round_trip() {
         let h = short(&sha256(b"hello"));
-        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(parse_hex(&hex), Some(h));
+        assert_eq!(parse_hex(&hex(&h)), Some(h));
         assert_eq!(parse_hex("zz"), None);
     }
 }

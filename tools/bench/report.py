@@ -123,6 +123,8 @@ for n in (1000, 10000):
         "cp": hf_median(f"cp-{n}"),
         "rebuild": hf_median(f"rebuild-{n}"),
         "check": hf_median(f"check-{n}"),
+        "check_edited": hf_median(f"check-edited-{n}"),
+        "check_edited_rss": rss_mb(f"check-edited-{n}"),
         "build_rss": rss_mb(f"build-{n}"),
         "rebuild_rss": rss_mb(f"rebuild-{n}"),
         "check_rss": rss_mb(f"check-{n}"),
@@ -136,7 +138,7 @@ peer = js("peer-inproc.json")
 peer_apps = int(read("peer-apps", "1000") or 1000)
 acc_same = inproc.get(peer_apps, {})
 a, b = N[1000], N[10000]
-peak10k = max([x for x in (b["build_rss"], b["rebuild_rss"], b["check_rss"]) if x is not None], default=None)
+peak10k = max([x for x in (b["build_rss"], b["rebuild_rss"], b["check_rss"], b["check_edited_rss"]) if x is not None], default=None)
 
 # --- document --------------------------------------------------------------------------------
 L = []
@@ -177,7 +179,8 @@ p(f"| build ÷ floor | | {fmt_x(ratio(a['build'], a['cp']))} | {fmt_x(ratio(b['b
 p(f"| no-change rebuild | | {fmt_t(a['rebuild'])} | {fmt_t(b['rebuild'])} |")
 p(f"| files written by the no-change rebuild | | {a['written_again']} | {b['written_again']} |")
 p(f"| `accessc check`, output up to date | | {fmt_t(a['check'])} | {fmt_t(b['check'])} |")
-p(f"| peak RSS: build / rebuild / check | {fmt_mb(one_rss)} | {fmt_mb(a['build_rss'])} / {fmt_mb(a['rebuild_rss'])} / {fmt_mb(a['check_rss'])} | {fmt_mb(b['build_rss'])} / {fmt_mb(b['rebuild_rss'])} / {fmt_mb(b['check_rss'])} |")
+p(f"| `accessc check` after a one-line edit of one source (everything compiled) | | {fmt_t(a['check_edited'])} | {fmt_t(b['check_edited'])} |")
+p(f"| peak RSS: build / rebuild / check / check after an edit | {fmt_mb(one_rss)} | {fmt_mb(a['build_rss'])} / {fmt_mb(a['rebuild_rss'])} / {fmt_mb(a['check_rss'])} / {fmt_mb(a['check_edited_rss'])} | {fmt_mb(b['build_rss'])} / {fmt_mb(b['rebuild_rss'])} / {fmt_mb(b['check_rss'])} / {fmt_mb(b['check_edited_rss'])} |")
 p(f"| 10,000 ÷ 1,000 apps: build / rebuild / check | | | {fmt_x(ratio(b['build'], a['build']))} / {fmt_x(ratio(b['rebuild'], a['rebuild']))} / {fmt_x(ratio(b['check'], a['check']))} |")
 for n in (1000, 10000):
     i = inproc.get(n, {})
@@ -186,6 +189,11 @@ for n in (1000, 10000):
 p("")
 p("Builds into an empty folder write every file and make the tree durable (one `syncfs`) before")
 p("the atomic swap; `cp -r` does not sync. Each such run writes into a folder of its own.")
+p("A check or rebuild whose inputs (sources, options, the accessc executable) are the ones the")
+p("output's stamp recorded, over an untouched output, compiles nothing: it verifies every output")
+p("file's `stat` and replays the recorded warnings (README, \"How `build` writes\"). After a")
+p("one-line edit of one source, a check compiles the whole program and compares its output")
+p("through the stat cache: that is the cost of a pull request's check.")
 p("")
 p("## accessc and policy_sentry")
 p("")
@@ -215,7 +223,8 @@ p("| --- | ---: | --- |")
 p(f"| one-app build ≤ 10 ms, whole process | {fmt_t(one)} | {ok(le(one, 0.010))} |")
 p(f"| one-app build ≤ 10 MB peak RSS | {fmt_mb(one_rss)} | {ok(le(one_rss, 10))} |")
 p(f"| one-app build ≥ 40× faster than policy_sentry's one-policy run | {fmt_x(ratio(peer_one, one))} | {ok(ge(ratio(peer_one, one), 40))} |")
-p(f"| 10,000 apps: `check` ≤ 0.5 s | {fmt_t(b['check'])} | {ok(le(b['check'], 0.5))} |")
+p(f"| 10,000 apps: `check` ≤ 0.5 s (output up to date) | {fmt_t(b['check'])} | {ok(le(b['check'], 0.5))} |")
+p(f"| (not a target) 10,000 apps: `check` after a one-line edit of one source | {fmt_t(b['check_edited'])} | |")
 p(f"| 10,000 apps: `build` into an empty folder ≤ 1.5× the `cp -r` floor | {fmt_x(ratio(b['build'], b['cp']))} | {ok(le(ratio(b['build'], b['cp']), 1.5))} |")
 p(f"| 10,000 apps: peak RSS ≤ 300 MB | {fmt_mb(peak10k)} | {ok(le(peak10k, 300))} |")
 for what in ("build", "rebuild", "check"):

@@ -8,8 +8,9 @@
 # Measures with hyperfine and /usr/bin/time -v (Debian packages `hyperfine` and `time`; installed
 # with apt-get when missing and running as root):
 #   * one app: `accessc build` into an empty folder, whole process: median and peak RSS;
-#   * 1,000 and 10,000 apps: `accessc check` against an up-to-date tree, `accessc build` into an
-#     empty folder, a no-change rebuild (and how many files it wrote), peak RSS;
+#   * 1,000 and 10,000 apps: `accessc check` against an up-to-date tree (inputs unchanged, and
+#     after a one-line edit of one source), `accessc build` into an empty folder, a no-change
+#     rebuild (and how many files it wrote), peak RSS;
 #   * the floor: `cp -r` of the same output tree into an empty folder;
 #   * the peer: policy_sentry (PyPI `policy-sentry`, in a venv under ~/.cache) writing the same
 #     apps' CRUD policies in one Python process, and its one-policy CLI run;
@@ -140,6 +141,14 @@ for n in 1000 10000; do
     rss "$R/rebuild-$n" "$ACCESSC" build "$W/c$n" -o "$W/o$n"
     hf "check-$n" --warmup 1 --runs "$RUNS" "$ACCESSC check $W/c$n -o $W/o$n"
     rss "$R/check-$n" "$ACCESSC" check "$W/c$n" -o "$W/o$n"
+    # The check of a pull request: one source changed (a comment appended before each run, so
+    # the inputs are new every time), the output still up to date: everything is compiled.
+    say "$n apps: check after a one-line edit of one source ($RUNS runs)"
+    edit="$W/c$n/team-0000.access"
+    hf "check-edited-$n" --runs "$RUNS" --prepare "sh -c 'echo \"# edited\" >> $edit'" \
+        "$ACCESSC check $W/c$n -o $W/o$n"
+    echo "# edited" >>"$edit"
+    rss "$R/check-edited-$n" "$ACCESSC" check "$W/c$n" -o "$W/o$n"
 done
 
 # --- in-process throughput -----------------------------------------------------------------
