@@ -552,5 +552,8 @@ fn build(
             " (inputs unchanged since the last run)"
         }
     );
+    if let Some(leftover) = &changes.leftover {
+        eprintln!("warning: {leftover}");
+    }
     exit::OK
 }

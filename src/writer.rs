@@ -64,6 +64,9 @@ pub struct Changes {
     pub removed: Vec<String>,
     /// Files that are already right.
     pub unchanged: usize,
+    /// Why the previous tree could not be removed after the new one was swapped in, and where
+    /// it was left (the new output is complete; the next build removes the old one).
+    pub leftover: Option<String>,
 }
 
 impl Changes {
@@ -345,7 +348,8 @@ fn sync_dir(path: &Path) {
 
 /// Swap the complete staged tree in for `out` (atomically where the platform can), then
 /// remove the previous tree.
-fn swap(out: &Path, staging: &Path) -> Result<(), WriteError> {
+fn swap(out: &Path, staging: &Path) -> Result<Option<String>, WriteError> {
+    let mut leftover = None;
     if out.is_dir() {
         match exchange(staging, out) {
             Ok(()) => {}
@@ -362,11 +366,17 @@ fn swap(out: &Path, staging: &Path) -> Result<(), WriteError> {
                     return Err(err(out, "replace")(e));
                 }
                 let _ = fs::remove_dir_all(&old);
-                return Ok(());
+                return Ok(None);
             }
         }
-        // `staging` now holds the previous tree.
-        fs::remove_dir_all(staging).map_err(err(staging, "remove the previous output in"))?;
+        // `staging` now holds the previous tree. The new output is in place whatever happens
+        // next: a failure to remove the old one is reported, not an error (`repair` retries).
+        if let Err(e) = fs::remove_dir_all(staging) {
+            leftover = Some(format!(
+                "cannot remove the previous output, left in `{}`: {e}; the next build removes it",
+                staging.display()
+            ));
+        }
     } else {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(err(parent, "create folder"))?;
@@ -380,7 +390,7 @@ fn swap(out: &Path, staging: &Path) -> Result<(), WriteError> {
             parent
         });
     }
-    Ok(())
+    Ok(leftover)
 }
 
 /// Remove folders left empty by removed files.

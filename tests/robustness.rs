@@ -608,6 +608,62 @@ fn read_only_output_folder() {
     }
 }
 
+/// After the new tree is swapped in, the old one is removed; when that fails (a folder of it
+/// made immutable), the build still succeeds — the new output is complete — and says where the
+/// old tree was left; the next build removes it. Root only (`chattr +i`); skipped elsewhere.
+#[test]
+fn an_old_tree_that_cannot_be_removed_is_left_with_a_warning() {
+    if !is_root() || !have("chattr") {
+        println!("skipped: needs root and chattr");
+        return;
+    }
+    let (p, before) = built_project();
+    let t = p.path();
+    let chattr = |flag: &str, dir: &Path| {
+        Command::new("chattr")
+            .args([flag, dir.to_str().unwrap()])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let stuck = t.join("site/out/aws");
+    if !chattr("+i", &stuck) {
+        println!("skipped: the file system has no immutable flag");
+        return;
+    }
+    let o = accessc(&["build", "src", "-o", "site/out"], t);
+    let left = t.join("site/.out.accessc-new");
+    let undone = chattr("-i", &left.join("aws")) || chattr("-i", &stuck);
+    assert!(undone, "chattr -i failed");
+    assert_no_panic(&o, "leftover");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: cannot remove the previous output, left in")
+            && err.contains(".out.accessc-new")
+            && err.contains("the next build removes it"),
+        "{err}"
+    );
+    assert!(!err.contains("intact"), "{err}");
+    // The new output is in place; what is left of the old tree (what could not be removed) is
+    // where the warning says.
+    let now = tree(&t.join("site/out"));
+    assert!(now != before, "the output did not change");
+    assert!(
+        now.keys().any(|k| k.contains("checkout2")),
+        "{:?}",
+        now.keys()
+    );
+    assert!(left.join("aws").is_dir());
+    // The next build (nothing to change) removes it.
+    let o = accessc(&["build", "src", "-o", "site/out"], t);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!left.exists());
+    assert!(
+        tree(&t.join("site/out")) == now,
+        "the second build changed the output"
+    );
+}
+
 #[test]
 fn output_path_that_is_a_file() {
     let (p, _) = built_project();

@@ -237,7 +237,7 @@ impl<'a> Session<'a> {
             self.discard();
             return Err(e);
         }
-        super::swap(self.out, &self.staging)?;
+        changes.leftover = super::swap(self.out, &self.staging)?;
         self.save_stamp(&taken);
         Ok(changes)
     }
