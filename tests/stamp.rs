@@ -326,3 +326,37 @@ fn a_touched_output_or_a_new_source_is_compiled() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("missing:"));
 }
+
+#[test]
+fn stamps_of_removed_output_folders_are_pruned() {
+    let (dir, cache) = built();
+    let o = accessc(&["build", "src", "-o", "other"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stamps(&cache), 2);
+    // A stamp of an older format is of no use either.
+    fs::write(cache.join("stamps/0123456789abcdef"), "accessc-stamp 1\n").unwrap();
+    assert_eq!(stamps(&cache), 3);
+    fs::remove_dir_all(dir.path().join("other")).unwrap();
+    // The next stamp written removes the stamps of folders that are gone.
+    fs::write(
+        dir.path().join("src/main.access"),
+        PROGRAM.replace("orders", "orders2"),
+    )
+    .unwrap();
+    let o = accessc(&["build", "src", "-o", "out"], dir.path(), &cache);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stamps(&cache), 1);
+    let kept = fs::read_dir(cache.join("stamps"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = fs::read_to_string(kept).unwrap();
+    let out = fs::canonicalize(dir.path().join("out")).unwrap();
+    assert!(
+        text.starts_with(&format!("accessc-stamp 2\nfolder\t{}\n", out.display())),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+}

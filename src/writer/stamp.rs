@@ -16,6 +16,9 @@
 //!   clock tick as the recording would keep the time: such "racy" files are read). Anything
 //!   else — no stamp, an unreadable or foreign one, another file — falls back to reading.
 //!   Saving it is best effort: a failure leaves the next run to read the files.
+//! * It names its output folder; saving one removes the stamps of folders that no longer
+//!   exist (and of other formats), so temporary outputs do not pile up in the cache.
+//! * It also records the key of the inputs the output was made from ([`super::fresh`]).
 
 use std::fs;
 use std::io::{self, Write};
@@ -180,13 +183,49 @@ fn cache_dir() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".cache").join("accessc"))
 }
 
-/// Where the stamp of output folder `out` is kept (`None`: stamps are off, or `out` does not
-/// exist).
-pub fn location(out: &Path) -> Option<PathBuf> {
+/// Where the stamp of output folder `out` is kept, and the folder's absolute path (`None`:
+/// stamps are off, or `out` does not exist).
+pub fn location(out: &Path) -> Option<(PathBuf, String)> {
     let dir = cache_dir()?;
-    let abs = fs::canonicalize(out).ok()?;
-    let key = crate::check::workloads::fnv1a(&abs.to_string_lossy());
-    Some(dir.join("stamps").join(format!("{key:016x}")))
+    let abs = fs::canonicalize(out).ok()?.to_string_lossy().into_owned();
+    let key = crate::check::workloads::fnv1a(&abs);
+    Some((dir.join("stamps").join(format!("{key:016x}")), abs))
+}
+
+/// Remove the stamps, other than `keep`, of output folders that no longer exist (a build into
+/// a temporary folder leaves one behind, the size of its file list) and those of another
+/// format. Best effort.
+fn prune(stamps: &Path, keep: &Path) {
+    use std::io::Read;
+    let Ok(entries) = fs::read_dir(stamps) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path == keep || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let mut head = [0u8; 4096];
+        let Ok(n) = fs::File::open(&path).and_then(|mut f| f.read(&mut head)) else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&head[..n]);
+        let mut lines = head.lines();
+        let folder = (lines.next() == Some(HEADER))
+            .then(|| lines.next()?.strip_prefix("folder\t"))
+            .flatten();
+        let gone = match folder {
+            Some(folder) => matches!(
+                fs::metadata(folder),
+                Err(e) if e.kind() == io::ErrorKind::NotFound
+            ),
+            None => true,
+        };
+        if gone {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 /// A stamp as read from its file, before it is indexed.
@@ -204,13 +243,14 @@ pub struct StampText {
 impl StampText {
     /// The stamp of `out`, if there is a readable one.
     pub fn read(out: &Path) -> Option<StampText> {
-        let path = location(out)?;
+        let (path, folder) = location(out)?;
         let text = fs::read_to_string(&path).ok()?;
         let written = FileStat::of(&fs::metadata(&path).ok()?)?;
-        // Three header lines: the version, the inputs' key (or `-`), the diagnostics.
+        // Four header lines: the version, the output folder, the inputs' key (or `-`), the
+        // diagnostics.
         let mut ends = text.match_indices('\n').map(|(i, _)| i);
-        let (e1, e2, e3) = (ends.next()?, ends.next()?, ends.next()?);
-        if &text[..e1] != HEADER {
+        let (e0, e1, e2, e3) = (ends.next()?, ends.next()?, ends.next()?, ends.next()?);
+        if &text[..e0] != HEADER || text[e0 + 1..e1].strip_prefix("folder\t")? != folder {
             return None;
         }
         let key = text[e1 + 1..e2].strip_prefix("inputs\t")?;
@@ -367,15 +407,20 @@ pub fn save<'a>(
     inputs: Option<(&Hash, &str)>,
     entries: impl Iterator<Item = (&'a str, FileStat, Hash)>,
 ) -> io::Result<()> {
-    let Some(path) = location(out) else {
+    let Some((path, folder)) = location(out) else {
         return Ok(());
     };
+    if folder.contains('\n') {
+        return Ok(());
+    }
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("no cache folder"))?;
     fs::create_dir_all(dir)?;
     let mut text = String::with_capacity(1 << 20);
     text.push_str(HEADER);
+    text.push_str("\nfolder\t");
+    text.push_str(&folder);
     text.push('\n');
     match inputs {
         Some((key, diags)) if !diags.contains('\n') => {
@@ -418,6 +463,7 @@ pub fn save<'a>(
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    prune(dir, &path);
     written
 }
 

@@ -83,6 +83,8 @@ if [ -d "$W" ]; then
     sync
 fi
 mkdir -p "$R"
+# accessc's stat cache (the stamps) for this run's outputs, removed with the scratch folder.
+export ACCESSC_CACHE_DIR="$W/cache"
 cut -d' ' -f1-3 /proc/loadavg >"$R/load.start"
 nice >"$R/nice"
 
@@ -166,4 +168,4 @@ cut -d' ' -f1-3 /proc/loadavg >"$R/load.end"
 say "load average after: $(cat "$R/load.end")"
 python3 tools/bench/report.py "$R" "$ROOT/BENCHMARKS.md"
 say "wrote BENCHMARKS.md; removing the scratch trees"
-rm -rf "$W/fresh-1" "$W/fresh-1000" "$W/fresh-10000" "$W/cp-1000" "$W/cp-10000" "$W/o1" "$W/o1000" "$W/o10000"
+rm -rf "$W/fresh-1" "$W/fresh-1000" "$W/fresh-10000" "$W/cp-1000" "$W/cp-10000" "$W/o1" "$W/o1000" "$W/o10000" "$W/cache"
