@@ -47,7 +47,7 @@ mod parse;
 mod suggest;
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
 pub use model::{
@@ -110,6 +110,16 @@ impl fmt::Display for ActionRef {
     }
 }
 
+/// The actions of an access level on a resource type, as [`Catalog::level_actions`] finds them
+/// and as `service:Action` text (shared: the checker asks for the same ones for every app).
+#[derive(Debug)]
+pub struct LevelActions {
+    /// The actions, sorted and deduplicated.
+    pub actions: Vec<ActionRef>,
+    /// The same, written `service:Action`.
+    pub names: Vec<String>,
+}
+
 /// The IAM action catalog. Get the embedded one with [`catalog()`].
 #[derive(Debug)]
 pub struct Catalog {
@@ -119,7 +129,7 @@ pub struct Catalog {
     slots: Vec<Slot>,
     /// [`Catalog::level_actions`] by (level, the ARN's service field, resource types hit): a
     /// large program asks for the same few thousands of times.
-    level_cache: std::sync::Mutex<std::collections::HashMap<String, Vec<ActionRef>>>,
+    level_cache: std::sync::Mutex<std::collections::HashMap<String, Arc<LevelActions>>>,
 }
 
 impl Catalog {
@@ -292,6 +302,19 @@ impl Catalog {
     /// [`ArnError`] when `arn` is not an ARN, names an unknown service, or matches no
     /// resource type (the error lists the service's ARN forms for help).
     pub fn level_actions(&self, level: AccessLevel, arn: &str) -> Result<Vec<ActionRef>, ArnError> {
+        Ok(self.level_actions_shared(level, arn)?.actions.clone())
+    }
+
+    /// [`Catalog::level_actions`], shared from the catalog's cache, with their text.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::level_actions`].
+    pub fn level_actions_shared(
+        &self,
+        level: AccessLevel,
+        arn: &str,
+    ) -> Result<Arc<LevelActions>, ArnError> {
         let user = split_arn(arn).ok_or_else(|| ArnError::NotAnArn {
             arn: arn.to_string(),
         })?;
@@ -331,10 +354,14 @@ impl Catalog {
         }
         out.sort();
         out.dedup();
+        let found = Arc::new(LevelActions {
+            names: out.iter().map(ActionRef::to_string).collect(),
+            actions: out,
+        });
         if let Ok(mut c) = self.level_cache.lock() {
-            c.insert(key, out.clone());
+            c.insert(key, Arc::clone(&found));
         }
-        Ok(out)
+        Ok(found)
     }
 }
 
