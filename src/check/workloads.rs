@@ -513,8 +513,27 @@ pub fn lower(
             .get(member)
             .map(|r| (r.identity, r.arn(), r.session_tags))
     };
-    for app in &apps {
-        let rules = lower_rules(app, syms, ir, diags);
+    // Each app's RBAC rules are checked on their own (on several threads for a large
+    // program); their diagnostics join the others in app order, as on one thread.
+    let app_rules = crate::par::map(
+        &apps,
+        |a| {
+            1 + a
+                .decl
+                .body
+                .kubernetes
+                .iter()
+                .map(|k| k.rules.len())
+                .sum::<usize>()
+        },
+        1024,
+        |app| {
+            let mut d = Vec::new();
+            (lower_rules(app, syms, ir, &mut d), d)
+        },
+    );
+    for (app, (rules, rule_diags)) in apps.iter().zip(app_rules) {
+        diags.extend(rule_diags);
         for cluster in &app.namespace.clusters {
             let member = ir::Member {
                 cluster: cluster.clone(),
