@@ -126,6 +126,9 @@ pub struct Catalog {
     meta: Vec<(&'static str, &'static str)>,
     globals: Vec<ConditionKey>,
     arn_index: Vec<(&'static str, Vec<&'static str>)>,
+    /// For each entry of `arn_index`, the slots of its services (looked up once: matching an
+    /// ARN asks for them every time).
+    arn_slots: Vec<Vec<usize>>,
     slots: Vec<Slot>,
     /// [`Catalog::level_actions`] by (level, the ARN's service field, resource types hit): a
     /// large program asks for the same few thousands of times.
@@ -143,10 +146,20 @@ impl Catalog {
             arn_index,
             slots,
         } = read_header(text);
+        let arn_slots = arn_index
+            .iter()
+            .map(|(_, prefixes)| {
+                prefixes
+                    .iter()
+                    .filter_map(|p| slots.binary_search_by(|s| cmp_ci(s.prefix, p)).ok())
+                    .collect()
+            })
+            .collect();
         Catalog {
             meta,
             globals,
             arn_index,
+            arn_slots,
             slots,
             level_cache: Default::default(),
         }
@@ -223,13 +236,16 @@ impl Catalog {
     /// The IAM services whose ARN patterns have the service field `field` (`*`: a variable
     /// service field). Falls back to the service of that prefix if the index lacks the field.
     fn services_for_field(&self, field: &str) -> Vec<&Service> {
-        let prefixes = self
+        let slots = self
             .arn_index
             .binary_search_by(|(f, _)| f.cmp(&field))
             .ok()
-            .and_then(|i| self.arn_index.get(i));
-        match prefixes {
-            Some((_, prefixes)) => prefixes.iter().filter_map(|p| self.service(p)).collect(),
+            .and_then(|i| self.arn_slots.get(i));
+        match slots {
+            Some(slots) => slots
+                .iter()
+                .filter_map(|&i| self.slots.get(i).and_then(Slot::service))
+                .collect(),
             None if field != "*" => self.service(field).into_iter().collect(),
             None => Vec::new(),
         }
