@@ -475,9 +475,29 @@ pub struct ManagedPolicyText<'a> {
 
 /// [`managed_policies`] without their documents: their statements.
 pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<'_>>, Diag> {
-    let parts = split(role, &role.limits)?;
+    Ok(policy_texts(role, split(role, &role.limits)?))
+}
+
+/// [`split`], when the compact text of the whole permissions document is `whole`: one part
+/// without counting each statement when it fits (as nearly every role's does).
+fn split_whole(role: &ir::IamRole, whole: &str) -> Result<Vec<std::ops::Range<usize>>, Diag> {
+    let limits = &role.limits;
+    if !role.statements.is_empty()
+        && limits.policies_per_role >= 1
+        && whole.len() <= limits.managed_policy
+    {
+        return Ok(vec![0..role.statements.len()]);
+    }
+    split(role, limits)
+}
+
+/// [`managed_policy_texts`] of the parts `parts` of the role's statements.
+fn policy_texts(
+    role: &ir::IamRole,
+    parts: Vec<std::ops::Range<usize>>,
+) -> Vec<ManagedPolicyText<'_>> {
     let count = parts.len();
-    Ok(parts
+    parts
         .into_iter()
         .enumerate()
         .map(|(i, range)| {
@@ -519,7 +539,7 @@ pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<
                 statements,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The managed permissions policies of a role, split to fit the limits of its account, with
@@ -670,14 +690,20 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
             w.end_object();
         }),
     ));
-    let policies = match managed_policy_texts(role) {
+    // The compact text of the whole document: what `create-policy` embeds when it is one
+    // policy, and the size that tells whether it must be split.
+    let mut whole = Some(to_compact(&StatementsText(&role.statements)));
+    let parts = match split_whole(role, whole.as_deref().unwrap_or_default()) {
         Ok(p) => p,
         Err(d) => {
             diags.push(d);
             return;
         }
     };
-    for (i, p) in policies.into_iter().enumerate() {
+    if parts.len() != 1 {
+        whole = None;
+    }
+    for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
         let sfx = suffix(i);
         let document = StatementsText(p.statements);
         out.push(art(
@@ -685,7 +711,7 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
             "iam-policy",
             to_pretty(&document),
         ));
-        let document = to_compact(&document);
+        let document = whole.take().unwrap_or_else(|| to_compact(&document));
         out.push(art(
             &format!("create-policy{sfx}.json"),
             "aws-cli-iam-create-policy",
