@@ -194,10 +194,30 @@ where
     w.end_object();
     w.key("artifacts");
     w.begin_array();
-    let mut locations = Vec::new();
-    for (a, digest) in entries {
-        w.elem();
-        write_entry(&mut w, a, digest, sources, &mut locations);
+    // The entries are written in runs, on several threads for a large program, and pasted in
+    // order.
+    let entries: Vec<(&Artifact, &[u8; 32])> = entries.collect();
+    let runs: Vec<(usize, &[(&Artifact, &[u8; 32])])> = entries.chunks(1024).enumerate().collect();
+    let texts = crate::par::map(
+        &runs,
+        |(_, run)| run.len(),
+        2048,
+        |&(i, run)| {
+            let mut text = String::with_capacity(run.len() * 400);
+            if i > 0 {
+                text.push(',');
+            }
+            let mut rw = Json::pretty_at(&mut text, 2);
+            let mut locations = Vec::new();
+            for (a, digest) in run.iter() {
+                rw.elem();
+                write_entry(&mut rw, a, digest, sources, &mut locations);
+            }
+            text
+        },
+    );
+    for text in &texts {
+        w.raw_elems(text);
     }
     w.end_array();
     w.end_object();
