@@ -60,9 +60,16 @@ impl App<'_> {
 
 /// FNV-1a, 64 bit: a stable hash for shortened names.
 pub fn fnv1a(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
+    fnv1a_continue(FNV1A_OFFSET, text.as_bytes())
+}
+
+/// FNV-1a's offset basis: the hash of nothing.
+pub const FNV1A_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a of `bytes` continuing from the hash `h` of what came before.
+pub fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
