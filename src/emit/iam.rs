@@ -486,7 +486,7 @@ fn split_whole(role: &ir::IamRole, whole: &str) -> Result<Vec<std::ops::Range<us
         && limits.policies_per_role >= 1
         && whole.len() <= limits.managed_policy
     {
-        return Ok(vec![0..role.statements.len()]);
+        return Ok(std::iter::once(0..role.statements.len()).collect());
     }
     split(role, limits)
 }

@@ -149,6 +149,9 @@ fn write_entry(
     w.end_object();
 }
 
+/// An artifact with the SHA-256 of its contents.
+type Hashed<'a> = (&'a Artifact, &'a [u8; 32]);
+
 /// Build the manifest artifact: [`Manifest`]'s text (a test checks that both give the same
 /// text), written directly into one buffer sized up front.
 pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
@@ -196,8 +199,8 @@ where
     w.begin_array();
     // The entries are written in runs, on several threads for a large program, and pasted in
     // order.
-    let entries: Vec<(&Artifact, &[u8; 32])> = entries.collect();
-    let runs: Vec<(usize, &[(&Artifact, &[u8; 32])])> = entries.chunks(1024).enumerate().collect();
+    let entries: Vec<Hashed<'_>> = entries.collect();
+    let runs: Vec<(usize, &[Hashed<'_>])> = entries.chunks(1024).enumerate().collect();
     let texts = crate::par::map(
         &runs,
         |(_, run)| run.len(),
