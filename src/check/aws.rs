@@ -236,6 +236,8 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                     continue;
                 }
                 match catalog_checks::level_actions(level.node, a) {
+                    // The first ARN's set as it is (most grants have one ARN).
+                    Ok(found) if actions.is_empty() => actions = found,
                     Ok(found) => actions.extend(found),
                     Err(d) => diags.push(d),
                 }
@@ -258,7 +260,7 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                 capitalize(&resource_name(arns))
             );
             let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
-            actions.extend(checked.on_arns);
+            actions = checked.on_arns;
             star_only = checked.star_only;
             let all: BTreeSet<String> = actions.iter().chain(star_only.iter()).cloned().collect();
             for c in conds {
