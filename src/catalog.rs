@@ -47,7 +47,7 @@ mod parse;
 mod suggest;
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
 pub use model::{
@@ -110,16 +110,29 @@ impl fmt::Display for ActionRef {
     }
 }
 
+/// The actions of an access level on a resource type, as [`Catalog::level_actions`] finds them
+/// and as `service:Action` text (shared: the checker asks for the same ones for every app).
+#[derive(Debug)]
+pub struct LevelActions {
+    /// The actions, sorted and deduplicated.
+    pub actions: Vec<ActionRef>,
+    /// The same, written `service:Action`.
+    pub names: Vec<String>,
+}
+
 /// The IAM action catalog. Get the embedded one with [`catalog()`].
 #[derive(Debug)]
 pub struct Catalog {
     meta: Vec<(&'static str, &'static str)>,
     globals: Vec<ConditionKey>,
     arn_index: Vec<(&'static str, Vec<&'static str>)>,
+    /// For each entry of `arn_index`, the slots of its services (looked up once: matching an
+    /// ARN asks for them every time).
+    arn_slots: Vec<Vec<usize>>,
     slots: Vec<Slot>,
     /// [`Catalog::level_actions`] by (level, the ARN's service field, resource types hit): a
     /// large program asks for the same few thousands of times.
-    level_cache: std::sync::Mutex<std::collections::HashMap<String, Vec<ActionRef>>>,
+    level_cache: std::sync::Mutex<std::collections::HashMap<String, Arc<LevelActions>>>,
 }
 
 impl Catalog {
@@ -133,10 +146,20 @@ impl Catalog {
             arn_index,
             slots,
         } = read_header(text);
+        let arn_slots = arn_index
+            .iter()
+            .map(|(_, prefixes)| {
+                prefixes
+                    .iter()
+                    .filter_map(|p| slots.binary_search_by(|s| cmp_ci(s.prefix, p)).ok())
+                    .collect()
+            })
+            .collect();
         Catalog {
             meta,
             globals,
             arn_index,
+            arn_slots,
             slots,
             level_cache: Default::default(),
         }
@@ -213,13 +236,16 @@ impl Catalog {
     /// The IAM services whose ARN patterns have the service field `field` (`*`: a variable
     /// service field). Falls back to the service of that prefix if the index lacks the field.
     fn services_for_field(&self, field: &str) -> Vec<&Service> {
-        let prefixes = self
+        let slots = self
             .arn_index
             .binary_search_by(|(f, _)| f.cmp(&field))
             .ok()
-            .and_then(|i| self.arn_index.get(i));
-        match prefixes {
-            Some((_, prefixes)) => prefixes.iter().filter_map(|p| self.service(p)).collect(),
+            .and_then(|i| self.arn_slots.get(i));
+        match slots {
+            Some(slots) => slots
+                .iter()
+                .filter_map(|&i| self.slots.get(i).and_then(Slot::service))
+                .collect(),
             None if field != "*" => self.service(field).into_iter().collect(),
             None => Vec::new(),
         }
@@ -292,6 +318,19 @@ impl Catalog {
     /// [`ArnError`] when `arn` is not an ARN, names an unknown service, or matches no
     /// resource type (the error lists the service's ARN forms for help).
     pub fn level_actions(&self, level: AccessLevel, arn: &str) -> Result<Vec<ActionRef>, ArnError> {
+        Ok(self.level_actions_shared(level, arn)?.actions.clone())
+    }
+
+    /// [`Catalog::level_actions`], shared from the catalog's cache, with their text.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::level_actions`].
+    pub fn level_actions_shared(
+        &self,
+        level: AccessLevel,
+        arn: &str,
+    ) -> Result<Arc<LevelActions>, ArnError> {
         let user = split_arn(arn).ok_or_else(|| ArnError::NotAnArn {
             arn: arn.to_string(),
         })?;
@@ -331,10 +370,14 @@ impl Catalog {
         }
         out.sort();
         out.dedup();
+        let found = Arc::new(LevelActions {
+            names: out.iter().map(ActionRef::to_string).collect(),
+            actions: out,
+        });
         if let Ok(mut c) = self.level_cache.lock() {
-            c.insert(key, out.clone());
+            c.insert(key, Arc::clone(&found));
         }
-        Ok(out)
+        Ok(found)
     }
 }
 

@@ -335,35 +335,72 @@ impl Hit<'_> {
     }
 }
 
+/// A catalog ARN pattern, split into its fields and its resource part tokenised once, when its
+/// service is parsed: a large program matches thousands of ARNs against the same patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    /// The pattern as the catalog writes it.
+    pub(crate) text: &'static str,
+    partition: &'static str,
+    service: &'static str,
+    region: &'static str,
+    account: &'static str,
+    toks: Vec<Tok>,
+    /// Its literal characters, for ranking.
+    literal: usize,
+}
+
+impl Pattern {
+    /// The pattern's fields and tokens; `None` if it has fewer than six fields (it then
+    /// matches nothing).
+    pub(crate) fn compile(text: &'static str) -> Option<Pattern> {
+        let mut parts = text.splitn(6, ':');
+        let (_arn, partition, service, region, account, resource) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        let toks = pattern_tokens(resource);
+        let literal = literal_chars(&[partition, region, account], &toks);
+        Some(Pattern {
+            text,
+            partition,
+            service,
+            region,
+            account,
+            toks,
+            literal,
+        })
+    }
+
+    /// Whether the pattern matches `user` in one pass; `Some(literal chars)` if it does.
+    fn matches(&self, user: &UserArn<'_>, units: &[Unit], strict: bool) -> Option<usize> {
+        if !(is_var_field(self.service) || self.service.eq_ignore_ascii_case(user.service)) {
+            return None;
+        }
+        if !(field_matches(self.partition, user.partition)
+            && field_matches(self.region, user.region)
+            && field_matches(self.account, user.account))
+        {
+            return None;
+        }
+        let mut budget = 20_000;
+        match_tokens(&self.toks, units, strict, &mut budget).then_some(self.literal)
+    }
+}
+
 /// Whether `pattern` matches `user` in one pass; `Some(literal chars)` if it does.
+#[cfg(test)]
 fn pattern_matches(
-    pattern: &str,
+    pattern: &'static str,
     user: &UserArn<'_>,
     units: &[Unit],
     strict: bool,
 ) -> Option<usize> {
-    let mut parts = pattern.splitn(6, ':');
-    let (_arn, partition, service, region, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    if !(is_var_field(service) || service.eq_ignore_ascii_case(user.service)) {
-        return None;
-    }
-    if !(field_matches(partition, user.partition)
-        && field_matches(region, user.region)
-        && field_matches(account, user.account))
-    {
-        return None;
-    }
-    let toks = pattern_tokens(resource);
-    let mut budget = 20_000;
-    match_tokens(&toks, units, strict, &mut budget)
-        .then(|| literal_chars(&[partition, region, account], &toks))
+    Pattern::compile(pattern)?.matches(user, units, strict)
 }
 
 /// The best-ranked hits of `user` among `services` (strict pass, then relaxed pass).
@@ -373,12 +410,12 @@ pub(crate) fn best_hits<'c>(services: &[&'c Service], user: &UserArn<'_>) -> Vec
         let mut hits: Vec<Hit<'c>> = Vec::new();
         for service in services {
             for rt in service.resource_types() {
-                for pattern in rt.arn_patterns() {
-                    if let Some(literal) = pattern_matches(pattern, user, &units, strict) {
+                for pattern in rt.patterns() {
+                    if let Some(literal) = pattern.matches(user, &units, strict) {
                         hits.push(Hit {
                             service,
                             resource_type: rt,
-                            pattern,
+                            pattern: pattern.text,
                             strict,
                             literal,
                         });

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+use super::arn::Pattern;
 use super::glob::{glob_match_ci, key_matches};
 use super::suggest::closest;
 
@@ -234,6 +235,8 @@ impl ConditionKey {
 pub struct ResourceType {
     pub(crate) name: &'static str,
     pub(crate) arn_patterns: Vec<&'static str>,
+    /// The ARN patterns, compiled for matching (those with six fields).
+    pub(crate) patterns: Vec<Pattern>,
     pub(crate) condition_keys: Vec<&'static str>,
 }
 
@@ -247,6 +250,11 @@ impl ResourceType {
     /// `arn:${Partition}:s3:::${BucketName}/${ObjectName}`.
     pub fn arn_patterns(&self) -> &[&'static str] {
         &self.arn_patterns
+    }
+
+    /// The ARN patterns compiled for matching, in order.
+    pub(crate) fn patterns(&self) -> &[Pattern] {
+        &self.patterns
     }
 
     /// The condition keys AWS lists for the type (sorted case-insensitively).

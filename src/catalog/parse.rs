@@ -21,6 +21,8 @@
 
 use std::sync::OnceLock;
 
+use super::arn::Pattern;
+
 use super::model::{
     cmp_ci, AccessLevel, Action, ActionResource, ConditionKey, LevelSet, ResourceType, Service,
 };
@@ -164,11 +166,19 @@ pub(crate) fn parse_service(prefix: &'static str, block: &'static str) -> Option
                 name: f.next()?,
                 value_type: f.next().unwrap_or_default(),
             }),
-            "R" => service.resource_types.push(ResourceType {
-                name: f.next()?,
-                arn_patterns: words(f.next()?),
-                condition_keys: words(f.next().unwrap_or_default()),
-            }),
+            "R" => {
+                let name = f.next()?;
+                let arn_patterns = words(f.next()?);
+                service.resource_types.push(ResourceType {
+                    name,
+                    patterns: arn_patterns
+                        .iter()
+                        .filter_map(|p| Pattern::compile(p))
+                        .collect(),
+                    arn_patterns,
+                    condition_keys: words(f.next().unwrap_or_default()),
+                })
+            }
             "A" => {
                 let name = f.next()?;
                 let levels = LevelSet::from_codes(f.next()?)?;

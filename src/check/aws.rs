@@ -236,6 +236,8 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                     continue;
                 }
                 match catalog_checks::level_actions(level.node, a) {
+                    // The first ARN's set as it is (most grants have one ARN).
+                    Ok(found) if actions.is_empty() => actions = found,
                     Ok(found) => actions.extend(found),
                     Err(d) => diags.push(d),
                 }
@@ -258,7 +260,7 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                 capitalize(&resource_name(arns))
             );
             let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
-            actions.extend(checked.on_arns);
+            actions = checked.on_arns;
             star_only = checked.star_only;
             let all: BTreeSet<String> = actions.iter().chain(star_only.iter()).cloned().collect();
             for c in conds {
@@ -317,6 +319,8 @@ fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
                 "${aws:PrincipalTag/kubernetes-service-account}",
             )
             .replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")],
+        // Most ARNs and values have no variable at all.
+        Vars::Literal { .. } if !text.contains("${") => vec![text.to_string()],
         Vars::Literal {
             namespace,
             service_account,
@@ -372,14 +376,15 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
 /// Merge statements with the same resources and conditions (their actions are united, the
 /// first `Sid` in order is kept), sort them, and give each a unique, readable `Sid`.
 pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Statement> {
-    type Key = (
-        BTreeSet<String>,
-        BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
-    );
-    let mut merged: BTreeMap<Key, crate::ir::Statement> = BTreeMap::new();
+    // A role has a few statements: a linear search finds the one with the same resources and
+    // conditions without copying them into a map key (the order of the merged statements does
+    // not matter: they are sorted below by a key that tells them apart).
+    let mut merged: Vec<crate::ir::Statement> = Vec::with_capacity(statements.len());
     for s in statements {
-        let key = (s.resources.clone(), s.conditions.clone());
-        match merged.get_mut(&key) {
+        let same = merged
+            .iter_mut()
+            .find(|m| m.resources == s.resources && m.conditions == s.conditions);
+        match same {
             Some(m) => {
                 m.actions.extend(s.actions);
                 m.unsafe_reasons.extend(s.unsafe_reasons);
@@ -389,12 +394,10 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
                     m.sid = s.sid;
                 }
             }
-            None => {
-                merged.insert(key, s);
-            }
+            None => merged.push(s),
         }
     }
-    let mut statements: Vec<crate::ir::Statement> = merged.into_values().collect();
+    let mut statements = merged;
     for s in &mut statements {
         s.sources.sort();
         s.sources.dedup();

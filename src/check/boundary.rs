@@ -1,11 +1,14 @@
 //! Permission boundaries at compile time: every granted action that the role's boundary does
 //! not allow (or denies) is a warning (W203), because AWS would deny it at run time.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 
 use crate::ast::Span;
 use crate::diagnostics::{Code, Diag};
-use crate::ir::{Boundary, Ir};
+use crate::ir::{Boundary, IamRole, Ir};
+
+use super::workloads::{fnv1a_continue, FNV1A_OFFSET};
 
 /// IAM wildcard match: `*` any run of characters, `?` one character. `fold` compares ASCII
 /// case-insensitively (action names); resources are case-sensitive.
@@ -76,28 +79,87 @@ fn resource_covered(boundary: &BTreeSet<String>, resource: &str) -> bool {
         .any(|b| b == "*" || glob(b, resource, false))
 }
 
-/// Why the boundary would deny an action on a resource, if it would.
-fn denial(b: &Boundary, action: &str, resource: &str) -> Option<&'static str> {
-    let denied = b.deny.iter().any(|(actions, resources)| {
-        actions.iter().any(|a| action_covered(a, action)) && resource_covered(resources, resource)
-    });
-    if denied {
-        return Some("denies");
-    }
-    let allowed = b.allow.iter().any(|(actions, resources)| {
-        actions.iter().any(|a| action_covered(a, action)) && resource_covered(resources, resource)
-    });
-    (!allowed).then_some("does not allow")
+/// The resources of the statements of a boundary whose actions cover one action: worked out
+/// once per (boundary, action), as every app's role asks about the same few actions.
+struct Covering<'b> {
+    deny: Vec<&'b BTreeSet<String>>,
+    allow: Vec<&'b BTreeSet<String>>,
 }
 
-/// W203 for every grant with actions outside its role's boundary.
+impl<'b> Covering<'b> {
+    fn of(b: &'b Boundary, action: &str) -> Covering<'b> {
+        let covering = |stmts: &'b [(BTreeSet<String>, BTreeSet<String>)]| {
+            stmts
+                .iter()
+                .filter(|(actions, _)| actions.iter().any(|a| action_covered(a, action)))
+                .map(|(_, resources)| resources)
+                .collect()
+        };
+        Covering {
+            deny: covering(&b.deny),
+            allow: covering(&b.allow),
+        }
+    }
+
+    /// Why the boundary would deny the action on a resource, if it would.
+    fn denial(&self, resource: &str) -> Option<&'static str> {
+        if self.deny.iter().any(|r| resource_covered(r, resource)) {
+            return Some("denies");
+        }
+        let allowed = self.allow.iter().any(|r| resource_covered(r, resource));
+        (!allowed).then_some("does not allow")
+    }
+}
+
+/// FNV-1a, for the short action names of [`check_roles`]' memo: far cheaper than the
+/// default SipHash on the hundreds of thousands of lookups of a large program.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(FNV1A_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a_continue(self.0, bytes);
+    }
+}
+
+/// W203 for every grant with actions outside its role's boundary. A large program's roles
+/// are checked on several threads, a run of roles each; the diagnostics keep the role order.
 pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
-    for role in &ir.roles {
+    let runs: Vec<&[IamRole]> = ir.roles.chunks(256).collect();
+    let found = crate::par::map(
+        &runs,
+        |run| run.iter().map(|r| 1 + r.statements.len()).sum(),
+        2048,
+        |run| {
+            let mut d = Vec::new();
+            check_roles(ir, run, &mut d);
+            d
+        },
+    );
+    diags.extend(found.into_iter().flatten());
+}
+
+/// [`check`] of some of the roles.
+fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
+    // (boundary, action) -> the statements that name it.
+    let mut coverings: HashMap<(usize, &str), Covering<'_>, BuildHasherDefault<Fnv>> =
+        HashMap::default();
+    for role in roles {
         let Some(bref) = &role.boundary else { continue };
-        let Some(b) = ir
+        let Some((bi, b)) = ir
             .boundaries
             .iter()
-            .find(|b| b.name == bref.name && b.account == role.account)
+            .enumerate()
+            .find(|(_, b)| b.name == bref.name && b.account == role.account)
         else {
             continue;
         };
@@ -105,7 +167,10 @@ pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
         let mut findings: BTreeMap<(Span, &'static str), BTreeSet<String>> = BTreeMap::new();
         for s in &role.statements {
             for (action, spans) in &s.origins {
-                let verdict = s.resources.iter().find_map(|r| denial(b, action, r));
+                let covering = coverings
+                    .entry((bi, action.as_str()))
+                    .or_insert_with(|| Covering::of(b, action));
+                let verdict = s.resources.iter().find_map(|r| covering.denial(r));
                 if let Some(v) = verdict {
                     for span in spans {
                         findings

@@ -60,9 +60,9 @@ fn arn_diag(arn: &Spanned<String>, e: ArnError) -> Diag {
 /// The actions of an access level that apply to an ARN.
 pub fn level_actions(level: Level, arn: &Spanned<String>) -> Result<BTreeSet<String>, Diag> {
     let found = catalog::catalog()
-        .level_actions(access_level(level), &arn.node)
+        .level_actions_shared(access_level(level), &arn.node)
         .map_err(|e| arn_diag(arn, e))?;
-    if found.is_empty() {
+    if found.names.is_empty() {
         let types: Vec<String> = catalog::catalog()
             .match_arn(&arn.node)
             .iter()
@@ -79,7 +79,7 @@ pub fn level_actions(level: Level, arn: &Spanned<String>) -> Result<BTreeSet<Str
             access_level(level).aws_name()
         )));
     }
-    Ok(found.into_iter().map(|a| a.to_string()).collect())
+    Ok(found.names.iter().cloned().collect())
 }
 
 /// The result of checking an `allow` grant's actions.

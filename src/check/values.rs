@@ -230,7 +230,13 @@ pub fn arn(text: &str) -> Result<Arn<'_>, Problem> {
     if resource.is_empty() {
         return bad("the resource part is empty");
     }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // ASCII text (nearly every ARN) by its bytes: a space or a control character.
+    let spaced = if text.is_ascii() {
+        text.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        text.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if spaced {
         return bad("it contains whitespace");
     }
     Ok(Arn {

@@ -60,9 +60,16 @@ impl App<'_> {
 
 /// FNV-1a, 64 bit: a stable hash for shortened names.
 pub fn fnv1a(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
+    fnv1a_continue(FNV1A_OFFSET, text.as_bytes())
+}
+
+/// FNV-1a's offset basis: the hash of nothing.
+pub const FNV1A_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a of `bytes` continuing from the hash `h` of what came before.
+pub fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
@@ -508,74 +515,31 @@ pub fn lower(
             role_of.entry(m).or_insert(r);
         }
     }
-    let role_arn = |member: &ir::Member| -> Option<(Identity, String, bool)> {
-        role_of
-            .get(member)
-            .map(|r| (r.identity, r.arn(), r.session_tags))
-    };
-    for app in &apps {
-        let rules = lower_rules(app, syms, ir, diags);
-        for cluster in &app.namespace.clusters {
-            let member = ir::Member {
-                cluster: cluster.clone(),
-                namespace: app.namespace.name.clone(),
-                service_account: app.service_account.clone(),
-                app: app.key(),
-            };
-            let assumed = role_arn(&member);
-            ir.service_accounts.push(ir::ServiceAccount {
-                cluster: cluster.clone(),
-                namespace: app.namespace.name.clone(),
-                name: app.service_account.clone(),
-                app: app.key(),
-                irsa_role_arn: assumed
-                    .as_ref()
-                    .filter(|(id, _, _)| *id == Identity::Irsa)
-                    .map(|(_, arn, _)| arn.clone()),
-                automount: app.has_rules,
-                span: app.decl.span,
-            });
-            if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {
-                if let Some(c) = ir.clusters.get(cluster) {
-                    ir.pod_identity_associations
-                        .push(ir::PodIdentityAssociation {
-                            cluster: cluster.clone(),
-                            eks_name: c.eks_name.clone(),
-                            namespace: app.namespace.name.clone(),
-                            service_account: app.service_account.clone(),
-                            role_arn: arn.clone(),
-                            disable_session_tags: !session_tags,
-                            app: app.key(),
-                            span: app.decl.span,
-                        });
-                }
-            }
-            for (ns, name, policy_rules) in &rules {
-                if let Some(ns) = ns {
-                    let on_cluster = ir
-                        .namespaces
-                        .get(ns)
-                        .is_some_and(|n| n.clusters.contains(cluster));
-                    if !on_cluster {
-                        continue;
-                    }
-                }
-                ir.rbac.push(ir::RbacGrant {
-                    cluster: cluster.clone(),
-                    namespace: ns.clone(),
-                    name: name.clone(),
-                    rules: policy_rules.clone(),
-                    subject: ir::Subject::ServiceAccount {
-                        name: app.service_account.clone(),
-                        namespace: app.namespace.name.clone(),
-                    },
-                    origin: ir::Origin {
-                        what: format!("app {}", app.key()),
-                        span: app.decl.span,
-                    },
-                });
-            }
-        }
+    // Each app's RBAC rules, service accounts and associations are made on their own (on
+    // several threads for a large program) and gathered in app order, as on one thread.
+    let per_app = crate::par::map(
+        &apps,
+        |a| {
+            1 + a
+                .decl
+                .body
+                .kubernetes
+                .iter()
+                .map(|k| k.rules.len())
+                .sum::<usize>()
+        },
+        1024,
+        |app| {
+            let mut d = Vec::new();
+            let rules = lower_rules(app, syms, ir, &mut d);
+            (app_outputs(app, &rules, ir, &role_of), d)
+        },
+    );
+    for (out, app_diags) in per_app {
+        diags.extend(app_diags);
+        ir.service_accounts.extend(out.service_accounts);
+        ir.pod_identity_associations.extend(out.associations);
+        ir.rbac.extend(out.rbac);
     }
     // Boundaries, materialised in each account that uses them.
     let mut used: BTreeSet<(String, String, String)> = BTreeSet::new();
@@ -617,6 +581,88 @@ pub fn lower(
     ir.rbac.sort_by(|a, b| {
         (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
     });
+}
+
+/// What one app gives on each cluster of its namespace.
+#[derive(Default)]
+struct AppOutputs {
+    service_accounts: Vec<ir::ServiceAccount>,
+    associations: Vec<ir::PodIdentityAssociation>,
+    rbac: Vec<ir::RbacGrant>,
+}
+
+/// An app's service accounts, Pod Identity associations and RBAC grants, given its rules and
+/// each member's role.
+fn app_outputs(
+    app: &App<'_>,
+    rules: &[(Option<String>, String, Vec<ir::PolicyRule>)],
+    ir: &Ir,
+    role_of: &BTreeMap<&ir::Member, &ir::IamRole>,
+) -> AppOutputs {
+    let mut out = AppOutputs::default();
+    for cluster in &app.namespace.clusters {
+        let member = ir::Member {
+            cluster: cluster.clone(),
+            namespace: app.namespace.name.clone(),
+            service_account: app.service_account.clone(),
+            app: app.key(),
+        };
+        let assumed = role_of
+            .get(&member)
+            .map(|r| (r.identity, r.arn(), r.session_tags));
+        out.service_accounts.push(ir::ServiceAccount {
+            cluster: cluster.clone(),
+            namespace: app.namespace.name.clone(),
+            name: app.service_account.clone(),
+            app: app.key(),
+            irsa_role_arn: assumed
+                .as_ref()
+                .filter(|(id, _, _)| *id == Identity::Irsa)
+                .map(|(_, arn, _)| arn.clone()),
+            automount: app.has_rules,
+            span: app.decl.span,
+        });
+        if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {
+            if let Some(c) = ir.clusters.get(cluster) {
+                out.associations.push(ir::PodIdentityAssociation {
+                    cluster: cluster.clone(),
+                    eks_name: c.eks_name.clone(),
+                    namespace: app.namespace.name.clone(),
+                    service_account: app.service_account.clone(),
+                    role_arn: arn.clone(),
+                    disable_session_tags: !session_tags,
+                    app: app.key(),
+                    span: app.decl.span,
+                });
+            }
+        }
+        for (ns, name, policy_rules) in rules {
+            if let Some(ns) = ns {
+                let on_cluster = ir
+                    .namespaces
+                    .get(ns)
+                    .is_some_and(|n| n.clusters.contains(cluster));
+                if !on_cluster {
+                    continue;
+                }
+            }
+            out.rbac.push(ir::RbacGrant {
+                cluster: cluster.clone(),
+                namespace: ns.clone(),
+                name: name.clone(),
+                rules: policy_rules.clone(),
+                subject: ir::Subject::ServiceAccount {
+                    name: app.service_account.clone(),
+                    namespace: app.namespace.name.clone(),
+                },
+                origin: ir::Origin {
+                    what: format!("app {}", app.key()),
+                    span: app.decl.span,
+                },
+            });
+        }
+    }
+    out
 }
 
 /// The app's RBAC: (namespace or None for cluster-wide, role name, rules).

@@ -475,9 +475,29 @@ pub struct ManagedPolicyText<'a> {
 
 /// [`managed_policies`] without their documents: their statements.
 pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<'_>>, Diag> {
-    let parts = split(role, &role.limits)?;
+    Ok(policy_texts(role, split(role, &role.limits)?))
+}
+
+/// [`split`], when the compact text of the whole permissions document is `whole`: one part
+/// without counting each statement when it fits (as nearly every role's does).
+fn split_whole(role: &ir::IamRole, whole: &str) -> Result<Vec<std::ops::Range<usize>>, Diag> {
+    let limits = &role.limits;
+    if !role.statements.is_empty()
+        && limits.policies_per_role >= 1
+        && whole.len() <= limits.managed_policy
+    {
+        return Ok(std::iter::once(0..role.statements.len()).collect());
+    }
+    split(role, limits)
+}
+
+/// [`managed_policy_texts`] of the parts `parts` of the role's statements.
+fn policy_texts(
+    role: &ir::IamRole,
+    parts: Vec<std::ops::Range<usize>>,
+) -> Vec<ManagedPolicyText<'_>> {
     let count = parts.len();
-    Ok(parts
+    parts
         .into_iter()
         .enumerate()
         .map(|(i, range)| {
@@ -519,7 +539,7 @@ pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<
                 statements,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The managed permissions policies of a role, split to fit the limits of its account, with
@@ -581,101 +601,21 @@ fn join(dir: &str, name: &str) -> String {
 
 /// All IAM artifacts.
 pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>, diags: &mut Vec<Diag>) {
-    for role in &ir.roles {
-        let dir = format!("aws/{}/roles/{}", role.account, role.name);
-        let art = |name: &str, kind: &'static str, contents: String| Artifact {
-            path: join(&dir, name),
-            kind,
-            cluster: None,
-            account: Some(role.account.clone()),
-            sources: vec![role.origin.span],
-            contents,
-        };
-        let limits = role.limits;
-        let trust = trust_policy(role);
-        let trust_compact = to_compact(&trust);
-        if trust_compact.len() > limits.trust_policy {
-            diags.push(
-                Diag::new(
-                    Code::E203,
-                    format!(
-                        "the trust policy of role `{}` is {} characters, over the limit of {}",
-                        role.name,
-                        trust_compact.len(),
-                        limits.trust_policy
-                    ),
-                )
-                .at(role.origin.span)
-                .label("too many service accounts or clusters")
-                .help("split the members over several shared roles, use Pod Identity (one statement for all clusters), or ask AWS to raise the quota"),
-            );
-            continue;
-        }
-        out.push(art(
-            "trust-policy.json",
-            "iam-trust-policy",
-            to_pretty(&trust),
-        ));
-        out.push(art(
-            "create-role.json",
-            "aws-cli-iam-create-role",
-            render(true, |w| {
-                w.begin_object();
-                w.str_member("RoleName", &role.name);
-                w.str_member("Path", &role.path);
-                w.str_member("AssumeRolePolicyDocument", &trust_compact);
-                w.str_member("Description", &role_description(role));
-                w.key("MaxSessionDuration");
-                w.u64(3600);
-                if let Some(b) = &role.boundary {
-                    w.str_member("PermissionsBoundary", &b.arn);
-                }
-                w.key("Tags");
-                write_tags(w, &role.origin.what);
-                w.end_object();
-            }),
-        ));
-        let policies = match managed_policy_texts(role) {
-            Ok(p) => p,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        for (i, p) in policies.into_iter().enumerate() {
-            let sfx = suffix(i);
-            let document = StatementsText(p.statements);
-            out.push(art(
-                &format!("policy{sfx}.json"),
-                "iam-policy",
-                to_pretty(&document),
-            ));
-            let document = to_compact(&document);
-            out.push(art(
-                &format!("create-policy{sfx}.json"),
-                "aws-cli-iam-create-policy",
-                render(true, |w| {
-                    w.begin_object();
-                    w.str_member("PolicyName", &p.name);
-                    w.str_member("Path", &role.path);
-                    w.str_member("PolicyDocument", &document);
-                    w.str_member("Description", &p.description);
-                    w.key("Tags");
-                    write_tags(w, &role.origin.what);
-                    w.end_object();
-                }),
-            ));
-            out.push(art(
-                &format!("attach-role-policy{sfx}.json"),
-                "aws-cli-iam-attach-role-policy",
-                render(true, |w| {
-                    w.begin_object();
-                    w.str_member("RoleName", &role.name);
-                    w.str_member("PolicyArn", &p.arn);
-                    w.end_object();
-                }),
-            ));
-        }
+    // Roles are independent: a large program's are written on several threads, a run of
+    // roles each, and gathered in role order (artifacts and diagnostics as on one thread).
+    let done = crate::par::map(
+        &ir.roles,
+        |role| 1 + role.statements.len(),
+        512,
+        |role| {
+            let (mut o, mut d) = (out.sibling(), Vec::new());
+            emit_role(role, &mut o, &mut d);
+            (o, d)
+        },
+    );
+    for (o, d) in done {
+        out.append(o);
+        diags.extend(d);
     }
     for b in &ir.boundaries {
         let (account, name) = (&b.account, &b.name);
@@ -692,6 +632,111 @@ pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>, diags: &mut Vec<Diag>) {
         // file://boundary-policy.json` creates it (see the README).
     }
     emit_pod_identity(ir, out);
+}
+
+/// The trust policy, permissions policies and CLI inputs of one role (or the errors of the
+/// size limits).
+fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<Diag>) {
+    let dir = format!("aws/{}/roles/{}", role.account, role.name);
+    let art = |name: &str, kind: &'static str, contents: String| Artifact {
+        path: join(&dir, name),
+        kind,
+        cluster: None,
+        account: Some(role.account.clone()),
+        sources: vec![role.origin.span],
+        contents,
+    };
+    let limits = role.limits;
+    let trust = trust_policy(role);
+    let trust_compact = to_compact(&trust);
+    if trust_compact.len() > limits.trust_policy {
+        diags.push(
+            Diag::new(
+                Code::E203,
+                format!(
+                    "the trust policy of role `{}` is {} characters, over the limit of {}",
+                    role.name,
+                    trust_compact.len(),
+                    limits.trust_policy
+                ),
+            )
+            .at(role.origin.span)
+            .label("too many service accounts or clusters")
+            .help("split the members over several shared roles, use Pod Identity (one statement for all clusters), or ask AWS to raise the quota"),
+        );
+        return;
+    }
+    out.push(art(
+        "trust-policy.json",
+        "iam-trust-policy",
+        to_pretty(&trust),
+    ));
+    out.push(art(
+        "create-role.json",
+        "aws-cli-iam-create-role",
+        render(true, |w| {
+            w.begin_object();
+            w.str_member("RoleName", &role.name);
+            w.str_member("Path", &role.path);
+            w.str_member("AssumeRolePolicyDocument", &trust_compact);
+            w.str_member("Description", &role_description(role));
+            w.key("MaxSessionDuration");
+            w.u64(3600);
+            if let Some(b) = &role.boundary {
+                w.str_member("PermissionsBoundary", &b.arn);
+            }
+            w.key("Tags");
+            write_tags(w, &role.origin.what);
+            w.end_object();
+        }),
+    ));
+    // The compact text of the whole document: what `create-policy` embeds when it is one
+    // policy, and the size that tells whether it must be split.
+    let mut whole = Some(to_compact(&StatementsText(&role.statements)));
+    let parts = match split_whole(role, whole.as_deref().unwrap_or_default()) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    if parts.len() != 1 {
+        whole = None;
+    }
+    for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
+        let sfx = suffix(i);
+        let document = StatementsText(p.statements);
+        out.push(art(
+            &format!("policy{sfx}.json"),
+            "iam-policy",
+            to_pretty(&document),
+        ));
+        let document = whole.take().unwrap_or_else(|| to_compact(&document));
+        out.push(art(
+            &format!("create-policy{sfx}.json"),
+            "aws-cli-iam-create-policy",
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("PolicyName", &p.name);
+                w.str_member("Path", &role.path);
+                w.str_member("PolicyDocument", &document);
+                w.str_member("Description", &p.description);
+                w.key("Tags");
+                write_tags(w, &role.origin.what);
+                w.end_object();
+            }),
+        ));
+        out.push(art(
+            &format!("attach-role-policy{sfx}.json"),
+            "aws-cli-iam-attach-role-policy",
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("RoleName", &role.name);
+                w.str_member("PolicyArn", &p.arn);
+                w.end_object();
+            }),
+        ));
+    }
 }
 
 fn suffix_num(i: usize, n: usize) -> String {

@@ -207,6 +207,16 @@ impl<'a> Json<'a> {
         self.out.push_str(text);
     }
 
+    /// Elements of the current array already written as JSON text by other writers at this
+    /// depth (each element after its separator; the text of a later run starting with `,`):
+    /// elements made on several threads.
+    pub fn raw_elems(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.out.push_str(text);
+            self.has = true;
+        }
+    }
+
     /// A value that writes itself.
     pub fn value<T: ToJson + ?Sized>(&mut self, v: &T) {
         v.write_json(self);

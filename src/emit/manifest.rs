@@ -149,6 +149,9 @@ fn write_entry(
     w.end_object();
 }
 
+/// An artifact with the SHA-256 of its contents.
+type Hashed<'a> = (&'a Artifact, &'a [u8; 32]);
+
 /// Build the manifest artifact: [`Manifest`]'s text (a test checks that both give the same
 /// text), written directly into one buffer sized up front.
 pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
@@ -194,10 +197,30 @@ where
     w.end_object();
     w.key("artifacts");
     w.begin_array();
-    let mut locations = Vec::new();
-    for (a, digest) in entries {
-        w.elem();
-        write_entry(&mut w, a, digest, sources, &mut locations);
+    // The entries are written in runs, on several threads for a large program, and pasted in
+    // order.
+    let entries: Vec<Hashed<'_>> = entries.collect();
+    let runs: Vec<(usize, &[Hashed<'_>])> = entries.chunks(1024).enumerate().collect();
+    let texts = crate::par::map(
+        &runs,
+        |(_, run)| run.len(),
+        2048,
+        |&(i, run)| {
+            let mut text = String::with_capacity(run.len() * 400);
+            if i > 0 {
+                text.push(',');
+            }
+            let mut rw = Json::pretty_at(&mut text, 2);
+            let mut locations = Vec::new();
+            for (a, digest) in run.iter() {
+                rw.elem();
+                write_entry(&mut rw, a, digest, sources, &mut locations);
+            }
+            text
+        },
+    );
+    for text in &texts {
+        w.raw_elems(text);
     }
     w.end_array();
     w.end_object();

@@ -38,7 +38,7 @@ impl Ctx<'_> {
 
 /// The end of a pair's last token (its last descendant).
 fn content_end(p: &Pair<'_, Rule>) -> usize {
-    match p.clone().into_inner().last() {
+    match p.clone().into_inner().next_back() {
         Some(last) => content_end(&last),
         None => p.as_span().end(),
     }
