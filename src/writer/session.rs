@@ -223,8 +223,11 @@ impl<'a> Session<'a> {
         if changes.is_empty() {
             self.discard();
             // Files were read back (the stamp is out of date), or the inputs changed without
-            // changing the output.
-            let new_inputs = self.inputs.as_ref().map(|(k, _)| *k) != self.stamped_inputs;
+            // changing the output (a caller that knows no key, like `diff`, changes nothing).
+            let new_inputs = self
+                .inputs
+                .as_ref()
+                .is_some_and(|(k, _)| Some(*k) != self.stamped_inputs);
             if taken.iter().any(|(_, t)| t.read) || new_inputs {
                 self.save_stamp(&taken);
             }
