@@ -61,56 +61,20 @@ impl<'a> Writer<'a> {
         self.out.push_str(&SPACES[..n]);
     }
 
-    /// `key: value` (a string). `key` must be a plain YAML key (the emitters' are constants).
-    pub fn field(&mut self, indent: usize, key: &str, value: &str) {
+    /// Start a line: indentation, `prefix` (`""`, `"-"` or `"- "`) and `key`; false (and
+    /// nothing written) once the writer has given up.
+    fn start(&mut self, indent: usize, prefix: &str, key: &str) -> bool {
         if !self.ok {
-            return;
+            return false;
         }
         self.indent(indent);
+        self.out.push_str(prefix);
         self.out.push_str(key);
-        self.out.push(':');
-        self.scalar(value, indent + 2);
+        true
     }
 
-    /// `key: true` / `key: false`.
-    pub fn field_bool(&mut self, indent: usize, key: &str, value: bool) {
-        if !self.ok {
-            return;
-        }
-        self.indent(indent);
-        self.out.push_str(key);
-        self.out
-            .push_str(if value { ": true\n" } else { ": false\n" });
-    }
-
-    /// `key:` opening a non-empty block mapping (its keys at `indent + 2`) or a non-empty
-    /// sequence (its items at `indent`).
-    pub fn key(&mut self, indent: usize, key: &str) {
-        if !self.ok {
-            return;
-        }
-        self.indent(indent);
-        self.out.push_str(key);
-        self.out.push_str(":\n");
-    }
-
-    /// `key: {}`: an empty mapping.
-    pub fn empty_map(&mut self, indent: usize, key: &str) {
-        if !self.ok {
-            return;
-        }
-        self.indent(indent);
-        self.out.push_str(key);
-        self.out.push_str(": {}\n");
-    }
-
-    /// `key:` and a sequence of strings (items at `indent`), or `key: []` when empty.
-    pub fn seq<S: AsRef<str>>(&mut self, indent: usize, key: &str, items: &[S]) {
-        if !self.ok {
-            return;
-        }
-        self.indent(indent);
-        self.out.push_str(key);
+    /// After a key: `: []` when `items` is empty, else `:` and the items at `indent`.
+    fn seq_body<S: AsRef<str>>(&mut self, indent: usize, items: &[S]) {
         if items.is_empty() {
             self.out.push_str(": []\n");
             return;
@@ -121,46 +85,66 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// `key: value` (a string). `key` must be a plain YAML key (the emitters' are constants).
+    pub fn field(&mut self, indent: usize, key: &str, value: &str) {
+        if self.start(indent, "", key) {
+            self.out.push(':');
+            self.scalar(value, indent + 2);
+        }
+    }
+
+    /// `key: true` / `key: false`.
+    pub fn field_bool(&mut self, indent: usize, key: &str, value: bool) {
+        if self.start(indent, "", key) {
+            self.out
+                .push_str(if value { ": true\n" } else { ": false\n" });
+        }
+    }
+
+    /// `key:` opening a non-empty block mapping (its keys at `indent + 2`) or a non-empty
+    /// sequence (its items at `indent`).
+    pub fn key(&mut self, indent: usize, key: &str) {
+        if self.start(indent, "", key) {
+            self.out.push_str(":\n");
+        }
+    }
+
+    /// `key: {}`: an empty mapping.
+    pub fn empty_map(&mut self, indent: usize, key: &str) {
+        if self.start(indent, "", key) {
+            self.out.push_str(": {}\n");
+        }
+    }
+
+    /// `key:` and a sequence of strings (items at `indent`), or `key: []` when empty.
+    pub fn seq<S: AsRef<str>>(&mut self, indent: usize, key: &str, items: &[S]) {
+        if self.start(indent, "", key) {
+            self.seq_body(indent, items);
+        }
+    }
+
     /// `- value`: an item of a sequence of strings.
     pub fn item(&mut self, indent: usize, value: &str) {
-        if !self.ok {
-            return;
+        if self.start(indent, "-", "") {
+            self.scalar(value, indent + 2);
         }
-        self.indent(indent);
-        self.out.push('-');
-        self.scalar(value, indent + 2);
     }
 
     /// `- key: value`: the first entry of a mapping that is an item of a sequence; the next
     /// entries are at `indent + 2`.
     pub fn item_field(&mut self, indent: usize, key: &str, value: &str) {
-        if !self.ok {
-            return;
+        if self.start(indent, "- ", key) {
+            self.out.push(':');
+            self.scalar(value, indent + 4);
         }
-        self.indent(indent);
-        self.out.push_str("- ");
-        self.out.push_str(key);
-        self.out.push(':');
-        self.scalar(value, indent + 4);
     }
 
     /// `- key:` and a sequence of strings (items at `indent + 2`), or `- key: []` when empty: the
     /// first entry of a mapping that is an item of a sequence; the next entries are at
     /// `indent + 2`.
     pub fn item_seq<S: AsRef<str>>(&mut self, indent: usize, key: &str, items: &[S]) {
-        if !self.ok {
-            return;
-        }
-        self.indent(indent);
-        self.out.push_str("- ");
-        self.out.push_str(key);
-        if items.is_empty() {
-            self.out.push_str(": []\n");
-            return;
-        }
-        self.out.push_str(":\n");
-        for item in items {
-            self.item(indent + 2, item.as_ref());
+        if self.start(indent, "- ", key) {
+            self.seq_body(indent + 2, items);
         }
     }
 
