@@ -376,16 +376,15 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
 /// Merge statements with the same resources and conditions (their actions are united, the
 /// first `Sid` in order is kept), sort them, and give each a unique, readable `Sid`.
 pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Statement> {
-    // A role has a few statements: a linear search finds the one with the same resources and
-    // conditions without copying them into a map key (the order of the merged statements does
-    // not matter: they are sorted below by a key that tells them apart).
+    // Statements with the same resources and conditions end up side by side (a stable sort
+    // by reference, no key copied); merging is order-independent (sets, the least `Sid`), and
+    // the result is sorted below by a key that tells the merged statements apart.
+    let mut statements = statements;
+    statements.sort_by(|a, b| (&a.resources, &a.conditions).cmp(&(&b.resources, &b.conditions)));
     let mut merged: Vec<crate::ir::Statement> = Vec::with_capacity(statements.len());
     for s in statements {
-        let same = merged
-            .iter_mut()
-            .find(|m| m.resources == s.resources && m.conditions == s.conditions);
-        match same {
-            Some(m) => {
+        match merged.last_mut() {
+            Some(m) if m.resources == s.resources && m.conditions == s.conditions => {
                 m.actions.extend(s.actions);
                 m.unsafe_reasons.extend(s.unsafe_reasons);
                 m.sources.extend(s.sources);
@@ -394,7 +393,7 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
                     m.sid = s.sid;
                 }
             }
-            None => merged.push(s),
+            _ => merged.push(s),
         }
     }
     let mut statements = merged;
