@@ -285,21 +285,30 @@ impl StampText {
     /// How many files the stamp records, if every one of them under `out` still has its
     /// recorded `stat` and is not racy (on several threads: a large output has 130,000).
     pub fn all_current(&self, out: &Path) -> Option<usize> {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let lines: Vec<&str> = self.entries().collect();
-        let current = crate::par::map(
+        // One changed file decides: the other threads stop looking (the compile that follows
+        // compares every file anyway).
+        let changed = AtomicBool::new(false);
+        crate::par::map(
             &lines,
             |_| 1,
             4096,
             |line| {
-                let Some((stat, _, path)) = parse_entry(line) else {
-                    return false;
-                };
-                stat.nanos() < self.racy_from
-                    && stat_path(&super::rel_path(out, path)) == Some(stat)
+                if changed.load(Ordering::Relaxed) {
+                    return;
+                }
+                let current = parse_entry(line).is_some_and(|(stat, _, path)| {
+                    stat.nanos() < self.racy_from
+                        && stat_path(&super::rel_path(out, path)) == Some(stat)
+                });
+                if !current {
+                    changed.store(true, Ordering::Relaxed);
+                }
             },
         );
         forget_folder();
-        current.iter().all(|&c| c).then_some(lines.len())
+        (!changed.into_inner()).then_some(lines.len())
     }
 
     /// Index the entries for lookups by path.
