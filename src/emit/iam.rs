@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::json::{escaped_len, render, to_compact, to_pretty, Json, OneOrMany, ToJson};
+use super::json::{
+    escaped_len, render, to_compact, to_pretty, to_pretty_and_compact_len, Json, OneOrMany, ToJson,
+};
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir, Trust};
@@ -478,19 +480,6 @@ pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<
     Ok(policy_texts(role, split(role, &role.limits)?))
 }
 
-/// [`split`], when the compact text of the whole permissions document is `whole`: one part
-/// without counting each statement when it fits (as nearly every role's does).
-fn split_whole(role: &ir::IamRole, whole: &str) -> Result<Vec<std::ops::Range<usize>>, Diag> {
-    let limits = &role.limits;
-    if !role.statements.is_empty()
-        && limits.policies_per_role >= 1
-        && whole.len() <= limits.managed_policy
-    {
-        return Ok(std::iter::once(0..role.statements.len()).collect());
-    }
-    split(role, limits)
-}
-
 /// [`managed_policy_texts`] of the parts `parts` of the role's statements.
 fn policy_texts(
     role: &ir::IamRole,
@@ -690,28 +679,32 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
             w.end_object();
         }),
     ));
-    // The compact text of the whole document: what `create-policy` embeds when it is one
-    // policy, and the size that tells whether it must be split.
-    let mut whole = Some(to_compact(&StatementsText(&role.statements)));
-    let parts = match split_whole(role, whole.as_deref().unwrap_or_default()) {
-        Ok(p) => p,
-        Err(d) => {
-            diags.push(d);
-            return;
+    // The whole document, and its compact length (which the managed-policy limit counts):
+    // nearly every role's fits in one policy, whose text this is, without sizing each statement.
+    let (whole, whole_len) = to_pretty_and_compact_len(&StatementsText(&role.statements));
+    let parts = if !role.statements.is_empty()
+        && limits.policies_per_role >= 1
+        && whole_len <= limits.managed_policy
+    {
+        vec![0..role.statements.len()]
+    } else {
+        match split(role, &limits) {
+            Ok(p) => p,
+            Err(d) => {
+                diags.push(d);
+                return;
+            }
         }
     };
-    if parts.len() != 1 {
-        whole = None;
-    }
+    let mut whole = (parts.len() == 1).then_some(whole);
     for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
         let sfx = suffix(i);
         let document = StatementsText(p.statements);
         out.push(art(
             &format!("policy{sfx}.json"),
             "iam-policy",
-            to_pretty(&document),
+            whole.take().unwrap_or_else(|| to_pretty(&document)),
         ));
-        let document = whole.take().unwrap_or_else(|| to_compact(&document));
         out.push(art(
             &format!("create-policy{sfx}.json"),
             "aws-cli-iam-create-policy",
@@ -719,7 +712,8 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
                 w.begin_object();
                 w.str_member("PolicyName", &p.name);
                 w.str_member("Path", &role.path);
-                w.str_member("PolicyDocument", &document);
+                w.key("PolicyDocument");
+                w.embedded(&document);
                 w.str_member("Description", &p.description);
                 w.key("Tags");
                 write_tags(w, &role.origin.what);

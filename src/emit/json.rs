@@ -71,6 +71,11 @@ pub struct Json<'a> {
     depth: usize,
     /// Whether the innermost open object or array has a member yet.
     has: bool,
+    /// Whether the text is written as the body of a JSON string (see [`Json::embedded`]).
+    embedded: bool,
+    /// How many characters of whitespace the pretty form has added (what the compact text of
+    /// the same values would not have).
+    spaces: usize,
 }
 
 const INDENT: &str = "                                                                ";
@@ -89,6 +94,8 @@ impl<'a> Json<'a> {
             pretty: true,
             depth,
             has: false,
+            embedded: false,
+            spaces: 0,
         }
     }
 
@@ -99,12 +106,40 @@ impl<'a> Json<'a> {
             pretty: false,
             depth: 0,
             has: false,
+            embedded: false,
+            spaces: 0,
+        }
+    }
+
+    /// A string value whose text is `value`'s compact JSON: what the AWS CLI inputs embed
+    /// (`"PolicyDocument": "{\"Version\":…}"`). Written straight into its escaped form, as
+    /// escaping the compact text would give, without writing the compact text first.
+    pub fn embedded<T: ToJson + ?Sized>(&mut self, value: &T) {
+        self.out.push('"');
+        let mut inner = Json {
+            out: &mut *self.out,
+            pretty: false,
+            depth: 0,
+            has: false,
+            embedded: true,
+            spaces: 0,
+        };
+        value.write_json(&mut inner);
+        self.out.push('"');
+    }
+
+    fn string(&mut self, s: &str) {
+        if self.embedded {
+            escape_twice_into(self.out, s);
+        } else {
+            escape_into(self.out, s);
         }
     }
 
     fn newline_indent(&mut self) {
         self.out.push('\n');
         let mut n = 2 * self.depth;
+        self.spaces += 1 + n;
         while n > INDENT.len() {
             self.out.push_str(INDENT);
             n -= INDENT.len();
@@ -159,8 +194,13 @@ impl<'a> Json<'a> {
     /// The key of the next member of an object (then write its value).
     pub fn key(&mut self, key: &str) {
         self.separator();
-        escape_into(self.out, key);
-        self.out.push_str(if self.pretty { ": " } else { ":" });
+        self.string(key);
+        if self.pretty {
+            self.out.push_str(": ");
+            self.spaces += 1;
+        } else {
+            self.out.push(':');
+        }
     }
 
     /// Before the next element of an array (then write it).
@@ -170,11 +210,14 @@ impl<'a> Json<'a> {
 
     /// A string value.
     pub fn str(&mut self, s: &str) {
-        escape_into(self.out, s);
+        self.string(s);
     }
 
     /// A string value made of several parts (escaped as one string).
     pub fn str_parts(&mut self, parts: &[&str]) {
+        if self.embedded {
+            return self.string(&parts.concat());
+        }
         self.out.push('"');
         for p in parts {
             escape_body(self.out, p);
@@ -204,7 +247,11 @@ impl<'a> Json<'a> {
 
     /// A value already written as JSON text (nested at this writer's depth when pretty).
     pub fn raw(&mut self, text: &str) {
-        self.out.push_str(text);
+        if self.embedded {
+            escape_body(self.out, text);
+        } else {
+            self.out.push_str(text);
+        }
     }
 
     /// Elements of the current array already written as JSON text by other writers at this
@@ -212,7 +259,7 @@ impl<'a> Json<'a> {
     /// elements made on several threads.
     pub fn raw_elems(&mut self, text: &str) {
         if !text.is_empty() {
-            self.out.push_str(text);
+            self.raw(text);
             self.has = true;
         }
     }
@@ -261,25 +308,6 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// For each byte: 0 when it is written as it is, else the letter of its escape (`u` for
-/// `\u00XX`), as serde_json's table.
-const ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[0x08] = b'b';
-    t[0x09] = b't';
-    t[0x0a] = b'n';
-    t[0x0c] = b'f';
-    t[0x0d] = b'r';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
 /// Whether any of the 8 bytes of `word` is escaped (a control character, `"` or `\\`).
 #[inline]
 fn word_needs_escape(word: u64) -> bool {
@@ -313,8 +341,54 @@ fn next_escaped(bytes: &[u8], mut from: usize) -> usize {
     from
 }
 
+/// A JSON string written as the body of another JSON string: `s` quoted and escaped, then
+/// escaped again (`a"b` becomes `\"a\\\"b\"`).
+fn escape_twice_into(out: &mut String, s: &str) {
+    out.reserve(s.len() + 4);
+    out.push_str(r#"\""#);
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    loop {
+        let i = next_escaped(bytes, start);
+        // Escaped bytes are ASCII: `i` is a character boundary.
+        out.push_str(&s[start..i]);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        // The escape `\X` escaped again: `\\`, then `X` escaped when it is `"` or `\`.
+        match b {
+            b'"' => out.push_str(r#"\\\""#),
+            b'\\' => out.push_str(r"\\\\"),
+            _ => {
+                out.push('\\');
+                push_escape(out, b);
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(r#"\""#);
+}
+
+/// For each byte: 0 when it is written as it is, else the letter of its escape (`u` for
+/// `\u00XX`), as serde_json's table.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
 fn escape_body(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
     loop {
@@ -324,15 +398,21 @@ fn escape_body(out: &mut String, s: &str) {
         let Some(&b) = bytes.get(i) else {
             return;
         };
-        let e = ESCAPE[usize::from(b)];
-        out.push('\\');
-        out.push(char::from(e));
-        if e == b'u' {
-            out.push_str("00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
+        push_escape(out, b);
         start = i + 1;
+    }
+}
+
+/// The escape of byte `b` (one that [`ESCAPE`] escapes): `\X`, or `\u00XX`.
+fn push_escape(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let e = ESCAPE[usize::from(b)];
+    out.push('\\');
+    out.push(char::from(e));
+    if e == b'u' {
+        out.push_str("00");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
 }
 
@@ -425,6 +505,19 @@ pub fn to_pretty<T: ToJson + ?Sized>(value: &T) -> String {
     render(true, |w| value.write_json(w))
 }
 
+/// Pretty JSON like [`to_pretty`]'s, and the length of the same document's compact text
+/// (the pretty text without the whitespace it adds), from one writing.
+pub fn to_pretty_and_compact_len<T: ToJson + ?Sized>(value: &T) -> (String, usize) {
+    let mut spaces = 0;
+    let text = render(true, |w| {
+        value.write_json(w);
+        spaces = w.spaces;
+    });
+    // The final newline is whitespace too.
+    let len = text.len() - spaces - 1;
+    (text, len)
+}
+
 /// Compact JSON, like [`compact`], of a [`ToJson`] document.
 pub fn to_compact<T: ToJson + ?Sized>(value: &T) -> String {
     render(false, |w| value.write_json(w))
@@ -497,12 +590,55 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn embedded_documents_are_their_compact_text_escaped() {
+        struct Doc<'a>(&'a str);
+        impl ToJson for Doc<'_> {
+            fn write_json(&self, w: &mut Json<'_>) {
+                w.begin_object();
+                w.str_member(self.0, self.0);
+                w.key("parts");
+                w.str_parts(&[self.0, "|", self.0]);
+                w.key("list");
+                w.str_array([self.0, "x", self.0]);
+                w.key("raw");
+                w.begin_array();
+                w.raw_elems(&format!("{},1", serde_json::to_string(self.0).unwrap()));
+                w.elem();
+                w.raw(r#"{"k":"v\"w"}"#);
+                w.end_array();
+                w.key("n");
+                w.u64(42);
+                w.end_object();
+            }
+        }
+        for s in tricky() {
+            let doc = Doc(&s);
+            let got = render(true, |w| {
+                w.begin_object();
+                w.key("Document");
+                w.embedded(&doc);
+                w.end_object();
+            });
+            let want = pretty(&serde_json::json!({ "Document": to_compact(&doc) }));
+            assert_eq!(got, want, "{s:?}");
+            // The compact text is JSON and means the document.
+            let back: serde_json::Value = serde_json::from_str(&to_compact(&doc)).unwrap();
+            assert_eq!(
+                back["parts"],
+                serde_json::json!(format!("{s}|{s}")),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
     fn documents_are_serde_json_text() {
         let docs = [
             serde_json::json!({}),
             serde_json::json!([]),
             serde_json::json!({"a": [], "b": {}, "c": [[], {}], "d": [1, true, false, "x"]}),
             serde_json::json!({"k\"": {"x": {"y": ["a", "b"]}}, "z": [{"q": "r"}, {}]}),
+            serde_json::json!({"s p": "a b\n c: d", "deep": {"x": {"y": {"z": [" ", ", "]}}}}),
         ];
         fn write(w: &mut Json<'_>, v: &serde_json::Value) {
             match v {
@@ -528,9 +664,19 @@ pub(crate) mod tests {
                 serde_json::Value::Null => unreachable!(),
             }
         }
+        struct Doc<'a>(&'a serde_json::Value);
+        impl ToJson for Doc<'_> {
+            fn write_json(&self, w: &mut Json<'_>) {
+                write(w, self.0);
+            }
+        }
         for d in &docs {
             assert_eq!(render(true, |w| write(w, d)), pretty(d));
             assert_eq!(render(false, |w| write(w, d)), compact(d));
+            assert_eq!(
+                to_pretty_and_compact_len(&Doc(d)),
+                (pretty(d), compact(d).len())
+            );
             // Nested: the inner text written at its depth, pasted raw.
             let mut inner = String::new();
             write(&mut Json::pretty_at(&mut inner, 2), d);
