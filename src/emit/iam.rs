@@ -686,7 +686,7 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
         && limits.policies_per_role >= 1
         && whole_len <= limits.managed_policy
     {
-        vec![0..role.statements.len()]
+        std::iter::once(0..role.statements.len()).collect()
     } else {
         match split(role, &limits) {
             Ok(p) => p,
