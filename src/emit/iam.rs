@@ -655,11 +655,62 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
         );
         return;
     }
-    out.push(art(
-        "trust-policy.json",
-        "iam-trust-policy",
-        to_pretty(&trust),
-    ));
+    // The whole document, and its compact length (which the managed-policy limit counts):
+    // nearly every role's fits in one policy, whose text this is, without sizing each statement.
+    let (whole, whole_len) = to_pretty_and_compact_len(&StatementsText(&role.statements));
+    let parts = if !role.statements.is_empty()
+        && limits.policies_per_role >= 1
+        && whole_len <= limits.managed_policy
+    {
+        std::iter::once(0..role.statements.len()).collect()
+    } else {
+        match split(role, &limits) {
+            Ok(p) => p,
+            Err(d) => {
+                diags.push(d);
+                return;
+            }
+        }
+    };
+    let mut whole = (parts.len() == 1).then_some(whole);
+    let (mut attach, mut create, mut policies) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
+        let sfx = suffix(i);
+        let document = StatementsText(p.statements);
+        policies.push(art(
+            &format!("policy{sfx}.json"),
+            "iam-policy",
+            whole.take().unwrap_or_else(|| to_pretty(&document)),
+        ));
+        create.push(art(
+            &format!("create-policy{sfx}.json"),
+            "aws-cli-iam-create-policy",
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("PolicyName", &p.name);
+                w.str_member("Path", &role.path);
+                w.key("PolicyDocument");
+                w.embedded(&document);
+                w.str_member("Description", &p.description);
+                w.key("Tags");
+                write_tags(w, &role.origin.what);
+                w.end_object();
+            }),
+        ));
+        attach.push(art(
+            &format!("attach-role-policy{sfx}.json"),
+            "aws-cli-iam-attach-role-policy",
+            render(true, |w| {
+                w.begin_object();
+                w.str_member("RoleName", &role.name);
+                w.str_member("PolicyArn", &p.arn);
+                w.end_object();
+            }),
+        ));
+    }
+    // In the order of their paths (the emitted artifacts are sorted by path: a sorted run is
+    // checked, not sorted again).
+    attach.into_iter().chain(create).for_each(|a| out.push(a));
     out.push(art(
         "create-role.json",
         "aws-cli-iam-create-role",
@@ -679,58 +730,12 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
             w.end_object();
         }),
     ));
-    // The whole document, and its compact length (which the managed-policy limit counts):
-    // nearly every role's fits in one policy, whose text this is, without sizing each statement.
-    let (whole, whole_len) = to_pretty_and_compact_len(&StatementsText(&role.statements));
-    let parts = if !role.statements.is_empty()
-        && limits.policies_per_role >= 1
-        && whole_len <= limits.managed_policy
-    {
-        std::iter::once(0..role.statements.len()).collect()
-    } else {
-        match split(role, &limits) {
-            Ok(p) => p,
-            Err(d) => {
-                diags.push(d);
-                return;
-            }
-        }
-    };
-    let mut whole = (parts.len() == 1).then_some(whole);
-    for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
-        let sfx = suffix(i);
-        let document = StatementsText(p.statements);
-        out.push(art(
-            &format!("policy{sfx}.json"),
-            "iam-policy",
-            whole.take().unwrap_or_else(|| to_pretty(&document)),
-        ));
-        out.push(art(
-            &format!("create-policy{sfx}.json"),
-            "aws-cli-iam-create-policy",
-            render(true, |w| {
-                w.begin_object();
-                w.str_member("PolicyName", &p.name);
-                w.str_member("Path", &role.path);
-                w.key("PolicyDocument");
-                w.embedded(&document);
-                w.str_member("Description", &p.description);
-                w.key("Tags");
-                write_tags(w, &role.origin.what);
-                w.end_object();
-            }),
-        ));
-        out.push(art(
-            &format!("attach-role-policy{sfx}.json"),
-            "aws-cli-iam-attach-role-policy",
-            render(true, |w| {
-                w.begin_object();
-                w.str_member("RoleName", &role.name);
-                w.str_member("PolicyArn", &p.arn);
-                w.end_object();
-            }),
-        ));
-    }
+    policies.into_iter().for_each(|a| out.push(a));
+    out.push(art(
+        "trust-policy.json",
+        "iam-trust-policy",
+        to_pretty(&trust),
+    ));
 }
 
 fn suffix_num(i: usize, n: usize) -> String {
