@@ -388,7 +388,27 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether any byte of `bytes` is escaped: 8 bytes at a time, the last 8 read again when the
+/// length is not a multiple of 8 (most strings need no escape, and are copied whole).
+#[inline]
+fn any_escaped(bytes: &[u8]) -> bool {
+    let word = |chunk: &[u8; 8]| word_needs_escape(u64::from_le_bytes(*chunk));
+    match bytes.last_chunk::<8>() {
+        Some(last) => {
+            bytes
+                .chunks_exact(8)
+                .any(|c| c.first_chunk().is_some_and(word))
+                || word(last)
+        }
+        None => bytes.iter().any(|&b| ESCAPE[usize::from(b)] != 0),
+    }
+}
+
 fn escape_body(out: &mut String, s: &str) {
+    if !any_escaped(s.as_bytes()) {
+        out.push_str(s);
+        return;
+    }
     let bytes = s.as_bytes();
     let mut start = 0;
     loop {
