@@ -49,7 +49,7 @@ mod suggest;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
 pub use model::{
@@ -209,8 +209,9 @@ pub struct Catalog {
     arn_slots: Vec<Vec<usize>>,
     slots: Vec<Slot>,
     /// [`Catalog::arn_shape`]'s memo: a large program asks about the same few ARN shapes
-    /// thousands of times.
-    shapes: Mutex<ShapeMemo>,
+    /// thousands of times, from several threads (read-locked: lookups never wait for each
+    /// other, only for the rare insertion).
+    shapes: RwLock<ShapeMemo>,
 }
 
 impl Catalog {
@@ -239,7 +240,7 @@ impl Catalog {
             arn_index,
             arn_slots,
             slots,
-            shapes: Mutex::default(),
+            shapes: RwLock::default(),
         }
     }
 
@@ -339,7 +340,7 @@ impl Catalog {
     /// (0) from the fallback pass (1) in the key.
     fn shape_in(&self, user: &UserArn<'_>, field: &str, tag: u8) -> Arc<ArnShape> {
         let mut key = None;
-        if let Ok(m) = self.shapes.lock() {
+        if let Ok(m) = self.shapes.read() {
             if let Some(&alphabet) = m.alphabets.get(field) {
                 let k = shape_key(user, alphabet, tag);
                 if let Some(found) = m.shapes.get(&k) {
@@ -352,7 +353,7 @@ impl Catalog {
             Some(k) => k,
             None => {
                 let alphabet = literal_alphabet(&self.services_for_field(field));
-                if let Ok(mut m) = self.shapes.lock() {
+                if let Ok(mut m) = self.shapes.write() {
                     m.alphabets.insert(field.to_string(), alphabet);
                 }
                 shape_key(user, alphabet, tag)
@@ -365,7 +366,7 @@ impl Catalog {
             own_service: hits.iter().any(|h| h.service.prefix() == user.service),
             levels: Default::default(),
         });
-        if let Ok(mut m) = self.shapes.lock() {
+        if let Ok(mut m) = self.shapes.write() {
             if m.shapes.len() >= MAX_SHAPES {
                 m.shapes.clear();
             }

@@ -5,6 +5,7 @@
 //! `${service_account}` and `${cluster}`. [`instantiate`] replaces them for one role: by literal
 //! values in an app's own role, by Pod Identity session tags in a shared role.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -304,10 +305,15 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
             arns,
             conditions: conds,
         } => {
-            let mut services: Vec<String> = Vec::new();
+            // Lowercased (copied only when it has a capital letter), sorted, deduplicated.
+            let mut services: Vec<Cow<'_, str>> = Vec::new();
             for a in written {
                 if let Some((svc, _)) = a.node.split_once(':') {
-                    services.push(svc.to_ascii_lowercase());
+                    services.push(if svc.bytes().any(|b| b.is_ascii_uppercase()) {
+                        Cow::Owned(svc.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(svc)
+                    });
                 }
             }
             services.sort();

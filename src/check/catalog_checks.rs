@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Condition, Level, Spanned};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::catalog::{self, AccessLevel, Action, ArnError, ArnShape, Service};
 use crate::diagnostics::{Code, Diag};
@@ -317,7 +317,8 @@ pub fn allow_actions_shared(
     unsafe_ok: bool,
     diags: &mut Vec<Diag>,
 ) -> SharedAllow {
-    static MEMO: OnceLock<Mutex<AllowMemo>> = OnceLock::new();
+    // Read-locked for lookups: the threads checking apps do not wait for each other.
+    static MEMO: OnceLock<RwLock<AllowMemo>> = OnceLock::new();
     let before = diags.len();
     let types = arn_types(arns, valid, diags);
     let has_arns = !arns.is_empty();
@@ -333,9 +334,9 @@ pub fn allow_actions_shared(
         }
         key
     });
-    let memo = MEMO.get_or_init(Mutex::default);
+    let memo = MEMO.get_or_init(RwLock::default);
     if let Some(key) = &key {
-        if let Some((found, _)) = memo.lock().ok().as_ref().and_then(|m| m.get(key)) {
+        if let Some((found, _)) = memo.read().ok().as_ref().and_then(|m| m.get(key)) {
             return found.clone();
         }
     }
@@ -346,7 +347,7 @@ pub fn allow_actions_shared(
     };
     if let Some(key) = key {
         if diags.len() == before {
-            if let Ok(mut m) = memo.lock() {
+            if let Ok(mut m) = memo.write() {
                 if m.len() >= MAX_ALLOW_MEMO {
                     m.clear();
                 }

@@ -396,10 +396,18 @@ pub fn lower(
     // Service accounts, associations, RBAC.
     // Each member's first role (in the sorted order above), indexed once: a scan of every
     // role's members per service account was quadratic in the number of apps.
-    let mut role_of: BTreeMap<&ir::Member, &ir::IamRole> = BTreeMap::new();
+    // Keyed by the member's fields, borrowed: an app looks its members up without copying
+    // them.
+    let mut role_of: RoleOf<'_> = BTreeMap::new();
     for r in &roles {
         for m in &r.members {
-            role_of.entry(m).or_insert(r);
+            let key = (
+                m.cluster.as_str(),
+                m.namespace.as_str(),
+                m.service_account.as_str(),
+                m.app.as_str(),
+            );
+            role_of.entry(key).or_insert(r);
         }
     }
     // Each app's RBAC rules, service accounts and associations are made on their own (on
@@ -624,6 +632,9 @@ fn prepare_app<'a>(
     }
 }
 
+/// Each member's first role, by the member's (cluster, namespace, service account, app).
+type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
+
 /// What one app gives on each cluster of its namespace.
 #[derive(Default)]
 struct AppOutputs {
@@ -638,17 +649,17 @@ fn app_outputs(
     app: &App<'_>,
     rules: &[(Option<String>, String, Vec<ir::PolicyRule>)],
     ir: &Ir,
-    role_of: &BTreeMap<&ir::Member, &ir::IamRole>,
+    role_of: &RoleOf<'_>,
 ) -> AppOutputs {
     let mut out = AppOutputs::default();
     let origin_what = format!("app {}", app.key);
     for cluster in &app.namespace.clusters {
-        let member = ir::Member {
-            cluster: cluster.clone(),
-            namespace: app.namespace.name.clone(),
-            service_account: app.service_account.clone(),
-            app: app.key.clone(),
-        };
+        let member = (
+            cluster.as_str(),
+            app.namespace.name.as_str(),
+            app.service_account.as_str(),
+            app.key.as_str(),
+        );
         let assumed = role_of
             .get(&member)
             .map(|r| (r.identity, r.arn(), r.session_tags));
