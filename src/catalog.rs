@@ -46,8 +46,10 @@ mod model;
 mod parse;
 mod suggest;
 
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
 pub use model::{
@@ -56,7 +58,7 @@ pub use model::{
 };
 pub use suggest::{closest, edit_distance, max_distance};
 
-use arn::{best_hits, split_arn, UserArn};
+use arn::{best_hits, literal_alphabet, shape_key, split_arn, UserArn};
 use glob::key_matches;
 use model::cmp_ci;
 use parse::{read_header, Header, Slot};
@@ -118,7 +120,83 @@ pub struct LevelActions {
     pub actions: Vec<ActionRef>,
     /// The same, written `service:Action`.
     pub names: Vec<String>,
+    /// `names` as a set, shared (the checker hands it to every grant that asks).
+    pub name_set: Arc<BTreeSet<String>>,
 }
+
+/// What the catalog says about an ARN: the resource types it matches and, as they are asked
+/// for, the actions of each access level on them. Shared by every ARN of the same *shape*
+/// (see [`Catalog::arn_shape`]): the ARNs of a large program differ mostly in names, which no
+/// ARN pattern writes literally, so a few shapes answer for thousands of ARNs.
+#[derive(Debug)]
+pub struct ArnShape {
+    /// (catalog slot, index of the resource type in its service) of each best-ranked hit, in
+    /// the order of `matches`.
+    hits: Vec<(usize, usize)>,
+    /// The hits as [`Catalog::match_arn`] gives them.
+    matches: Vec<ArnMatch>,
+    /// Whether some hit belongs to the service named by the ARN's service field (own-service
+    /// preference of [`Catalog::level_actions`]).
+    own_service: bool,
+    /// [`Catalog::level_actions_shared`] of each level (by `AccessLevel as usize`), filled on
+    /// first use.
+    levels: [OnceLock<Arc<LevelActions>>; 5],
+}
+
+impl ArnShape {
+    /// The resource types the ARN matches, as [`Catalog::match_arn`] gives them.
+    pub fn matches(&self) -> &[ArnMatch] {
+        &self.matches
+    }
+}
+
+/// The memo of [`Catalog::arn_shape`].
+#[derive(Debug, Default)]
+struct ShapeMemo {
+    /// [`literal_alphabet`] of the services of each ARN service field (`*`: the fallback
+    /// services of a variable service field).
+    alphabets: HashMap<String, u128>,
+    /// [`shape_key`] → what matching found. The key holds every input of the match (see
+    /// `shape_key`), so an entry is right for every ARN with that key.
+    shapes: HashMap<Vec<u8>, Arc<ArnShape>, BuildHasherDefault<FxHasher>>,
+}
+
+/// rustc's Fx hash, eight bytes at a time: the shape keys are short and come from the
+/// program, not from an adversary worth SipHash.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Entries past which the shape memo starts afresh (it is only a cache: a long-lived process
+/// meeting ever new ARN shapes keeps a bounded memo).
+const MAX_SHAPES: usize = 1 << 16;
 
 /// The IAM action catalog. Get the embedded one with [`catalog()`].
 #[derive(Debug)]
@@ -130,9 +208,10 @@ pub struct Catalog {
     /// ARN asks for them every time).
     arn_slots: Vec<Vec<usize>>,
     slots: Vec<Slot>,
-    /// [`Catalog::level_actions`] by (level, the ARN's service field, resource types hit): a
-    /// large program asks for the same few thousands of times.
-    level_cache: std::sync::Mutex<std::collections::HashMap<String, Arc<LevelActions>>>,
+    /// [`Catalog::arn_shape`]'s memo: a large program asks about the same few ARN shapes
+    /// thousands of times, from several threads (read-locked: lookups never wait for each
+    /// other, only for the rare insertion).
+    shapes: RwLock<ShapeMemo>,
 }
 
 impl Catalog {
@@ -161,7 +240,7 @@ impl Catalog {
             arn_index,
             arn_slots,
             slots,
-            level_cache: Default::default(),
+            shapes: RwLock::default(),
         }
     }
 
@@ -235,29 +314,83 @@ impl Catalog {
 
     /// The IAM services whose ARN patterns have the service field `field` (`*`: a variable
     /// service field). Falls back to the service of that prefix if the index lacks the field.
-    fn services_for_field(&self, field: &str) -> Vec<&Service> {
+    /// Each with its catalog slot.
+    fn services_for_field(&self, field: &str) -> Vec<(usize, &Service)> {
+        let slot = |i: usize| Some((i, self.slots.get(i).and_then(Slot::service)?));
         let slots = self
             .arn_index
             .binary_search_by(|(f, _)| f.cmp(&field))
             .ok()
             .and_then(|i| self.arn_slots.get(i));
         match slots {
-            Some(slots) => slots
-                .iter()
-                .filter_map(|&i| self.slots.get(i).and_then(Slot::service))
+            Some(slots) => slots.iter().filter_map(|&i| slot(i)).collect(),
+            None if field != "*" => self
+                .slots
+                .binary_search_by(|s| cmp_ci(s.prefix, field))
+                .ok()
+                .and_then(slot)
+                .into_iter()
                 .collect(),
-            None if field != "*" => self.service(field).into_iter().collect(),
             None => Vec::new(),
         }
     }
 
-    fn hits<'c>(&'c self, user: &UserArn<'_>) -> Vec<arn::Hit<'c>> {
-        let own = self.services_for_field(user.service);
-        let hits = best_hits(&own, user);
-        if !hits.is_empty() {
-            return hits;
+    /// What matching `user` against the services of ARN service field `field` finds, from the
+    /// memo when an ARN of the same shape was matched before. `tag` tells the own-service pass
+    /// (0) from the fallback pass (1) in the key.
+    fn shape_in(&self, user: &UserArn<'_>, field: &str, tag: u8) -> Arc<ArnShape> {
+        let mut key = None;
+        if let Ok(m) = self.shapes.read() {
+            if let Some(&alphabet) = m.alphabets.get(field) {
+                let k = shape_key(user, alphabet, tag);
+                if let Some(found) = m.shapes.get(&k) {
+                    return Arc::clone(found);
+                }
+                key = Some(k);
+            }
         }
-        best_hits(&self.services_for_field("*"), user)
+        let key = match key {
+            Some(k) => k,
+            None => {
+                let alphabet = literal_alphabet(&self.services_for_field(field));
+                if let Ok(mut m) = self.shapes.write() {
+                    m.alphabets.insert(field.to_string(), alphabet);
+                }
+                shape_key(user, alphabet, tag)
+            }
+        };
+        let hits = best_hits(&self.services_for_field(field), user);
+        let shape = Arc::new(ArnShape {
+            hits: hits.iter().map(|h| (h.slot, h.rt)).collect(),
+            matches: hits.iter().map(|h| h.to_match()).collect(),
+            own_service: hits.iter().any(|h| h.service.prefix() == user.service),
+            levels: Default::default(),
+        });
+        if let Ok(mut m) = self.shapes.write() {
+            if m.shapes.len() >= MAX_SHAPES {
+                m.shapes.clear();
+            }
+            return Arc::clone(m.shapes.entry(key).or_insert(shape));
+        }
+        shape
+    }
+
+    /// The best-ranked hits of `user`: the services of its service field, or when none of
+    /// theirs matches, the services whose patterns have a variable service field.
+    fn shape(&self, user: &UserArn<'_>) -> Arc<ArnShape> {
+        let own = self.shape_in(user, user.service, 0);
+        if !own.hits.is_empty() {
+            return own;
+        }
+        self.shape_in(user, "*", 1)
+    }
+
+    /// What the catalog says about `arn` (`None` if it is not an ARN): its matches
+    /// ([`Catalog::match_arn`]), shared with every ARN of the same shape — the same fields but
+    /// the resource part, and a resource part that differs only in characters that no ARN
+    /// pattern of its services writes literally (other than `/` and `:`).
+    pub fn arn_shape(&self, arn: &str) -> Option<Arc<ArnShape>> {
+        split_arn(arn).map(|user| self.shape(&user))
     }
 
     /// The resource types `arn` matches, best-ranked only: the strict pass's hits, or the
@@ -267,7 +400,7 @@ impl Catalog {
     /// `arn` is not an ARN.
     pub fn match_arn(&self, arn: &str) -> Vec<ArnMatch> {
         match split_arn(arn) {
-            Some(user) => self.hits(&user).into_iter().map(|h| h.to_match()).collect(),
+            Some(user) => self.shape(&user).matches.clone(),
             None => Vec::new(),
         }
     }
@@ -284,7 +417,7 @@ impl Catalog {
             };
         }
         let mut forms: Vec<(bool, ArnForm)> = Vec::new();
-        for service in services {
+        for (_, service) in services {
             for rt in service.resource_types() {
                 for pattern in rt.arn_patterns() {
                     if split_arn(pattern).is_some_and(|p| p.service == user.service) {
@@ -334,56 +467,115 @@ impl Catalog {
         let user = split_arn(arn).ok_or_else(|| ArnError::NotAnArn {
             arn: arn.to_string(),
         })?;
-        let hits = self.hits(&user);
-        if hits.is_empty() {
+        let shape = self.shape(&user);
+        if shape.hits.is_empty() {
             return Err(self.arn_error(arn, &user));
         }
-        let own_service = hits.iter().any(|h| h.service.prefix() == user.service);
-        let mut key = format!("{level:?}|{}", user.service);
-        for h in &hits {
-            key.push('|');
-            key.push_str(h.service.prefix());
-            key.push(':');
-            key.push_str(h.resource_type.name());
-        }
-        if let Some(found) = self
-            .level_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            return Ok(found);
-        }
-        let mut out: Vec<ActionRef> = Vec::new();
-        for hit in hits
-            .iter()
-            .filter(|h| !own_service || h.service.prefix() == user.service)
-        {
-            for action in hit.service.actions() {
-                if action.in_level(level) && action.applies_to(hit.resource_type.name()) {
-                    out.push(ActionRef {
-                        service: hit.service.prefix().to_string(),
-                        action: action.name().to_string(),
-                    });
+        let found = shape.levels[level as usize].get_or_init(|| {
+            let mut out: Vec<ActionRef> = Vec::new();
+            for &(slot, rt) in &shape.hits {
+                let Some(service) = self.slots.get(slot).and_then(Slot::service) else {
+                    continue;
+                };
+                let Some(rt) = service.resource_types().get(rt) else {
+                    continue;
+                };
+                if shape.own_service && service.prefix() != user.service {
+                    continue;
+                }
+                for action in service.actions() {
+                    if action.in_level(level) && action.applies_to(rt.name()) {
+                        out.push(ActionRef {
+                            service: service.prefix().to_string(),
+                            action: action.name().to_string(),
+                        });
+                    }
                 }
             }
-        }
-        out.sort();
-        out.dedup();
-        let found = Arc::new(LevelActions {
-            names: out.iter().map(ActionRef::to_string).collect(),
-            actions: out,
+            out.sort();
+            out.dedup();
+            let names: Vec<String> = out.iter().map(ActionRef::to_string).collect();
+            Arc::new(LevelActions {
+                name_set: Arc::new(names.iter().cloned().collect()),
+                names,
+                actions: out,
+            })
         });
-        if let Ok(mut c) = self.level_cache.lock() {
-            c.insert(key, Arc::clone(&found));
-        }
-        Ok(found)
+        Ok(Arc::clone(found))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `match_arn` without the shape memo: both passes of `best_hits`, as before the memo.
+    fn match_uncached(c: &Catalog, arn: &str) -> Vec<ArnMatch> {
+        let Some(user) = split_arn(arn) else {
+            return Vec::new();
+        };
+        let mut hits = best_hits(&c.services_for_field(user.service), &user);
+        if hits.is_empty() {
+            hits = best_hits(&c.services_for_field("*"), &user);
+        }
+        hits.into_iter().map(|h| h.to_match()).collect()
+    }
+
+    /// The shape memo gives what matching each ARN on its own gives, for ARNs that share a
+    /// shape (names differing in characters no pattern writes) and ARNs that must not (a
+    /// literal of a pattern, `/`, `:`, wildcards, variables, fields).
+    #[test]
+    fn shape_memo_agrees_with_matching_each_arn() {
+        let c = Catalog::embedded();
+        let arns = [
+            "arn:aws:s3:::team-0003-svc-00150-data/*",
+            "arn:aws:s3:::team-0004-svc-00151-data/*",
+            "arn:aws:s3:::zzzz-9999-qqq-77777-zzzz/*",
+            "arn:aws:s3:::team-0003-svc-00150-data",
+            "arn:aws:s3:::team-0003-svc-00150-data/a/b.txt",
+            "arn:aws:s3:::team-0003-svc-00150-data/${aws:username}/*",
+            "arn:aws:s3:::team-0003-svc-00150-data:x",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1",
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1/object/k",
+            "arn:aws:s3:us-east-1:111122223333:job/j1",
+            "arn:aws:s3:us-east-1:111122223333:jxb/j1",
+            "arn:aws:s3:us-east-1:111122223333:storage-lens/x",
+            "arn:aws:sqs:us-east-1:444455556666:team-0003-svc-00150-jobs",
+            "arn:aws:sqs:us-east-1:444455556666:team-0004-svc-00151-jobs",
+            "arn:aws:sqs:us-east-1::q",
+            "arn:aws:dynamodb:us-east-1:444455556666:table/team-0003-svc-00150",
+            "arn:aws:dynamodb:us-east-1:444455556666:table/t/index/i",
+            "arn:aws:dynamodb:us-east-1:444455556666:table/t/stream/s",
+            "arn:aws:dynamodb:us-east-1:444455556666:tablx/t",
+            "arn:aws:secretsmanager:us-east-1:444455556666:secret:team-0003/svc-00150/db-*",
+            "arn:aws:secretsmanager:us-east-1:444455556666:secret:a/b/c",
+            "arn:aws:eks:eu-west-1:123456789012:cluster/prod",
+            "arn:aws:eks:eu-west-1:123456789012:cluster/qrod",
+            "arn:aws:kms:us-east-1:111122223333:key/0123456789abcdef0123456789abcdef",
+            "arn:aws:kms:us-east-1:111122223333:alias/x",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/x:*",
+            "arn:aws:iam::111122223333:role/x",
+            "arn:aws:iam::${aws:PrincipalAccount}:role/x",
+            "arn:aws:backup:us-east-1:111122223333:backup-vault:v",
+            "arn:aws:nosuchservice:us-east-1:111122223333:thing/x",
+            "arn:aws:s3:::é-bucket/*",
+            "arn:aws:s3:::e-bucket/*",
+        ];
+        // Twice: the second round is answered from the memo.
+        for _ in 0..2 {
+            for arn in arns {
+                assert_eq!(c.match_arn(arn), match_uncached(&c, arn), "{arn}");
+            }
+        }
+        // ARNs that differ only in their names share a shape; a literal of a pattern or a
+        // wildcard tells them apart.
+        let shape = |a: &str| c.arn_shape(a).unwrap();
+        assert!(Arc::ptr_eq(&shape(arns[0]), &shape(arns[1])));
+        assert!(!Arc::ptr_eq(&shape(arns[0]), &shape(arns[3])));
+        assert!(!Arc::ptr_eq(&shape(arns[10]), &shape(arns[11])));
+        assert!(!Arc::ptr_eq(&shape(arns[16]), &shape(arns[19])));
+    }
 
     /// Builds a catalog text with a correct directory from (prefix, block body) pairs.
     fn build(header: &str, blocks: &[(&str, &str)]) -> &'static str {

@@ -317,6 +317,9 @@ fn literal_chars(pattern_fields: &[&str], toks: &[Tok]) -> usize {
 /// A hit during matching, borrowing from the catalog.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit<'c> {
+    /// The catalog slot of `service` and the index of `resource_type` in it.
+    pub(crate) slot: usize,
+    pub(crate) rt: usize,
     pub(crate) service: &'c Service,
     pub(crate) resource_type: &'c ResourceType,
     pub(crate) pattern: &'static str,
@@ -403,16 +406,100 @@ fn pattern_matches(
     Pattern::compile(pattern)?.matches(user, units, strict)
 }
 
+/// The ASCII characters that some pattern of `services` writes literally in its resource part
+/// (a bit per character). A user's character outside this set can only be taken by a pattern
+/// variable, like any other such character: see [`shape_key`].
+pub(crate) fn literal_alphabet(services: &[(usize, &Service)]) -> u128 {
+    let mut set = 0u128;
+    for (_, service) in services {
+        for rt in service.resource_types() {
+            for pattern in rt.patterns() {
+                for t in &pattern.toks {
+                    if let Tok::Lit(c) = t {
+                        if c.is_ascii() {
+                            set |= 1u128 << (*c as u32);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    set
+}
+
+/// A key that is equal for two ARNs whenever [`best_hits`] over services whose literal
+/// characters are `alphabet` ([`literal_alphabet`]) must give both the same hits: `tag`, the
+/// partition, service, region and account fields as they are, then the units of the resource
+/// part (as [`user_units`] cuts them) with every ASCII character outside `alphabet` other than
+/// `/` and `:` written as one placeholder.
+///
+/// Why that is enough: the fields are compared whole. In the resource part, a pattern's literal
+/// character matches only that same character, so it never matches a replaced one (nor the
+/// placeholder); a variable takes any character but `/` and `:` (which are kept), so it takes a
+/// replaced one exactly as it takes the placeholder. Every step of [`match_tokens`] then goes
+/// the same way on both ARNs (the same steps, so the same work budget), and the hits, their
+/// ranks and order are the same. Non-ASCII characters are kept as they are.
+///
+/// The key is bytes: text as UTF-8, and markers (field end, `*`/`?`, `${…}`, placeholder) from
+/// the bytes 0xF8–0xFF, which UTF-8 never uses, so different unit sequences give different keys.
+pub(crate) fn shape_key(user: &UserArn<'_>, alphabet: u128, tag: u8) -> Vec<u8> {
+    const SEP: u8 = 0xF8;
+    const WILD: u8 = 0xF9;
+    const POLICY_VAR: u8 = 0xFA;
+    const OTHER: u8 = 0xFB;
+    let mut key = Vec::with_capacity(
+        user.partition.len()
+            + user.service.len()
+            + user.region.len()
+            + user.account.len()
+            + user.resource.len()
+            + 6,
+    );
+    key.push(tag);
+    for field in [user.partition, user.service, user.region, user.account] {
+        key.extend_from_slice(field.as_bytes());
+        key.push(SEP);
+    }
+    // As `user_units`, by bytes: a `${…}` with its `}` is one unit; a non-ASCII character's
+    // bytes (all 0x80 or above) are kept.
+    let bytes = user.resource.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            if let Some(end) = bytes
+                .get(i + 2..)
+                .and_then(|r| r.iter().position(|&c| c == b'}'))
+            {
+                key.push(POLICY_VAR);
+                i += 2 + end + 1;
+                continue;
+            }
+        }
+        key.push(match b {
+            b'*' | b'?' => WILD,
+            b'/' | b':' => b,
+            0x80.. => b,
+            _ if alphabet & (1u128 << b) == 0 => OTHER,
+            _ => b,
+        });
+        i += 1;
+    }
+    key
+}
+
 /// The best-ranked hits of `user` among `services` (strict pass, then relaxed pass).
-pub(crate) fn best_hits<'c>(services: &[&'c Service], user: &UserArn<'_>) -> Vec<Hit<'c>> {
+/// `services` are (catalog slot, service).
+pub(crate) fn best_hits<'c>(services: &[(usize, &'c Service)], user: &UserArn<'_>) -> Vec<Hit<'c>> {
     let units = user_units(user.resource);
     for strict in [true, false] {
         let mut hits: Vec<Hit<'c>> = Vec::new();
-        for service in services {
-            for rt in service.resource_types() {
+        for &(slot, service) in services {
+            for (rt_index, rt) in service.resource_types().iter().enumerate() {
                 for pattern in rt.patterns() {
                     if let Some(literal) = pattern.matches(user, &units, strict) {
                         hits.push(Hit {
+                            slot,
+                            rt: rt_index,
                             service,
                             resource_type: rt,
                             pattern: pattern.text,

@@ -5,7 +5,9 @@
 //! `${service_account}` and `${cluster}`. [`instantiate`] replaces them for one role: by literal
 //! values in an app's own role, by Pod Identity session tags in a shared role.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::ast::{CondOp, Grant, GrantKind, Span, Spanned};
 use crate::diagnostics::{Code, Diag};
@@ -21,8 +23,9 @@ pub const VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
 pub struct CheckedGrant {
     /// Base of the statement id, e.g. `ReadS3`, `AllowDynamodb`.
     pub label: String,
-    /// Concrete actions, sorted.
-    pub actions: BTreeSet<String>,
+    /// Concrete actions, sorted (shared: an access level's actions on a resource type are the
+    /// same set for every app that asks).
+    pub actions: Arc<BTreeSet<String>>,
     /// Resources with variables (empty: `*`).
     pub resources: Vec<String>,
     /// Conditions with variables.
@@ -84,6 +87,9 @@ fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
 
 /// Check the `${…}` variables of a string; returns whether it uses ours.
 fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
+    if !s.node.contains("${") {
+        return false;
+    }
     let mut uses = false;
     for (start, end, name) in variables(&s.node) {
         if !s.node[start..end].ends_with('}') {
@@ -123,8 +129,35 @@ fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>
     uses
 }
 
+#[cfg(test)]
 fn capitalize(s: &str) -> String {
     let mut out = String::new();
+    capitalize_into(&mut out, s);
+    out
+}
+
+/// Appends `s` capitalized: words of ASCII letters and digits, each with a capital first
+/// letter, without what separates them (`kafka-cluster` → `KafkaCluster`).
+fn capitalize_into(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        // Each run of letters and digits: its first byte capitalized, the rest copied.
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let end = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .map_or(bytes.len(), |n| i + n);
+            out.push(char::from(bytes[i].to_ascii_uppercase()));
+            out.push_str(&s[i + 1..end]);
+            i = end;
+        }
+        return;
+    }
     let mut up = true;
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
@@ -138,35 +171,57 @@ fn capitalize(s: &str) -> String {
             up = true;
         }
     }
-    out
 }
 
 /// A short name for the first resource of a grant, for its `Sid`: the bucket of an S3 ARN,
 /// else the last segment that is not a wildcard or a variable (`table/carts` → `carts`).
-fn resource_name(arns: &[Spanned<String>]) -> String {
-    let Some(first) = arns.first() else {
-        return String::new();
+/// `first` is the first resource when it is a valid ARN. Written capitalized into `out`.
+fn resource_name_into(out: &mut String, first: Option<&values::Arn<'_>>) {
+    let Some(arn) = first else {
+        return;
     };
-    let Ok(arn) = values::arn(&first.node) else {
-        return String::new();
-    };
-    let segments: Vec<String> = arn
-        .resource
-        .split(['/', ':'])
-        .filter(|s| !s.contains("${"))
-        .map(|s| s.replace(['*', '?'], ""))
-        .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
-        .collect();
+    // The segments of the resource part that hold no variable and some letter or digit
+    // (their `*` and `?` are dropped): the first, the one before the last, and the last.
+    let mut first_seg: Option<&str> = None;
+    let mut before_last: Option<&str> = None;
+    let mut last: Option<&str> = None;
+    // By bytes (`/`, `:`, `$`, `{` and ASCII letters and digits are single bytes in UTF-8).
+    let bytes = arn.resource.as_bytes();
+    let mut start = 0;
+    while start <= bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'/' || b == b':')
+            .map_or(bytes.len(), |i| start + i);
+        let b = &bytes[start..end];
+        if !b.windows(2).any(|w| w == b"${") && b.iter().any(u8::is_ascii_alphanumeric) {
+            let seg = &arn.resource[start..end];
+            first_seg.get_or_insert(seg);
+            before_last = last;
+            last = Some(seg);
+        }
+        start = end + 1;
+    }
+    // The length of a segment without its wildcards.
+    let len = |s: &str| s.len() - s.bytes().filter(|b| matches!(b, b'*' | b'?')).count();
     // Long generated ids (KMS key ids, …) make poor names: then take the segment before
     // (`key`).
     let pick = if arn.service == "s3" {
-        segments.first()
-    } else if segments.last().is_some_and(|s| s.len() > 24) && segments.len() > 1 {
-        segments.get(segments.len() - 2)
+        first_seg
+    } else if last.is_some_and(|s| len(s) > 24) && before_last.is_some() {
+        before_last
     } else {
-        segments.last()
+        last
     };
-    pick.cloned().unwrap_or_default()
+    if let Some(p) = pick {
+        // Capitalizing skips `*` and `?` (they separate words as the dropped text did not:
+        // drop them first).
+        if p.contains(['*', '?']) {
+            capitalize_into(out, &p.replace(['*', '?'], ""));
+        } else {
+            capitalize_into(out, p);
+        }
+    }
 }
 
 /// Check one grant of a declaration. A grant gives one statement, or two when some of its
@@ -176,14 +231,16 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
     let unsafe_ok = g.unsafe_reason.is_some();
     let mut uses_variables = false;
     let mut resources = Vec::new();
-    let mut actions = BTreeSet::new();
-    let mut star_only = BTreeSet::new();
+    let mut actions: Arc<BTreeSet<String>> = Arc::default();
+    let mut star_only: Arc<BTreeSet<String>> = Arc::default();
     let mut conditions = Vec::new();
-    let label;
+    let mut label = String::with_capacity(64);
 
     let arns: &[Spanned<String>] = match &g.kind {
         GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
     };
+    // Each ARN's parts, `None` for `*` and for what is not an ARN (each ARN is split once).
+    let mut parsed: Vec<Option<values::Arn<'_>>> = Vec::with_capacity(arns.len());
     for a in arns {
         uses_variables |= check_variables(a, shared_irsa, diags);
         if a.node == "*" {
@@ -195,31 +252,31 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                         .help("name the resources, or add `unsafe \"reason\"` to the grant when every resource is really meant"),
                 );
             }
-        } else if let Err((msg, help)) = values::arn(&a.node) {
-            diags.push(
-                Diag::new(Code::E113, msg)
-                    .at(a.span)
-                    .label("not an ARN")
-                    .help(help),
-            );
+            parsed.push(None);
+        } else {
+            match values::arn(&a.node) {
+                Ok(arn) => parsed.push(Some(arn)),
+                Err((msg, help)) => {
+                    diags.push(
+                        Diag::new(Code::E113, msg)
+                            .at(a.span)
+                            .label("not an ARN")
+                            .help(help),
+                    );
+                    parsed.push(None);
+                }
+            }
         }
         resources.push(a.node.clone());
     }
+    let first = parsed.first().and_then(Option::as_ref);
 
     match &g.kind {
         GrantKind::Level { level, arns } => {
-            let service = arns
-                .first()
-                .and_then(|a| values::arn(&a.node).ok())
-                .map(|a| a.service.to_string())
-                .unwrap_or_default();
-            label = format!(
-                "{}{}{}",
-                capitalize(level.node.keyword()),
-                capitalize(&service),
-                capitalize(&resource_name(arns))
-            );
-            for a in arns {
+            capitalize_into(&mut label, level.node.keyword());
+            capitalize_into(&mut label, first.map_or("", |a| a.service));
+            resource_name_into(&mut label, first);
+            for (a, arn) in arns.iter().zip(&parsed) {
                 if a.node == "*" {
                     diags.push(
                         Diag::new(
@@ -232,13 +289,13 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                     );
                     continue;
                 }
-                if values::arn(&a.node).is_err() {
+                if arn.is_none() {
                     continue;
                 }
-                match catalog_checks::level_actions(level.node, a) {
-                    // The first ARN's set as it is (most grants have one ARN).
+                match catalog_checks::level_actions_shared(level.node, a) {
+                    // The first ARN's set as it is, shared (most grants have one ARN).
                     Ok(found) if actions.is_empty() => actions = found,
-                    Ok(found) => actions.extend(found),
+                    Ok(found) => Arc::make_mut(&mut actions).extend(found.iter().cloned()),
                     Err(d) => diags.push(d),
                 }
             }
@@ -248,31 +305,43 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
             arns,
             conditions: conds,
         } => {
-            let mut services: BTreeSet<String> = BTreeSet::new();
+            // Lowercased (copied only when it has a capital letter), sorted, deduplicated.
+            let mut services: Vec<Cow<'_, str>> = Vec::new();
             for a in written {
                 if let Some((svc, _)) = a.node.split_once(':') {
-                    services.insert(svc.to_ascii_lowercase());
+                    services.push(if svc.bytes().any(|b| b.is_ascii_uppercase()) {
+                        Cow::Owned(svc.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(svc)
+                    });
                 }
             }
-            label = format!(
-                "Allow{}{}",
-                services.iter().map(|s| capitalize(s)).collect::<String>(),
-                capitalize(&resource_name(arns))
-            );
-            let checked = catalog_checks::allow_actions(written, arns, unsafe_ok, diags);
+            services.sort();
+            services.dedup();
+            label.push_str("Allow");
+            for s in &services {
+                capitalize_into(&mut label, s);
+            }
+            resource_name_into(&mut label, first);
+            let valid: Vec<bool> = parsed.iter().map(Option::is_some).collect();
+            let checked =
+                catalog_checks::allow_actions_shared(written, arns, &valid, unsafe_ok, diags);
             actions = checked.on_arns;
             star_only = checked.star_only;
-            let all: BTreeSet<String> = actions.iter().chain(star_only.iter()).cloned().collect();
-            for c in conds {
-                for v in &c.values {
-                    uses_variables |= check_variables(v, shared_irsa, diags);
-                }
-                if catalog_checks::condition_key(c, &all, arns, diags) {
-                    conditions.push((
-                        c.op,
-                        c.key.node.clone(),
-                        c.values.iter().map(|v| v.node.clone()).collect(),
-                    ));
+            if !conds.is_empty() {
+                let all: BTreeSet<String> =
+                    actions.iter().chain(star_only.iter()).cloned().collect();
+                for c in conds {
+                    for v in &c.values {
+                        uses_variables |= check_variables(v, shared_irsa, diags);
+                    }
+                    if catalog_checks::condition_key(c, &all, arns, diags) {
+                        conditions.push((
+                            c.op,
+                            c.key.node.clone(),
+                            c.values.iter().map(|v| v.node.clone()).collect(),
+                        ));
+                    }
                 }
             }
         }
@@ -284,28 +353,27 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
     }
     let unsafe_reason = g.unsafe_reason.as_ref().map(|r| r.node.clone());
     let mut out = Vec::new();
+    let star = (!star_only.is_empty()).then(|| CheckedGrant {
+        label: format!("{label}AnyResource"),
+        actions: star_only,
+        resources: Vec::new(),
+        conditions: conditions.clone(),
+        unsafe_reason: unsafe_reason.clone(),
+        uses_variables,
+        span: g.span,
+    });
     if !actions.is_empty() {
         out.push(CheckedGrant {
-            label: label.clone(),
+            label,
             actions,
             resources,
-            conditions: conditions.clone(),
-            unsafe_reason: unsafe_reason.clone(),
-            uses_variables,
-            span: g.span,
-        });
-    }
-    if !star_only.is_empty() {
-        out.push(CheckedGrant {
-            label: format!("{label}AnyResource"),
-            actions: star_only,
-            resources: Vec::new(),
             conditions,
             unsafe_reason,
             uses_variables,
             span: g.span,
         });
     }
+    out.extend(star);
     out
 }
 
@@ -346,10 +414,16 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
     let resources: BTreeSet<String> = if g.resources.is_empty() {
         BTreeSet::from(["*".to_string()])
     } else {
-        g.resources
-            .iter()
-            .flat_map(|r| substitute(r, vars))
-            .collect()
+        let mut set = BTreeSet::new();
+        for r in &g.resources {
+            // Most ARNs have no variable: copied, without a vector of one.
+            if matches!(vars, Vars::Literal { .. }) && !r.contains("${") {
+                set.insert(r.clone());
+            } else {
+                set.extend(substitute(r, vars));
+            }
+        }
+        set
     };
     let mut conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for (op, key, values) in &g.conditions {
@@ -364,12 +438,12 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
     }
     crate::ir::Statement {
         sid: g.label.clone(),
-        actions: g.actions.clone(),
+        actions: (*g.actions).clone(),
         resources,
         conditions,
         unsafe_reasons: g.unsafe_reason.iter().cloned().collect(),
         sources: vec![g.span],
-        origins: crate::ir::Origins::from_grant(&g.actions, g.span),
+        origins: crate::ir::Origins::from_grant(g.actions.iter(), g.span),
     }
 }
 
@@ -415,17 +489,21 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
             && a.resources == b.resources
             && a.conditions == b.conditions
     });
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &statements {
-        *counts.entry(s.sid.clone()).or_default() += 1;
-    }
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &mut statements {
-        if counts.get(&s.sid).copied().unwrap_or(0) > 1 {
-            let n = seen.entry(s.sid.clone()).or_default();
-            *n += 1;
-            s.sid = format!("{}{}", s.sid, n);
+    // Sorted by `Sid` first: the statements sharing one are side by side, numbered 1, 2, …
+    // in that order.
+    let mut start = 0;
+    while start < statements.len() {
+        let end = start
+            + statements[start..]
+                .iter()
+                .take_while(|s| s.sid == statements[start].sid)
+                .count();
+        if end - start > 1 {
+            for (n, s) in statements[start..end].iter_mut().enumerate() {
+                s.sid = format!("{}{}", s.sid, n + 1);
+            }
         }
+        start = end;
     }
     statements
 }
@@ -460,10 +538,59 @@ mod tests {
         );
     }
 
+    /// The name as it was made before `resource_name_into` (segments collected as strings).
+    fn resource_name_reference(arn: &str) -> String {
+        let Ok(arn) = values::arn(arn) else {
+            return String::new();
+        };
+        let segments: Vec<String> = arn
+            .resource
+            .split(['/', ':'])
+            .filter(|s| !s.contains("${"))
+            .map(|s| s.replace(['*', '?'], ""))
+            .filter(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
+            .collect();
+        let pick = if arn.service == "s3" {
+            segments.first()
+        } else if segments.last().is_some_and(|s| s.len() > 24) && segments.len() > 1 {
+            segments.get(segments.len() - 2)
+        } else {
+            segments.last()
+        };
+        capitalize(&pick.cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn resource_names() {
+        for arn in [
+            "arn:aws:s3:::team-0003-svc-00150-data/*",
+            "arn:aws:s3:::*/x",
+            "arn:aws:s3:::b*c?d/e",
+            "arn:aws:dynamodb:us-east-1:1:table/carts",
+            "arn:aws:dynamodb:us-east-1:1:table/carts/",
+            "arn:aws:kms:us-east-1:1:key/0123456789abcdef0123456789abcdef",
+            "arn:aws:kms:us-east-1:1:key/0123456789abcdef01234*56789ab",
+            "arn:aws:kms:us-east-1:1:0123456789abcdef0123456789abcdef",
+            "arn:aws:secretsmanager:us-east-1:1:secret:team/app/db-*",
+            "arn:aws:sqs:us-east-1:1:q-${namespace}",
+            "arn:aws:sqs:us-east-1:1:${namespace}",
+            "arn:aws:logs:eu-west-1:1:log-group:/aws/x:*",
+            "arn:aws:sqs:us-east-1:1:ünï-côdé",
+            "arn:aws:sqs:us-east-1:1:/:/",
+            "not an arn",
+        ] {
+            let mut name = String::new();
+            resource_name_into(&mut name, values::arn(arn).ok().as_ref());
+            assert_eq!(name, resource_name_reference(arn), "{arn}");
+        }
+    }
+
     #[test]
     fn labels() {
         assert_eq!(capitalize("s3"), "S3");
         assert_eq!(capitalize("secretsmanager"), "Secretsmanager");
         assert_eq!(capitalize("kafka-cluster"), "KafkaCluster");
+        assert_eq!(capitalize("a1-b2__c"), "A1B2C");
+        assert_eq!(capitalize("ünï-x"), "NX");
     }
 }

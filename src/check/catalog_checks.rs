@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Condition, Level, Spanned};
-use crate::catalog::{self, AccessLevel, Action, ArnError, ArnMatch, Service};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use crate::catalog::{self, AccessLevel, Action, ArnError, ArnShape, Service};
 use crate::diagnostics::{Code, Diag};
 
 /// The catalog's level for a grant keyword.
@@ -59,6 +62,14 @@ fn arn_diag(arn: &Spanned<String>, e: ArnError) -> Diag {
 
 /// The actions of an access level that apply to an ARN.
 pub fn level_actions(level: Level, arn: &Spanned<String>) -> Result<BTreeSet<String>, Diag> {
+    level_actions_shared(level, arn).map(|set| (*set).clone())
+}
+
+/// [`level_actions`], shared from the catalog (the same set for every ARN of a shape).
+pub fn level_actions_shared(
+    level: Level,
+    arn: &Spanned<String>,
+) -> Result<Arc<BTreeSet<String>>, Diag> {
     let found = catalog::catalog()
         .level_actions_shared(access_level(level), &arn.node)
         .map_err(|e| arn_diag(arn, e))?;
@@ -79,7 +90,7 @@ pub fn level_actions(level: Level, arn: &Spanned<String>) -> Result<BTreeSet<Str
             access_level(level).aws_name()
         )));
     }
-    Ok(found.names.iter().cloned().collect())
+    Ok(Arc::clone(&found.name_set))
 }
 
 /// The result of checking an `allow` grant's actions.
@@ -92,15 +103,22 @@ pub struct AllowActions {
     pub star_only: BTreeSet<String>,
 }
 
-/// Resource types each ARN matches (None for `*` and unmatched ARNs, which are reported).
-fn arn_types(arns: &[Spanned<String>], diags: &mut Vec<Diag>) -> Vec<(usize, Vec<ArnMatch>)> {
+/// Resource types each ARN matches (None for `*` and unmatched ARNs, which are reported);
+/// `valid[i]`: whether `arns[i]` is an ARN ([`super::values::arn`]), not `*`.
+fn arn_types(
+    arns: &[Spanned<String>],
+    valid: &[bool],
+    diags: &mut Vec<Diag>,
+) -> Vec<(usize, Arc<ArnShape>)> {
     let mut out = Vec::new();
     for (i, a) in arns.iter().enumerate() {
-        if a.node == "*" || super::values::arn(&a.node).is_err() {
+        if !valid.get(i).copied().unwrap_or(false) {
             continue;
         }
-        let hits = catalog::catalog().match_arn(&a.node);
-        if hits.is_empty() {
+        let Some(hits) = catalog::catalog().arn_shape(&a.node) else {
+            continue;
+        };
+        if hits.matches().is_empty() {
             let err = catalog::catalog()
                 .level_actions(AccessLevel::Read, &a.node)
                 .err();
@@ -246,15 +264,110 @@ fn lookup<'c>(
     }
 }
 
-/// Check and expand the actions of an `allow` grant against its ARNs.
+/// For [`allow_actions`]: whether each ARN is an ARN ([`super::values::arn`]), not `*`.
+pub fn valid_arns(arns: &[Spanned<String>]) -> Vec<bool> {
+    arns.iter()
+        .map(|a| a.node != "*" && super::values::arn(&a.node).is_ok())
+        .collect()
+}
+
+/// Check and expand the actions of an `allow` grant against its ARNs; `valid[i]`: whether
+/// `arns[i]` is an ARN ([`super::values::arn`]), not `*`.
 pub fn allow_actions(
     written: &[Spanned<String>],
     arns: &[Spanned<String>],
+    valid: &[bool],
+    unsafe_ok: bool,
+    diags: &mut Vec<Diag>,
+) -> AllowActions {
+    let types = arn_types(arns, valid, diags);
+    allow_actions_on(written, arns, &types, unsafe_ok, diags)
+}
+
+/// [`allow_actions`]' result, shared by the grants that ask the same (see
+/// [`allow_actions_shared`]).
+#[derive(Debug, Clone)]
+pub struct SharedAllow {
+    /// As [`AllowActions::on_arns`].
+    pub on_arns: Arc<BTreeSet<String>>,
+    /// As [`AllowActions::star_only`].
+    pub star_only: Arc<BTreeSet<String>>,
+}
+
+/// The memo of [`allow_actions_shared`]: key → (result, the ARN shapes named in the key).
+type AllowMemo = HashMap<Vec<u8>, (SharedAllow, Vec<Arc<ArnShape>>)>;
+
+/// Entries past which the memo of [`allow_actions_shared`] starts afresh.
+const MAX_ALLOW_MEMO: usize = 1 << 14;
+
+/// [`allow_actions`], from a memo when an earlier grant asked the same and got no diagnostic:
+/// every app of a large program writes the same `allow` on ARNs of the same shapes.
+///
+/// The memo is keyed on everything the result depends on once each ARN's resource types are
+/// known: the written actions (their text), `unsafe_ok`, whether the grant names ARNs and
+/// whether one is `*`, and the [`ArnShape`] of each ARN that is an ARN (by address: the entry
+/// holds those shapes, so no other shape can take an address while the entry lives; equal
+/// shapes give equal matches, see [`catalog::Catalog::arn_shape`]). Only results reached
+/// without a diagnostic are kept, and the same inputs give none again, so a memo hit adds no
+/// diagnostic. The catalog is fixed, so the memo holds for every compile in the process.
+pub fn allow_actions_shared(
+    written: &[Spanned<String>],
+    arns: &[Spanned<String>],
+    valid: &[bool],
+    unsafe_ok: bool,
+    diags: &mut Vec<Diag>,
+) -> SharedAllow {
+    // Read-locked for lookups: the threads checking apps do not wait for each other.
+    static MEMO: OnceLock<RwLock<AllowMemo>> = OnceLock::new();
+    let before = diags.len();
+    let types = arn_types(arns, valid, diags);
+    let has_arns = !arns.is_empty();
+    let star_arn = arns.iter().any(|a| a.node == "*");
+    let key = (diags.len() == before).then(|| {
+        let mut key = vec![u8::from(unsafe_ok), u8::from(has_arns), u8::from(star_arn)];
+        for w in written {
+            key.extend_from_slice(w.node.as_bytes());
+            key.push(0xFF); // never in UTF-8
+        }
+        for (_, shape) in &types {
+            key.extend_from_slice(&(Arc::as_ptr(shape) as usize).to_le_bytes());
+        }
+        key
+    });
+    let memo = MEMO.get_or_init(RwLock::default);
+    if let Some(key) = &key {
+        if let Some((found, _)) = memo.read().ok().as_ref().and_then(|m| m.get(key)) {
+            return found.clone();
+        }
+    }
+    let out = allow_actions_on(written, arns, &types, unsafe_ok, diags);
+    let shared = SharedAllow {
+        on_arns: Arc::new(out.on_arns),
+        star_only: Arc::new(out.star_only),
+    };
+    if let Some(key) = key {
+        if diags.len() == before {
+            if let Ok(mut m) = memo.write() {
+                if m.len() >= MAX_ALLOW_MEMO {
+                    m.clear();
+                }
+                let shapes = types.into_iter().map(|(_, s)| s).collect();
+                m.insert(key, (shared.clone(), shapes));
+            }
+        }
+    }
+    shared
+}
+
+/// [`allow_actions`] once each ARN's resource types are known ([`arn_types`]).
+fn allow_actions_on(
+    written: &[Spanned<String>],
+    arns: &[Spanned<String>],
+    types: &[(usize, Arc<ArnShape>)],
     unsafe_ok: bool,
     diags: &mut Vec<Diag>,
 ) -> AllowActions {
     let mut out = AllowActions::default();
-    let types = arn_types(arns, diags);
     let has_arns = !arns.is_empty();
     let star_arn = arns.iter().any(|a| a.node == "*");
     for w in written {
@@ -361,8 +474,9 @@ pub fn allow_actions(
             }
             // Every ARN must be a resource type of the action.
             let mut ok_all = true;
-            for (i, hits) in &types {
+            for (i, hits) in types {
                 let applies = hits
+                    .matches()
                     .iter()
                     .any(|h| h.service == service.prefix() && action.applies_to(&h.resource_type));
                 if !applies {
@@ -401,7 +515,12 @@ pub fn allow_actions(
                 let kind: BTreeSet<String> = types
                     .iter()
                     .find(|(j, _)| *j == i)
-                    .map(|(_, h)| h.iter().map(|m| format!("`{}`", m.resource_type)).collect())
+                    .map(|(_, h)| {
+                        h.matches()
+                            .iter()
+                            .map(|m| format!("`{}`", m.resource_type))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let kind: Vec<String> = kind.into_iter().collect();
                 diags.push(
@@ -532,4 +651,59 @@ pub fn condition_key(
         .help(help),
     );
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Span;
+
+    fn spanned(texts: &[&str]) -> Vec<Spanned<String>> {
+        texts
+            .iter()
+            .map(|t| Spanned::new((*t).to_string(), Span::default()))
+            .collect()
+    }
+
+    /// The memo of `allow_actions_shared` answers as `allow_actions` does, and tells ARNs of
+    /// different resource types apart (a key without the shapes would hand the object ARN's
+    /// result to the bucket ARN, which must get E209).
+    #[test]
+    fn allow_memo_agrees_with_the_plain_check() {
+        let written = spanned(&["s3:GetObject", "s3:PutObject"]);
+        let cases: &[(&[&str], bool)] = &[
+            (&["arn:aws:s3:::memo-test-a/*"], false),
+            (&["arn:aws:s3:::memo-test-b/*"], false),
+            (&["arn:aws:s3:::memo-test-a"], true),
+            (&["arn:aws:s3:::memo-test-a/*"], false),
+            (&["arn:aws:s3:::memo-test-c"], true),
+            (&["*"], false),
+        ];
+        for _ in 0..2 {
+            for (arns, wants_diag) in cases {
+                let arns = spanned(arns);
+                let valid = valid_arns(&arns);
+                let (mut d1, mut d2) = (Vec::new(), Vec::new());
+                let shared = allow_actions_shared(&written, &arns, &valid, true, &mut d1);
+                let plain = allow_actions(&written, &arns, &valid, true, &mut d2);
+                assert_eq!(*shared.on_arns, plain.on_arns, "{arns:?}");
+                assert_eq!(*shared.star_only, plain.star_only, "{arns:?}");
+                let codes = |d: &[Diag]| d.iter().map(|d| d.code).collect::<Vec<_>>();
+                assert_eq!(codes(&d1), codes(&d2), "{arns:?}");
+                assert_eq!(!d1.is_empty(), *wants_diag, "{arns:?}");
+            }
+        }
+        // Other actions on the same ARN shape are another entry.
+        let arns = spanned(&["arn:aws:s3:::memo-test-a/*"]);
+        let mut d = Vec::new();
+        let list = allow_actions_shared(
+            &spanned(&["s3:ListBucket"]),
+            &arns,
+            &valid_arns(&arns),
+            false,
+            &mut d,
+        );
+        assert!(list.on_arns.is_empty());
+        assert!(!d.is_empty(), "s3:ListBucket does not apply to objects");
+    }
 }

@@ -126,6 +126,7 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     let checked = catalog_checks::allow_actions(
                         actions,
                         &arns,
+                        &catalog_checks::valid_arns(&arns),
                         g.unsafe_reason.is_some(),
                         &mut scratch,
                     );
@@ -153,6 +154,7 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     let _ = catalog_checks::allow_actions(
                         &unplaced,
                         &arns,
+                        &catalog_checks::valid_arns(&arns),
                         g.unsafe_reason.is_some(),
                         diags,
                     );
@@ -165,6 +167,7 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                         let _ = catalog_checks::allow_actions(
                             std::slice::from_ref(a),
                             std::slice::from_ref(&decl.arn),
+                            &catalog_checks::valid_arns(std::slice::from_ref(&decl.arn)),
                             g.unsafe_reason.is_some(),
                             diags,
                         );

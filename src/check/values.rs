@@ -203,17 +203,29 @@ pub fn arn(text: &str) -> Result<Arn<'_>, Problem> {
             "ARNs look like \"arn:aws:s3:::bucket/*\" or \"arn:aws:sqs:us-west-2:111122223333:queue\"".to_string(),
         ))
     };
-    let mut parts = text.splitn(6, ':');
-    let (Some(prefix), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    // The first five `:` cut the six parts (the resource part may hold more); `:` is ASCII,
+    // so its bytes are found without decoding.
+    let mut cuts = [0usize; 5];
+    let mut found = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b':' {
+            cuts[found] = i;
+            found += 1;
+            if found == 5 {
+                break;
+            }
+        }
+    }
+    if found < 5 {
         return bad("it needs six `:`-separated parts");
-    };
+    }
+    let [c0, c1, c2, c3, c4] = cuts;
+    let prefix = &text[..c0];
+    let partition = &text[c0 + 1..c1];
+    let service = &text[c1 + 1..c2];
+    let region = &text[c2 + 1..c3];
+    let account = &text[c3 + 1..c4];
+    let resource = &text[c4 + 1..];
     if prefix != "arn" {
         return bad("it must start with `arn:`");
     }
@@ -231,8 +243,11 @@ pub fn arn(text: &str) -> Result<Arn<'_>, Problem> {
         return bad("the resource part is empty");
     }
     // ASCII text (nearly every ARN) by its bytes: a space or a control character.
-    let spaced = if text.is_ascii() {
-        text.bytes().any(|b| b <= b' ' || b == 0x7f)
+    // One pass over the bytes finds neither (nearly always), or a byte to look at closer.
+    let spaced = if !text.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+        false
+    } else if text.is_ascii() {
+        true
     } else {
         text.chars().any(|c| c.is_whitespace() || c.is_control())
     };

@@ -50,12 +50,9 @@ struct App<'a> {
     session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
-}
-
-impl App<'_> {
-    fn key(&self) -> String {
-        format!("{}/{}", self.namespace.name, self.decl.name.node)
-    }
+    /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
+    /// names it).
+    key: String,
 }
 
 /// FNV-1a, 64 bit: a stable hash for shortened names.
@@ -140,7 +137,7 @@ fn arn_context(
     body: &Body,
     clusters: &[&ir::Cluster],
     own_account: Option<&str>,
-    what: &str,
+    app_name: &str,
     diags: &mut Vec<Diag>,
 ) {
     if clusters.is_empty() {
@@ -191,7 +188,7 @@ fn arn_context(
                         Diag::new(Code::W202, format!("`{}` is in {}", a.node, problems.join(" and ")))
                             .at(a.span)
                             .label("outside the cluster's partition, region or account")
-                            .help(format!("{what} runs elsewhere: check the ARN. Access in another account also needs the resource's own policy to allow it")),
+                            .help(format!("app `{app_name}` runs elsewhere: check the ARN. Access in another account also needs the resource's own policy to allow it")),
                     );
                 }
             }
@@ -263,109 +260,27 @@ pub fn lower(
         );
     }
 
-    // Apps.
+    // Apps. Each app's settings and grants are checked on its own (its grants against the
+    // IAM catalog): on several threads for a large program, gathered in app order. Only the
+    // service-account check (E116) looks across apps: it runs here, in order, between an
+    // app's other diagnostics and its W202, where a one-thread loop puts it.
     let mut apps: Vec<App<'_>> = Vec::new();
     let mut service_accounts: BTreeMap<(String, String), &AppDecl> = BTreeMap::new();
-    // Grants are checked against the IAM catalog independently per app: on several threads
-    // for a large program. Their diagnostics join the others at the same point as before.
-    let decls: Vec<&AppDecl> = syms.apps.values().copied().collect();
-    let mut checked = crate::par::map(
+    let decls: Vec<(&str, &AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
+    let (namespaces, clusters) = (&ir.namespaces, &ir.clusters);
+    let prepared = crate::par::map(
         &decls,
-        |d| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
+        |(_, d)| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
         2048,
-        |d| {
-            let mut grant_diags = Vec::new();
-            let grants = check_grants(&d.body, false, &mut grant_diags);
-            (grants, grant_diags)
-        },
-    )
-    .into_iter();
-    for ((ns_name, _), decl) in &syms.apps {
-        let (grants, grant_diags) = checked.next().unwrap_or_default();
-        let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
-        let (identity, identity_span) = identity_choice(&s, true, diags);
-        let boundary = boundary_choice(&s, syms, diags);
-        let account = account_setting(&s, diags);
-        let session_tags = s
-            .boolean("session_tags", diags)
-            .map(|b| b.node)
-            .unwrap_or(true);
-        let sa = match s.string("service_account", diags) {
-            Some(sa) => {
-                if let Err((msg, help)) = values::k8s_name(&sa.node) {
-                    diags.push(
-                        Diag::new(Code::E106, msg)
-                            .at(sa.span)
-                            .label("invalid service account name")
-                            .help(help),
-                    );
-                }
-                sa.node
-            }
-            None => decl.name.node.clone(),
-        };
-        let shared_role = s.word_or_string("role", diags);
-        if let Some(r) = &shared_role {
-            if !syms.roles.contains_key(r.node.as_str()) {
-                diags.push(resolve::unknown(
-                    Code::E104,
-                    "role",
-                    r,
-                    syms.roles.keys().copied(),
-                ));
-            }
-            let own_aws = decl.body.aws.iter().find(|b| !b.grants.is_empty());
-            if let Some(b) = own_aws {
-                diags.push(
-                    Diag::new(Code::E120, format!("app `{}` uses shared role `{}` and declares its own AWS grants", decl.name.node, r.node))
-                        .at(b.span)
-                        .label("own grants")
-                        .related(r.span, "shared role")
-                        .help("move the grants into the shared role, or remove `role = …` to give the app its own role"),
-                );
-            }
-            if let Some(span) = identity_span {
-                diags.push(
-                    Diag::new(
-                        Code::E120,
-                        format!(
-                            "app `{}` uses shared role `{}`, which sets the identity",
-                            decl.name.node, r.node
-                        ),
-                    )
-                    .at(span)
-                    .label("identity set here")
-                    .help("remove `identity` from the app; set it on the shared role"),
-                );
-            }
-        }
-        diags.extend(grant_diags);
-        let identity = match identity {
-            Some(id) => id,
-            None if !grants.is_empty() => Some(Identity::PodIdentity),
-            None => None,
-        };
-        if identity_span.is_some() && identity.is_none() {
-            if let Some(b) = decl.body.aws.iter().find(|b| !b.grants.is_empty()) {
-                diags.push(
-                    Diag::new(Code::E109, format!("app `{}` has `identity = none` but AWS grants", decl.name.node))
-                        .at(b.span)
-                        .label("AWS grants")
-                        .maybe_help(Some("an app without an identity cannot use AWS permissions: remove the grants or choose `pod_identity` or `irsa`".into())),
-                );
-            }
-        }
-        let Some(namespace) = ir.namespaces.get(*ns_name) else {
-            if !syms.namespaces.contains_key(*ns_name) {
-                diags.push(resolve::unknown(
-                    Code::E103,
-                    "namespace",
-                    &decl.namespace,
-                    syms.namespaces.keys().copied(),
-                ));
-            }
+        |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters),
+    );
+    for prep in prepared {
+        diags.extend(prep.diags);
+        let Some(app) = prep.app else {
             continue;
         };
+        let (ns_name, sa) = (prep.ns_name, &app.service_account);
+        let decl = app.decl;
         if let Some(first) = service_accounts.get(&(ns_name.to_string(), sa.clone())) {
             diags.push(
                 Diag::new(Code::E116, format!("service account `{sa}` in namespace `{ns_name}` is used by apps `{}` and `{}`", first.name.node, decl.name.node))
@@ -377,36 +292,8 @@ pub fn lower(
         } else {
             service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
         }
-        let app_clusters: Vec<&ir::Cluster> = namespace
-            .clusters
-            .iter()
-            .filter_map(|c| ir.clusters.get(c))
-            .collect();
-        arn_context(
-            &decl.body,
-            &app_clusters,
-            account.as_ref().map(|a| a.node.as_str()),
-            &format!("app `{}`", decl.name.node),
-            diags,
-        );
-        let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
-        apps.push(App {
-            decl,
-            namespace,
-            service_account: sa,
-            identity: if shared_role.is_some() {
-                None
-            } else {
-                identity
-            },
-            identity_span,
-            shared_role: shared_role.map(|r| r.node),
-            boundary,
-            account,
-            session_tags,
-            grants,
-            has_rules,
-        });
+        diags.extend(prep.context_diags);
+        apps.push(app);
     }
 
     // IAM roles.
@@ -430,11 +317,11 @@ pub fn lower(
                             cluster: c.clone(),
                             namespace: app.namespace.name.clone(),
                             service_account: app.service_account.clone(),
-                            app: app.key(),
+                            app: app.key.clone(),
                         })
                         .collect();
                     let origin = ir::Origin {
-                        what: format!("app {}", app.key()),
+                        what: format!("app {}", app.key),
                         span: app.decl.span,
                     };
                     let span = app.identity_span.unwrap_or(app.decl.name.span);
@@ -472,7 +359,7 @@ pub fn lower(
                     cluster: c.clone(),
                     namespace: a.namespace.name.clone(),
                     service_account: a.service_account.clone(),
-                    app: a.key(),
+                    app: a.key.clone(),
                 })
             })
             .collect();
@@ -509,10 +396,18 @@ pub fn lower(
     // Service accounts, associations, RBAC.
     // Each member's first role (in the sorted order above), indexed once: a scan of every
     // role's members per service account was quadratic in the number of apps.
-    let mut role_of: BTreeMap<&ir::Member, &ir::IamRole> = BTreeMap::new();
+    // Keyed by the member's fields, borrowed: an app looks its members up without copying
+    // them.
+    let mut role_of: RoleOf<'_> = BTreeMap::new();
     for r in &roles {
         for m in &r.members {
-            role_of.entry(m).or_insert(r);
+            let key = (
+                m.cluster.as_str(),
+                m.namespace.as_str(),
+                m.service_account.as_str(),
+                m.app.as_str(),
+            );
+            role_of.entry(key).or_insert(r);
         }
     }
     // Each app's RBAC rules, service accounts and associations are made on their own (on
@@ -583,6 +478,163 @@ pub fn lower(
     });
 }
 
+/// One app's own checks, as [`lower`] gathers them.
+struct PreparedApp<'a> {
+    /// The name of its namespace.
+    ns_name: &'a str,
+    /// `None` when its namespace is not lowered.
+    app: Option<App<'a>>,
+    /// Its diagnostics up to the service-account check (E116).
+    diags: Vec<Diag>,
+    /// Its W202 (after E116).
+    context_diags: Vec<Diag>,
+}
+
+/// The checks of one app that need no other app: settings, grants (against the IAM catalog),
+/// identity, namespace, and its ARNs against its clusters (W202).
+fn prepare_app<'a>(
+    ns_name: &'a str,
+    decl: &'a AppDecl,
+    syms: &Symbols<'_>,
+    namespaces: &'a BTreeMap<String, ir::Namespace>,
+    clusters: &BTreeMap<String, ir::Cluster>,
+) -> PreparedApp<'a> {
+    let mut diags = Vec::new();
+    let diags = &mut diags;
+    let mut grant_diags = Vec::new();
+    let grants = check_grants(&decl.body, false, &mut grant_diags);
+    let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
+    let (identity, identity_span) = identity_choice(&s, true, diags);
+    let boundary = boundary_choice(&s, syms, diags);
+    let account = account_setting(&s, diags);
+    let session_tags = s
+        .boolean("session_tags", diags)
+        .map(|b| b.node)
+        .unwrap_or(true);
+    let sa = match s.string("service_account", diags) {
+        Some(sa) => {
+            if let Err((msg, help)) = values::k8s_name(&sa.node) {
+                diags.push(
+                    Diag::new(Code::E106, msg)
+                        .at(sa.span)
+                        .label("invalid service account name")
+                        .help(help),
+                );
+            }
+            sa.node
+        }
+        None => decl.name.node.clone(),
+    };
+    let shared_role = s.word_or_string("role", diags);
+    if let Some(r) = &shared_role {
+        if !syms.roles.contains_key(r.node.as_str()) {
+            diags.push(resolve::unknown(
+                Code::E104,
+                "role",
+                r,
+                syms.roles.keys().copied(),
+            ));
+        }
+        let own_aws = decl.body.aws.iter().find(|b| !b.grants.is_empty());
+        if let Some(b) = own_aws {
+            diags.push(
+                Diag::new(Code::E120, format!("app `{}` uses shared role `{}` and declares its own AWS grants", decl.name.node, r.node))
+                    .at(b.span)
+                    .label("own grants")
+                    .related(r.span, "shared role")
+                    .help("move the grants into the shared role, or remove `role = …` to give the app its own role"),
+            );
+        }
+        if let Some(span) = identity_span {
+            diags.push(
+                Diag::new(
+                    Code::E120,
+                    format!(
+                        "app `{}` uses shared role `{}`, which sets the identity",
+                        decl.name.node, r.node
+                    ),
+                )
+                .at(span)
+                .label("identity set here")
+                .help("remove `identity` from the app; set it on the shared role"),
+            );
+        }
+    }
+    diags.extend(grant_diags);
+    let identity = match identity {
+        Some(id) => id,
+        None if !grants.is_empty() => Some(Identity::PodIdentity),
+        None => None,
+    };
+    if identity_span.is_some() && identity.is_none() {
+        if let Some(b) = decl.body.aws.iter().find(|b| !b.grants.is_empty()) {
+            diags.push(
+                Diag::new(Code::E109, format!("app `{}` has `identity = none` but AWS grants", decl.name.node))
+                    .at(b.span)
+                    .label("AWS grants")
+                    .maybe_help(Some("an app without an identity cannot use AWS permissions: remove the grants or choose `pod_identity` or `irsa`".into())),
+            );
+        }
+    }
+    let Some(namespace) = namespaces.get(ns_name) else {
+        if !syms.namespaces.contains_key(ns_name) {
+            diags.push(resolve::unknown(
+                Code::E103,
+                "namespace",
+                &decl.namespace,
+                syms.namespaces.keys().copied(),
+            ));
+        }
+        return PreparedApp {
+            ns_name,
+            app: None,
+            diags: std::mem::take(diags),
+            context_diags: Vec::new(),
+        };
+    };
+    let mut context_diags = Vec::new();
+    let app_clusters: Vec<&ir::Cluster> = namespace
+        .clusters
+        .iter()
+        .filter_map(|c| clusters.get(c))
+        .collect();
+    arn_context(
+        &decl.body,
+        &app_clusters,
+        account.as_ref().map(|a| a.node.as_str()),
+        &decl.name.node,
+        &mut context_diags,
+    );
+    let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
+    let app = App {
+        decl,
+        namespace,
+        service_account: sa,
+        identity: if shared_role.is_some() {
+            None
+        } else {
+            identity
+        },
+        identity_span,
+        shared_role: shared_role.map(|r| r.node),
+        boundary,
+        account,
+        session_tags,
+        grants,
+        has_rules,
+        key: format!("{}/{}", namespace.name, decl.name.node),
+    };
+    PreparedApp {
+        ns_name,
+        app: Some(app),
+        diags: std::mem::take(diags),
+        context_diags,
+    }
+}
+
+/// Each member's first role, by the member's (cluster, namespace, service account, app).
+type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
+
 /// What one app gives on each cluster of its namespace.
 #[derive(Default)]
 struct AppOutputs {
@@ -597,16 +649,17 @@ fn app_outputs(
     app: &App<'_>,
     rules: &[(Option<String>, String, Vec<ir::PolicyRule>)],
     ir: &Ir,
-    role_of: &BTreeMap<&ir::Member, &ir::IamRole>,
+    role_of: &RoleOf<'_>,
 ) -> AppOutputs {
     let mut out = AppOutputs::default();
+    let origin_what = format!("app {}", app.key);
     for cluster in &app.namespace.clusters {
-        let member = ir::Member {
-            cluster: cluster.clone(),
-            namespace: app.namespace.name.clone(),
-            service_account: app.service_account.clone(),
-            app: app.key(),
-        };
+        let member = (
+            cluster.as_str(),
+            app.namespace.name.as_str(),
+            app.service_account.as_str(),
+            app.key.as_str(),
+        );
         let assumed = role_of
             .get(&member)
             .map(|r| (r.identity, r.arn(), r.session_tags));
@@ -614,7 +667,7 @@ fn app_outputs(
             cluster: cluster.clone(),
             namespace: app.namespace.name.clone(),
             name: app.service_account.clone(),
-            app: app.key(),
+            app: app.key.clone(),
             irsa_role_arn: assumed
                 .as_ref()
                 .filter(|(id, _, _)| *id == Identity::Irsa)
@@ -631,7 +684,7 @@ fn app_outputs(
                     service_account: app.service_account.clone(),
                     role_arn: arn.clone(),
                     disable_session_tags: !session_tags,
-                    app: app.key(),
+                    app: app.key.clone(),
                     span: app.decl.span,
                 });
             }
@@ -656,7 +709,7 @@ fn app_outputs(
                     namespace: app.namespace.name.clone(),
                 },
                 origin: ir::Origin {
-                    what: format!("app {}", app.key()),
+                    what: origin_what.clone(),
                     span: app.decl.span,
                 },
             });
