@@ -303,15 +303,52 @@ pub struct Statement {
 /// each with its sorted spans. A large program has hundreds of thousands of them: a map of
 /// sets took ~100 MB at 10,000 apps, this takes a third of that.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Origins(Vec<(String, Vec<Span>)>);
+pub struct Origins(Vec<(String, Spans)>);
+
+/// The sorted grants (spans) that gave one action: nearly always one, kept inline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spans {
+    /// One grant.
+    One(Span),
+    /// Several grants, sorted.
+    Many(Vec<Span>),
+}
+
+impl Spans {
+    /// The spans, sorted.
+    pub fn as_slice(&self) -> &[Span] {
+        match self {
+            Spans::One(s) => std::slice::from_ref(s),
+            Spans::Many(v) => v,
+        }
+    }
+
+    /// Both sets of spans, sorted and without duplicates.
+    fn union(self, other: Spans) -> Spans {
+        let mut v = self.as_slice().to_vec();
+        v.extend_from_slice(other.as_slice());
+        v.sort();
+        v.dedup();
+        match v.as_slice() {
+            [one] => Spans::One(*one),
+            _ => Spans::Many(v),
+        }
+    }
+}
+
+/// An entry of [`Origins`] as its iterators give it.
+fn entry((action, spans): &(String, Spans)) -> (&String, &[Span]) {
+    (action, spans.as_slice())
+}
 
 impl Origins {
     /// Every action given by one grant.
     pub fn from_grant<'a>(actions: impl IntoIterator<Item = &'a String>, span: Span) -> Origins {
-        let mut v: Vec<(String, Vec<Span>)> = actions
+        let mut v: Vec<(String, Spans)> = actions
             .into_iter()
-            .map(|a| (a.clone(), vec![span]))
+            .map(|a| (a.clone(), Spans::One(span)))
             .collect();
+        // Already sorted when the actions come from a set (one pass checks it).
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.dedup_by(|b, a| a.0 == b.0);
         Origins(v)
@@ -327,7 +364,7 @@ impl Origins {
 
     /// (action, grants), sorted by action.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &[Span])> {
-        self.0.iter().map(|(a, s)| (a, s.as_slice()))
+        self.0.iter().map(entry)
     }
 
     /// The number of actions.
@@ -354,12 +391,7 @@ impl Origins {
                     std::cmp::Ordering::Less => a.next(),
                     std::cmp::Ordering::Greater => b.next(),
                     std::cmp::Ordering::Equal => match (a.next(), b.next()) {
-                        (Some((action, mut s1)), Some((_, s2))) => {
-                            s1.extend(s2);
-                            s1.sort();
-                            s1.dedup();
-                            Some((action, s1))
-                        }
+                        (Some((action, s1)), Some((_, s2))) => Some((action, s1.union(s2))),
                         (x, _) => x,
                     },
                 },
@@ -379,11 +411,11 @@ impl Origins {
 impl<'a> IntoIterator for &'a Origins {
     type Item = (&'a String, &'a [Span]);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Vec<Span>)>,
-        fn(&'a (String, Vec<Span>)) -> (&'a String, &'a [Span]),
+        std::slice::Iter<'a, (String, Spans)>,
+        fn(&'a (String, Spans)) -> (&'a String, &'a [Span]),
     >;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(a, s)| (a, s.as_slice()))
+        self.0.iter().map(entry)
     }
 }
 
