@@ -189,7 +189,9 @@ pub fn compile_into<'s>(
                     clusters: std::mem::take(&mut ir.clusters),
                     ..ir::Ir::default()
                 };
-                drop(ir);
+                let ir::Ir { roles, rbac, .. } = ir;
+                par::drop_vec(roles);
+                par::drop_vec(rbac);
                 release_memory();
                 match emit::stream_manifest(&clusters, &mut done, sources, options, sink) {
                     Ok(()) => streamed.done = Some(done),
@@ -219,7 +221,7 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
     // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
     // and free it (a large program's tree is as big as its emitted files).
     lint::finish(sources, &program, ir.as_ref(), &mut diags);
-    drop(program);
+    par::drop_vec(program.decls);
     release_memory();
     if diagnostics::has_errors(&diags) {
         return (None, diags);
