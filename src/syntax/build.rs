@@ -31,16 +31,38 @@ impl Ctx<'_> {
         };
         Span::new(self.file, s.start(), end)
     }
+    /// A token's text and span (a token holds no trivia: nothing to trim).
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
-        Spanned::new(p.as_str().to_string(), self.span(&p))
+        let s = p.as_span();
+        Spanned::new(
+            s.as_str().to_string(),
+            Span::new(self.file, s.start(), s.end()),
+        )
     }
 }
 
-/// The end of a pair's last token (its last descendant).
+/// The end of a pair's last token (its last descendant). A string ends there before its closing
+/// quote (the end of its text, as when the text was a pair of its own).
 fn content_end(p: &Pair<'_, Rule>) -> usize {
-    match p.clone().into_inner().next_back() {
-        Some(last) => content_end(&last),
-        None => p.as_span().end(),
+    let mut p = p.clone();
+    loop {
+        match p.as_rule() {
+            Rule::string => return p.as_span().end() - 1,
+            Rule::name
+            | Rule::word
+            | Rule::action
+            | Rule::cond_key
+            | Rule::cond_op
+            | Rule::level
+            | Rule::verb
+            | Rule::k8s_resource
+            | Rule::app_ref => return p.as_span().end(),
+            _ => {}
+        }
+        match p.clone().into_inner().next_back() {
+            Some(last) => p = last,
+            None => return p.as_span().end(),
+        }
     }
 }
 
@@ -122,8 +144,9 @@ fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
     }
 }
 
+/// A `name_list`: its children are the names (no keywords; an exact-size collect).
 fn names(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Ident> {
-    children(p).map(|c| cx.ident(c)).collect()
+    p.into_inner().map(|c| cx.ident(c)).collect()
 }
 
 fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
@@ -198,12 +221,18 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
     let mut key = None;
     let mut value = None;
     for c in children(p) {
-        let vspan = cx.span(&c);
         match c.as_rule() {
             Rule::name => key = Some(cx.ident(c)),
-            Rule::string => value = Some(Spanned::new(Value::Str(string(cx, c)), vspan)),
-            Rule::list => value = Some(Spanned::new(Value::List(list(cx, c)), vspan)),
+            Rule::string => {
+                let vspan = cx.span(&c);
+                value = Some(Spanned::new(Value::Str(string(cx, c)), vspan));
+            }
+            Rule::list => {
+                let vspan = cx.span(&c);
+                value = Some(Spanned::new(Value::List(list(cx, c)), vspan));
+            }
             Rule::word_value => {
+                let vspan = cx.span(&c);
                 let mut word = String::new();
                 let mut items = None;
                 for w in children(c) {
@@ -275,19 +304,24 @@ fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
     out
 }
 
+/// A `string_list` or `string_array`: its children are the strings.
 fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    let mut out = Vec::new();
-    for c in children(p) {
-        let span = cx.span(&c);
+    let inner = p.into_inner();
+    let mut out = Vec::with_capacity(inner.len());
+    for c in inner {
         if c.as_rule() == Rule::string {
+            let s = c.as_span();
+            let span = Span::new(cx.file, s.start(), s.end());
             out.push(Spanned::new(string(cx, c), span));
         }
     }
     out
 }
 
+/// A list of tokens (`action_list`, `verb_list`, …): its children are the tokens (no keywords;
+/// an exact-size collect).
 fn tokens(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    children(p).map(|c| cx.ident(c)).collect()
+    p.into_inner().map(|c| cx.ident(c)).collect()
 }
 
 fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {

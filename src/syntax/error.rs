@@ -13,7 +13,7 @@ use crate::diagnostics::{Code, Diag};
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::name => "a name",
-        Rule::string | Rule::string_inner => "a string",
+        Rule::string => "a string",
         Rule::word | Rule::word_value => "a value",
         Rule::setting => "a setting `key = value`",
         Rule::action | Rule::action_list => "an IAM action such as `s3:GetObject`",
