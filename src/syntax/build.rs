@@ -41,28 +41,14 @@ impl Ctx<'_> {
     }
 }
 
-/// The end of a pair's last token (its last descendant). A string ends there before its closing
+/// The end of a pair's last token (its last descendant: the last in pre-order, found from the
+/// end of pest's token queue without walking the tree). A string ends there before its closing
 /// quote (the end of its text, as when the text was a pair of its own).
 fn content_end(p: &Pair<'_, Rule>) -> usize {
-    let mut p = p.clone();
-    loop {
-        match p.as_rule() {
-            Rule::string => return p.as_span().end() - 1,
-            Rule::name
-            | Rule::word
-            | Rule::action
-            | Rule::cond_key
-            | Rule::cond_op
-            | Rule::level
-            | Rule::verb
-            | Rule::k8s_resource
-            | Rule::app_ref => return p.as_span().end(),
-            _ => {}
-        }
-        match p.clone().into_inner().next_back() {
-            Some(last) => p = last,
-            None => return p.as_span().end(),
-        }
+    match p.clone().into_inner().flatten().next_back() {
+        Some(last) if last.as_rule() == Rule::string => last.as_span().end() - 1,
+        Some(last) => last.as_span().end(),
+        None => p.as_span().end(),
     }
 }
 
@@ -326,10 +312,13 @@ fn tokens(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
 
 fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
     let span = cx.span(&p);
-    let grants = children(p)
-        .filter(|c| c.as_rule() == Rule::grant)
-        .map(|c| grant(cx, c))
-        .collect();
+    let inner = p.into_inner();
+    let mut grants = Vec::with_capacity(inner.len());
+    for c in inner {
+        if c.as_rule() == Rule::grant {
+            grants.push(grant(cx, c));
+        }
+    }
     AwsBlock { grants, span }
 }
 
