@@ -130,11 +130,6 @@ fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
     }
 }
 
-/// A `name_list`: its children are the names (no keywords; an exact-size collect).
-fn names(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Ident> {
-    p.into_inner().map(|c| cx.ident(c)).collect()
-}
-
 fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
     let span = cx.span(&p);
     let mut name = None;
@@ -142,8 +137,9 @@ fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
     let mut settings = Vec::new();
     for c in children(p) {
         match c.as_rule() {
-            Rule::name => name = Some(cx.ident(c)),
-            Rule::name_list => clusters = names(cx, c),
+            // The name, then the clusters (the names of its silent `name_list`).
+            Rule::name if name.is_none() => name = Some(cx.ident(c)),
+            Rule::name => clusters.push(cx.ident(c)),
             Rule::setting => settings.push(setting(cx, c)),
             _ => {}
         }
@@ -304,10 +300,11 @@ fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
     out
 }
 
-/// A list of tokens (`action_list`, `verb_list`, …): its children are the tokens (no keywords;
-/// an exact-size collect).
-fn tokens(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    p.into_inner().map(|c| cx.ident(c)).collect()
+/// A string token: its value (escapes resolved) and its span.
+fn spanned_string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Spanned<String> {
+    let s = p.as_span();
+    let span = Span::new(cx.file, s.start(), s.end());
+    Spanned::new(string(cx, p), span)
 }
 
 fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
@@ -352,7 +349,7 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
                 for g in children(c) {
                     match g.as_rule() {
                         Rule::level => lvl = Some(level(cx, &g)),
-                        Rule::string_list => arns = strings(cx, g),
+                        Rule::string => arns.push(spanned_string(cx, g)),
                         _ => {}
                     }
                 }
@@ -367,8 +364,8 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
                 let mut conditions = Vec::new();
                 for g in children(c) {
                     match g.as_rule() {
-                        Rule::action_list => actions = tokens(cx, g),
-                        Rule::string_list => arns = strings(cx, g),
+                        Rule::action => actions.push(cx.ident(g)),
+                        Rule::string => arns.push(spanned_string(cx, g)),
                         Rule::when_clause => conditions = when_clause(cx, g),
                         _ => {}
                     }
@@ -465,9 +462,9 @@ fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
     };
     for c in children(p) {
         match c.as_rule() {
-            Rule::verb_list => rule.verbs = tokens(cx, c),
-            Rule::resource_list => rule.resources = tokens(cx, c),
-            Rule::string_list => rule.names = strings(cx, c),
+            Rule::verb => rule.verbs.push(cx.ident(c)),
+            Rule::k8s_resource => rule.resources.push(cx.ident(c)),
+            Rule::string => rule.names.push(spanned_string(cx, c)),
             Rule::unsafe_clause => rule.unsafe_reason = unsafe_clause(cx, c),
             _ => {}
         }
@@ -493,8 +490,8 @@ fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
                 for s in children(c) {
                     match s.as_rule() {
                         Rule::effect => stmt.allow = s.as_str() == "allow",
-                        Rule::action_list => stmt.actions = tokens(cx, s),
-                        Rule::string_list => stmt.arns = strings(cx, s),
+                        Rule::action => stmt.actions.push(cx.ident(s)),
+                        Rule::string => stmt.arns.push(spanned_string(cx, s)),
                         _ => {}
                     }
                 }
@@ -519,10 +516,15 @@ fn access(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AccessDecl {
         kubernetes: Vec::new(),
         span,
     };
+    let mut named = false;
     for c in children(p) {
         match c.as_rule() {
-            Rule::name => decl.name = cx.ident(c),
-            Rule::name_list => decl.clusters = names(cx, c),
+            // The name, then the clusters (the names of its silent `name_list`).
+            Rule::name if !named => {
+                decl.name = cx.ident(c);
+                named = true;
+            }
+            Rule::name => decl.clusters.push(cx.ident(c)),
             Rule::setting => decl.settings.push(setting(cx, c)),
             Rule::k8s_block => decl.kubernetes.push(k8s_block(cx, c)),
             _ => {}
@@ -560,8 +562,11 @@ fn res_grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResGrant {
     for c in children(p) {
         match c.as_rule() {
             Rule::level => g.what = ResWhat::Level(level(cx, &c)),
-            Rule::action_list => g.what = ResWhat::Actions(tokens(cx, c)),
-            Rule::app_ref_list => g.by = tokens(cx, c),
+            Rule::action => match &mut g.what {
+                ResWhat::Actions(actions) => actions.push(cx.ident(c)),
+                ResWhat::Level(_) => g.what = ResWhat::Actions(vec![cx.ident(c)]),
+            },
+            Rule::app_ref => g.by.push(cx.ident(c)),
             Rule::when_clause => g.conditions = when_clause(cx, c),
             Rule::unsafe_clause => g.unsafe_reason = unsafe_clause(cx, c),
             _ => {}
