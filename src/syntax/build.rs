@@ -18,12 +18,9 @@ impl Ctx<'_> {
         // while looking for it: end them at their last token instead.
         let end = match p.as_rule() {
             Rule::grant
-            | Rule::level_grant
-            | Rule::allow_grant
             | Rule::k8s_rule
             | Rule::res_grant
             | Rule::boundary_stmt
-            | Rule::when_clause
             | Rule::condition
             | Rule::setting
             | Rule::word_value => content_end(p),
@@ -319,13 +316,6 @@ fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
     AwsBlock { grants, span }
 }
 
-fn unsafe_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Spanned<String>> {
-    children(p).find(|c| c.as_rule() == Rule::string).map(|c| {
-        let span = cx.span(&c);
-        Spanned::new(string(cx, c), span)
-    })
-}
-
 fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
     Spanned::new(
         Level::from_keyword(p.as_str()).unwrap_or(Level::Read),
@@ -333,65 +323,41 @@ fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
     )
 }
 
+/// A grant. Its `level_grant` or `allow_grant`, `when_clause` and `unsafe_clause` are silent:
+/// their tokens are the grant's children, the strings before `unsafe` its ARNs and the one
+/// after it the reason.
 fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     let span = cx.span(&p);
-    let mut kind = GrantKind::Allow {
-        actions: Vec::new(),
-        arns: Vec::new(),
-        conditions: Vec::new(),
-    };
+    let mut lvl = None;
+    let mut actions = Vec::new();
+    let mut arns = Vec::new();
+    let mut conditions = Vec::new();
     let mut unsafe_reason = None;
-    for c in children(p) {
+    let mut after_unsafe = false;
+    for c in p.into_inner() {
         match c.as_rule() {
-            Rule::level_grant => {
-                let mut lvl = None;
-                let mut arns = Vec::new();
-                for g in children(c) {
-                    match g.as_rule() {
-                        Rule::level => lvl = Some(level(cx, &g)),
-                        Rule::string => arns.push(spanned_string(cx, g)),
-                        _ => {}
-                    }
-                }
-                kind = GrantKind::Level {
-                    level: lvl.unwrap_or_else(|| Spanned::new(Level::Read, span)),
-                    arns,
-                };
-            }
-            Rule::allow_grant => {
-                let mut actions = Vec::new();
-                let mut arns = Vec::new();
-                let mut conditions = Vec::new();
-                for g in children(c) {
-                    match g.as_rule() {
-                        Rule::action => actions.push(cx.ident(g)),
-                        Rule::string => arns.push(spanned_string(cx, g)),
-                        Rule::when_clause => conditions = when_clause(cx, g),
-                        _ => {}
-                    }
-                }
-                kind = GrantKind::Allow {
-                    actions,
-                    arns,
-                    conditions,
-                };
-            }
-            Rule::unsafe_clause => unsafe_reason = unsafe_clause(cx, c),
+            Rule::level => lvl = Some(level(cx, &c)),
+            Rule::action => actions.push(cx.ident(c)),
+            Rule::condition => conditions.push(condition(cx, c)),
+            Rule::kw_unsafe => after_unsafe = true,
+            Rule::string if after_unsafe => unsafe_reason = Some(spanned_string(cx, c)),
+            Rule::string => arns.push(spanned_string(cx, c)),
             _ => {}
         }
     }
+    let kind = match lvl {
+        Some(level) => GrantKind::Level { level, arns },
+        None => GrantKind::Allow {
+            actions,
+            arns,
+            conditions,
+        },
+    };
     Grant {
         kind,
         unsafe_reason,
         span,
     }
-}
-
-fn when_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Condition> {
-    children(p)
-        .filter(|c| c.as_rule() == Rule::condition)
-        .map(|c| condition(cx, c))
-        .collect()
 }
 
 fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
@@ -460,12 +426,16 @@ fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
         unsafe_reason: None,
         span,
     };
-    for c in children(p) {
+    // The strings after `named` are names, the one after `unsafe` the reason (the clauses are
+    // silent).
+    let mut after_unsafe = false;
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::verb => rule.verbs.push(cx.ident(c)),
             Rule::k8s_resource => rule.resources.push(cx.ident(c)),
+            Rule::kw_unsafe => after_unsafe = true,
+            Rule::string if after_unsafe => rule.unsafe_reason = Some(spanned_string(cx, c)),
             Rule::string => rule.names.push(spanned_string(cx, c)),
-            Rule::unsafe_clause => rule.unsafe_reason = unsafe_clause(cx, c),
             _ => {}
         }
     }
@@ -559,7 +529,9 @@ fn res_grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResGrant {
         unsafe_reason: None,
         span,
     };
-    for c in children(p) {
+    // The `when` and `unsafe` clauses are silent: their conditions and the reason (the one
+    // string) are the grant's children.
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::level => g.what = ResWhat::Level(level(cx, &c)),
             Rule::action => match &mut g.what {
@@ -567,8 +539,8 @@ fn res_grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResGrant {
                 ResWhat::Level(_) => g.what = ResWhat::Actions(vec![cx.ident(c)]),
             },
             Rule::app_ref => g.by.push(cx.ident(c)),
-            Rule::when_clause => g.conditions = when_clause(cx, c),
-            Rule::unsafe_clause => g.unsafe_reason = unsafe_clause(cx, c),
+            Rule::condition => g.conditions.push(condition(cx, c)),
+            Rule::string => g.unsafe_reason = Some(spanned_string(cx, c)),
             _ => {}
         }
     }

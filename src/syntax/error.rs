@@ -26,13 +26,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::list => "a list `[…]`",
         Rule::string_array => "a list of strings `[\"…\"]`",
         Rule::effect | Rule::boundary_stmt => "`allow` or `deny`",
-        Rule::grant | Rule::level_grant | Rule::allow_grant => "a grant (`read \"ARN\"`, `allow ACTION on \"ARN\"`)",
+        Rule::grant => "a grant (`read \"ARN\"`, `allow ACTION on \"ARN\"`)",
         Rule::res_grant => "a grant (`read by NS/APP`, `allow ACTION by NS/APP`)",
         Rule::aws_block => "`aws { … }`",
         Rule::k8s_block => "`kubernetes { … }`",
         Rule::k8s_target | Rule::cluster_scope => "`in NAMESPACE` or `cluster`",
-        Rule::when_clause => "`when`",
-        Rule::unsafe_clause => "`unsafe \"reason\"`",
         Rule::kw_on => "`on`",
         Rule::kw_in => "`in`",
         Rule::kw_by => "`by`",
@@ -137,16 +135,16 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         Rule::kw_in | Rule::k8s_target => &["in", "cluster"],
         Rule::kw_by => &["by"],
         Rule::kw_allow => &["allow"],
-        Rule::kw_when | Rule::when_clause => &["when"],
+        Rule::kw_when => &["when"],
         Rule::kw_and => &["and"],
         Rule::kw_named => &["named"],
-        Rule::kw_unsafe | Rule::unsafe_clause => &["unsafe"],
+        Rule::kw_unsafe => &["unsafe"],
         Rule::kw_aws | Rule::aws_block => &["aws"],
         Rule::kw_kubernetes | Rule::k8s_block => &["kubernetes"],
         Rule::cluster_scope => &["cluster"],
         Rule::effect | Rule::boundary_stmt => &["allow", "deny"],
         Rule::cond_op => &["like"],
-        Rule::level | Rule::grant | Rule::level_grant | Rule::allow_grant | Rule::res_grant => {
+        Rule::level | Rule::grant | Rule::res_grant => {
             &["read", "write", "list", "tagging", "permissions", "allow"]
         }
         Rule::cluster
