@@ -22,8 +22,7 @@ impl Ctx<'_> {
             | Rule::res_grant
             | Rule::boundary_stmt
             | Rule::condition
-            | Rule::setting
-            | Rule::word_value => content_end(p),
+            | Rule::setting => content_end(p),
             _ => s.end(),
         };
         Span::new(self.file, s.start(), end)
@@ -38,6 +37,16 @@ impl Ctx<'_> {
     }
 }
 
+/// Where a grant's or a Kubernetes rule's child ends as the rule's last token (see
+/// [`content_end`]): such a child is a token, or a condition.
+fn last_end(c: &Pair<'_, Rule>) -> usize {
+    match c.as_rule() {
+        Rule::string => c.as_span().end() - 1,
+        Rule::condition => content_end(c),
+        _ => c.as_span().end(),
+    }
+}
+
 /// The end of a pair's last token (its last descendant: the last in pre-order, found from the
 /// end of pest's token queue without walking the tree). A string ends there before its closing
 /// quote (the end of its text, as when the text was a pair of its own).
@@ -47,33 +56,6 @@ fn content_end(p: &Pair<'_, Rule>) -> usize {
         Some(last) => last.as_span().end(),
         None => p.as_span().end(),
     }
-}
-
-/// Meaningful children: keyword tokens are skipped.
-fn children<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
-    p.into_inner().filter(|c| {
-        !matches!(
-            c.as_rule(),
-            Rule::kw_on
-                | Rule::kw_in
-                | Rule::kw_by
-                | Rule::kw_allow
-                | Rule::kw_when
-                | Rule::kw_and
-                | Rule::kw_named
-                | Rule::kw_unsafe
-                | Rule::kw_cluster
-                | Rule::kw_namespace
-                | Rule::kw_app
-                | Rule::kw_role
-                | Rule::kw_boundary
-                | Rule::kw_access
-                | Rule::kw_resource
-                | Rule::kw_aws
-                | Rule::kw_kubernetes
-                | Rule::EOI
-        )
-    })
 }
 
 /// A whole file.
@@ -88,7 +70,7 @@ pub(super) fn file(
         if p.as_rule() != Rule::file {
             continue;
         }
-        for d in children(p) {
+        for d in p.into_inner() {
             if let Some(decl) = decl(&mut cx, d) {
                 out.push(decl);
             }
@@ -113,7 +95,7 @@ fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut settings = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             Rule::setting => settings.push(setting(cx, c)),
@@ -132,7 +114,7 @@ fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
     let mut name = None;
     let mut clusters = Vec::new();
     let mut settings = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             // The name, then the clusters (the names of its silent `name_list`).
             Rule::name if name.is_none() => name = Some(cx.ident(c)),
@@ -162,7 +144,7 @@ fn app(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AppDecl {
     let span = cx.span(&p);
     let mut idents = Vec::new();
     let mut body = Body::default();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => idents.push(cx.ident(c)),
             _ => body_member(cx, &mut body, c),
@@ -182,7 +164,7 @@ fn role(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> RoleDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut body = Body::default();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             _ => body_member(cx, &mut body, c),
@@ -199,34 +181,33 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
     let span = cx.span(&p);
     let mut key = None;
     let mut value = None;
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => key = Some(cx.ident(c)),
             Rule::string => {
                 let vspan = cx.span(&c);
                 value = Some(Spanned::new(Value::Str(string(cx, c)), vspan));
             }
-            Rule::list => {
-                let vspan = cx.span(&c);
-                value = Some(Spanned::new(Value::List(list(cx, c)), vspan));
+            // `word_value` is silent: a word, then perhaps its list.
+            Rule::word => {
+                let s = c.as_span();
+                let vspan = Span::new(cx.file, s.start(), s.end());
+                value = Some(Spanned::new(Value::Word(s.as_str().to_string()), vspan));
             }
-            Rule::word_value => {
-                let vspan = cx.span(&c);
-                let mut word = String::new();
-                let mut items = None;
-                for w in children(c) {
-                    match w.as_rule() {
-                        Rule::word => word = w.as_str().to_string(),
-                        Rule::list => items = Some(list(cx, w)),
-                        _ => {}
-                    }
+            Rule::list => match value.take() {
+                Some(Spanned {
+                    node: Value::Word(word),
+                    span: wspan,
+                }) => {
+                    // A word's list: the value ends at the list's last token.
+                    let vspan = Span::new(cx.file, wspan.start as usize, content_end(&c));
+                    value = Some(Spanned::new(Value::WordList(word, list(cx, c)), vspan));
                 }
-                let v = match items {
-                    Some(items) => Value::WordList(word, items),
-                    None => Value::Word(word),
-                };
-                value = Some(Spanned::new(v, vspan));
-            }
+                _ => {
+                    let vspan = cx.span(&c);
+                    value = Some(Spanned::new(Value::List(list(cx, c)), vspan));
+                }
+            },
             _ => {}
         }
     }
@@ -239,7 +220,7 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
 
 fn list(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<ListItem>> {
     let mut items = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         let span = cx.span(&c);
         match c.as_rule() {
             Rule::string => items.push(Spanned::new(ListItem::Str(string(cx, c)), span)),
@@ -327,7 +308,9 @@ fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
 /// their tokens are the grant's children, the strings before `unsafe` its ARNs and the one
 /// after it the reason.
 fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
-    let span = cx.span(&p);
+    // The span ends at the last token, that of the last child (no second walk to find it).
+    let start = p.as_span().start();
+    let mut end = start;
     let mut lvl = None;
     let mut actions = Vec::new();
     let mut arns = Vec::new();
@@ -335,6 +318,7 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     let mut unsafe_reason = None;
     let mut after_unsafe = false;
     for c in p.into_inner() {
+        end = last_end(&c);
         match c.as_rule() {
             Rule::level => lvl = Some(level(cx, &c)),
             Rule::action => actions.push(cx.ident(c)),
@@ -356,7 +340,7 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     Grant {
         kind,
         unsafe_reason,
-        span,
+        span: Span::new(cx.file, start, end),
     }
 }
 
@@ -365,7 +349,7 @@ fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
     let mut key = Spanned::new(String::new(), span);
     let mut op = CondOp::Eq;
     let mut values = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::cond_key => key = cx.ident(c),
             Rule::cond_op => {
@@ -395,10 +379,10 @@ fn k8s_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sBlock {
     let span = cx.span(&p);
     let mut target = K8sTarget::Own;
     let mut rules = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::k8s_target => {
-                for t in children(c) {
+                for t in c.into_inner() {
                     match t.as_rule() {
                         Rule::name => target = K8sTarget::Namespace(cx.ident(t)),
                         Rule::cluster_scope => target = K8sTarget::Cluster,
@@ -418,18 +402,21 @@ fn k8s_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sBlock {
 }
 
 fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
-    let span = cx.span(&p);
+    // The span ends at the last token, that of the last child (no second walk to find it).
+    let start = p.as_span().start();
+    let mut end = start;
     let mut rule = K8sRule {
         verbs: Vec::new(),
         resources: Vec::new(),
         names: Vec::new(),
         unsafe_reason: None,
-        span,
+        span: Span::new(cx.file, start, start),
     };
     // The strings after `named` are names, the one after `unsafe` the reason (the clauses are
     // silent).
     let mut after_unsafe = false;
     for c in p.into_inner() {
+        end = last_end(&c);
         match c.as_rule() {
             Rule::verb => rule.verbs.push(cx.ident(c)),
             Rule::k8s_resource => rule.resources.push(cx.ident(c)),
@@ -439,6 +426,7 @@ fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
             _ => {}
         }
     }
+    rule.span = Span::new(cx.file, start, end);
     rule
 }
 
@@ -446,7 +434,7 @@ fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut stmts = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             Rule::boundary_stmt => {
@@ -457,7 +445,7 @@ fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
                     arns: Vec::new(),
                     span: sspan,
                 };
-                for s in children(c) {
+                for s in c.into_inner() {
                     match s.as_rule() {
                         Rule::effect => stmt.allow = s.as_str() == "allow",
                         Rule::action => stmt.actions.push(cx.ident(s)),
@@ -487,7 +475,7 @@ fn access(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AccessDecl {
         span,
     };
     let mut named = false;
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             // The name, then the clusters (the names of its silent `name_list`).
             Rule::name if !named => {
@@ -507,7 +495,7 @@ fn resource(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResourceDecl {
     let span = cx.span(&p);
     let mut arn = Spanned::new(String::new(), span);
     let mut grants = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::string => {
                 let s = cx.span(&c);

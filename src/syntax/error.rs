@@ -14,7 +14,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::name => "a name",
         Rule::string => "a string",
-        Rule::word | Rule::word_value => "a value",
+        Rule::word => "a value",
         Rule::setting => "a setting `key = value`",
         Rule::action => "an IAM action such as `s3:GetObject`",
         Rule::cond_key => "a condition key such as `aws:SourceVpc`",
