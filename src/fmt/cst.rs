@@ -244,9 +244,11 @@ impl<'a> Cursor<'a> {
             return self.token(&pair, line, starts_clause(rule));
         }
         let end = pair.as_span().end();
-        let mut first = rule == Rule::resource_list;
+        // A rule's first resource starts a clause (its resource list is silent: the resources
+        // are the rule's own children).
+        let mut first = rule == Rule::k8s_rule;
         for child in pair.into_inner() {
-            if first && is_leaf(child.as_rule()) {
+            if first && child.as_rule() == Rule::k8s_resource {
                 self.token(&child, line, true)?;
                 first = false;
             } else {

@@ -18,57 +18,44 @@ impl Ctx<'_> {
         // while looking for it: end them at their last token instead.
         let end = match p.as_rule() {
             Rule::grant
-            | Rule::level_grant
-            | Rule::allow_grant
             | Rule::k8s_rule
             | Rule::res_grant
             | Rule::boundary_stmt
-            | Rule::when_clause
             | Rule::condition
-            | Rule::setting
-            | Rule::word_value => content_end(p),
+            | Rule::setting => content_end(p),
             _ => s.end(),
         };
         Span::new(self.file, s.start(), end)
     }
+    /// A token's text and span (a token holds no trivia: nothing to trim).
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
-        Spanned::new(p.as_str().to_string(), self.span(&p))
+        let s = p.as_span();
+        Spanned::new(
+            s.as_str().to_string(),
+            Span::new(self.file, s.start(), s.end()),
+        )
     }
 }
 
-/// The end of a pair's last token (its last descendant).
+/// Where a grant's or a Kubernetes rule's child ends as the rule's last token (see
+/// [`content_end`]): such a child is a token, or a condition.
+fn last_end(c: &Pair<'_, Rule>) -> usize {
+    match c.as_rule() {
+        Rule::string => c.as_span().end() - 1,
+        Rule::condition => content_end(c),
+        _ => c.as_span().end(),
+    }
+}
+
+/// The end of a pair's last token (its last descendant: the last in pre-order, found from the
+/// end of pest's token queue without walking the tree). A string ends there before its closing
+/// quote (the end of its text, as when the text was a pair of its own).
 fn content_end(p: &Pair<'_, Rule>) -> usize {
-    match p.clone().into_inner().next_back() {
-        Some(last) => content_end(&last),
+    match p.clone().into_inner().flatten().next_back() {
+        Some(last) if last.as_rule() == Rule::string => last.as_span().end() - 1,
+        Some(last) => last.as_span().end(),
         None => p.as_span().end(),
     }
-}
-
-/// Meaningful children: keyword tokens are skipped.
-fn children<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
-    p.into_inner().filter(|c| {
-        !matches!(
-            c.as_rule(),
-            Rule::kw_on
-                | Rule::kw_in
-                | Rule::kw_by
-                | Rule::kw_allow
-                | Rule::kw_when
-                | Rule::kw_and
-                | Rule::kw_named
-                | Rule::kw_unsafe
-                | Rule::kw_cluster
-                | Rule::kw_namespace
-                | Rule::kw_app
-                | Rule::kw_role
-                | Rule::kw_boundary
-                | Rule::kw_access
-                | Rule::kw_resource
-                | Rule::kw_aws
-                | Rule::kw_kubernetes
-                | Rule::EOI
-        )
-    })
 }
 
 /// A whole file.
@@ -83,7 +70,7 @@ pub(super) fn file(
         if p.as_rule() != Rule::file {
             continue;
         }
-        for d in children(p) {
+        for d in p.into_inner() {
             if let Some(decl) = decl(&mut cx, d) {
                 out.push(decl);
             }
@@ -108,7 +95,7 @@ fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut settings = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             Rule::setting => settings.push(setting(cx, c)),
@@ -122,19 +109,16 @@ fn cluster(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ClusterDecl {
     }
 }
 
-fn names(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Ident> {
-    children(p).map(|c| cx.ident(c)).collect()
-}
-
 fn namespace(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> NamespaceDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut clusters = Vec::new();
     let mut settings = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
-            Rule::name => name = Some(cx.ident(c)),
-            Rule::name_list => clusters = names(cx, c),
+            // The name, then the clusters (the names of its silent `name_list`).
+            Rule::name if name.is_none() => name = Some(cx.ident(c)),
+            Rule::name => clusters.push(cx.ident(c)),
             Rule::setting => settings.push(setting(cx, c)),
             _ => {}
         }
@@ -160,7 +144,7 @@ fn app(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AppDecl {
     let span = cx.span(&p);
     let mut idents = Vec::new();
     let mut body = Body::default();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => idents.push(cx.ident(c)),
             _ => body_member(cx, &mut body, c),
@@ -180,7 +164,7 @@ fn role(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> RoleDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut body = Body::default();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             _ => body_member(cx, &mut body, c),
@@ -197,28 +181,33 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
     let span = cx.span(&p);
     let mut key = None;
     let mut value = None;
-    for c in children(p) {
-        let vspan = cx.span(&c);
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => key = Some(cx.ident(c)),
-            Rule::string => value = Some(Spanned::new(Value::Str(string(cx, c)), vspan)),
-            Rule::list => value = Some(Spanned::new(Value::List(list(cx, c)), vspan)),
-            Rule::word_value => {
-                let mut word = String::new();
-                let mut items = None;
-                for w in children(c) {
-                    match w.as_rule() {
-                        Rule::word => word = w.as_str().to_string(),
-                        Rule::list => items = Some(list(cx, w)),
-                        _ => {}
-                    }
-                }
-                let v = match items {
-                    Some(items) => Value::WordList(word, items),
-                    None => Value::Word(word),
-                };
-                value = Some(Spanned::new(v, vspan));
+            Rule::string => {
+                let vspan = cx.span(&c);
+                value = Some(Spanned::new(Value::Str(string(cx, c)), vspan));
             }
+            // `word_value` is silent: a word, then perhaps its list.
+            Rule::word => {
+                let s = c.as_span();
+                let vspan = Span::new(cx.file, s.start(), s.end());
+                value = Some(Spanned::new(Value::Word(s.as_str().to_string()), vspan));
+            }
+            Rule::list => match value.take() {
+                Some(Spanned {
+                    node: Value::Word(word),
+                    span: wspan,
+                }) => {
+                    // A word's list: the value ends at the list's last token.
+                    let vspan = Span::new(cx.file, wspan.start as usize, content_end(&c));
+                    value = Some(Spanned::new(Value::WordList(word, list(cx, c)), vspan));
+                }
+                _ => {
+                    let vspan = cx.span(&c);
+                    value = Some(Spanned::new(Value::List(list(cx, c)), vspan));
+                }
+            },
             _ => {}
         }
     }
@@ -231,7 +220,7 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
 
 fn list(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<ListItem>> {
     let mut items = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         let span = cx.span(&c);
         match c.as_rule() {
             Rule::string => items.push(Spanned::new(ListItem::Str(string(cx, c)), span)),
@@ -275,35 +264,37 @@ fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
     out
 }
 
+/// A `string_list` or `string_array`: its children are the strings.
 fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    let mut out = Vec::new();
-    for c in children(p) {
-        let span = cx.span(&c);
+    let inner = p.into_inner();
+    let mut out = Vec::with_capacity(inner.len());
+    for c in inner {
         if c.as_rule() == Rule::string {
+            let s = c.as_span();
+            let span = Span::new(cx.file, s.start(), s.end());
             out.push(Spanned::new(string(cx, c), span));
         }
     }
     out
 }
 
-fn tokens(cx: &Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    children(p).map(|c| cx.ident(c)).collect()
+/// A string token: its value (escapes resolved) and its span.
+fn spanned_string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Spanned<String> {
+    let s = p.as_span();
+    let span = Span::new(cx.file, s.start(), s.end());
+    Spanned::new(string(cx, p), span)
 }
 
 fn aws_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AwsBlock {
     let span = cx.span(&p);
-    let grants = children(p)
-        .filter(|c| c.as_rule() == Rule::grant)
-        .map(|c| grant(cx, c))
-        .collect();
+    let inner = p.into_inner();
+    let mut grants = Vec::with_capacity(inner.len());
+    for c in inner {
+        if c.as_rule() == Rule::grant {
+            grants.push(grant(cx, c));
+        }
+    }
     AwsBlock { grants, span }
-}
-
-fn unsafe_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Spanned<String>> {
-    children(p).find(|c| c.as_rule() == Rule::string).map(|c| {
-        let span = cx.span(&c);
-        Spanned::new(string(cx, c), span)
-    })
 }
 
 fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
@@ -313,65 +304,44 @@ fn level(cx: &Ctx<'_>, p: &Pair<'_, Rule>) -> Spanned<Level> {
     )
 }
 
+/// A grant. Its `level_grant` or `allow_grant`, `when_clause` and `unsafe_clause` are silent:
+/// their tokens are the grant's children, the strings before `unsafe` its ARNs and the one
+/// after it the reason.
 fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
-    let span = cx.span(&p);
-    let mut kind = GrantKind::Allow {
-        actions: Vec::new(),
-        arns: Vec::new(),
-        conditions: Vec::new(),
-    };
+    // The span ends at the last token, that of the last child (no second walk to find it).
+    let start = p.as_span().start();
+    let mut end = start;
+    let mut lvl = None;
+    let mut actions = Vec::new();
+    let mut arns = Vec::new();
+    let mut conditions = Vec::new();
     let mut unsafe_reason = None;
-    for c in children(p) {
+    let mut after_unsafe = false;
+    for c in p.into_inner() {
+        end = last_end(&c);
         match c.as_rule() {
-            Rule::level_grant => {
-                let mut lvl = None;
-                let mut arns = Vec::new();
-                for g in children(c) {
-                    match g.as_rule() {
-                        Rule::level => lvl = Some(level(cx, &g)),
-                        Rule::string_list => arns = strings(cx, g),
-                        _ => {}
-                    }
-                }
-                kind = GrantKind::Level {
-                    level: lvl.unwrap_or_else(|| Spanned::new(Level::Read, span)),
-                    arns,
-                };
-            }
-            Rule::allow_grant => {
-                let mut actions = Vec::new();
-                let mut arns = Vec::new();
-                let mut conditions = Vec::new();
-                for g in children(c) {
-                    match g.as_rule() {
-                        Rule::action_list => actions = tokens(cx, g),
-                        Rule::string_list => arns = strings(cx, g),
-                        Rule::when_clause => conditions = when_clause(cx, g),
-                        _ => {}
-                    }
-                }
-                kind = GrantKind::Allow {
-                    actions,
-                    arns,
-                    conditions,
-                };
-            }
-            Rule::unsafe_clause => unsafe_reason = unsafe_clause(cx, c),
+            Rule::level => lvl = Some(level(cx, &c)),
+            Rule::action => actions.push(cx.ident(c)),
+            Rule::condition => conditions.push(condition(cx, c)),
+            Rule::kw_unsafe => after_unsafe = true,
+            Rule::string if after_unsafe => unsafe_reason = Some(spanned_string(cx, c)),
+            Rule::string => arns.push(spanned_string(cx, c)),
             _ => {}
         }
     }
+    let kind = match lvl {
+        Some(level) => GrantKind::Level { level, arns },
+        None => GrantKind::Allow {
+            actions,
+            arns,
+            conditions,
+        },
+    };
     Grant {
         kind,
         unsafe_reason,
-        span,
+        span: Span::new(cx.file, start, end),
     }
-}
-
-fn when_clause(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Condition> {
-    children(p)
-        .filter(|c| c.as_rule() == Rule::condition)
-        .map(|c| condition(cx, c))
-        .collect()
 }
 
 fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
@@ -379,7 +349,7 @@ fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
     let mut key = Spanned::new(String::new(), span);
     let mut op = CondOp::Eq;
     let mut values = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::cond_key => key = cx.ident(c),
             Rule::cond_op => {
@@ -409,10 +379,10 @@ fn k8s_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sBlock {
     let span = cx.span(&p);
     let mut target = K8sTarget::Own;
     let mut rules = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::k8s_target => {
-                for t in children(c) {
+                for t in c.into_inner() {
                     match t.as_rule() {
                         Rule::name => target = K8sTarget::Namespace(cx.ident(t)),
                         Rule::cluster_scope => target = K8sTarget::Cluster,
@@ -432,23 +402,31 @@ fn k8s_block(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sBlock {
 }
 
 fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
-    let span = cx.span(&p);
+    // The span ends at the last token, that of the last child (no second walk to find it).
+    let start = p.as_span().start();
+    let mut end = start;
     let mut rule = K8sRule {
         verbs: Vec::new(),
         resources: Vec::new(),
         names: Vec::new(),
         unsafe_reason: None,
-        span,
+        span: Span::new(cx.file, start, start),
     };
-    for c in children(p) {
+    // The strings after `named` are names, the one after `unsafe` the reason (the clauses are
+    // silent).
+    let mut after_unsafe = false;
+    for c in p.into_inner() {
+        end = last_end(&c);
         match c.as_rule() {
-            Rule::verb_list => rule.verbs = tokens(cx, c),
-            Rule::resource_list => rule.resources = tokens(cx, c),
-            Rule::string_list => rule.names = strings(cx, c),
-            Rule::unsafe_clause => rule.unsafe_reason = unsafe_clause(cx, c),
+            Rule::verb => rule.verbs.push(cx.ident(c)),
+            Rule::k8s_resource => rule.resources.push(cx.ident(c)),
+            Rule::kw_unsafe => after_unsafe = true,
+            Rule::string if after_unsafe => rule.unsafe_reason = Some(spanned_string(cx, c)),
+            Rule::string => rule.names.push(spanned_string(cx, c)),
             _ => {}
         }
     }
+    rule.span = Span::new(cx.file, start, end);
     rule
 }
 
@@ -456,7 +434,7 @@ fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
     let span = cx.span(&p);
     let mut name = None;
     let mut stmts = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::name => name = Some(cx.ident(c)),
             Rule::boundary_stmt => {
@@ -467,11 +445,11 @@ fn boundary(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> BoundaryDecl {
                     arns: Vec::new(),
                     span: sspan,
                 };
-                for s in children(c) {
+                for s in c.into_inner() {
                     match s.as_rule() {
                         Rule::effect => stmt.allow = s.as_str() == "allow",
-                        Rule::action_list => stmt.actions = tokens(cx, s),
-                        Rule::string_list => stmt.arns = strings(cx, s),
+                        Rule::action => stmt.actions.push(cx.ident(s)),
+                        Rule::string => stmt.arns.push(spanned_string(cx, s)),
                         _ => {}
                     }
                 }
@@ -496,10 +474,15 @@ fn access(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> AccessDecl {
         kubernetes: Vec::new(),
         span,
     };
-    for c in children(p) {
+    let mut named = false;
+    for c in p.into_inner() {
         match c.as_rule() {
-            Rule::name => decl.name = cx.ident(c),
-            Rule::name_list => decl.clusters = names(cx, c),
+            // The name, then the clusters (the names of its silent `name_list`).
+            Rule::name if !named => {
+                decl.name = cx.ident(c);
+                named = true;
+            }
+            Rule::name => decl.clusters.push(cx.ident(c)),
             Rule::setting => decl.settings.push(setting(cx, c)),
             Rule::k8s_block => decl.kubernetes.push(k8s_block(cx, c)),
             _ => {}
@@ -512,7 +495,7 @@ fn resource(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResourceDecl {
     let span = cx.span(&p);
     let mut arn = Spanned::new(String::new(), span);
     let mut grants = Vec::new();
-    for c in children(p) {
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::string => {
                 let s = cx.span(&c);
@@ -534,13 +517,18 @@ fn res_grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> ResGrant {
         unsafe_reason: None,
         span,
     };
-    for c in children(p) {
+    // The `when` and `unsafe` clauses are silent: their conditions and the reason (the one
+    // string) are the grant's children.
+    for c in p.into_inner() {
         match c.as_rule() {
             Rule::level => g.what = ResWhat::Level(level(cx, &c)),
-            Rule::action_list => g.what = ResWhat::Actions(tokens(cx, c)),
-            Rule::app_ref_list => g.by = tokens(cx, c),
-            Rule::when_clause => g.conditions = when_clause(cx, c),
-            Rule::unsafe_clause => g.unsafe_reason = unsafe_clause(cx, c),
+            Rule::action => match &mut g.what {
+                ResWhat::Actions(actions) => actions.push(cx.ident(c)),
+                ResWhat::Level(_) => g.what = ResWhat::Actions(vec![cx.ident(c)]),
+            },
+            Rule::app_ref => g.by.push(cx.ident(c)),
+            Rule::condition => g.conditions.push(condition(cx, c)),
+            Rule::string => g.unsafe_reason = Some(spanned_string(cx, c)),
             _ => {}
         }
     }
