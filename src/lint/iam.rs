@@ -75,63 +75,75 @@ fn who(role: &IamRole) -> &str {
 
 /// W205, W206 and W207 for every workload role.
 pub fn check(ir: &Ir, diags: &mut Vec<Diag>) {
-    for role in &ir.roles {
-        let pass = if boundary_allows(ir, role, "iam:PassRole") {
-            grants_of(role, "iam:PassRole")
-        } else {
-            Vec::new()
-        };
-        for (span, resources) in &pass {
-            if let Some(r) = resources.iter().find(|r| any_role(r)) {
-                diags.push(
-                    Diag::new(
-                        Code::W205,
-                        format!("{} may pass every IAM role (`iam:PassRole` on `{r}`)", who(role)),
-                    )
-                    .at(*span)
-                    .label("passes any role")
-                    .help("name the roles it hands to AWS services, and restrict the service with `when iam:PassedToService == \"…\"`"),
-                );
-            }
+    // Each role on its own: on several threads for a large program, in role order.
+    let found = crate::par::map(
+        &ir.roles,
+        |role| 1 + role.statements.len(),
+        2048,
+        |role| {
+            let mut found = Vec::new();
+            check_role(ir, role, &mut found);
+            found
+        },
+    );
+    diags.extend(found.into_iter().flatten());
+}
+
+/// W205–W207 of one role.
+fn check_role(ir: &Ir, role: &IamRole, diags: &mut Vec<Diag>) {
+    let pass = if boundary_allows(ir, role, "iam:PassRole") {
+        grants_of(role, "iam:PassRole")
+    } else {
+        Vec::new()
+    };
+    for (span, resources) in &pass {
+        if let Some(r) = resources.iter().find(|r| any_role(r)) {
+            diags.push(
+                Diag::new(
+                    Code::W205,
+                    format!("{} may pass every IAM role (`iam:PassRole` on `{r}`)", who(role)),
+                )
+                .at(*span)
+                .label("passes any role")
+                .help("name the roles it hands to AWS services, and restrict the service with `when iam:PassedToService == \"…\"`"),
+            );
         }
-        let pair = |a: &str, b: &str| -> Option<(Vec<Span>, Vec<Span>)> {
-            if !boundary_allows(ir, role, a) || !boundary_allows(ir, role, b) {
-                return None;
-            }
-            let x: Vec<Span> = grants_of(role, a).into_iter().map(|g| g.0).collect();
-            let y: Vec<Span> = grants_of(role, b).into_iter().map(|g| g.0).collect();
-            (!x.is_empty() && !y.is_empty()).then_some((x, y))
-        };
-        if let Some((create, associate)) =
-            pair("eks:CreateAccessEntry", "eks:AssociateAccessPolicy")
-        {
-            diags.push(escalation(
-                Code::W206,
-                format!(
-                    "{} can create an access entry for any principal and make it cluster admin",
-                    who(role)
-                ),
-                &create,
-                &associate,
-                "`eks:CreateAccessEntry`",
-                "`eks:AssociateAccessPolicy`",
-                "declare cluster access with `access` declarations instead, keep the two actions in separate roles, or suppress with `# accessc: allow W206 \"reason\"`",
-            ));
+    }
+    let pair = |a: &str, b: &str| -> Option<(Vec<Span>, Vec<Span>)> {
+        if !boundary_allows(ir, role, a) || !boundary_allows(ir, role, b) {
+            return None;
         }
-        if let Some((create, pass)) = pair("eks:CreatePodIdentityAssociation", "iam:PassRole") {
-            diags.push(escalation(
-                Code::W207,
-                format!(
-                    "{} can associate any role it may pass with any service account",
-                    who(role)
-                ),
-                &create,
-                &pass,
-                "`eks:CreatePodIdentityAssociation`",
-                "`iam:PassRole`",
-                "declare Pod Identity associations in `.access` files instead, limit `iam:PassRole` to the roles the app manages, or suppress with `# accessc: allow W207 \"reason\"`",
-            ));
-        }
+        let x: Vec<Span> = grants_of(role, a).into_iter().map(|g| g.0).collect();
+        let y: Vec<Span> = grants_of(role, b).into_iter().map(|g| g.0).collect();
+        (!x.is_empty() && !y.is_empty()).then_some((x, y))
+    };
+    if let Some((create, associate)) = pair("eks:CreateAccessEntry", "eks:AssociateAccessPolicy") {
+        diags.push(escalation(
+            Code::W206,
+            format!(
+                "{} can create an access entry for any principal and make it cluster admin",
+                who(role)
+            ),
+            &create,
+            &associate,
+            "`eks:CreateAccessEntry`",
+            "`eks:AssociateAccessPolicy`",
+            "declare cluster access with `access` declarations instead, keep the two actions in separate roles, or suppress with `# accessc: allow W206 \"reason\"`",
+        ));
+    }
+    if let Some((create, pass)) = pair("eks:CreatePodIdentityAssociation", "iam:PassRole") {
+        diags.push(escalation(
+            Code::W207,
+            format!(
+                "{} can associate any role it may pass with any service account",
+                who(role)
+            ),
+            &create,
+            &pass,
+            "`eks:CreatePodIdentityAssociation`",
+            "`iam:PassRole`",
+            "declare Pod Identity associations in `.access` files instead, limit `iam:PassRole` to the roles the app manages, or suppress with `# accessc: allow W207 \"reason\"`",
+        ));
     }
 }
 
