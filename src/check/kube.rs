@@ -49,7 +49,11 @@ fn rule_key(rule: &K8sRule, namespaced: bool) -> Vec<u8> {
 /// A memo hit adds no diagnostic (the same key gives none again) and gets this rule's
 /// resource names.
 fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
-    type RuleMemo = HashMap<Vec<u8>, Arc<Vec<PolicyRule>>>;
+    type RuleMemo = HashMap<
+        Vec<u8>,
+        Arc<Vec<PolicyRule>>,
+        std::hash::BuildHasherDefault<crate::catalog::FxHasher>,
+    >;
     // Read-locked for lookups: the threads checking apps do not wait for each other.
     static MEMO: OnceLock<RwLock<RuleMemo>> = OnceLock::new();
     let memo = MEMO.get_or_init(RwLock::default);
