@@ -304,6 +304,12 @@ pub fn lower(
 
     // IAM roles.
     let mut roles: Vec<ir::IamRole> = Vec::new();
+    // Each cluster's ARN, written once (every role on the cluster names it in its trust).
+    let cluster_arns: ClusterArns = ir
+        .clusters
+        .values()
+        .map(|c| (std::ptr::from_ref(c).addr(), c.arn()))
+        .collect();
     // Each app's roles are independent: built on several threads, a run of apps at a time
     // (whose checked grants are then freed: a large program's are as big as its roles), and
     // gathered in app order, so that roles and diagnostics do not depend on the threads.
@@ -343,7 +349,15 @@ pub fn lower(
                         origin,
                         span,
                     };
-                    build_roles(&spec, members, ir, boundaries, &mut r, &mut d);
+                    build_roles(
+                        &spec,
+                        members,
+                        ir,
+                        &cluster_arns,
+                        boundaries,
+                        &mut r,
+                        &mut d,
+                    );
                 }
                 (r, d)
             },
@@ -384,7 +398,15 @@ pub fn lower(
             origin,
             span: sh.decl.name.span,
         };
-        build_roles(&spec, members, ir, boundaries, &mut roles, diags);
+        build_roles(
+            &spec,
+            members,
+            ir,
+            &cluster_arns,
+            boundaries,
+            &mut roles,
+            diags,
+        );
     }
     roles.sort_by(|a, b| (&a.account, &a.name).cmp(&(&b.account, &b.name)));
     for pair in roles.windows(2) {
@@ -665,6 +687,9 @@ fn prepare_app<'a>(
     }
 }
 
+/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's address in `ir.clusters`.
+type ClusterArns = BTreeMap<usize, String>;
+
 /// Each member's first role, by the member's (cluster, namespace, service account, app).
 type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
 
@@ -890,6 +915,7 @@ fn build_roles(
     spec: &RoleSpec<'_>,
     all_members: Vec<ir::Member>,
     ir: &Ir,
+    cluster_arns: &ClusterArns,
     boundaries: &BTreeMap<String, BoundaryDef>,
     out: &mut Vec<ir::IamRole>,
     diags: &mut Vec<Diag>,
@@ -946,7 +972,13 @@ fn build_roles(
         let trust = match identity {
             Identity::PodIdentity => ir::Trust::PodIdentity {
                 account: account.clone(),
-                cluster_arns: cluster_list.iter().map(|c| c.arn()).collect(),
+                cluster_arns: cluster_list
+                    .iter()
+                    .map(|c| match cluster_arns.get(&std::ptr::from_ref(*c).addr()) {
+                        Some(arn) => arn.clone(),
+                        None => c.arn(),
+                    })
+                    .collect(),
                 orgs: cluster_list.iter().filter_map(|c| c.org.clone()).collect(),
             },
             Identity::Irsa => {
