@@ -155,7 +155,7 @@ impl ArnShape {
 struct ShapeMemo {
     /// [`literal_alphabet`] of the services of each ARN service field (`*`: the fallback
     /// services of a variable service field).
-    alphabets: HashMap<String, u128>,
+    alphabets: HashMap<String, u128, BuildHasherDefault<FxHasher>>,
     /// [`shape_key`] → what matching found. The key holds every input of the match (see
     /// `shape_key`), so an entry is right for every ARN with that key.
     shapes: HashMap<Vec<u8>, Arc<ArnShape>, BuildHasherDefault<FxHasher>>,
@@ -164,7 +164,7 @@ struct ShapeMemo {
 /// rustc's Fx hash, eight bytes at a time: the shape keys are short and come from the
 /// program, not from an adversary worth SipHash.
 #[derive(Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn finish(&self) -> u64 {

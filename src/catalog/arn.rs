@@ -463,6 +463,18 @@ pub(crate) fn shape_key(user: &UserArn<'_>, alphabet: u128, tag: u8) -> Vec<u8> 
     // As `user_units`, by bytes: a `${…}` with its `}` is one unit; a non-ASCII character's
     // bytes (all 0x80 or above) are kept.
     let bytes = user.resource.as_bytes();
+    let fold = |b: u8| match b {
+        b'*' | b'?' => WILD,
+        b'/' | b':' => b,
+        0x80.. => b,
+        _ if alphabet & (1u128 << b) == 0 => OTHER,
+        _ => b,
+    };
+    // Most resource parts hold no `${…}`: folded byte for byte in one go.
+    if !bytes.contains(&b'$') {
+        key.extend(bytes.iter().map(|&b| fold(b)));
+        return key;
+    }
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b == b'$' && bytes.get(i + 1) == Some(&b'{') {
@@ -475,13 +487,7 @@ pub(crate) fn shape_key(user: &UserArn<'_>, alphabet: u128, tag: u8) -> Vec<u8> 
                 continue;
             }
         }
-        key.push(match b {
-            b'*' | b'?' => WILD,
-            b'/' | b':' => b,
-            0x80.. => b,
-            _ if alphabet & (1u128 << b) == 0 => OTHER,
-            _ => b,
-        });
+        key.push(fold(b));
         i += 1;
     }
     key

@@ -84,6 +84,8 @@ fn resource_covered(boundary: &BTreeSet<String>, resource: &str) -> bool {
 struct Covering<'b> {
     deny: Vec<&'b BTreeSet<String>>,
     allow: Vec<&'b BTreeSet<String>>,
+    /// Equal for two coverings of one boundary with the same statements (see [`check_roles`]).
+    class: usize,
 }
 
 impl<'b> Covering<'b> {
@@ -98,6 +100,7 @@ impl<'b> Covering<'b> {
         Covering {
             deny: covering(&b.deny),
             allow: covering(&b.allow),
+            class: 0,
         }
     }
 
@@ -153,6 +156,11 @@ fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
     // (boundary, action) -> the statements that name it.
     let mut coverings: HashMap<(usize, &str), Covering<'_>, BuildHasherDefault<Fnv>> =
         HashMap::default();
+    // The classes of coverings: (boundary, covering deny statements, covering allow
+    // statements), the statements by address (a boundary's statements stay put).
+    type Statements = Vec<*const BTreeSet<String>>;
+    let mut classes: HashMap<(usize, Statements, Statements), usize> = HashMap::new();
+    let mut verdicts: Vec<(usize, Option<&'static str>)> = Vec::new();
     for role in roles {
         let Some(bref) = &role.boundary else { continue };
         let Some((bi, b)) = ir
@@ -166,11 +174,29 @@ fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
         // (grant span, verdict) -> actions
         let mut findings: BTreeMap<(Span, &'static str), BTreeSet<String>> = BTreeMap::new();
         for s in &role.statements {
+            // A statement's verdict depends on its resources and on which boundary statements
+            // cover the action: found once per class of coverings.
+            verdicts.clear();
             for (action, spans) in &s.origins {
-                let covering = coverings
-                    .entry((bi, action.as_str()))
-                    .or_insert_with(|| Covering::of(b, action));
-                let verdict = s.resources.iter().find_map(|r| covering.denial(r));
+                let covering = coverings.entry((bi, action.as_str())).or_insert_with(|| {
+                    let mut c = Covering::of(b, action);
+                    let statements = (
+                        bi,
+                        c.deny.iter().map(|r| std::ptr::from_ref(*r)).collect(),
+                        c.allow.iter().map(|r| std::ptr::from_ref(*r)).collect(),
+                    );
+                    let next = classes.len();
+                    c.class = *classes.entry(statements).or_insert(next);
+                    c
+                });
+                let verdict = match verdicts.iter().find(|(c, _)| *c == covering.class) {
+                    Some(&(_, v)) => v,
+                    None => {
+                        let v = s.resources.iter().find_map(|r| covering.denial(r));
+                        verdicts.push((covering.class, v));
+                        v
+                    }
+                };
                 if let Some(v) = verdict {
                     for span in spans {
                         findings

@@ -295,7 +295,11 @@ pub struct SharedAllow {
 }
 
 /// The memo of [`allow_actions_shared`]: key → (result, the ARN shapes named in the key).
-type AllowMemo = HashMap<Vec<u8>, (SharedAllow, Vec<Arc<ArnShape>>)>;
+type AllowMemo = HashMap<
+    Vec<u8>,
+    (SharedAllow, Vec<Arc<ArnShape>>),
+    std::hash::BuildHasherDefault<crate::catalog::FxHasher>,
+>;
 
 /// Entries past which the memo of [`allow_actions_shared`] starts afresh.
 const MAX_ALLOW_MEMO: usize = 1 << 14;

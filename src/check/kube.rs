@@ -1,6 +1,7 @@
 //! Kubernetes rules: verbs and resources checked against the API table, grouped by API group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::ast::K8sRule;
 use crate::diagnostics::{Code, Diag};
@@ -16,7 +17,81 @@ pub fn check_rules(rules: &[K8sRule], namespaced: bool, diags: &mut Vec<Diag>) -
     out
 }
 
+/// Entries past which the memo of [`check_rule`] starts afresh.
+const MAX_RULE_MEMO: usize = 1 << 14;
+
+/// The memo key of a rule: everything its result depends on but the resource names' text.
+///
+/// [`check_rule_uncached`] (with the RBAC lint it calls) reads the verbs and resources by
+/// their text and in order, whether the rule is namespaced, whether it has an `unsafe` reason
+/// and whether it names resources; the names' text only goes into each rule's
+/// `resource_names`. The spans only go into diagnostics, and only rules that gave none are
+/// memoised.
+fn rule_key(rule: &K8sRule, namespaced: bool) -> Vec<u8> {
+    let mut key = Vec::with_capacity(64);
+    key.push(u8::from(namespaced));
+    key.push(u8::from(rule.unsafe_reason.is_some()));
+    key.push(u8::from(rule.names.is_empty()));
+    for v in &rule.verbs {
+        key.extend_from_slice(v.node.as_bytes());
+        key.push(0xFF); // never in UTF-8
+    }
+    key.push(0xFE); // never in UTF-8: verbs end
+    for r in &rule.resources {
+        key.extend_from_slice(r.node.as_bytes());
+        key.push(0xFF);
+    }
+    key
+}
+
+/// The policy rules of one rule, from a memo when an earlier rule with the same key
+/// ([`rule_key`]) gave no diagnostic: every app of a large program writes the same rules.
+/// A memo hit adds no diagnostic (the same key gives none again) and gets this rule's
+/// resource names.
 fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
+    type RuleMemo = HashMap<
+        Vec<u8>,
+        Arc<Vec<PolicyRule>>,
+        std::hash::BuildHasherDefault<crate::catalog::FxHasher>,
+    >;
+    // Read-locked for lookups: the threads checking apps do not wait for each other.
+    static MEMO: OnceLock<RwLock<RuleMemo>> = OnceLock::new();
+    let memo = MEMO.get_or_init(RwLock::default);
+    let key = rule_key(rule, namespaced);
+    let hit = memo.read().ok().and_then(|m| m.get(&key).cloned());
+    if let Some(found) = hit {
+        let names: Vec<String> = rule.names.iter().map(|n| n.node.clone()).collect();
+        return found
+            .iter()
+            .map(|p| PolicyRule {
+                api_groups: p.api_groups.clone(),
+                resources: p.resources.clone(),
+                resource_names: names.clone(),
+                verbs: p.verbs.clone(),
+            })
+            .collect();
+    }
+    let before = diags.len();
+    let out = check_rule_uncached(rule, namespaced, diags);
+    if diags.len() == before {
+        if let Ok(mut m) = memo.write() {
+            if m.len() >= MAX_RULE_MEMO {
+                m.clear();
+            }
+            let stored = out
+                .iter()
+                .map(|p| PolicyRule {
+                    resource_names: Vec::new(),
+                    ..p.clone()
+                })
+                .collect();
+            m.insert(key, Arc::new(stored));
+        }
+    }
+    out
+}
+
+fn check_rule_uncached(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
     let before = diags.iter().filter(|d| d.is_error()).count();
     let mut verbs: Vec<String> = Vec::new();
     for v in &rule.verbs {
@@ -166,4 +241,76 @@ fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<Po
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{Span, Spanned};
+
+    fn words(ws: &[&str], at: usize) -> Vec<Spanned<String>> {
+        ws.iter()
+            .enumerate()
+            .map(|(i, w)| {
+                Spanned::new(
+                    w.to_string(),
+                    Span::new(Default::default(), at + i, at + i + 1),
+                )
+            })
+            .collect()
+    }
+
+    fn rule(verbs: &[&str], resources: &[&str], names: &[&str], at: usize) -> K8sRule {
+        K8sRule {
+            verbs: words(verbs, at),
+            resources: words(resources, at + 10),
+            names: words(names, at + 20),
+            unsafe_reason: None,
+            span: Span::new(Default::default(), at, at + 30),
+        }
+    }
+
+    fn diag_text(d: &[Diag]) -> Vec<String> {
+        d.iter().map(|d| format!("{d:?}")).collect()
+    }
+
+    /// A memo hit gives what checking the rule afresh gives: its own resource names, and the
+    /// diagnostics (at its own spans) of rules that have some.
+    #[test]
+    fn memo_same_as_uncached() {
+        let cases: &[(&[&str], &[&str], &[&str])] = &[
+            (&["get", "list", "watch"], &["configmaps"], &[]),
+            (&["get"], &["secrets"], &["a-db"]),
+            (&["get"], &["secrets"], &["b-db", "c"]),
+            (&["get"], &["secrets"], &[]),
+            (
+                &["create", "patch"],
+                &["events", "pods", "deployments"],
+                &[],
+            ),
+            (&["list"], &["secrets"], &["x"]),
+            (&["list"], &["secrets"], &[]),
+            (&["gett"], &["pods"], &[]),
+            (&["get"], &["podz"], &[]),
+            (&["*"], &["*"], &[]),
+            (&["get"], &["nodes"], &[]),
+            (&["create"], &["pods/exec"], &[]),
+        ];
+        for namespaced in [true, false] {
+            for round in 0..3 {
+                for (i, (v, r, n)) in cases.iter().enumerate() {
+                    let at = 1000 * round + 40 * i;
+                    let mut k = rule(v, r, n, at);
+                    for unsafe_reason in [None, Some(Spanned::new("ok".to_string(), k.span))] {
+                        k.unsafe_reason = unsafe_reason;
+                        let (mut d1, mut d2) = (vec![], vec![]);
+                        let fresh = check_rule_uncached(&k, namespaced, &mut d1);
+                        let memo = check_rule(&k, namespaced, &mut d2);
+                        assert_eq!(fresh, memo, "{v:?} {r:?} {n:?}");
+                        assert_eq!(diag_text(&d1), diag_text(&d2), "{v:?} {r:?} {n:?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -75,6 +75,10 @@ pub fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
 /// A role name IAM accepts: invalid characters become `-`; names over 64 characters keep
 /// their first 55 and end with `-` and 8 hex digits of a hash of the full name.
 pub fn role_name(wanted: &str) -> String {
+    // Most names are clean and short: copied whole.
+    if wanted.len() <= MAX_ROLE_NAME && wanted.chars().all(values::is_role_name_char) {
+        return wanted.to_string();
+    }
     let clean: String = wanted
         .chars()
         .map(|c| if values::is_role_name_char(c) { c } else { '-' })
@@ -265,7 +269,7 @@ pub fn lower(
     // service-account check (E116) looks across apps: it runs here, in order, between an
     // app's other diagnostics and its W202, where a one-thread loop puts it.
     let mut apps: Vec<App<'_>> = Vec::new();
-    let mut service_accounts: BTreeMap<(String, String), &AppDecl> = BTreeMap::new();
+    let mut service_accounts: BTreeMap<(&str, String), &AppDecl> = BTreeMap::new();
     let decls: Vec<(&str, &AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
     let (namespaces, clusters) = (&ir.namespaces, &ir.clusters);
     let prepared = crate::par::map(
@@ -281,7 +285,9 @@ pub fn lower(
         };
         let (ns_name, sa) = (prep.ns_name, &app.service_account);
         let decl = app.decl;
-        if let Some(first) = service_accounts.get(&(ns_name.to_string(), sa.clone())) {
+        let entry = service_accounts.entry((ns_name, sa.clone()));
+        if let std::collections::btree_map::Entry::Occupied(first) = &entry {
+            let first = *first.get();
             diags.push(
                 Diag::new(Code::E116, format!("service account `{sa}` in namespace `{ns_name}` is used by apps `{}` and `{}`", first.name.node, decl.name.node))
                     .at(decl.name.span)
@@ -290,7 +296,7 @@ pub fn lower(
                     .help("give each app its own `service_account`: a service account has one IAM role, so the apps would share permissions"),
             );
         } else {
-            service_accounts.insert((ns_name.to_string(), sa.clone()), decl);
+            entry.or_insert(decl);
         }
         diags.extend(prep.context_diags);
         apps.push(app);
@@ -298,6 +304,12 @@ pub fn lower(
 
     // IAM roles.
     let mut roles: Vec<ir::IamRole> = Vec::new();
+    // Each cluster's ARN, written once (every role on the cluster names it in its trust).
+    let cluster_arns: ClusterArns = ir
+        .clusters
+        .values()
+        .map(|c| (std::ptr::from_ref(c).addr(), c.arn()))
+        .collect();
     // Each app's roles are independent: built on several threads, a run of apps at a time
     // (whose checked grants are then freed: a large program's are as big as its roles), and
     // gathered in app order, so that roles and diagnostics do not depend on the threads.
@@ -337,7 +349,15 @@ pub fn lower(
                         origin,
                         span,
                     };
-                    build_roles(&spec, &members, ir, boundaries, &mut r, &mut d);
+                    build_roles(
+                        &spec,
+                        members,
+                        ir,
+                        &cluster_arns,
+                        boundaries,
+                        &mut r,
+                        &mut d,
+                    );
                 }
                 (r, d)
             },
@@ -378,7 +398,15 @@ pub fn lower(
             origin,
             span: sh.decl.name.span,
         };
-        build_roles(&spec, &members, ir, boundaries, &mut roles, diags);
+        build_roles(
+            &spec,
+            members,
+            ir,
+            &cluster_arns,
+            boundaries,
+            &mut roles,
+            diags,
+        );
     }
     roles.sort_by(|a, b| (&a.account, &a.name).cmp(&(&b.account, &b.name)));
     for pair in roles.windows(2) {
@@ -427,7 +455,7 @@ pub fn lower(
         |app| {
             let mut d = Vec::new();
             let rules = lower_rules(app, syms, ir, &mut d);
-            (app_outputs(app, &rules, ir, &role_of), d)
+            (app_outputs(app, rules, ir, &role_of), d)
         },
     );
     for (out, app_diags) in per_app {
@@ -463,19 +491,46 @@ pub fn lower(
         }
     }
     ir.roles = roles;
-    ir.service_accounts.sort_by(|a, b| {
-        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
-    });
-    ir.pod_identity_associations.sort_by(|a, b| {
-        (&a.cluster, &a.namespace, &a.service_account).cmp(&(
-            &b.cluster,
-            &b.namespace,
-            &b.service_account,
-        ))
-    });
-    ir.rbac.sort_by(|a, b| {
-        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
-    });
+    sort_by_cluster(
+        &mut ir.service_accounts,
+        |a| &a.cluster,
+        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+    );
+    sort_by_cluster(
+        &mut ir.pod_identity_associations,
+        |a| &a.cluster,
+        |a, b| (&a.namespace, &a.service_account).cmp(&(&b.namespace, &b.service_account)),
+    );
+    sort_by_cluster(
+        &mut ir.rbac,
+        |a| &a.cluster,
+        |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
+    );
+}
+
+/// A stable sort by (cluster, `rest`): the items are parted by cluster (in order), then each
+/// cluster's are sorted by `rest`. The same order as sorting by the pair, cheaper: an app puts
+/// one item on each of its clusters in turn, so the whole is far from sorted, while each
+/// cluster's part is nearly sorted already (apps come in order).
+fn sort_by_cluster<T>(
+    items: &mut Vec<T>,
+    cluster: impl Fn(&T) -> &String,
+    rest: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let mut parts: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for item in items.drain(..) {
+        match parts.get_mut(cluster(&item)) {
+            Some(part) => part.push(item),
+            None => {
+                let key = cluster(&item).clone();
+                parts.insert(key, vec![item]);
+            }
+        }
+    }
+    for (_, mut part) in parts {
+        part.sort_by(&rest);
+        items.extend(part);
+    }
 }
 
 /// One app's own checks, as [`lower`] gathers them.
@@ -632,6 +687,9 @@ fn prepare_app<'a>(
     }
 }
 
+/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's address in `ir.clusters`.
+type ClusterArns = BTreeMap<usize, String>;
+
 /// Each member's first role, by the member's (cluster, namespace, service account, app).
 type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
 
@@ -647,22 +705,35 @@ struct AppOutputs {
 /// each member's role.
 fn app_outputs(
     app: &App<'_>,
-    rules: &[(Option<String>, String, Vec<ir::PolicyRule>)],
+    mut rules: Vec<(Option<String>, String, Vec<ir::PolicyRule>)>,
     ir: &Ir,
     role_of: &RoleOf<'_>,
 ) -> AppOutputs {
     let mut out = AppOutputs::default();
     let origin_what = format!("app {}", app.key);
-    for cluster in &app.namespace.clusters {
+    let n_clusters = app.namespace.clusters.len();
+    let mut last_role: Option<(&ir::IamRole, String)> = None;
+    for (i, cluster) in app.namespace.clusters.iter().enumerate() {
+        // The last cluster takes the rules themselves, the others copies.
+        let last = i + 1 == n_clusters;
         let member = (
             cluster.as_str(),
             app.namespace.name.as_str(),
             app.service_account.as_str(),
             app.key.as_str(),
         );
-        let assumed = role_of
-            .get(&member)
-            .map(|r| (r.identity, r.arn(), r.session_tags));
+        let role = role_of.get(&member).copied();
+        // The clusters of an app nearly always share one role: its ARN is written once.
+        let arn = match (role, &last_role) {
+            (Some(r), Some((prev, arn))) if std::ptr::eq(r, *prev) => arn.clone(),
+            (Some(r), _) => {
+                let arn = r.arn();
+                last_role = Some((r, arn.clone()));
+                arn
+            }
+            (None, _) => String::new(),
+        };
+        let assumed = role.map(|r| (r.identity, arn, r.session_tags));
         out.service_accounts.push(ir::ServiceAccount {
             cluster: cluster.clone(),
             namespace: app.namespace.name.clone(),
@@ -689,7 +760,7 @@ fn app_outputs(
                 });
             }
         }
-        for (ns, name, policy_rules) in rules {
+        for (ns, name, policy_rules) in &mut rules {
             if let Some(ns) = ns {
                 let on_cluster = ir
                     .namespaces
@@ -701,9 +772,17 @@ fn app_outputs(
             }
             out.rbac.push(ir::RbacGrant {
                 cluster: cluster.clone(),
-                namespace: ns.clone(),
-                name: name.clone(),
-                rules: policy_rules.clone(),
+                namespace: if last { ns.take() } else { ns.clone() },
+                name: if last {
+                    std::mem::take(name)
+                } else {
+                    name.clone()
+                },
+                rules: if last {
+                    std::mem::take(policy_rules)
+                } else {
+                    policy_rules.clone()
+                },
                 subject: ir::Subject::ServiceAccount {
                     name: app.service_account.clone(),
                     namespace: app.namespace.name.clone(),
@@ -834,12 +913,14 @@ fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<St
 /// the declared `account` (IRSA only: Pod Identity roles live in their cluster's account).
 fn build_roles(
     spec: &RoleSpec<'_>,
-    members: &[ir::Member],
+    all_members: Vec<ir::Member>,
     ir: &Ir,
+    cluster_arns: &ClusterArns,
     boundaries: &BTreeMap<String, BoundaryDef>,
     out: &mut Vec<ir::IamRole>,
     diags: &mut Vec<Diag>,
 ) {
+    let members = &all_members[..];
     let RoleSpec {
         wanted_name,
         identity,
@@ -851,6 +932,7 @@ fn build_roles(
     } = *spec;
     let origin = spec.origin.clone();
     let mut by_account: BTreeMap<String, Vec<&ir::Member>> = BTreeMap::new();
+    let mut placed = 0;
     for m in members {
         if let Some(c) = ir.clusters.get(&m.cluster) {
             let account = match spec.account {
@@ -868,8 +950,12 @@ fn build_roles(
                 None => c.account.clone(),
             };
             by_account.entry(account).or_default().push(m);
+            placed += 1;
         }
     }
+    // Nearly always one account holds every member: the role takes the members themselves.
+    let whole = by_account.len() == 1 && placed == members.len();
+    let start = out.len();
     let name = role_name(wanted_name);
     for (account, members) in by_account {
         let mut cluster_list: Vec<&ir::Cluster> = members
@@ -886,7 +972,13 @@ fn build_roles(
         let trust = match identity {
             Identity::PodIdentity => ir::Trust::PodIdentity {
                 account: account.clone(),
-                cluster_arns: cluster_list.iter().map(|c| c.arn()).collect(),
+                cluster_arns: cluster_list
+                    .iter()
+                    .map(|c| match cluster_arns.get(&std::ptr::from_ref(*c).addr()) {
+                        Some(arn) => arn.clone(),
+                        None => c.arn(),
+                    })
+                    .collect(),
                 orgs: cluster_list.iter().filter_map(|c| c.org.clone()).collect(),
             },
             Identity::Irsa => {
@@ -984,10 +1076,19 @@ fn build_roles(
             trust,
             statements: aws::assemble(statements),
             boundary: boundary_ref,
-            members: members.into_iter().cloned().collect(),
+            members: if whole {
+                Vec::new()
+            } else {
+                members.into_iter().cloned().collect()
+            },
             session_tags: spec.session_tags,
             limits: first.limits,
         });
+    }
+    if whole && out.len() == start + 1 {
+        if let Some(role) = out.last_mut() {
+            role.members = all_members;
+        }
     }
 }
 
