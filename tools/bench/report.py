@@ -231,8 +231,10 @@ for what in ("build", "rebuild", "check"):
     p(f"| 10,000 apps: {what} time ≤ 12× the 1,000-app time | {fmt_x(ratio(b[what], a[what]))} | {ok(le(ratio(b[what], a[what]), 12))} |")
 wa = [x for x in (a["written_again"], b["written_again"]) if x is not None]
 p(f"| a no-change rebuild writes 0 files | {', '.join(map(str, wa)) or 'n/a'} | {ok(all(x == 0 for x in wa) if wa else None)} |")
-p(f"| in-process throughput ≥ 100× policy_sentry's: IAM documents only (its job) | {fmt_x(ratio(iam_p, pp))} | {ok(ge(ratio(iam_p, pp), 100))} |")
-p(f"| in-process throughput ≥ 100× policy_sentry's: every target ({(acc_same.get('artifacts') or 0) / max(acc_same.get('policies') or 1, 1):.0f}× the files) | {fmt_x(ratio(ap, pp))} | {ok(ge(ratio(ap, pp), 100))} |")
+p(f"| in-process throughput ≥ 100× policy_sentry's on the same apps: the IAM documents it writes (`--target aws`) | {fmt_x(ratio(iam_p, pp))} | {ok(ge(ratio(iam_p, pp), 100))} |")
+# Every target writes Kubernetes, EKS, Terraform and GitOps files too, which policy_sentry does
+# not: shown, not judged against its throughput.
+p(f"| (not a target) in-process, every target ({(acc_same.get('artifacts') or 0) / max(acc_same.get('policies') or 1, 1):.0f}× the files of one policy per app) against policy_sentry | {fmt_x(ratio(ap, pp))} | |")
 p("")
 with open(OUT, "w") as f:
     f.write("\n".join(L))
