@@ -11,6 +11,7 @@ pub mod aws;
 pub mod boundary;
 pub mod catalog_checks;
 pub mod kube;
+pub mod memo;
 pub mod resolve;
 pub mod resources;
 pub mod settings;

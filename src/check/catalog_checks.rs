@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Condition, Level, Spanned};
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
+
+use super::memo::Memo;
 
 use crate::catalog::{self, AccessLevel, Action, ArnError, ArnShape, Service};
 use crate::diagnostics::{Code, Diag};
@@ -294,13 +295,6 @@ pub struct SharedAllow {
     pub star_only: Arc<BTreeSet<String>>,
 }
 
-/// The memo of [`allow_actions_shared`]: key → (result, the ARN shapes named in the key).
-type AllowMemo = HashMap<
-    Vec<u8>,
-    (SharedAllow, Vec<Arc<ArnShape>>),
-    std::hash::BuildHasherDefault<crate::catalog::FxHasher>,
->;
-
 /// Entries past which the memo of [`allow_actions_shared`] starts afresh.
 const MAX_ALLOW_MEMO: usize = 1 << 14;
 
@@ -322,7 +316,9 @@ pub fn allow_actions_shared(
     diags: &mut Vec<Diag>,
 ) -> SharedAllow {
     // Read-locked for lookups: the threads checking apps do not wait for each other.
-    static MEMO: OnceLock<RwLock<AllowMemo>> = OnceLock::new();
+    // Key → (result, the ARN shapes named in the key).
+    type AllowMemo = Memo<Vec<u8>, (SharedAllow, Vec<Arc<ArnShape>>)>;
+    static MEMO: OnceLock<AllowMemo> = OnceLock::new();
     let before = diags.len();
     let types = arn_types(arns, valid, diags);
     let has_arns = !arns.is_empty();
@@ -338,11 +334,9 @@ pub fn allow_actions_shared(
         }
         key
     });
-    let memo = MEMO.get_or_init(RwLock::default);
-    if let Some(key) = &key {
-        if let Some((found, _)) = memo.read().ok().as_ref().and_then(|m| m.get(key)) {
-            return found.clone();
-        }
+    let memo = MEMO.get_or_init(|| Memo::new(MAX_ALLOW_MEMO));
+    if let Some((found, _)) = key.as_ref().and_then(|k| memo.get(k)) {
+        return found;
     }
     let out = allow_actions_on(written, arns, &types, unsafe_ok, diags);
     let shared = SharedAllow {
@@ -351,13 +345,8 @@ pub fn allow_actions_shared(
     };
     if let Some(key) = key {
         if diags.len() == before {
-            if let Ok(mut m) = memo.write() {
-                if m.len() >= MAX_ALLOW_MEMO {
-                    m.clear();
-                }
-                let shapes = types.into_iter().map(|(_, s)| s).collect();
-                m.insert(key, (shared.clone(), shapes));
-            }
+            let shapes = types.into_iter().map(|(_, s)| s).collect();
+            memo.insert(key, (shared.clone(), shapes));
         }
     }
     shared

@@ -1,7 +1,9 @@
 //! Kubernetes rules: verbs and resources checked against the API table, grouped by API group.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use super::memo::Memo;
 
 use crate::ast::K8sRule;
 use crate::diagnostics::{Code, Diag};
@@ -49,17 +51,10 @@ fn rule_key(rule: &K8sRule, namespaced: bool) -> Vec<u8> {
 /// A memo hit adds no diagnostic (the same key gives none again) and gets this rule's
 /// resource names.
 fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
-    type RuleMemo = HashMap<
-        Vec<u8>,
-        Arc<Vec<PolicyRule>>,
-        std::hash::BuildHasherDefault<crate::catalog::FxHasher>,
-    >;
-    // Read-locked for lookups: the threads checking apps do not wait for each other.
-    static MEMO: OnceLock<RwLock<RuleMemo>> = OnceLock::new();
-    let memo = MEMO.get_or_init(RwLock::default);
+    static MEMO: OnceLock<Memo<Vec<u8>, Arc<Vec<PolicyRule>>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(|| Memo::new(MAX_RULE_MEMO));
     let key = rule_key(rule, namespaced);
-    let hit = memo.read().ok().and_then(|m| m.get(&key).cloned());
-    if let Some(found) = hit {
+    if let Some(found) = memo.get(&key) {
         let names: Vec<String> = rule.names.iter().map(|n| n.node.clone()).collect();
         return found
             .iter()
@@ -74,19 +69,14 @@ fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<Po
     let before = diags.len();
     let out = check_rule_uncached(rule, namespaced, diags);
     if diags.len() == before {
-        if let Ok(mut m) = memo.write() {
-            if m.len() >= MAX_RULE_MEMO {
-                m.clear();
-            }
-            let stored = out
-                .iter()
-                .map(|p| PolicyRule {
-                    resource_names: Vec::new(),
-                    ..p.clone()
-                })
-                .collect();
-            m.insert(key, Arc::new(stored));
-        }
+        let stored = out
+            .iter()
+            .map(|p| PolicyRule {
+                resource_names: Vec::new(),
+                ..p.clone()
+            })
+            .collect();
+        memo.insert(key, Arc::new(stored));
     }
     out
 }
