@@ -346,6 +346,21 @@ fn next_escaped(bytes: &[u8], mut from: usize) -> usize {
 fn escape_twice_into(out: &mut String, s: &str) {
     out.reserve(s.len() + 4);
     out.push_str(r#"\""#);
+    escape_each(out, s, |out, b| match b {
+        // The escape `\X` escaped again: `\\`, then `X` escaped when it is `"` or `\`.
+        b'"' => out.push_str(r#"\\\""#),
+        b'\\' => out.push_str(r"\\\\"),
+        _ => {
+            out.push('\\');
+            push_escape(out, b);
+        }
+    });
+    out.push_str(r#"\""#);
+}
+
+/// `s` into `out`, each escaped byte written by `escape` and the runs between them copied.
+#[inline]
+fn escape_each(out: &mut String, s: &str, escape: impl Fn(&mut String, u8)) {
     let bytes = s.as_bytes();
     let mut start = 0;
     loop {
@@ -353,20 +368,11 @@ fn escape_twice_into(out: &mut String, s: &str) {
         // Escaped bytes are ASCII: `i` is a character boundary.
         out.push_str(&s[start..i]);
         let Some(&b) = bytes.get(i) else {
-            break;
+            return;
         };
-        // The escape `\X` escaped again: `\\`, then `X` escaped when it is `"` or `\`.
-        match b {
-            b'"' => out.push_str(r#"\\\""#),
-            b'\\' => out.push_str(r"\\\\"),
-            _ => {
-                out.push('\\');
-                push_escape(out, b);
-            }
-        }
+        escape(out, b);
         start = i + 1;
     }
-    out.push_str(r#"\""#);
 }
 
 /// For each byte: 0 when it is written as it is, else the letter of its escape (`u` for
@@ -405,21 +411,10 @@ fn any_escaped(bytes: &[u8]) -> bool {
 }
 
 fn escape_body(out: &mut String, s: &str) {
-    if !any_escaped(s.as_bytes()) {
+    if any_escaped(s.as_bytes()) {
+        escape_each(out, s, push_escape);
+    } else {
         out.push_str(s);
-        return;
-    }
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    loop {
-        let i = next_escaped(bytes, start);
-        // Escaped bytes are ASCII: `i` is a character boundary.
-        out.push_str(&s[start..i]);
-        let Some(&b) = bytes.get(i) else {
-            return;
-        };
-        push_escape(out, b);
-        start = i + 1;
     }
 }
 
