@@ -2,16 +2,19 @@
 //!
 //! * [`registry`]: every rule (code, name, default level, rationale, example, fix); the source
 //!   of `docs/rules.md` and of SARIF's rule metadata.
-//! * [`rbac`]: Kubernetes RBAC escalation paths (W302–W308), warned by the checker for every rule
-//!   (`check::kube`).
+//! * [`rbac`]: Kubernetes RBAC escalation paths (W302–W314): those of a rule alone are warned by
+//!   the checker for every rule (`check::kube`), those that depend on where the block applies
+//!   after checking ([`rbac::check_program`]).
+//! * [`access`]: cluster-access escalation (W403) of `access` declarations.
 //! * [`iam`]: IAM escalation paths within one workload role (W205–W207), on the compiled IR.
 //! * [`suppress`]: `# accessc: allow CODE "reason"` on the line before a declaration.
-//! * [`finish`] runs after checking in [`crate::compile_with`]: IAM escalations, then
-//!   suppressions; so `build`, `check` and `lint` agree on the warnings.
+//! * [`finish`] runs after checking in [`crate::compile_with`]: the program-wide escalations
+//!   ([`escalations`]), then suppressions; so `build`, `check` and `lint` agree on the warnings.
 //! * [`analyze`] is `accessc lint`'s view: the compiler's diagnostics, the suppressed warnings
 //!   (with their reasons) and notes for what `unsafe "reason"` accepted; [`sarif`] and
 //!   [`command`] print it.
 
+pub mod access;
 pub mod command;
 pub mod iam;
 pub mod rbac;
@@ -26,13 +29,21 @@ use crate::source::Sources;
 
 pub use registry::Level;
 
-/// The lint steps of a compilation, after checking and emitting: IAM escalation warnings, then
-/// suppressions (removing the suppressed warnings, adding W001/W002).
+/// The lint steps of a compilation, after checking and emitting: the escalation warnings of the
+/// whole program, then suppressions (removing the suppressed warnings, adding W001/W002).
 pub fn finish(sources: &Sources, program: &Program, ir: Option<&Ir>, diags: &mut Vec<Diag>) {
     if let Some(ir) = ir {
-        iam::check(ir, diags);
+        escalations(program, ir, diags);
     }
     suppress::apply(sources, program, diags);
+}
+
+/// The warnings that need the checked program: IAM escalations within a role, RBAC rules by
+/// where their blocks apply, cluster-access escalations.
+pub fn escalations(program: &Program, ir: &Ir, diags: &mut Vec<Diag>) {
+    iam::check(ir, diags);
+    rbac::check_program(program, ir, diags);
+    access::check(program, diags);
 }
 
 /// One finding of `accessc lint`.
@@ -112,12 +123,12 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
         // The warnings before suppression: the checker's and the IAM escalations.
         let (ir, mut raw) = crate::check::check_with(&program, options);
         if let Some(ir) = &ir {
-            iam::check(ir, &mut raw);
+            escalations(&program, ir, &mut raw);
         }
         for s in suppress::partition(sources, &program, &raw) {
             findings.push(Finding::from_diag(s.diag, Some(s.reason)));
         }
-        for (h, reason) in rbac::notes(&program) {
+        for (h, reason) in rbac::notes(&program, ir.as_ref()) {
             findings.push(Finding {
                 code: h.code,
                 level: Level::Note,

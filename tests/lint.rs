@@ -136,6 +136,13 @@ fn documentation_examples_trigger_their_rule() {
         Code::W306,
         Code::W307,
         Code::W308,
+        Code::W309,
+        Code::W310,
+        Code::W311,
+        Code::W312,
+        Code::W313,
+        Code::W314,
+        Code::W403,
     ];
     let mut failures = Vec::new();
     for code in codes {

@@ -186,6 +186,8 @@ codes! {
     W401 = "W401", Warning, "IAM user access: prefer a role";
     /// An access for a principal of another account than the cluster's.
     W402 = "W402", Warning, "cross-account access";
+    /// An access with an admin policy on `kube-system` without `break_glass`.
+    W403 = "W403", Warning, "admin access to `kube-system` without `break_glass`";
 
     /// A malformed `# accessc: allow CODE "reason"` suppression.
     W001 = "W001", Warning, "invalid lint suppression";
@@ -211,6 +213,18 @@ codes! {
     W307 = "W307", Warning, "RBAC `nodes/proxy`";
     /// RBAC `create` on `pods`.
     W308 = "W308", Warning, "RBAC `create pods`";
+    /// RBAC write on the aws-auth ConfigMap of a cluster that reads it.
+    W309 = "W309", Warning, "RBAC writes the aws-auth ConfigMap";
+    /// RBAC `create` on `serviceaccounts/token`.
+    W310 = "W310", Warning, "RBAC mints service account tokens";
+    /// RBAC `update` or `patch` on `pods/ephemeralcontainers`.
+    W311 = "W311", Warning, "RBAC adds ephemeral containers to pods";
+    /// RBAC write on mutating or validating webhook configurations.
+    W312 = "W312", Warning, "RBAC changes admission webhooks";
+    /// RBAC approval of certificate signing requests.
+    W313 = "W313", Warning, "RBAC approves certificate signing requests";
+    /// RBAC `create` on workload controllers outside the app's own namespace.
+    W314 = "W314", Warning, "RBAC creates workloads in another namespace";
 
     /// A custom template uses a field its context does not have (strict mode), or fails to render.
     E501 = "E501", Error, "template failed to render";

@@ -25,8 +25,15 @@ const NAMES: &[(Code, &str)] = &[
     (Code::W306, "rbac-pod-exec"),
     (Code::W307, "rbac-node-proxy"),
     (Code::W308, "rbac-create-pods"),
+    (Code::W309, "rbac-write-aws-auth"),
+    (Code::W310, "rbac-service-account-token"),
+    (Code::W311, "rbac-ephemeral-containers"),
+    (Code::W312, "rbac-admission-webhooks"),
+    (Code::W313, "rbac-approve-csr"),
+    (Code::W314, "rbac-create-workloads-elsewhere"),
     (Code::W401, "iam-user-access"),
     (Code::W402, "cross-account-access"),
+    (Code::W403, "admin-in-kube-system"),
 ];
 
 /// Rules that `unsafe "reason"` accepts: `accessc lint` lists the accepted uses as notes.
@@ -39,6 +46,12 @@ const UNSAFE_NOTES: &[Code] = &[
     Code::W306,
     Code::W307,
     Code::W308,
+    Code::W309,
+    Code::W310,
+    Code::W311,
+    Code::W312,
+    Code::W313,
+    Code::W314,
 ];
 
 /// A rule's default level.
