@@ -197,6 +197,231 @@ fn rbac_hazards_warn_unless_unsafe_then_lint_notes_them() {
     );
 }
 
+/// A `config_map` cluster `legacy` with `kube-system` and `tools` on it, and `kube-system` on
+/// `prod` (an `api` cluster).
+const LEGACY: &str = "cluster legacy {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = config_map\n  nodes = \"arn:aws:iam::111122223333:role/legacy-nodes\"\n}\nnamespace kube-system on prod, legacy\nnamespace tools on legacy\n";
+
+/// The codes of an app's or access's one block of rules, after [`LEGACY`].
+fn block_codes(decl: &str, target: &str, rules: &str) -> Vec<Code> {
+    let text = format!("{LEGACY}{decl} {{\n  kubernetes {target}{{\n    {rules}\n  }}\n}}\n");
+    compiled(&text)
+}
+
+#[test]
+fn aws_auth_writes_are_w309_where_aws_auth_is_read() {
+    let app = "app sync in tools";
+    for rules in [
+        "update configmaps named \"aws-auth\"",
+        "get, patch configmaps named \"aws-auth\", \"other\"",
+        "update configmaps",
+        "create configmaps",
+    ] {
+        assert_eq!(
+            block_codes(app, "in kube-system ", rules),
+            [Code::W309],
+            "{rules}"
+        );
+    }
+    // Cluster-wide writes reach kube-system too.
+    assert_eq!(
+        block_codes(app, "cluster ", "update configmaps"),
+        [Code::W309]
+    );
+    // So do an access's rules.
+    let access = "access ops on legacy";
+    let role = "  role = \"arn:aws:iam::111122223333:role/Ops\"\n";
+    let text = format!("{LEGACY}{access} {{\n{role}  kubernetes in kube-system {{\n    patch configmaps named \"aws-auth\"\n  }}\n}}\n");
+    assert_eq!(compiled(&text), [Code::W309]);
+    // Near misses: reading it, another ConfigMap, another namespace, an `api` cluster, `unsafe`.
+    for (target, rules) in [
+        ("in kube-system ", "get configmaps named \"aws-auth\""),
+        ("in kube-system ", "get, list, watch configmaps"),
+        ("in kube-system ", "update configmaps named \"coredns\""),
+        ("in tools ", "update, patch, create configmaps"),
+        ("", "update, patch, create configmaps"),
+        (
+            "in kube-system ",
+            "update configmaps named \"aws-auth\" unsafe \"applies aws-auth\"",
+        ),
+    ] {
+        assert!(
+            block_codes(app, target, rules).is_empty(),
+            "{target}{rules}"
+        );
+    }
+    let api = format!("{LEGACY}namespace ops on prod\napp sync in ops {{\n  kubernetes in kube-system {{\n    update configmaps named \"aws-auth\"\n  }}\n}}\n");
+    assert!(compiled(&api).is_empty(), "{:?}", compiled(&api));
+    // `unsafe` makes it a note of `accessc lint`.
+    let accepted = format!("{LEGACY}app sync in tools {{\n  kubernetes in kube-system {{\n    update configmaps named \"aws-auth\" unsafe \"applies aws-auth\"\n  }}\n}}\n");
+    assert_eq!(linted(&accepted), [(Code::W309, Level::Note, false)]);
+}
+
+#[test]
+fn token_ephemeral_webhook_and_csr_rules() {
+    let app = "app a in tools";
+    for (rules, code) in [
+        ("create serviceaccounts/token", Code::W310),
+        ("update pods/ephemeralcontainers", Code::W311),
+        ("patch pods/ephemeralcontainers", Code::W311),
+    ] {
+        assert_eq!(block_codes(app, "", rules), [code], "{rules}");
+        assert_eq!(
+            block_codes(app, "cluster ", rules),
+            [code],
+            "cluster {rules}"
+        );
+    }
+    for rules in [
+        "create mutatingwebhookconfigurations",
+        "update validatingwebhookconfigurations named \"policy\"",
+        "patch mutatingwebhookconfigurations",
+        "delete validatingwebhookconfigurations",
+    ] {
+        assert_eq!(block_codes(app, "cluster ", rules), [Code::W312], "{rules}");
+    }
+    for rules in [
+        "update certificatesigningrequests/approval",
+        "approve signers",
+        "approve signers named \"kubernetes.io/kube-apiserver-client\"",
+    ] {
+        assert_eq!(block_codes(app, "cluster ", rules), [Code::W313], "{rules}");
+    }
+    // Near misses: reading, other subresources, `*` (W304's alone).
+    for (target, rules) in [
+        ("", "get serviceaccounts"),
+        ("", "create serviceaccounts"),
+        ("", "get pods/ephemeralcontainers"),
+        (
+            "cluster ",
+            "get, list, watch mutatingwebhookconfigurations, validatingwebhookconfigurations",
+        ),
+        ("cluster ", "get, list, watch certificatesigningrequests"),
+        ("cluster ", "create certificatesigningrequests"),
+        ("cluster ", "update certificatesigningrequests/status"),
+        ("cluster ", "sign signers"),
+        (
+            "",
+            "create serviceaccounts/token unsafe \"issues deploy tokens\"",
+        ),
+    ] {
+        assert!(
+            block_codes(app, target, rules).is_empty(),
+            "{target}{rules}"
+        );
+    }
+    assert_eq!(
+        block_codes(
+            app,
+            "cluster ",
+            "* mutatingwebhookconfigurations unsafe \"x\""
+        ),
+        [] as [Code; 0]
+    );
+    assert_eq!(
+        block_codes(app, "cluster ", "* mutatingwebhookconfigurations"),
+        [Code::W304]
+    );
+}
+
+#[test]
+fn cluster_wide_get_secrets_is_w305() {
+    let app = "app a in tools";
+    assert_eq!(block_codes(app, "cluster ", "get secrets"), [Code::W305]);
+    // In a namespace, `get` reads what the app is told to read; by name it is fine anywhere.
+    assert!(block_codes(app, "", "get secrets").is_empty());
+    assert!(block_codes(app, "cluster ", "get secrets named \"x\"").is_empty());
+}
+
+#[test]
+fn workload_controllers_in_other_namespaces_are_w314() {
+    let app = "app deployer in tools";
+    for r in [
+        "deployments",
+        "daemonsets",
+        "statefulsets",
+        "replicasets",
+        "jobs",
+        "cronjobs",
+        "replicationcontrollers",
+        "deployments.apps",
+    ] {
+        let rules = format!("create {r}");
+        assert_eq!(
+            block_codes(app, "in kube-system ", &rules),
+            [Code::W314],
+            "{r}"
+        );
+        assert_eq!(block_codes(app, "cluster ", &rules), [Code::W314], "{r}");
+        // In the app's own namespace, written either way: no warning.
+        assert!(block_codes(app, "", &rules).is_empty(), "{r}");
+        assert!(block_codes(app, "in tools ", &rules).is_empty(), "{r}");
+    }
+    // Other verbs are not `create`.
+    assert!(block_codes(
+        app,
+        "in kube-system ",
+        "get, list, update, patch deployments"
+    )
+    .is_empty());
+    // An access: in kube-system or cluster-wide, not in the namespace its people work in.
+    let access = "access devs on legacy {\n  role = \"arn:aws:iam::111122223333:role/Devs\"\n";
+    let with = |target: &str| {
+        compiled(&format!(
+            "{LEGACY}{access}  kubernetes {target} {{\n    create deployments\n  }}\n}}\n"
+        ))
+    };
+    assert_eq!(with("in kube-system"), [Code::W314]);
+    assert_eq!(with("cluster"), [Code::W314]);
+    assert!(with("in tools").is_empty());
+}
+
+#[test]
+fn admin_policies_in_kube_system_are_w403_without_break_glass() {
+    let access = |settings: &str| {
+        compiled(&format!(
+            "{LEGACY}access ops on prod {{\n  role = \"arn:aws:iam::111122223333:role/Ops\"\n{settings}}}\n"
+        ))
+    };
+    for policy in ["cluster_admin", "admin", "edit"] {
+        let got = access(&format!(
+            "  policy = {policy}\n  scope = namespaces [payments, kube-system]\n"
+        ));
+        assert_eq!(got, [Code::W403], "{policy}");
+        let glass = access(&format!(
+            "  policy = {policy}\n  scope = namespaces [kube-system]\n  break_glass = true\n"
+        ));
+        assert!(glass.is_empty(), "{policy}: {glass:?}");
+    }
+    // `view`, and admin in other namespaces, are fine.
+    assert!(access("  policy = view\n  scope = namespaces [kube-system]\n").is_empty());
+    assert!(access("  policy = admin\n  scope = namespaces [payments]\n").is_empty());
+    // On a config_map cluster (a RoleBinding to the ClusterRole) too.
+    let legacy = compiled(&format!(
+        "{LEGACY}access ops on legacy {{\n  role = \"arn:aws:iam::111122223333:role/Ops\"\n  policy = admin\n  scope = namespaces [kube-system]\n}}\n"
+    ));
+    assert_eq!(legacy, [Code::W403]);
+}
+
+/// The only places a program names Kubernetes users and groups are an access's `username` and
+/// `groups`, which become access entries and aws-auth mappings; `system:anonymous` and
+/// `system:unauthenticated` are rejected there (E401) on every authentication mode.
+#[test]
+fn anonymous_subjects_are_rejected() {
+    for cluster in ["prod", "legacy"] {
+        for setting in [
+            "groups = [\"system:unauthenticated\"]",
+            "groups = [\"devs\", \"system:anonymous\"]",
+            "username = \"system:anonymous\"",
+            "username = \"system:unauthenticated\"",
+        ] {
+            let text = format!(
+                "{LEGACY}access anon on {cluster} {{\n  role = \"arn:aws:iam::111122223333:role/Anon\"\n  {setting}\n}}\n"
+            );
+            assert_eq!(compiled(&text), [Code::E401], "{cluster}: {setting}");
+        }
+    }
+}
+
 #[test]
 fn unsafe_wildcards_are_notes_of_e202() {
     let text = "app a in payments {\n  aws {\n    allow s3:* on \"arn:aws:s3:::b/*\" unsafe \"legacy\"\n  }\n}\n";

@@ -161,8 +161,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                         code: Code::W310,
                         span: v.span,
                         message: format!(
-                            "`create serviceaccounts/token` mints tokens for {} {}, with its RBAC and IAM role",
-                            if rule.names.is_empty() { "any service account" } else { "the named service accounts" },
+                            "`create serviceaccounts/token` mints a token for any service account {}: its RBAC and IAM role",
                             where_(namespaced)
                         ),
                         help: "mount the app's own token (a projected volume) instead; if the app issues tokens for others, add `unsafe \"reason\"` to the rule".into(),
