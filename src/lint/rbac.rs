@@ -146,12 +146,16 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                     out.push(Hazard {
                         code: Code::W305,
                         span: v.span,
-                        message: format!(
-                            "`{}` on `secrets` reads every secret {}",
-                            v.node,
-                            where_(namespaced)
-                        ),
-                        help: "`get` the secrets the app reads, `named \"…\"`, in their namespace".into(),
+                        message: if v.node == "get" {
+                            "`get` on `secrets` in every namespace reads any secret whose name is known, service account tokens and credentials of `kube-system` included".into()
+                        } else {
+                            format!(
+                                "`{}` on `secrets` reads every secret {}",
+                                v.node,
+                                where_(namespaced)
+                            )
+                        },
+                        help: "`get` the secrets the app reads, `named \"…\"`".into(),
                     });
                 }
             }
@@ -326,10 +330,10 @@ pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
             }
         }
         if !scope.own && WORKLOAD_CONTROLLERS.contains(&(group, name)) {
-            for v in verbs_among(&["create"]) {
+            if !verbs_among(&["create"]).is_empty() {
                 out.push(Hazard {
                     code: Code::W314,
-                    span: v.span,
+                    span: r.span,
                     message: format!(
                         "`create {name}` {where_} runs pods as any service account there, with its RBAC and IAM role"
                     ),
