@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::{Decl, K8sBlock, K8sRule, K8sTarget, Program, Span};
+use crate::ast::{Decl, K8sBlock, K8sRule, K8sTarget, Program, Span, Spanned};
 use crate::diagnostics::{Code, Diag};
 use crate::ir::Ir;
 use crate::kube::{self, Resolved};
@@ -74,6 +74,18 @@ const WORKLOAD_CONTROLLERS: &[(&str, &str)] = &[
     ("batch", "cronjobs"),
 ];
 
+/// The verbs of a rule among `of`, each a hazard of its own; none for a rule with a `*` verb,
+/// which is W304's.
+fn verbs_among<'r>(rule: &'r K8sRule, of: &[&str]) -> Vec<&'r Spanned<String>> {
+    if rule.verbs.iter().any(|v| v.node == "*") {
+        return Vec::new();
+    }
+    rule.verbs
+        .iter()
+        .filter(|v| of.contains(&v.node.as_str()))
+        .collect()
+}
+
 /// The risky permissions of one rule. `namespaced` is false for `kubernetes cluster { }`.
 pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
     let mut out = Vec::new();
@@ -121,17 +133,6 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
         let Some((group, name, sub)) = builtin(&r.node) else {
             continue;
         };
-        // The verbs of the rule among `of`, each a hazard of its own (never for a `*` verb,
-        // which is W304's).
-        let verbs_among = |of: &[&str]| -> Vec<&crate::ast::Spanned<String>> {
-            if star_verb {
-                return Vec::new();
-            }
-            rule.verbs
-                .iter()
-                .filter(|v| of.contains(&v.node.as_str()))
-                .collect()
-        };
         match (group, name, sub.as_deref()) {
             ("", "secrets", None) if rule.names.is_empty() => {
                 // `get` without names reads any secret whose name is known or guessed: in one
@@ -160,7 +161,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 }
             }
             ("", "serviceaccounts", Some("token")) => {
-                for v in verbs_among(&["create"]) {
+                for v in verbs_among(rule, &["create"]) {
                     out.push(Hazard {
                         code: Code::W310,
                         span: v.span,
@@ -173,7 +174,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 }
             }
             ("", "pods", Some("ephemeralcontainers")) => {
-                for v in verbs_among(&["update", "patch"]) {
+                for v in verbs_among(rule, &["update", "patch"]) {
                     out.push(Hazard {
                         code: Code::W311,
                         span: v.span,
@@ -191,7 +192,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 kind @ ("mutatingwebhookconfigurations" | "validatingwebhookconfigurations"),
                 None,
             ) => {
-                for v in verbs_among(&["create", "update", "patch", "delete", "deletecollection"]) {
+                for v in verbs_among(rule, &["create", "update", "patch", "delete", "deletecollection"]) {
                     out.push(Hazard {
                         code: Code::W312,
                         span: v.span,
@@ -209,7 +210,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 }
             }
             ("certificates.k8s.io", "certificatesigningrequests", Some("approval")) => {
-                for v in verbs_among(&["update", "patch"]) {
+                for v in verbs_among(rule, &["update", "patch"]) {
                     out.push(Hazard {
                         code: Code::W313,
                         span: v.span,
@@ -222,7 +223,7 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 }
             }
             ("certificates.k8s.io", "signers", None) => {
-                for v in verbs_among(&["approve"]) {
+                for v in verbs_among(rule, &["approve"]) {
                     out.push(Hazard {
                         code: Code::W313,
                         span: v.span,
@@ -287,15 +288,15 @@ pub struct Scope {
 /// The risky permissions of one rule that depend on where its block applies.
 pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
     let mut out = Vec::new();
-    if rule.verbs.iter().any(|v| v.node == "*") {
-        return out; // W304's
-    }
-    let verbs_among = |of: &[&str]| -> Vec<&crate::ast::Spanned<String>> {
-        rule.verbs
+    // Both rules are about writes; a `*` verb is W304's.
+    if rule.verbs.iter().any(|v| v.node == "*")
+        || !rule
+            .verbs
             .iter()
-            .filter(|v| of.contains(&v.node.as_str()))
-            .collect()
-    };
+            .any(|v| matches!(v.node.as_str(), "create" | "update" | "patch"))
+    {
+        return out;
+    }
     let namespace = scope.namespace.as_deref();
     let where_ = match namespace {
         Some(ns) => format!("in namespace `{ns}`"),
@@ -317,7 +318,7 @@ pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
             } else {
                 &["update", "patch"]
             };
-            for v in verbs_among(write) {
+            for v in verbs_among(rule, write) {
                 out.push(Hazard {
                     code: Code::W309,
                     span: v.span,
@@ -329,17 +330,18 @@ pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
                 });
             }
         }
-        if !scope.own && WORKLOAD_CONTROLLERS.contains(&(group, name)) {
-            if !verbs_among(&["create"]).is_empty() {
-                out.push(Hazard {
-                    code: Code::W314,
-                    span: r.span,
-                    message: format!(
-                        "`create {name}` {where_} runs pods as any service account there, with its RBAC and IAM role"
-                    ),
-                    help: "create workloads in the app's own namespace; if this is a deployment tool, add `unsafe \"reason\"` to the rule".into(),
-                });
-            }
+        if !scope.own
+            && WORKLOAD_CONTROLLERS.contains(&(group, name))
+            && !verbs_among(rule, &["create"]).is_empty()
+        {
+            out.push(Hazard {
+                code: Code::W314,
+                span: r.span,
+                message: format!(
+                    "`create {name}` {where_} runs pods as any service account there, with its RBAC and IAM role"
+                ),
+                help: "create workloads in the app's own namespace; if this is a deployment tool, add `unsafe \"reason\"` to the rule".into(),
+            });
         }
     }
     out
