@@ -327,8 +327,16 @@ fn token_ephemeral_webhook_and_csr_rules() {
 fn cluster_wide_get_secrets_is_w305() {
     let app = "app a in tools";
     assert_eq!(block_codes(app, "cluster ", "get secrets"), [Code::W305]);
-    // In a namespace, `get` reads what the app is told to read; by name it is fine anywhere.
+    // So does `get` in kube-system, in an app or an access.
+    assert_eq!(
+        block_codes(app, "in kube-system ", "get secrets"),
+        [Code::W305]
+    );
+    let access = "access ops on legacy {\n  role = \"arn:aws:iam::111122223333:role/Ops\"\n  kubernetes in kube-system {\n    get secrets\n  }\n}\n";
+    assert_eq!(compiled(&format!("{LEGACY}{access}")), [Code::W305]);
+    // In another namespace, `get` reads what the app is told to read; by name it is fine anywhere.
     assert!(block_codes(app, "", "get secrets").is_empty());
+    assert!(block_codes(app, "in kube-system ", "get secrets named \"x\"").is_empty());
     assert!(block_codes(app, "cluster ", "get secrets named \"x\"").is_empty());
 }
 

@@ -285,15 +285,17 @@ pub struct Scope {
     pub aws_auth: bool,
 }
 
-/// The risky permissions of one rule that depend on where its block applies.
+/// The risky permissions of one rule that depend on where its block applies: writes to aws-auth
+/// (W309), `get secrets` in `kube-system` (W305), workload controllers outside the subject's
+/// own namespace (W314).
 pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
     let mut out = Vec::new();
-    // Both rules are about writes; a `*` verb is W304's.
+    // The rules are about writes and `get`; a `*` verb is W304's.
     if rule.verbs.iter().any(|v| v.node == "*")
         || !rule
             .verbs
             .iter()
-            .any(|v| matches!(v.node.as_str(), "create" | "update" | "patch"))
+            .any(|v| matches!(v.node.as_str(), "create" | "update" | "patch" | "get"))
     {
         return out;
     }
@@ -327,6 +329,20 @@ pub fn scoped_hazards(rule: &K8sRule, scope: &Scope) -> Vec<Hazard> {
                         v.node
                     ),
                     help: "manage cluster access with `access` declarations (accessc writes aws-auth); if this is the tool that applies it, add `unsafe \"reason\"` to the rule".into(),
+                });
+            }
+        }
+        if (group, name) == ("", "secrets")
+            && namespace == Some(KUBE_SYSTEM)
+            && rule.names.is_empty()
+        {
+            // Cluster-wide `get` is [`hazards`]' (every namespace).
+            for v in verbs_among(rule, &["get"]) {
+                out.push(Hazard {
+                    code: Code::W305,
+                    span: v.span,
+                    message: "`get` on `secrets` in `kube-system` reads any secret whose name is known there: the tokens and credentials of the cluster's add-ons".into(),
+                    help: "`get` the secrets the app reads, `named \"…\"`".into(),
                 });
             }
         }
