@@ -1,6 +1,36 @@
 //! Source files of a program: their display paths and text.
 
+use std::borrow::Cow;
+use std::path::PathBuf;
+
 use crate::ast::{FileId, Span};
+
+/// The characters a source name may show as they are; every other character is written as
+/// `\u{HEX}`.
+const SAFE: &str = " ._-/+@=:~";
+
+/// A name of an input file as every output and message shows it: letters, digits and
+/// ` ._-/+@=:~` as they are, every other character (controls, line and paragraph separators,
+/// bidirectional overrides, `#`, `<`, `>`, `` ` ``, `*`, `$`, `{`, `"`, `\`, `,`, …) as
+/// `\u{HEX}` (lowercase hexadecimal, like Rust's escape). So a file or folder name cannot start
+/// a YAML document, open an HTML comment or a code span, end a comment, or reach a terminal as
+/// an escape sequence; the form is reversible, and ordinary names (`apps/payments.access`) are
+/// unchanged.
+pub fn display_name(raw: &str) -> Cow<'_, str> {
+    let safe = |c: char| c.is_alphanumeric() || SAFE.contains(c);
+    if raw.chars().all(safe) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        if safe(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// One `.access` file.
 #[derive(Clone, Debug)]
@@ -14,6 +44,9 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file is only kept for showing diagnostics (e.g. it is not UTF-8).
     pub unparsed: bool,
+    /// Where it was read from, when it is a file (`path` and `name` are display forms, see
+    /// [`display_name`]; only this one may be opened).
+    pub file: Option<PathBuf>,
 }
 
 /// All files of a program.
@@ -37,7 +70,9 @@ impl Sources {
         self.add_named(path.clone(), path, text)
     }
 
-    /// Add a file with a separate name for generated files; a leading BOM is dropped.
+    /// Add a file with a separate name for generated files; a leading BOM is dropped. Both
+    /// names are stored in their display form ([`display_name`]): this is the one place names
+    /// enter a program, so every output and message shows them that way.
     pub fn add_named(
         &mut self,
         path: impl Into<String>,
@@ -54,13 +89,22 @@ impl Sources {
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
         );
+        let (path, name) = (path.into(), name.into());
         self.files.push(SourceFile {
-            path: path.into(),
-            name: name.into(),
+            path: display_name(&path).into_owned(),
+            name: display_name(&name).into_owned(),
             text,
             unparsed: false,
+            file: None,
         });
         id
+    }
+
+    /// Record where a file was read from (for commands that write it back, such as `fmt`).
+    pub fn set_file(&mut self, id: FileId, file: PathBuf) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.file = Some(file);
+        }
     }
 
     /// Add a file that is shown in diagnostics but not compiled (it could not be decoded).
