@@ -35,8 +35,8 @@ fn shown(p: &Path) -> String {
 
 /// Refuse `p` (a symbolic link) unless it resolves to a path inside `base` (canonical).
 fn check_inside(p: &Path, base: &Path, root: &Path) -> Result<(), InputError> {
-    let target = fs::canonicalize(p)
-        .map_err(|e| InputError(format!("cannot read `{}`: {e}", shown(p))))?;
+    let target =
+        fs::canonicalize(p).map_err(|e| InputError(format!("cannot read `{}`: {e}", shown(p))))?;
     if target.starts_with(base) {
         Ok(())
     } else {
