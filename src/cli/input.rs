@@ -16,8 +16,15 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// A path `/`-separated. Only on Windows is `\` a separator: elsewhere it is a character of a
+/// name, kept (and shown as `\u{5c}`).
 fn slash(p: &Path) -> String {
-    let text = p.to_string_lossy().replace('\\', "/");
+    let text = p.to_string_lossy();
+    let text = if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    };
     let mut t = text.as_str();
     while let Some(rest) = t.strip_prefix("./") {
         t = rest;
@@ -151,7 +158,9 @@ pub fn load(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), InputError> {
         }
     }
     files.sort();
-    files.dedup_by(|a, b| a.0 == b.0);
+    // The same file found twice (a folder and a file in it given): once. Two files whose names
+    // show alike (names that are not UTF-8) are both read.
+    files.dedup_by(|a, b| (a.0 == b.0 && !a.0.contains('\u{fffd}')) || a.2 == b.2);
     let mut sources = Sources::new();
     let diags = Vec::new();
     for (display, name, path) in files {
