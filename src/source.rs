@@ -32,6 +32,70 @@ pub fn display_name(raw: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a character is invisible or moves text on a terminal or in a review: a control
+/// (C0, DEL, C1), a bidirectional control, a zero-width or other format character, a line or
+/// paragraph separator.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+/// Text for a terminal or a log: every [hidden](is_hidden) character as `\u{HEX}`, except line
+/// breaks and tabs when `lines` is set.
+pub fn show_hidden(text: &str, lines: bool) -> Cow<'_, str> {
+    let keep = |c: char| !is_hidden(c) || (lines && (c == '\n' || c == '\t'));
+    if text.chars().all(keep) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if keep(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Source text for a terminal with the same byte offsets: every [hidden](is_hidden) character
+/// but a line break or tab (a carriage return only before a line break) is replaced by `?`s or
+/// U+FFFD of its length, so that spans still point at the same text.
+pub fn mask_hidden(text: &str) -> Cow<'_, str> {
+    let mut chars = text.chars().peekable();
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while let Some(c) = chars.next() {
+        let keep =
+            !is_hidden(c) || c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if !keep {
+            let o = out.get_or_insert_with(|| text.get(..at).unwrap_or_default().to_string());
+            if c.len_utf8() == 3 {
+                o.push('\u{fffd}');
+            } else {
+                o.extend(std::iter::repeat_n('?', c.len_utf8()));
+            }
+        } else if let Some(o) = out.as_mut() {
+            o.push(c);
+        }
+        at += c.len_utf8();
+    }
+    match out {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(text),
+    }
+}
+
 /// One `.access` file.
 #[derive(Clone, Debug)]
 pub struct SourceFile {

@@ -763,3 +763,28 @@ fn template_symlinks_leaving_the_folder_are_refused() {
     let text = fs::read_to_string(d.join("out/templates/cluster/prod.txt")).unwrap();
     assert_eq!(text, "prod inside\n");
 }
+
+/// Diagnostics, in every format a terminal shows, carry no control, bidirectional or invisible
+/// character raw: not from a file or folder name, a quoted value or the source snippet.
+#[test]
+fn diagnostics_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let folder = "t\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}";
+    fs::create_dir_all(d.join("src").join(folder)).unwrap();
+    fs::write(d.join("src/cluster.access"), CLUSTER).unwrap();
+    let bad = "app x in payments {\n  service_account = \"a\u{1b}[31mred\u{202e}\u{9b}2J\"\n}\n\
+               app y in payments {\n  kubernetes {\n    get secrets named \"a\u{1b}[2Jb\"\n  }\n  \
+               service_account = \"\u{1b}[1mb\"\n}\n";
+    fs::write(d.join("src").join(folder).join("e\u{1b}[1m.access"), bad).unwrap();
+    for format in ["human", "short"] {
+        let o = accessc(&["build", "src", "-o", "out", "--error-format", format], d);
+        assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+        let all = all_output(&o);
+        let raw = all
+            .chars()
+            .find(|&c| c != '\n' && accessc::source::is_hidden(c));
+        assert_eq!(raw, None, "{format}: {all:?}");
+        assert!(all.contains("\\u{1b}"), "{format}: {all}");
+    }
+}

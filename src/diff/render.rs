@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::compare::{Change, PrincipalReport, Status};
 use super::files::FileStatus;
 use super::Report;
+use crate::source::{is_hidden as hidden, show_hidden};
 
 /// GitHub refuses comments over 65,536 characters; the text diff is cut to stay well below.
 const MARKDOWN_DIFF_BUDGET: usize = 50_000;
@@ -14,29 +15,13 @@ fn plain(text: &str) -> String {
     shown(&text.replace('`', ""), false)
 }
 
-/// Whether a character is invisible or moves text: a control (C0, C1, DEL), a format character
-/// (bidirectional overrides, zero-width characters) or a line or paragraph separator.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}')
-        || matches!(c, '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{061c}' | '\u{00ad}')
-}
-
 fn escape_into(out: &mut String, c: char) {
     let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
 }
 
 /// Text for a terminal or log: hidden characters as `\u{HEX}` (line breaks kept when asked).
 fn shown(text: &str, lines: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if hidden(c) && !(lines && (c == '\n' || c == '\t')) {
-            escape_into(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    show_hidden(text, lines).into_owned()
 }
 
 /// The content of a Markdown code span: nothing in it can close the span, break a table row,
