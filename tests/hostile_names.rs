@@ -788,3 +788,28 @@ fn diagnostics_reach_the_terminal_escaped() {
         assert!(all.contains("\\u{1b}"), "{format}: {all}");
     }
 }
+
+/// `fmt` rewrites a file with a hostile name in place (it opens the file where it was found,
+/// not its display name) and lists it in its display form.
+#[test]
+fn fmt_rewrites_files_with_hostile_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let folder = "a\\b\n<!--";
+    fs::create_dir_all(d.join("src").join(folder)).unwrap();
+    let file = d.join("src").join(folder).join("x\u{202e}.access");
+    fs::write(&file, "namespace   payments   on prod\n").unwrap();
+    let o = accessc(&["fmt", "--check", "src"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        listed,
+        "src/a\\u{5c}b\\u{a}\\u{3c}\\u{21}--/x\\u{202e}.access\n"
+    );
+    let o = accessc(&["fmt", "src"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "namespace payments on prod\n"
+    );
+}
