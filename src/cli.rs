@@ -315,7 +315,13 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
         (text, "standard input".to_string())
     } else {
         match std::fs::read_to_string(file) {
-            Ok(t) => (t, format!("`{}`", file.display())),
+            Ok(t) => (
+                t,
+                format!(
+                    "`{}`",
+                    crate::source::display_name(&file.display().to_string())
+                ),
+            ),
             Err(e) => {
                 eprintln!("error: cannot read `{}`: {e}", file.display());
                 return exit::SYSTEM;

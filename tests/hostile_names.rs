@@ -813,3 +813,30 @@ fn fmt_rewrites_files_with_hostile_names() {
         "namespace payments on prod\n"
     );
 }
+
+/// `import aws-auth` writes the name of the file it read into a `#` comment: a line break in
+/// that name cannot start a declaration in the generated program.
+#[test]
+fn import_comments_stay_on_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = "aws-auth\napp evil in kube-system { kubernetes cluster { * * } }\n#.yaml";
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/aws-auth.yaml");
+    fs::copy(fixture, d.join(name)).unwrap();
+    let o = accessc(
+        &[
+            "import",
+            "aws-auth",
+            name,
+            "--cluster",
+            "legacy",
+            "-o",
+            "imported.access",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    let text = fs::read_to_string(d.join("imported.access")).unwrap();
+    assert!(!text.lines().any(|l| l.starts_with("app ")), "{text}");
+    assert!(text.contains("aws-auth\\u{a}app evil"), "{text}");
+}
