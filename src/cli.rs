@@ -290,7 +290,8 @@ fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
     };
     match crate::explain::app(&ir, &sources, key) {
         Some(text) => {
-            print!("{text}");
+            // Values quoted in it reach the terminal with nothing hidden.
+            print!("{}", crate::source::show_hidden(&text, true));
             exit::OK
         }
         None => {

@@ -840,3 +840,38 @@ fn import_comments_stay_on_their_line() {
     assert!(!text.lines().any(|l| l.starts_with("app ")), "{text}");
     assert!(text.contains("aws-auth\\u{a}app evil"), "{text}");
 }
+
+/// `explain` and `who-can` quote conditions and resource names with nothing hidden: no escape
+/// sequence reaches the terminal, and a line break in a value cannot forge a line.
+#[test]
+fn explain_and_who_can_show_values_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("src")).unwrap();
+    fs::write(d.join("src/cluster.access"), CLUSTER).unwrap();
+    let cond = "a\n  s3:DeleteObject  forged\u{1b}[2J\u{202e}";
+    let named = "n\n  forged\u{1b}[1m";
+    fs::write(d.join("src/apps.access"), apps("k", cond, named, false)).unwrap();
+    for args in [
+        &["explain", "payments/checkout", "src"][..],
+        &["who-can", "s3:PutObject", "arn:aws:s3:::uploads/x", "src"],
+        &["who-can", "get", "secrets", "-n", "payments", "src"],
+    ] {
+        let o = accessc(args, d);
+        let all = all_output(&o);
+        assert!(all.contains("\\u{1b}"), "{args:?}: {all}");
+        let raw = all
+            .chars()
+            .find(|&c| c != '\n' && accessc::source::is_hidden(c));
+        assert_eq!(raw, None, "{args:?}: {all:?}");
+        assert!(
+            !all.lines().any(|l| l.trim_start().starts_with("forged")),
+            "{args:?}: {all}"
+        );
+        assert!(
+            !all.lines()
+                .any(|l| l.trim_start().starts_with("s3:DeleteObject")),
+            "{args:?}: {all}"
+        );
+    }
+}
