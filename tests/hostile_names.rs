@@ -875,3 +875,22 @@ fn explain_and_who_can_show_values_escaped() {
         );
     }
 }
+
+/// An input over the size cap is refused before it is read (exit 2, naming it).
+#[test]
+fn an_input_over_the_size_cap_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("src")).unwrap();
+    fs::write(d.join("src/cluster.access"), CLUSTER).unwrap();
+    let big = fs::File::create(d.join("src/big.access")).unwrap();
+    big.set_len(accessc::cli::input::MAX_INPUT_BYTES + 1)
+        .unwrap();
+    let o = accessc(&["build", "src", "-o", "out"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("src/big.access") && err.contains("64 MiB"),
+        "{err}"
+    );
+}
