@@ -25,12 +25,12 @@ fn shown(text: &str, lines: bool) -> String {
 }
 
 /// The content of a Markdown code span: nothing in it can close the span, break a table row,
-/// start HTML or a new line, or hide text (`` ` ``, `|`, `<`, `>`, `\` and hidden characters
-/// as `\u{HEX}`).
+/// start HTML or a new line, or hide text (`` ` ``, `|`, `<`, `>` and hidden characters as
+/// `\u{HEX}`; a `\` is literal in a code span and stays).
 fn md_code(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if hidden(c) || matches!(c, '`' | '|' | '<' | '>' | '\\') {
+        if hidden(c) || matches!(c, '`' | '|' | '<' | '>') {
             escape_into(&mut out, c);
         } else {
             out.push(c);
