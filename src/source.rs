@@ -246,3 +246,48 @@ impl Sources {
         format!("{}:{}", self.name(span.file), line)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_keep_ordinary_names_and_escape_the_rest() {
+        for name in [
+            "apps/payments.access",
+            "team a/b_c-d+e@f=g~h:i.access",
+            "équipe/日本語.access",
+        ] {
+            assert!(matches!(display_name(name), Cow::Borrowed(n) if n == name));
+        }
+        assert_eq!(
+            display_name("x\n---\n#.access"),
+            "x\\u{a}---\\u{a}\\u{23}.access"
+        );
+        assert_eq!(
+            display_name("a<!--`*\\$,{"),
+            "a\\u{3c}\\u{21}--\\u{60}\\u{2a}\\u{5c}\\u{24}\\u{2c}\\u{7b}"
+        );
+        assert_eq!(
+            display_name("\u{202e}\u{2028}\u{85}\u{1b}"),
+            "\\u{202e}\\u{2028}\\u{85}\\u{1b}"
+        );
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let text = "a\u{1b}[2J\u{202e}b\u{9b}c\r\nd\re\n";
+        let masked = mask_hidden(text);
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked, "a?[2J\u{fffd}b??c\r\nd?e\n");
+        assert!(matches!(mask_hidden("plain\r\ntext\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn names_enter_in_their_display_form() {
+        let mut sources = Sources::new();
+        let id = sources.add_named("src/x\ny.access", "x\ny.access", "");
+        assert_eq!(sources.path(id), "src/x\\u{a}y.access");
+        assert_eq!(sources.name(id), "x\\u{a}y.access");
+    }
+}

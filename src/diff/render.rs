@@ -329,3 +329,26 @@ pub fn json(r: &Report) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_strings_cannot_open_markup() {
+        assert_eq!(
+            md("gains `s3:GetObject` on `arn`"),
+            "gains `s3:GetObject` on `arn`"
+        );
+        assert_eq!(md("x `a|<b>` y"), "x `a\\u{7c}\\u{3c}b\\u{3e}` y");
+        // An unpaired backtick is prose, escaped.
+        assert_eq!(md("a `b` c ` <!--"), "a `b` c \\` &lt;!--");
+        assert_eq!(
+            md_prose("[a](b) *c* _d_ #e"),
+            "[a]\\(b) \\*c\\* \\_d\\_ \\#e"
+        );
+        assert_eq!(md_prose("a\nb\u{202e}"), "a\\u{a}b\\u{202e}");
+        assert_eq!(fence("no ticks"), "````");
+        assert_eq!(fence("a ````` b"), "``````");
+    }
+}
