@@ -50,6 +50,34 @@ const CLUSTER: &str = r#"cluster prod {
 namespace payments on prod
 "#;
 
+/// A cluster on aws-auth with an access whose rules name a hostile resource (`NAMED`).
+const LEGACY: &str = r#"
+cluster legacy {
+  account   = "111122223333"
+  region    = "us-west-2"
+  auth_mode = config_map
+  nodes     = "arn:aws:iam::111122223333:role/legacy-nodes"
+}
+
+namespace tools on legacy
+
+access release-bot on legacy {
+  role     = "arn:aws:iam::111122223333:role/release-bot"
+  policy   = edit
+  scope    = namespaces [tools]
+  groups   = ["release-managers"]
+  username = "release-bot"
+  kubernetes in tools {
+    get secrets named NAMED
+  }
+}
+"#;
+
+/// The cluster file: both clusters, the access naming `named`.
+fn clusters(named: &str) -> String {
+    format!("{CLUSTER}{}", LEGACY.replace("NAMED", &lit(named)))
+}
+
 /// A string literal of the language.
 fn lit(s: &str) -> String {
     let mut out = String::from("\"");
@@ -107,25 +135,67 @@ app ledger in payments {{
     )
 }
 
-/// The Kubernetes documents the program declares: file → (kind, name).
-const YAML_DOCS: [(&str, &str, &str); 6] = [
-    ("payments/role-checkout.yaml", "Role", "checkout"),
-    ("payments/role-ledger.yaml", "Role", "ledger"),
+/// The Kubernetes documents the program declares: file → (kind, name, namespace).
+const YAML_DOCS: [(&str, &str, &str, &str); 10] = [
     (
-        "payments/rolebinding-checkout.yaml",
+        "prod/kubernetes/payments/role-checkout.yaml",
+        "Role",
+        "checkout",
+        "payments",
+    ),
+    (
+        "prod/kubernetes/payments/role-ledger.yaml",
+        "Role",
+        "ledger",
+        "payments",
+    ),
+    (
+        "prod/kubernetes/payments/rolebinding-checkout.yaml",
         "RoleBinding",
         "checkout",
+        "payments",
     ),
-    ("payments/rolebinding-ledger.yaml", "RoleBinding", "ledger"),
     (
-        "payments/serviceaccount-checkout-sa.yaml",
+        "prod/kubernetes/payments/rolebinding-ledger.yaml",
+        "RoleBinding",
+        "ledger",
+        "payments",
+    ),
+    (
+        "prod/kubernetes/payments/serviceaccount-checkout-sa.yaml",
         "ServiceAccount",
         "checkout-sa",
+        "payments",
     ),
     (
-        "payments/serviceaccount-ledger.yaml",
+        "prod/kubernetes/payments/serviceaccount-ledger.yaml",
         "ServiceAccount",
         "ledger",
+        "payments",
+    ),
+    (
+        "legacy/kubernetes/kube-system/configmap-aws-auth.yaml",
+        "ConfigMap",
+        "aws-auth",
+        "kube-system",
+    ),
+    (
+        "legacy/kubernetes/tools/role-access.release-bot.rules.yaml",
+        "Role",
+        "access.release-bot.rules",
+        "tools",
+    ),
+    (
+        "legacy/kubernetes/tools/rolebinding-access.release-bot.edit.yaml",
+        "RoleBinding",
+        "access.release-bot.edit",
+        "tools",
+    ),
+    (
+        "legacy/kubernetes/tools/rolebinding-access.release-bot.rules.yaml",
+        "RoleBinding",
+        "access.release-bot.rules",
+        "tools",
     ),
 ];
 
@@ -258,8 +328,7 @@ fn check_markdown(md: &str) -> Result<(), String> {
         if line.chars().any(raw_hostile_in_markdown) {
             return Err(format!("a hidden character in {line:?}"));
         }
-        let unescaped_ticks = line.matches('`').count() - line.matches("\\`").count();
-        if unescaped_ticks % 2 != 0 {
+        if !code_spans_close(line) {
             return Err(format!("unbalanced code span in {line:?}"));
         }
         if line.starts_with('|') && line.matches('|').count() != 3 {
@@ -270,6 +339,40 @@ fn check_markdown(md: &str) -> Result<(), String> {
         Some(f) => Err(format!("fence {f} never closed")),
         None => Ok(()),
     }
+}
+
+/// Whether every code span a line opens closes on it (CommonMark: outside a span `\\` escapes
+/// the next character; a run of N backticks opens a span that the next run of exactly N closes).
+fn code_spans_close(line: &str) -> bool {
+    let b = line.as_bytes();
+    let run = |at: usize| b[at..].iter().take_while(|&&c| c == b'`').count();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'`' => {
+                let n = run(i);
+                let mut j = i + n;
+                loop {
+                    if j >= b.len() {
+                        return false;
+                    }
+                    if b[j] == b'`' {
+                        let m = run(j);
+                        j += m;
+                        if m == n {
+                            break;
+                        }
+                    } else {
+                        j += 1;
+                    }
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 fn raw_hostile_in_markdown(c: char) -> bool {
@@ -295,7 +398,7 @@ fn check_hostile(
     // Baseline: ordinary names.
     fs::create_dir_all(d.join("plain/f1")).unwrap();
     fs::create_dir_all(d.join("plain/f2")).unwrap();
-    fs::write(d.join("plain/f1/cluster.access"), CLUSTER).unwrap();
+    fs::write(d.join("plain/f1/cluster.access"), clusters(named)).unwrap();
     fs::write(
         d.join("plain/f2/apps.access"),
         apps(arn, cond, named, false),
@@ -315,7 +418,7 @@ fn check_hostile(
             return Ok(()); // A name this file system cannot hold.
         }
     }
-    if fs::write(d.join(&pa), CLUSTER).is_err()
+    if fs::write(d.join(&pa), clusters(named)).is_err()
         || fs::write(d.join(&pb), apps(arn, cond, named, false)).is_err()
     {
         return Ok(());
@@ -372,18 +475,18 @@ fn check_hostile(
             if !from.split(", ").all(|n| n == sa || n == sb) {
                 return Err(format!("{path}: header names {from:?}"));
             }
-            if let Some((_, kind, name)) = YAML_DOCS
+            if let Some((_, kind, name, ns)) = YAML_DOCS
                 .iter()
-                .find(|(p, _, _)| path.ends_with(&format!("kubernetes/{p}")))
+                .find(|(p, ..)| *path == format!("clusters/{p}"))
             {
                 let doc = &docs[0];
                 if doc["kind"].as_str() != Some(kind)
                     || doc["metadata"]["name"].as_str() != Some(name)
-                    || doc["metadata"]["namespace"].as_str() != Some("payments")
+                    || doc["metadata"]["namespace"].as_str() != Some(ns)
                 {
-                    return Err(format!("{path}: not {kind} {name}\n{text}"));
+                    return Err(format!("{path}: not {kind} {ns}/{name}\n{text}"));
                 }
-                if *kind == "Role" && *name == "checkout" {
+                if *kind == "Role" && (*name == "checkout" || name.ends_with(".rules")) {
                     let names = &doc["rules"][0]["resourceNames"][0];
                     if names.as_str() != Some(named) {
                         return Err(format!("{path}: resourceNames {names:?}"));
