@@ -7,10 +7,10 @@ use crate::ast::{FileId, Span};
 
 /// The characters a source name may show as they are; every other character is written as
 /// `\u{HEX}`.
-const SAFE: &str = " ._-/+@=:~";
+const SAFE: &str = " ._-/+@=:~^";
 
 /// A name of an input file as every output and message shows it: letters, digits and
-/// ` ._-/+@=:~` as they are, every other character (controls, line and paragraph separators,
+/// ` ._-/+@=:~^` as they are, every other character (controls, line and paragraph separators,
 /// bidirectional overrides, `#`, `<`, `>`, `` ` ``, `*`, `$`, `{`, `"`, `\`, `,`, …) as
 /// `\u{HEX}` (lowercase hexadecimal, like Rust's escape). So a file or folder name cannot start
 /// a YAML document, open an HTML comment or a code span, end a comment, or reach a terminal as
@@ -255,7 +255,7 @@ mod tests {
     fn display_names_keep_ordinary_names_and_escape_the_rest() {
         for name in [
             "apps/payments.access",
-            "team a/b_c-d+e@f=g~h:i.access",
+            "team a/b_c-d+e@f=g~h:i^j.access",
             "équipe/日本語.access",
         ] {
             assert!(matches!(display_name(name), Cow::Borrowed(n) if n == name));

@@ -152,7 +152,7 @@ fn stdin(options: Options, format: Format) -> u8 {
             }
         }
         Err(FmtError::Syntax(diags)) => {
-            report("<stdin>", &text, &diags, format);
+            report("standard input", &text, &diags, format);
             exit::INPUT
         }
         Err(FmtError::Internal(msg)) => {
