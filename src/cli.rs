@@ -290,7 +290,8 @@ fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
     };
     match crate::explain::app(&ir, &sources, key) {
         Some(text) => {
-            print!("{text}");
+            // Values quoted in it reach the terminal with nothing hidden.
+            print!("{}", crate::source::show_hidden(&text, true));
             exit::OK
         }
         None => {
@@ -315,7 +316,13 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
         (text, "standard input".to_string())
     } else {
         match std::fs::read_to_string(file) {
-            Ok(t) => (t, format!("`{}`", file.display())),
+            Ok(t) => (
+                t,
+                format!(
+                    "`{}`",
+                    crate::source::display_name(&file.display().to_string())
+                ),
+            ),
             Err(e) => {
                 eprintln!("error: cannot read `{}`: {e}", file.display());
                 return exit::SYSTEM;

@@ -87,7 +87,7 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
             let _ = writeln!(out, "  {resource}");
             if let Some(c) = conditions.get(&resource) {
                 for line in c {
-                    let _ = writeln!(out, "    when {line}");
+                    let _ = writeln!(out, "    when {}", crate::source::show_hidden(line, false));
                 }
             }
             let width = actions.keys().map(String::len).max().unwrap_or(0);
@@ -141,7 +141,10 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                 groups.join(", ")
             );
             if !r.resource_names.is_empty() {
-                line.push_str(&format!(" named {}", r.resource_names.join(", ")));
+                line.push_str(&format!(
+                    " named {}",
+                    crate::source::show_hidden(&r.resource_names.join(", "), false)
+                ));
             }
             let _ = writeln!(out, "{line}");
         }

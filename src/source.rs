@@ -1,6 +1,100 @@
 //! Source files of a program: their display paths and text.
 
+use std::borrow::Cow;
+use std::path::PathBuf;
+
 use crate::ast::{FileId, Span};
+
+/// The characters a source name may show as they are; every other character is written as
+/// `\u{HEX}`.
+const SAFE: &str = " ._-/+@=:~^";
+
+/// A name of an input file as every output and message shows it: letters, digits and
+/// ` ._-/+@=:~^` as they are, every other character (controls, line and paragraph separators,
+/// bidirectional overrides, `#`, `<`, `>`, `` ` ``, `*`, `$`, `{`, `"`, `\`, `,`, …) as
+/// `\u{HEX}` (lowercase hexadecimal, like Rust's escape). So a file or folder name cannot start
+/// a YAML document, open an HTML comment or a code span, end a comment, or reach a terminal as
+/// an escape sequence; the form is reversible, and ordinary names (`apps/payments.access`) are
+/// unchanged.
+pub fn display_name(raw: &str) -> Cow<'_, str> {
+    let safe = |c: char| c.is_alphanumeric() || SAFE.contains(c);
+    if raw.chars().all(safe) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        if safe(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a character is invisible or moves text on a terminal or in a review: a control
+/// (C0, DEL, C1), a bidirectional control, a zero-width or other format character, a line or
+/// paragraph separator.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+/// Text for a terminal or a log: every [hidden](is_hidden) character as `\u{HEX}`, except line
+/// breaks and tabs when `lines` is set.
+pub fn show_hidden(text: &str, lines: bool) -> Cow<'_, str> {
+    let keep = |c: char| !is_hidden(c) || (lines && (c == '\n' || c == '\t'));
+    if text.chars().all(keep) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if keep(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Source text for a terminal with the same byte offsets: every [hidden](is_hidden) character
+/// but a line break or tab (a carriage return only before a line break) is replaced by `?`s or
+/// U+FFFD of its length, so that spans still point at the same text.
+pub fn mask_hidden(text: &str) -> Cow<'_, str> {
+    let mut chars = text.chars().peekable();
+    let mut out: Option<String> = None;
+    let mut at = 0;
+    while let Some(c) = chars.next() {
+        let keep =
+            !is_hidden(c) || c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if !keep {
+            let o = out.get_or_insert_with(|| text.get(..at).unwrap_or_default().to_string());
+            if c.len_utf8() == 3 {
+                o.push('\u{fffd}');
+            } else {
+                o.extend(std::iter::repeat_n('?', c.len_utf8()));
+            }
+        } else if let Some(o) = out.as_mut() {
+            o.push(c);
+        }
+        at += c.len_utf8();
+    }
+    match out {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(text),
+    }
+}
 
 /// One `.access` file.
 #[derive(Clone, Debug)]
@@ -14,6 +108,9 @@ pub struct SourceFile {
     pub text: String,
     /// Whether the file is only kept for showing diagnostics (e.g. it is not UTF-8).
     pub unparsed: bool,
+    /// Where it was read from, when it is a file (`path` and `name` are display forms, see
+    /// [`display_name`]; only this one may be opened).
+    pub file: Option<PathBuf>,
 }
 
 /// All files of a program.
@@ -37,7 +134,9 @@ impl Sources {
         self.add_named(path.clone(), path, text)
     }
 
-    /// Add a file with a separate name for generated files; a leading BOM is dropped.
+    /// Add a file with a separate name for generated files; a leading BOM is dropped. Both
+    /// names are stored in their display form ([`display_name`]): this is the one place names
+    /// enter a program, so every output and message shows them that way.
     pub fn add_named(
         &mut self,
         path: impl Into<String>,
@@ -54,13 +153,22 @@ impl Sources {
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
         );
+        let (path, name) = (path.into(), name.into());
         self.files.push(SourceFile {
-            path: path.into(),
-            name: name.into(),
+            path: display_name(&path).into_owned(),
+            name: display_name(&name).into_owned(),
             text,
             unparsed: false,
+            file: None,
         });
         id
+    }
+
+    /// Record where a file was read from (for commands that write it back, such as `fmt`).
+    pub fn set_file(&mut self, id: FileId, file: PathBuf) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.file = Some(file);
+        }
     }
 
     /// Add a file that is shown in diagnostics but not compiled (it could not be decoded).
@@ -136,5 +244,50 @@ impl Sources {
     pub fn output_location(&self, span: Span) -> String {
         let (line, _) = self.line_col(span);
         format!("{}:{}", self.name(span.file), line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_keep_ordinary_names_and_escape_the_rest() {
+        for name in [
+            "apps/payments.access",
+            "team a/b_c-d+e@f=g~h:i^j.access",
+            "équipe/日本語.access",
+        ] {
+            assert!(matches!(display_name(name), Cow::Borrowed(n) if n == name));
+        }
+        assert_eq!(
+            display_name("x\n---\n#.access"),
+            "x\\u{a}---\\u{a}\\u{23}.access"
+        );
+        assert_eq!(
+            display_name("a<!--`*\\$,{"),
+            "a\\u{3c}\\u{21}--\\u{60}\\u{2a}\\u{5c}\\u{24}\\u{2c}\\u{7b}"
+        );
+        assert_eq!(
+            display_name("\u{202e}\u{2028}\u{85}\u{1b}"),
+            "\\u{202e}\\u{2028}\\u{85}\\u{1b}"
+        );
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let text = "a\u{1b}[2J\u{202e}b\u{9b}c\r\nd\re\n";
+        let masked = mask_hidden(text);
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked, "a?[2J\u{fffd}b??c\r\nd?e\n");
+        assert!(matches!(mask_hidden("plain\r\ntext\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn names_enter_in_their_display_form() {
+        let mut sources = Sources::new();
+        let id = sources.add_named("src/x\ny.access", "x\ny.access", "");
+        assert_eq!(sources.path(id), "src/x\\u{a}y.access");
+        assert_eq!(sources.name(id), "x\\u{a}y.access");
     }
 }

@@ -27,9 +27,12 @@ use handlebars::{Handlebars, RenderErrorReason};
 use crate::diagnostics::{Code, Diag};
 use crate::emit::Artifact;
 use crate::ir::Ir;
-use crate::source::Sources;
+use crate::source::{display_name, Sources};
 
 pub use context::Kind;
+
+/// The largest template file accessc reads: 4 MiB.
+pub const MAX_TEMPLATE_BYTES: u64 = 4 << 20;
 
 /// The folder of rendered templates in the output.
 pub const DIR: &str = "templates";
@@ -53,23 +56,38 @@ pub struct TemplateFile {
 }
 
 impl TemplateSet {
-    /// Read every `*.hbs` file directly in `dir`.
+    /// Read every `*.hbs` file directly in `dir`. A `*.hbs` entry that is a symbolic link to a
+    /// path outside `dir`, that is not a regular file (a FIFO, a device) or that is larger than
+    /// [`MAX_TEMPLATE_BYTES`] is refused: templates render into the output that is committed.
     pub fn read(dir: &Path) -> Result<TemplateSet, String> {
+        let shown = |p: &Path| display_name(&p.display().to_string()).into_owned();
         let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read the template folder `{}`: {e}", dir.display()))?;
+            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
+        let base = std::fs::canonicalize(dir)
+            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry
-                .map_err(|e| format!("cannot read the template folder `{}`: {e}", dir.display()))?;
+                .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
             let path = entry.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
-            if !name.ends_with(".hbs") || !path.is_file() {
+            if !name.ends_with(".hbs") || path.is_dir() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read template `{}`: {e}", path.display()))?;
+            let target = std::fs::canonicalize(&path)
+                .map_err(|e| format!("cannot read template `{}`: {e}", shown(&path)))?;
+            if !target.starts_with(&base) {
+                return Err(format!(
+                    "template `{}` is a symbolic link to a path outside `{}`; accessc reads only templates inside the template folder",
+                    shown(&path),
+                    shown(dir)
+                ));
+            }
+            let bytes = crate::cli::input::read_capped(&path, MAX_TEMPLATE_BYTES, "template")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("cannot read template `{}`: not valid UTF-8", shown(&path)))?;
             files.push(TemplateFile {
                 name: name.to_string(),
                 text,
@@ -79,18 +97,19 @@ impl TemplateSet {
         if !files.iter().any(|f| !f.name.starts_with('_')) {
             return Err(format!(
                 "`{}` has no templates (`KIND[.LABEL].EXT.hbs`, KIND one of {})",
-                dir.display(),
+                shown(dir),
                 Kind::ALL.map(Kind::word).join(", ")
             ));
         }
         Ok(TemplateSet {
-            dir: dir.display().to_string(),
+            dir: shown(dir),
             files,
         })
     }
 
-    /// The path of a template for messages: `DIR/NAME`.
+    /// The path of a template for messages: `DIR/NAME` (NAME in its display form).
     pub fn display(&self, name: &str) -> String {
+        let name = display_name(name);
         if self.dir.is_empty() {
             name.to_string()
         } else {

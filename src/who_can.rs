@@ -23,6 +23,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{exit, Cli};
 use crate::diagnostics;
+use crate::source::show_hidden;
 
 /// Output formats of `who-can`.
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -94,7 +95,7 @@ pub fn command(cli: &Cli, args: &WhoCanArgs) -> u8 {
     if iam {
         let a = iam::answer(&ir, &sources, &args.action, &args.resource);
         match args.format {
-            WhoCanFormat::Text => print!("{}", iam::render_text(&a)),
+            WhoCanFormat::Text => print!("{}", show_hidden(&iam::render_text(&a), true)),
             WhoCanFormat::Json => println!("{}", json(&a)),
         }
         if a.anyone() {
@@ -113,7 +114,9 @@ pub fn command(cli: &Cli, args: &WhoCanArgs) -> u8 {
         match kube::answer(&ir, &sources, &q) {
             Ok(a) => {
                 match args.format {
-                    WhoCanFormat::Text => print!("{}", kube::render_text(&a)),
+                    WhoCanFormat::Text => {
+                        print!("{}", show_hidden(&kube::render_text(&a), true))
+                    }
                     WhoCanFormat::Json => println!("{}", json(&a)),
                 }
                 if a.grants.is_empty() {

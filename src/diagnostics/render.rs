@@ -7,7 +7,7 @@ use miette::{
 };
 
 use super::{Diag, Severity};
-use crate::source::Sources;
+use crate::source::{is_hidden, mask_hidden, show_hidden, Sources};
 
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,15 @@ pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
     let diags = if diags.iter().any(has_long_quote) {
         shortened = diags.iter().map(shorten).collect();
         &shortened[..]
+    } else {
+        diags
+    };
+    // A terminal or log gets no control, bidirectional or invisible character raw, whatever
+    // names and values the messages quote (JSON escapes them itself).
+    let masked: Vec<Diag>;
+    let diags = if format != Format::Json && diags.iter().any(has_hidden) {
+        masked = diags.iter().map(unhide).collect();
+        &masked[..]
     } else {
         diags
     };
@@ -99,6 +108,29 @@ fn cut_quotes(text: &str) -> String {
         }
     }
     out
+}
+
+fn has_hidden(d: &Diag) -> bool {
+    let hidden = |t: &str| t.chars().any(|c| is_hidden(c) && c != '\n');
+    hidden(&d.message)
+        || d.help.as_deref().is_some_and(hidden)
+        || d.label.as_deref().is_some_and(hidden)
+        || d.related.iter().any(|(_, t)| hidden(t))
+}
+
+/// A copy with every hidden character of its texts as `\u{HEX}` (line breaks kept in help).
+fn unhide(d: &Diag) -> Diag {
+    let mut d = d.clone();
+    d.message = show_hidden(&d.message, false).into_owned();
+    d.help = d.help.as_deref().map(|h| show_hidden(h, true).into_owned());
+    d.label = d
+        .label
+        .as_deref()
+        .map(|l| show_hidden(l, false).into_owned());
+    for (_, t) in &mut d.related {
+        *t = show_hidden(t, false).into_owned();
+    }
+    d
 }
 
 /// A copy with long quoted values cut.
@@ -250,7 +282,9 @@ pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
                 });
             }
         }
-        Some(NamedSource::new(file.path.clone(), file.text.clone()).with_language("access"))
+        // Same byte offsets, nothing hidden: the spans still point at their text.
+        let text = mask_hidden(&file.text).into_owned();
+        Some(NamedSource::new(file.path.clone(), text).with_language("access"))
     });
     let report = Report {
         diag: d,

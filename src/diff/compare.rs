@@ -62,8 +62,9 @@ pub struct PrincipalReport {
     pub changes: Vec<Change>,
 }
 
+/// A code span; a backtick in the string is written `\u{60}`, so the span ends where it should.
 fn code(s: &str) -> String {
-    format!("`{s}`")
+    format!("`{}`", s.replace('`', "\\u{60}"))
 }
 
 fn codes<'a>(items: impl IntoIterator<Item = &'a String>) -> String {

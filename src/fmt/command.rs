@@ -42,7 +42,8 @@ pub fn run(paths: &[PathBuf], options: Options, format: Format) -> u8 {
     let mut broken = 0usize;
     let mut failed = false;
     for (_, file) in sources.iter() {
-        let path = Path::new(&file.path);
+        // `file.path` is the display form of the name; the file is opened where it was found.
+        let path = file.file.as_deref().unwrap_or(Path::new(&file.path));
         if file.unparsed {
             eprintln!(
                 "error[E002]: `{}` is not valid UTF-8; not formatted",
@@ -54,7 +55,7 @@ pub fn run(paths: &[PathBuf], options: Options, format: Format) -> u8 {
         let original = match fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
+                eprintln!("error: cannot read `{}`: {e}", file.path);
                 failed = true;
                 continue;
             }
@@ -91,7 +92,7 @@ pub fn run(paths: &[PathBuf], options: Options, format: Format) -> u8 {
                 println!("{}", file.path);
             }
         } else if let Err(e) = write_atomically(path, formatted.as_bytes()) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            eprintln!("error: cannot write `{}`: {e}", file.path);
             failed = true;
         }
     }
@@ -151,7 +152,7 @@ fn stdin(options: Options, format: Format) -> u8 {
             }
         }
         Err(FmtError::Syntax(diags)) => {
-            report("<stdin>", &text, &diags, format);
+            report("standard input", &text, &diags, format);
             exit::INPUT
         }
         Err(FmtError::Internal(msg)) => {

@@ -465,6 +465,10 @@ fn quote(s: &str) -> String {
 impl Imported {
     /// The `.access` source text. `from` names the input in the header comment.
     pub fn to_source(&self, from: &str) -> String {
+        // Text in a `#` comment stays on its line: no line break or other hidden character of
+        // a file name or of the ConfigMap can start a declaration.
+        let line = |t: &str| crate::source::show_hidden(t, false).into_owned();
+        let from = line(from);
         let mut s = String::new();
         s.push_str(&format!(
             "# Imported by `accessc import aws-auth` from {from}.\n# Review every declaration before building; `# REVIEW` and `# NOT IMPORTED` comments mark what\n# needs a decision.\n"
@@ -477,7 +481,7 @@ impl Imported {
         if !dropped.is_empty() {
             s.push_str("#\n# Not imported:\n");
             for n in dropped {
-                s.push_str(&format!("#   {}\n", n.message));
+                s.push_str(&format!("#   {}\n", line(&n.message)));
             }
         }
         match &self.nodes {
@@ -516,7 +520,7 @@ impl Imported {
             let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             s.push_str(&format!("access {} on {} {{\n", a.name, self.cluster));
             for c in &a.comments {
-                s.push_str(&format!("  # {c}\n"));
+                s.push_str(&format!("  # {}\n", line(c)));
             }
             for (k, v) in lines {
                 s.push_str(&format!("  {k:width$} = {v}\n"));

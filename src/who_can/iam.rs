@@ -458,7 +458,11 @@ pub fn render_text(a: &IamAnswer) -> String {
                 g.sources.join(", ")
             );
             for c in &g.conditions {
-                let _ = writeln!(out, "      only when {c}");
+                let _ = writeln!(
+                    out,
+                    "      only when {}",
+                    crate::source::show_hidden(c, false)
+                );
             }
             if !g.depends_on.is_empty() {
                 let _ = writeln!(
@@ -531,7 +535,11 @@ pub fn render_text(a: &IamAnswer) -> String {
                 let _ = writeln!(out, "    admits {who}");
             }
             for c in &r.conditions {
-                let _ = writeln!(out, "      only when {c}");
+                let _ = writeln!(
+                    out,
+                    "      only when {}",
+                    crate::source::show_hidden(c, false)
+                );
             }
         }
     }

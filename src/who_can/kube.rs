@@ -460,7 +460,10 @@ pub fn render_text(a: &KubeAnswer) -> String {
             let named = if names.is_empty() {
                 String::new()
             } else {
-                format!(", only named {}", names.join(", "))
+                format!(
+                    ", only named {}",
+                    crate::source::show_hidden(&names.join(", "), false)
+                )
             };
             let _ = writeln!(
                 out,
