@@ -891,6 +891,15 @@ fn diagnostics_reach_the_terminal_escaped() {
         assert_eq!(raw, None, "{format}: {all:?}");
         assert!(all.contains("\\u{1b}"), "{format}: {all}");
     }
+    // `lint`'s text report quotes the same messages.
+    let o = accessc(&["lint", "src"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+    let all = all_output(&o);
+    let raw = all
+        .chars()
+        .find(|&c| c != '\n' && accessc::source::is_hidden(c));
+    assert_eq!(raw, None, "lint: {all:?}");
+    assert!(all.contains("\\u{1b}"), "lint: {all}");
 }
 
 /// `fmt` rewrites a file with a hostile name in place (it opens the file where it was found,

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{registry, sarif, Finding, Level, Report};
 use crate::cli::exit;
-use crate::source::Sources;
+use crate::source::{show_hidden, Sources};
 
 /// Report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -91,17 +91,23 @@ fn text(report: &Report, sources: &Sources) -> String {
             let (line, col) = sources.line_col(span);
             out.push_str(&format!("{}:{line}:{col}: ", sources.path(span.file)));
         }
+        // Messages quote the program's strings: hidden characters are shown escaped, so
+        // that nothing in a value can move the cursor, recolour or reorder a terminal line.
         out.push_str(&format!(
             "{}[{}]: {}\n",
             f.level.as_str(),
             f.code,
-            f.message
+            show_hidden(&f.message, false)
         ));
         for (span, label) in &f.related {
-            out.push_str(&format!("  {}: {label}\n", sources.location(*span)));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                sources.location(*span),
+                show_hidden(label, false)
+            ));
         }
         if let Some(help) = &f.help {
-            out.push_str(&format!("  help: {help}\n"));
+            out.push_str(&format!("  help: {}\n", show_hidden(help, false)));
         }
     }
     out
