@@ -300,7 +300,7 @@ impl StampText {
                 }
                 let current = parse_entry(line).is_some_and(|(stat, _, path)| {
                     stat.nanos() < self.racy_from
-                        && stat_path(&super::rel_path(out, path)) == Some(stat)
+                        && super::paths::join(out, path).is_ok_and(|p| stat_path(&p) == Some(stat))
                 });
                 if !current {
                     changed.store(true, Ordering::Relaxed);
@@ -309,6 +309,12 @@ impl StampText {
         );
         forget_folder();
         (!changed.into_inner()).then_some(lines.len())
+    }
+
+    /// The paths the stamp records.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.entries()
+            .filter_map(|line| parse_entry(line).map(|(_, _, p)| p))
     }
 
     /// Index the entries for lookups by path.
