@@ -221,6 +221,15 @@ pub fn refuse_entry(out: &Path, rel: &str) -> Result<(), WriteError> {
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
+    // `-o .` or `-o ..`: next to the folder they name, not inside it.
+    if out.file_name().is_none() {
+        if let Some(abs) = fs::canonicalize(out)
+            .ok()
+            .filter(|a| a.file_name().is_some())
+        {
+            return sibling(&abs, tag);
+        }
+    }
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -227,3 +227,39 @@ fn two_builds_on_one_output_folder_never_corrupt_it() {
     println!("{waited} of {ROUNDS} second builds waited for the first");
     assert!(waited > 0, "no build ever waited for another (seed {seed})");
 }
+
+/// A run that cannot get the lock waits, saying for whom, then fails having changed nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_waits_for_the_lock_a_bounded_time() {
+    use std::os::unix::io::AsRawFd;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir_all(dir.join("a")).unwrap();
+    fs::write(dir.join("a/all.access"), program('a')).unwrap();
+    let lock = fs::File::create(dir.join(".out.accessc-lock")).unwrap();
+    fs::write(dir.join(".out.accessc-lock"), "4242\n").unwrap();
+    // SAFETY: the descriptor is open.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    for args in [
+        &["build", "a", "-o", "out"][..],
+        &["check", "a", "-o", "out"][..],
+    ] {
+        let started = Instant::now();
+        let o = command(dir, args)
+            .env("ACCESSC_LOCK_WAIT", "0.3")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("waiting for the run holding"), "{err}");
+        assert!(err.contains("process 4242"), "{err}");
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(!dir.join("out").exists() && !dir.join(".out.accessc-new").exists());
+    }
+    drop(lock);
+    // Released (as by the holder's death): the next build goes ahead.
+    let o = run(dir, &["build", "a", "-o", "out"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.join(".out.accessc-lock").exists());
+}

@@ -127,8 +127,12 @@ fn files_accessc_did_not_write_that_a_tool_applies_fail_check_and_stop_build() {
     // Inert files may stay.
     fs::write(p.join("out/README.md"), "# generated\n").unwrap();
     fs::write(p.join("out/clusters/prod/.gitkeep"), "").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(120));
     let o = accessc_with(&["check", "src", "-o", "out"], p, &cache, "1");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // That check listed the folder again and recorded it: the next one need not compile.
+    let o = accessc_with(&["check", "src", "-o", "out"], p, &cache, "1");
+    assert!(text(&o).contains("inputs unchanged"), "{}", text(&o));
     let foreign = [
         "out/terraform/111122223333/zz_override.tf.json",
         "out/clusters/prod/kubernetes/payments/crb.yaml",
@@ -287,23 +291,46 @@ fn the_writer_refuses_artifact_paths_that_leave_or_break_the_output() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_closed_stdout_ends_the_process_quietly() {
-    use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     fs::create_dir_all(p.join("src")).unwrap();
     fs::write(p.join("src/main.access"), PROGRAM).unwrap();
-    // `check` of a missing output prints a line per file; nobody reads them.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(["check", "src", "-o", "out"])
+    // `check` of a missing output prints a line per file; `head -n0` reads none of them. The
+    // pipe is the shell's own (no other process of the test can hold it open).
+    let o = Command::new("bash")
+        .args([
+            "-c",
+            r#""$0" check src -o out 2>err | head -n0; echo "${PIPESTATUS[0]}""#,
+            env!("CARGO_BIN_EXE_accessc"),
+        ])
         .current_dir(p)
         .env("ACCESSC_CACHE_DIR", "")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = fs::read_to_string(p.join("err")).unwrap();
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(o.status.signal(), Some(13), "{:?}: {err}", o.status);
+    // 128 + SIGPIPE: ended by the signal, as `yes | head` is.
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "141", "{err}");
+}
+
+#[test]
+fn builds_into_a_new_nested_folder_and_into_the_current_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::create_dir_all(p.join("src")).unwrap();
+    fs::write(p.join("src/main.access"), PROGRAM).unwrap();
+    let o = accessc(&["build", "src", "-o", "deep/new/out"], p);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(p.join("deep/new/out/manifest.json").exists());
+    assert!(!p.join("deep/new/.out.accessc-lock").exists());
+    // `-o .`: its lock and staging folder are next to it, not in it (and the folder cannot be
+    // exchanged: an error, nothing changed).
+    let o = accessc(&["build", ".", "-o", "."], &p.join("src"));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!text(&o).contains("foreign"), "{}", text(&o));
+    let names: Vec<_> = fs::read_dir(p.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["main.access"]);
 }

@@ -75,7 +75,7 @@ pub fn read_output(dir: &Path, produced: &Files) -> Result<Files, String> {
     }
     paths.sort();
     paths.dedup();
-    let foreign = paths::foreign(&listing, |p| {
+    let foreign = paths::foreign(&listing.files, |p| {
         paths.binary_search_by(|q| q.as_str().cmp(p)).is_ok()
     });
     if !foreign.is_empty() {

@@ -109,12 +109,24 @@ mod imp {
         let started = Instant::now();
         let mut said = false;
         loop {
-            let opened = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path);
+            let open = || {
+                fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)
+            };
+            let opened = match open() {
+                // A build into a folder whose parent does not exist yet creates it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && kind == Kind::Exclusive => {
+                    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        Some(parent) => fs::create_dir_all(parent).and_then(|()| open()),
+                        None => Err(e),
+                    }
+                }
+                other => other,
+            };
             let f = match opened {
                 Ok(f) => f,
                 Err(e) if kind == Kind::Shared => {

@@ -19,7 +19,19 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::stamp::FileStat;
 use super::WriteError;
+
+/// What [`list`] found in an output folder.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Its regular files, as `/`-separated relative paths (lossy for names accessc would never
+    /// write).
+    pub files: Vec<String>,
+    /// Its folders (`.` for the folder itself) with their `stat` as taken before their entries
+    /// were read, for the stamp ([`super::stamp`]).
+    pub dirs: Vec<(String, FileStat)>,
+}
 
 /// Why `rel` is not a path accessc may open inside an output folder, if it is not one.
 pub fn check(rel: &str) -> Result<(), String> {
@@ -120,11 +132,10 @@ pub fn inert(rel: &str) -> bool {
         || name.ends_with(".access")
 }
 
-/// The files of an output folder (regular files, as checked `/`-separated relative paths or,
-/// for names accessc would never write, their lossy form), after making sure neither it nor
-/// anything in it is a symbolic link. A missing folder has no files. `.git` folders are not
-/// entered (an output folder may be a repository of its own).
-pub fn list(root: &Path) -> Result<Vec<String>, WriteError> {
+/// The files and folders of an output folder, after making sure neither it nor anything in it
+/// is a symbolic link. A missing folder has no files. `.git` folders are not entered (an output
+/// folder may be a repository of its own).
+pub fn list(root: &Path) -> Result<Listing, WriteError> {
     let link = |path: &Path| WriteError {
         path: path.to_path_buf(),
         action: "use",
@@ -133,14 +144,17 @@ pub fn list(root: &Path) -> Result<Vec<String>, WriteError> {
              output folder: remove it",
         ),
     };
-    match fs::symlink_metadata(root) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+    let root_meta = match fs::symlink_metadata(root) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Listing::default()),
         Err(e) => return Err(super::err(root, "read")(e)),
         Ok(m) if m.file_type().is_symlink() => return Err(link(root)),
-        Ok(m) if !m.is_dir() => return Ok(Vec::new()),
-        Ok(_) => {}
+        Ok(m) if !m.is_dir() => return Ok(Listing::default()),
+        Ok(m) => m,
+    };
+    let mut listing = Listing::default();
+    if let Some(s) = FileStat::of(&root_meta) {
+        listing.dirs.push((".".to_string(), s));
     }
-    let mut files = Vec::new();
     let walk = walkdir::WalkDir::new(root)
         .min_depth(1)
         .follow_links(false)
@@ -161,9 +175,6 @@ pub fn list(root: &Path) -> Result<Vec<String>, WriteError> {
         if ft.is_symlink() {
             return Err(link(entry.path()));
         }
-        if ft.is_dir() {
-            continue;
-        }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let mut s = String::new();
         for (i, c) in rel.components().enumerate() {
@@ -172,9 +183,16 @@ pub fn list(root: &Path) -> Result<Vec<String>, WriteError> {
             }
             s.push_str(&c.as_os_str().to_string_lossy());
         }
-        files.push(s);
+        if ft.is_dir() {
+            // Its `stat` before its entries are read (the walk reads them next).
+            if let Some(st) = entry.metadata().ok().as_ref().and_then(FileStat::of) {
+                listing.dirs.push((s, st));
+            }
+        } else {
+            listing.files.push(s);
+        }
     }
-    Ok(files)
+    Ok(listing)
 }
 
 /// The files of `listing` that accessc did not write (`owned` says which it did) and that a

@@ -71,8 +71,12 @@ pub struct Session<'a> {
     staged: OnceLock<Result<(), StageError>>,
     finished: bool,
     save_stamp: bool,
-    /// The files in the output folder when the session started ([`paths::list`]).
-    listing: Vec<String>,
+    /// The output folder's files and folders ([`paths::list`]), listed before the first file
+    /// is read (not at all when the stamp vouches for the whole output).
+    listing: OnceLock<Result<paths::Listing, StageError>>,
+    /// Whether the stamp's record of the folders was found out of date (the stamp is then
+    /// saved again when the output is up to date).
+    dirs_stale: std::sync::atomic::AtomicBool,
     /// Held until the session ends (declared last: released after the staging folder is gone).
     _lock: Lock,
 }
@@ -94,7 +98,8 @@ impl<'a> Session<'a> {
     /// Start a pass over `out` (a build first finishes or undoes an interrupted earlier one).
     /// Takes the output folder's lock ([`lock`]: exclusive for a build, shared otherwise, so
     /// a build never touches another one's staging folder and a check never reads a tree being
-    /// exchanged), then lists the folder, refusing it when it is or holds a symbolic link.
+    /// exchanged). An output folder that is a symbolic link is refused; one that holds any is
+    /// refused when it is listed ([`Session::listing`]).
     pub fn open(out: &'a Path, mode: Mode) -> Result<Session<'a>, WriteError> {
         let kind = match mode {
             Mode::Build => lock::Kind::Exclusive,
@@ -105,7 +110,9 @@ impl<'a> Session<'a> {
         if mode == Mode::Build {
             super::repair(out)?;
         }
-        let listing = paths::list(out)?;
+        if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+            paths::list(out)?; // the error that says so
+        }
         if out.exists() && !out.is_dir() {
             return Err(WriteError {
                 path: out.to_path_buf(),
@@ -127,7 +134,8 @@ impl<'a> Session<'a> {
             staged: OnceLock::new(),
             finished: false,
             save_stamp: true,
-            listing,
+            listing: OnceLock::new(),
+            dirs_stale: std::sync::atomic::AtomicBool::new(false),
             _lock: held,
         })
     }
@@ -148,13 +156,15 @@ impl<'a> Session<'a> {
         if recorded != key {
             return None;
         }
-        let files = text.all_current(self.out)?;
-        // Files accessc did not write are looked for on this path too (the slow path names
-        // them).
-        let owned: std::collections::HashSet<&str> = text.paths().collect();
-        if !paths::foreign(&self.listing, |p| owned.contains(p)).is_empty() {
+        // No entry added to (or removed from) any folder since the stamp listed them, when it
+        // held no file accessc did not write and no symbolic link: else the slow path lists the
+        // folder and names what it finds.
+        if !text.dirs_current(self.out) {
+            self.dirs_stale
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return None;
         }
+        let files = text.all_current(self.out)?;
         Some((files, diags.to_string()))
     }
 
@@ -172,6 +182,22 @@ impl<'a> Session<'a> {
                 text.index()
             })
             .as_ref()
+    }
+
+    /// The output folder's listing, made once (before any of its files is read): an error when
+    /// it holds a symbolic link.
+    fn listing(&self) -> Result<&paths::Listing, WriteError> {
+        let listed = self.listing.get_or_init(|| {
+            paths::list(self.out)
+                .map_err(|e| (e.path, e.action, e.source.kind(), e.source.to_string()))
+        });
+        listed
+            .as_ref()
+            .map_err(|(path, action, kind, msg)| WriteError {
+                path: path.clone(),
+                action,
+                source: io::Error::new(*kind, msg.clone()),
+            })
     }
 
     /// Create the staging folder, once; refuse an output folder we could not replace.
@@ -212,6 +238,7 @@ impl<'a> Session<'a> {
         let sha256 = stamp::sha256(contents);
         let at = join(self.out, path)?;
         let mut taken = if self.exists {
+            self.listing()?;
             examine(&at, self.stamp(), path, contents, sha256)?
         } else {
             Taken {
@@ -270,12 +297,15 @@ impl<'a> Session<'a> {
             }
             changes.removed.sort();
         }
-        changes.foreign = paths::foreign(&self.listing, |p| {
-            produced.contains(p) || listed.contains(p)
-        })
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+        let files: &[String] = if self.exists {
+            &self.listing()?.files
+        } else {
+            &[]
+        };
+        changes.foreign = paths::foreign(files, |p| produced.contains(p) || listed.contains(p))
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         if changes.is_empty() {
             self.discard();
             // Files were read back (the stamp is out of date), or the inputs changed without
@@ -284,8 +314,16 @@ impl<'a> Session<'a> {
                 .inputs
                 .as_ref()
                 .is_some_and(|(k, _)| Some(*k) != self.stamped_inputs);
-            if taken.iter().any(|(_, t)| t.read) || new_inputs {
-                self.save_stamp(&taken);
+            let dirs_stale = self.dirs_stale.load(std::sync::atomic::Ordering::Relaxed);
+            if taken.iter().any(|(_, t)| t.read) || new_inputs || dirs_stale {
+                // The folders as listed: the tree is the one compared.
+                let dirs = self
+                    .listing
+                    .get()
+                    .and_then(|l| l.as_ref().ok())
+                    .map(|l| l.dirs.as_slice())
+                    .unwrap_or(&[]);
+                self.save_stamp(&taken, dirs);
             }
             return Ok(changes);
         }
@@ -301,7 +339,8 @@ impl<'a> Session<'a> {
         // From here on the staging folder is the swap's (which removes it or reports it).
         self.finished = true;
         changes.leftover = super::swap(self.out, &self.staging)?;
-        self.save_stamp(&taken);
+        // A new tree: its folders are recorded by the next check that lists them.
+        self.save_stamp(&taken, &[]);
         Ok(changes)
     }
 
@@ -337,7 +376,7 @@ impl<'a> Session<'a> {
     }
 
     /// Record the output's files in its stamp (when it is large enough to be worth one).
-    fn save_stamp(&self, taken: &[(String, Taken)]) {
+    fn save_stamp(&self, taken: &[(String, Taken)], dirs: &[(String, stamp::FileStat)]) {
         if !self.save_stamp || taken.len() < stamp::min_files() {
             return;
         }
@@ -351,7 +390,7 @@ impl<'a> Session<'a> {
         let entries = taken
             .iter()
             .filter_map(|(p, t)| Some((p.as_str(), t.stat?, stamp::short(&t.sha256))));
-        let _ = stamp::save(self.out, inputs, entries);
+        let _ = stamp::save(self.out, inputs, dirs, entries);
     }
 }
 
