@@ -84,9 +84,25 @@ impl Changes {
     }
 }
 
+/// The manifest file of `out`, opened only when it is a regular file in a folder that is not a
+/// symbolic link (a committed link to `/dev/zero` or `/proc/self/environ` is not read; the
+/// session then refuses the folder, naming the link).
+fn open_manifest(out: &Path) -> Option<fs::File> {
+    if fs::symlink_metadata(out).ok()?.file_type().is_symlink() {
+        return None;
+    }
+    let path = out.join(manifest::FILE);
+    if !fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+        return None;
+    }
+    fs::File::open(path).ok()
+}
+
 /// The manifest currently in the output folder, if any.
 pub fn read_manifest(out: &Path) -> Option<Manifest> {
-    let text = fs::read_to_string(out.join(manifest::FILE)).ok()?;
+    use std::io::Read;
+    let mut text = String::new();
+    open_manifest(out)?.read_to_string(&mut text).ok()?;
     manifest::parse(&text)
 }
 
@@ -108,7 +124,7 @@ pub fn read_manifest_head(out: &Path) -> Option<Manifest> {
     // cannot occur inside a JSON string, so this is the top-level key). Anything else — an
     // edited or foreign manifest — is read and parsed whole.
     const LIST: &[u8] = b"\n  \"artifacts\": ";
-    let mut f = fs::File::open(out.join(manifest::FILE)).ok()?;
+    let mut f = open_manifest(out)?;
     let mut bytes = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
@@ -194,9 +210,16 @@ fn manifest_paths(out: &Path) -> Result<Vec<String>, WriteError> {
         #[allow(dead_code)]
         sha256: IgnoredAny,
     }
-    let Ok(bytes) = fs::read(out.join(manifest::FILE)) else {
-        return Ok(Vec::new());
-    };
+    let mut bytes = Vec::new();
+    {
+        use std::io::Read;
+        let Some(mut f) = open_manifest(out) else {
+            return Ok(Vec::new());
+        };
+        if f.read_to_end(&mut bytes).is_err() {
+            return Ok(Vec::new());
+        }
+    }
     let listed: Vec<String> = serde_json::from_slice::<Paths>(&bytes)
         .map(|m| m.artifacts.into_iter().map(|e| e.path).collect())
         .unwrap_or_default();

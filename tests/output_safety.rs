@@ -221,14 +221,17 @@ fn symbolic_links_in_or_as_the_output_folder_are_refused() {
     );
     assert!(!p.join(".out.accessc-new").exists());
 
-    // A link inside it (a folder and a file), with a change to write: the secret is neither
+    // A link inside it (a folder, a file, the manifest), with a change to write: the secret is neither
     // linked nor copied into the new tree.
     for (link, target) in [
         ("out/leak", "../secrets"),
         ("out/clusters/prod/leak.yaml", "../../../secrets/env"),
+        // Not read before the folder is refused either (it would never end).
+        ("out/manifest.json", "/dev/zero"),
     ] {
         let dir = built();
         let p = dir.path();
+        let _ = fs::remove_file(p.join(link));
         symlink(target, p.join(link)).unwrap();
         fs::write(
             p.join("src/main.access"),

@@ -302,9 +302,8 @@ impl StampText {
     /// recorded `stat` (not a symbolic link, not racy): then no entry was added to or removed
     /// from any of them since they were listed.
     pub fn dirs_current(&self, out: &Path) -> bool {
-        let lines = self.text[self.dirs.clone()].lines();
-        let mut any = false;
-        for line in lines {
+        let lines: Vec<&str> = self.text[self.dirs.clone()].lines().collect();
+        let current = |line: &&str| -> bool {
             let mut f = line.splitn(4, '\t');
             let (Some(mtime), Some(nsec), Some(ino), Some(p)) =
                 (f.next(), f.next(), f.next(), f.next())
@@ -324,18 +323,18 @@ impl StampText {
                 .filter(fs::Metadata::is_dir)
                 .as_ref()
                 .and_then(FileStat::of);
-            let current = now.is_some_and(|now| {
+            now.is_some_and(|now| {
                 Some(now.mtime) == mtime.parse().ok()
                     && Some(now.mtime_nsec) == nsec.parse().ok()
                     && Some(now.ino) == ino.parse().ok()
                     && now.nanos() < self.racy_from
-            });
-            if !current {
-                return false;
-            }
-            any = true;
-        }
-        any
+            })
+        };
+        // On several threads, as the files ([`StampText::all_current`]).
+        !lines.is_empty()
+            && crate::par::map(&lines, |_| 1, 2048, current)
+                .into_iter()
+                .all(|c| c)
     }
 
     /// How many files the stamp records, if every one of them under `out` still has its
