@@ -197,7 +197,7 @@ pub fn list(root: &Path) -> Result<Listing, WriteError> {
 
 /// The files of `listing` that accessc did not write (`owned` says which it did) and that a
 /// consumer may read, sorted.
-pub fn foreign<'a>(listing: &'a [String], owned: impl Fn(&str) -> bool) -> Vec<&'a str> {
+pub fn foreign(listing: &[String], owned: impl Fn(&str) -> bool) -> Vec<&str> {
     let mut v: Vec<&str> = listing
         .iter()
         .map(String::as_str)
