@@ -6,6 +6,12 @@
 //! folder is exchanged with the output folder in one `renameat2(RENAME_EXCHANGE)` call on Linux
 //! (elsewhere: two renames, repaired on the next run). A killed or failed build therefore leaves
 //! either the complete old tree or the complete new one. A build with no change touches nothing.
+//!
+//! Every path opened in an output folder goes through [`paths`] (no `..`, absolute, empty,
+//! reserved or control-character component; no symbolic link in or as the folder), files
+//! accessc did not write that a tool may apply make `check` fail and `build` refuse, and a
+//! build holds the folder's [`lock`] (`check` and `diff` share it) from before it looks at
+//! the staging folder until its tree is in place.
 
 pub mod fresh;
 pub mod lock;
