@@ -7,8 +7,9 @@
 //! Concurrent builds on one output folder (src/writer/lock.rs): two `accessc build`s of two
 //! different programs start on the same `-o` at random offsets, 20 times. The second waits for
 //! the first; every build that exits 0 has its own output in place when it exits, none claims
-//! an intact output it does not have, and afterwards `check` of the program that finished last
-//! passes and the folder is exactly its tree. `ACCESSC_CONCURRENCY_SEED` replays a run.
+//! an intact output it does not have, a `check` started meanwhile sees one whole tree, and
+//! afterwards `check` of the program that finished last passes and the folder is exactly its
+//! tree. `ACCESSC_CONCURRENCY_SEED` replays a run.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -143,6 +144,10 @@ fn two_builds_on_one_output_folder_never_corrupt_it() {
         // little after the first would end on its own.
         let first = if held == "a" { "b" } else { "a" };
         let offset = Duration::from_micros(rng.next() % (rewrite.as_micros() as u64 * 6 / 5 + 1));
+        // A `check` of the first program runs meanwhile: it sees one whole tree or the other
+        // (both programs have the same files: nothing is ever missing).
+        let check_at = Duration::from_micros(rng.next() % (rewrite.as_micros() as u64 * 6 / 5 + 1));
+        let mut check: Option<Child> = None;
         let t0 = Instant::now();
         let mut runs = vec![Run {
             src: first,
@@ -151,6 +156,15 @@ fn two_builds_on_one_output_folder_never_corrupt_it() {
         }];
         let mut order = Vec::new();
         loop {
+            if check.is_none() && t0.elapsed() >= check_at {
+                check = Some(
+                    command(dir, &["check", first, "-o", "out"])
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .unwrap(),
+                );
+            }
             if runs.len() == 1 && t0.elapsed() >= offset {
                 runs.push(Run {
                     src: held,
@@ -195,11 +209,20 @@ fn two_builds_on_one_output_folder_never_corrupt_it() {
                 r.ended = Some((status.success(), stderr));
                 order.push(i);
             }
-            if runs.len() == 2 && runs.iter().all(|r| r.ended.is_some()) {
+            if runs.len() == 2 && check.is_some() && runs.iter().all(|r| r.ended.is_some()) {
                 break;
             }
             std::thread::sleep(Duration::from_micros(500));
         }
+        let o = check.take().unwrap().wait_with_output().unwrap();
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)) && !out.contains("missing:"),
+            "round {round} (seed {seed}): a check during the builds saw a broken tree:\n{out}{err}"
+        );
         for r in &runs {
             let (ok, stderr) = r.ended.as_ref().unwrap();
             assert!(
