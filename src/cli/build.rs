@@ -160,7 +160,8 @@ fn list_foreign(out: &std::path::Path, changes: &crate::writer::Changes) {
     eprintln!(
         "{} holds {} file(s) accessc did not write that Terraform, kubectl, kustomize or another \
          tool may apply with it: move them out of the output folder or remove them (a README, \
-         Markdown files, .gitkeep, .keep, .gitignore and .gitattributes may stay)",
+         Markdown files, .gitkeep, .keep, .gitignore and .gitattributes may stay; run Terraform \
+         on a copy of its root, since `terraform init` and `plan -out` write there)",
         out.display(),
         changes.foreign.len()
     );
