@@ -164,6 +164,7 @@ pub enum ImportCommand {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -176,6 +177,18 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(run(cli))
+}
+
+/// End the process quietly, as a Unix filter does, when whoever reads its output goes away
+/// (`accessc check … | head`): restore the default action of `SIGPIPE`, which Rust's runtime
+/// ignores (a write to the closed pipe then fails and `println!` panics). accessc writes to no
+/// other pipe or socket. Linux only (elsewhere the runtime's behaviour is kept).
+fn quiet_on_closed_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setting a signal's disposition to the default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn format(cli: &Cli) -> Format {

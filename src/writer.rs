@@ -6,8 +6,16 @@
 //! folder is exchanged with the output folder in one `renameat2(RENAME_EXCHANGE)` call on Linux
 //! (elsewhere: two renames, repaired on the next run). A killed or failed build therefore leaves
 //! either the complete old tree or the complete new one. A build with no change touches nothing.
+//!
+//! Every path opened in an output folder goes through [`paths`] (no `..`, absolute, empty,
+//! reserved or control-character component; no symbolic link in or as the folder), files
+//! accessc did not write that a tool may apply make `check` fail and `build` refuse, and a
+//! build holds the folder's [`lock`] (`check` and `diff` share it) from before it looks at
+//! the staging folder until its tree is in place.
 
 pub mod fresh;
+pub mod lock;
+pub mod paths;
 pub mod session;
 pub mod stamp;
 
@@ -64,6 +72,9 @@ pub struct Changes {
     pub removed: Vec<String>,
     /// Files that are already right.
     pub unchanged: usize,
+    /// Files accessc did not write (in no manifest) that a deployment tool may read
+    /// ([`paths::inert`]): `check` fails and `build` refuses to write while there are any.
+    pub foreign: Vec<String>,
     /// Why the previous tree could not be removed after the new one was swapped in, and where
     /// it was left (the new output is complete; the next build removes the old one).
     pub leftover: Option<String>,
@@ -72,13 +83,32 @@ pub struct Changes {
 impl Changes {
     /// Whether the output is already up to date.
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+        self.added.is_empty()
+            && self.changed.is_empty()
+            && self.removed.is_empty()
+            && self.foreign.is_empty()
     }
+}
+
+/// The manifest file of `out`, opened only when it is a regular file in a folder that is not a
+/// symbolic link (a committed link to `/dev/zero` or `/proc/self/environ` is not read; the
+/// session then refuses the folder, naming the link).
+fn open_manifest(out: &Path) -> Option<fs::File> {
+    if fs::symlink_metadata(out).ok()?.file_type().is_symlink() {
+        return None;
+    }
+    let path = out.join(manifest::FILE);
+    if !fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+        return None;
+    }
+    fs::File::open(path).ok()
 }
 
 /// The manifest currently in the output folder, if any.
 pub fn read_manifest(out: &Path) -> Option<Manifest> {
-    let text = fs::read_to_string(out.join(manifest::FILE)).ok()?;
+    use std::io::Read;
+    let mut text = String::new();
+    open_manifest(out)?.read_to_string(&mut text).ok()?;
     manifest::parse(&text)
 }
 
@@ -100,7 +130,7 @@ pub fn read_manifest_head(out: &Path) -> Option<Manifest> {
     // cannot occur inside a JSON string, so this is the top-level key). Anything else — an
     // edited or foreign manifest — is read and parsed whole.
     const LIST: &[u8] = b"\n  \"artifacts\": ";
-    let mut f = fs::File::open(out.join(manifest::FILE)).ok()?;
+    let mut f = open_manifest(out)?;
     let mut bytes = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
@@ -131,14 +161,6 @@ pub fn read_manifest_head(out: &Path) -> Option<Manifest> {
         clusters: head.clusters,
         artifacts: Vec::new(),
     })
-}
-
-fn rel_path(out: &Path, rel: &str) -> PathBuf {
-    let mut p = out.to_path_buf();
-    for part in rel.split('/') {
-        p.push(part);
-    }
-    p
 }
 
 /// Compare the artifacts with the output folder.
@@ -174,8 +196,9 @@ fn run(out: &Path, artifacts: &[Artifact], mode: Mode, stamp: bool) -> Result<Ch
 }
 
 /// The paths the manifest in `out` lists, or none when there is no readable manifest. Only the
-/// paths are kept: the manifest of a large program is tens of megabytes.
-fn manifest_paths(out: &Path) -> Vec<String> {
+/// paths are kept: the manifest of a large program is tens of megabytes. An entry that is not
+/// a path inside the folder ([`paths::check`]) is an error naming it: it is never opened.
+fn manifest_paths(out: &Path) -> Result<Vec<String>, WriteError> {
     use serde::de::IgnoredAny;
     #[derive(serde::Deserialize)]
     struct Paths {
@@ -193,15 +216,49 @@ fn manifest_paths(out: &Path) -> Vec<String> {
         #[allow(dead_code)]
         sha256: IgnoredAny,
     }
-    let Ok(bytes) = fs::read(out.join(manifest::FILE)) else {
-        return Vec::new();
-    };
-    serde_json::from_slice::<Paths>(&bytes)
+    let mut bytes = Vec::new();
+    {
+        use std::io::Read;
+        let Some(mut f) = open_manifest(out) else {
+            return Ok(Vec::new());
+        };
+        if f.read_to_end(&mut bytes).is_err() {
+            return Ok(Vec::new());
+        }
+    }
+    let listed: Vec<String> = serde_json::from_slice::<Paths>(&bytes)
         .map(|m| m.artifacts.into_iter().map(|e| e.path).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for p in &listed {
+        refuse_entry(out, p)?;
+    }
+    Ok(listed)
+}
+
+/// The error for manifest entry `rel` of the manifest in `out`, when it is not a path inside
+/// the folder.
+pub fn refuse_entry(out: &Path, rel: &str) -> Result<(), WriteError> {
+    paths::check(rel).map_err(|why| WriteError {
+        path: out.join(manifest::FILE),
+        action: "use",
+        source: io::Error::other(format!(
+            "its entry `{}` is refused ({why}); accessc only writes paths inside the output \
+             folder, so the manifest was edited by hand",
+            paths::shown(rel)
+        )),
+    })
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
+    // `-o .` or `-o ..`: next to the folder they name, not inside it.
+    if out.file_name().is_none() {
+        if let Some(abs) = fs::canonicalize(out)
+            .ok()
+            .filter(|a| a.file_name().is_some())
+        {
+            return sibling(&abs, tag);
+        }
+    }
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -254,7 +311,8 @@ fn sync_tree(staging: &Path, written: &[PathBuf]) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Hard-link (or copy, across devices) every file of `from` into `to`, except `skip`.
+/// Hard-link (or copy, across devices) every file of `from` into `to`, except `skip`. Symbolic
+/// links are not followed: one is an error ([`paths::list`] refused it already).
 fn link_tree(from: &Path, to: &Path, skip: &BTreeSet<PathBuf>) -> Result<(), WriteError> {
     for entry in walkdir::WalkDir::new(from).min_depth(1).sort_by_file_name() {
         let entry = entry.map_err(|e| WriteError {
@@ -275,12 +333,14 @@ fn link_tree(from: &Path, to: &Path, skip: &BTreeSet<PathBuf>) -> Result<(), Wri
         let ft = entry.file_type();
         if ft.is_dir() {
             fs::create_dir_all(&target).map_err(err(&target, "create folder"))?;
-        } else if ft.is_symlink() {
-            let link = fs::read_link(entry.path()).map_err(err(entry.path(), "read link"))?;
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(&link, &target).map_err(err(&target, "create link"))?;
-            #[cfg(not(unix))]
-            let _ = link;
+        } else if !ft.is_file() {
+            // accessc never writes a symbolic link (or anything but files and folders): it
+            // neither follows one nor carries it into the new tree.
+            return Err(WriteError {
+                path: entry.path().to_path_buf(),
+                action: "copy",
+                source: io::Error::other("it is not a regular file or folder"),
+            });
         } else if fs::hard_link(entry.path(), &target).is_err() {
             fs::copy(entry.path(), &target).map_err(err(&target, "copy"))?;
         }

@@ -355,7 +355,7 @@ fn stamps_of_removed_output_folders_are_pruned() {
     let text = fs::read_to_string(kept).unwrap();
     let out = fs::canonicalize(dir.path().join("out")).unwrap();
     assert!(
-        text.starts_with(&format!("accessc-stamp 2\nfolder\t{}\n", out.display())),
+        text.starts_with(&format!("accessc-stamp 3\nfolder\t{}\n", out.display())),
         "{}",
         &text[..200.min(text.len())]
     );

@@ -150,6 +150,23 @@ pub fn run(
     report(out, check_only, files, &changes, fresh)
 }
 
+/// Name the files in `out` accessc did not write that a deployment tool may read (`build`
+/// writes nothing and `check` fails while there are any).
+fn list_foreign(out: &std::path::Path, changes: &crate::writer::Changes) {
+    use crate::writer::paths::shown;
+    for p in &changes.foreign {
+        println!("foreign: {}", shown(&out.join(p).to_string_lossy()));
+    }
+    eprintln!(
+        "{} holds {} file(s) accessc did not write that Terraform, kubectl, kustomize or another \
+         tool may apply with it: move them out of the output folder or remove them (a README, \
+         Markdown files, .gitkeep, .keep, .gitignore and .gitattributes may stay; run Terraform \
+         on a copy of its root, since `terraform init` and `plan -out` write there)",
+        out.display(),
+        changes.foreign.len()
+    );
+}
+
 /// Print what a finished `build` or `check` found (`fresh`: nothing was compiled); the exit
 /// code.
 fn report(
@@ -159,6 +176,11 @@ fn report(
     changes: &crate::writer::Changes,
     fresh: bool,
 ) -> u8 {
+    if !check_only && !changes.foreign.is_empty() {
+        list_foreign(out, changes);
+        eprintln!("accessc: nothing written");
+        return exit::INPUT;
+    }
     let unchanged_inputs = if fresh {
         "; inputs unchanged since the last run"
     } else {
@@ -181,13 +203,18 @@ fn report(
         for p in &changes.removed {
             println!("extra:   {}", out.join(p).display());
         }
-        eprintln!(
-            "{} is out of date: {} missing, {} stale, {} no longer produced; run `accessc build` and commit the result",
-            out.display(),
-            changes.added.len(),
-            changes.changed.len(),
-            changes.removed.len()
-        );
+        if !changes.foreign.is_empty() {
+            list_foreign(out, changes);
+        }
+        if !(changes.added.is_empty() && changes.changed.is_empty() && changes.removed.is_empty()) {
+            eprintln!(
+                "{} is out of date: {} missing, {} stale, {} no longer produced; run `accessc build` and commit the result",
+                out.display(),
+                changes.added.len(),
+                changes.changed.len(),
+                changes.removed.len()
+            );
+        }
         return exit::INPUT;
     }
     eprintln!(

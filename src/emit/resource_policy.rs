@@ -47,17 +47,66 @@ pub fn document(p: &ResourcePolicy) -> PolicyDocument {
     }
 }
 
-/// A file-name-safe form of a resource name.
+/// The folder of a resource: its name when that is a safe file name, else an escaped form. The
+/// mapping is injective even where case does not count (macOS, Windows), and never yields an
+/// empty name, `.`, `..`, a name Windows reserves (`con`, `aux`, `com1`, …) or one too long
+/// for a file system:
+///
+/// * a name of letters, digits, `-`, `_` and `.` that starts with a letter or digit, does not
+///   end with a dot, is at most 120 characters and is not a Windows device name is kept, with
+///   `~` and the positions of its capitals (a hexadecimal bit mask) appended when it has any
+///   (`ledger-db-AbCdEf~5400`);
+/// * any other name is `~` then the name with every character but lower-case letters, digits
+///   and `-` written `_` and the hexadecimal of its UTF-8 bytes (`team/app` is
+///   `~team_2fapp`, `..` is `~_2e_2e`), cut at 100 characters and followed by `~` and 16
+///   hexadecimal digits of its SHA-256 when longer.
+///
+/// A kept name has no `~` or a `~` only before its mask, and starts with a letter or digit; an
+/// escaped one starts with `~`: the two forms never meet.
 fn folder(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '.'
+    const MAX: usize = 120;
+    let plain = !name.is_empty()
+        && name.len() <= MAX
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && crate::writer::paths::check(name).is_ok();
+    if plain {
+        let mask = name
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| b.is_ascii_uppercase())
+            .fold(0u128, |m, (i, _)| m | (1u128 << i));
+        return if mask == 0 {
+            name.to_string()
+        } else {
+            format!("{name}~{mask:x}")
+        };
+    }
+    let mut escaped = String::from("~");
+    for c in name.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+            escaped.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                escaped.push_str(&format!("_{b:02x}"));
             }
-        })
-        .collect()
+        }
+    }
+    if escaped.len() > MAX {
+        let mut cut = 100;
+        while !escaped.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        escaped.truncate(cut);
+        let hash = super::manifest::sha256(name.as_bytes());
+        escaped.push('~');
+        escaped.push_str(hash.get(..16).unwrap_or(&hash));
+    }
+    escaped
 }
 
 /// All resource-policy artifacts.
@@ -159,5 +208,65 @@ pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
             sources: vec![p.span],
             contents: call,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folder;
+
+    #[test]
+    fn resource_folders_are_distinct_safe_file_names() {
+        assert_eq!(folder("orders"), "orders");
+        assert_eq!(folder("my.bucket-1_a"), "my.bucket-1_a");
+        assert_eq!(folder("ledger-db-AbCdEf"), "ledger-db-AbCdEf~5400");
+        assert_eq!(folder("team/app"), "~team_2fapp");
+        assert_eq!(folder(".."), "~_2e_2e");
+        let names = [
+            "team/app",
+            "team.app",
+            "team_app",
+            "team-app",
+            "team_2fapp",
+            "~team_2fapp",
+            "..",
+            ".",
+            "",
+            "con",
+            "CON",
+            "aux.json",
+            "com1",
+            "Com1",
+            "lpt9.x",
+            "nul",
+            "Orders",
+            "orders",
+            "ORDERS",
+            "x.",
+            "x ",
+            "a\\b",
+            "a\nb",
+            "é",
+            "É",
+            "ledger-db-AbCdEf",
+            "ledger-db-abcdef",
+            "ledger-db-abcdef~5400",
+            &"x".repeat(200),
+            &"x".repeat(199),
+            &"/".repeat(80),
+            &"/".repeat(81),
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for n in names {
+            let f = folder(n);
+            assert!(
+                crate::writer::paths::check(&f).is_ok() && !f.contains('/'),
+                "{n:?} -> {f:?}"
+            );
+            assert!(f.len() <= 140, "{n:?} -> {f:?}");
+            if let Some(other) = seen.insert(f.to_lowercase(), n) {
+                panic!("{other:?} and {n:?} share the folder {f:?}");
+            }
+        }
     }
 }

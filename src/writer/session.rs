@@ -11,8 +11,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use super::lock::{self, Lock};
+use super::paths;
 use super::stamp::{self, FileStat, Hash, Stamp, StampText};
-use super::{err, rel_path, Changes, WriteError};
+use super::{err, Changes, WriteError};
 use crate::emit::manifest;
 
 /// What a session does with the artifacts.
@@ -69,14 +71,47 @@ pub struct Session<'a> {
     staged: OnceLock<Result<(), StageError>>,
     finished: bool,
     save_stamp: bool,
+    /// The output folder's files and folders ([`paths::list`]), listed before the first file
+    /// is read (not at all when the stamp vouches for the whole output).
+    listing: OnceLock<Result<paths::Listing, StageError>>,
+    /// Whether the stamp's record of the folders was found out of date (the stamp is then
+    /// saved again when the output is up to date).
+    dirs_stale: std::sync::atomic::AtomicBool,
+    /// Held until the session ends (declared last: released after the staging folder is gone).
+    _lock: Lock,
+}
+
+/// `root` joined with artifact or manifest path `rel`, an internal error when accessc itself
+/// made a path it must not write ([`paths::check`]).
+fn join(root: &Path, rel: &str) -> Result<PathBuf, WriteError> {
+    paths::join(root, rel).map_err(|why| WriteError {
+        path: root.to_path_buf(),
+        action: "write inside",
+        source: io::Error::other(format!(
+            "internal error: the output path `{}` is refused ({why})",
+            paths::shown(rel)
+        )),
+    })
 }
 
 impl<'a> Session<'a> {
     /// Start a pass over `out` (a build first finishes or undoes an interrupted earlier one).
+    /// Takes the output folder's lock ([`lock`]: exclusive for a build, shared otherwise, so
+    /// a build never touches another one's staging folder and a check never reads a tree being
+    /// exchanged). An output folder that is a symbolic link is refused; one that holds any is
+    /// refused when it is listed ([`Session::listing`]).
     pub fn open(out: &'a Path, mode: Mode) -> Result<Session<'a>, WriteError> {
+        let kind = match mode {
+            Mode::Build => lock::Kind::Exclusive,
+            Mode::Check => lock::Kind::Shared,
+        };
+        let held = lock::take(out, kind)?;
         stamp::forget_folder();
         if mode == Mode::Build {
             super::repair(out)?;
+        }
+        if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+            paths::list(out)?; // the error that says so
         }
         if out.exists() && !out.is_dir() {
             return Err(WriteError {
@@ -99,6 +134,9 @@ impl<'a> Session<'a> {
             staged: OnceLock::new(),
             finished: false,
             save_stamp: true,
+            listing: OnceLock::new(),
+            dirs_stale: std::sync::atomic::AtomicBool::new(false),
+            _lock: held,
         })
     }
 
@@ -116,6 +154,14 @@ impl<'a> Session<'a> {
         let text = text.as_ref()?;
         let (recorded, diags) = text.inputs()?;
         if recorded != key {
+            return None;
+        }
+        // No entry added to (or removed from) any folder since the stamp listed them, when it
+        // held no file accessc did not write and no symbolic link: else the slow path lists the
+        // folder and names what it finds.
+        if !text.dirs_current(self.out) {
+            self.dirs_stale
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return None;
         }
         let files = text.all_current(self.out)?;
@@ -136,6 +182,22 @@ impl<'a> Session<'a> {
                 text.index()
             })
             .as_ref()
+    }
+
+    /// The output folder's listing, made once (before any of its files is read): an error when
+    /// it holds a symbolic link.
+    fn listing(&self) -> Result<&paths::Listing, WriteError> {
+        let listed = self.listing.get_or_init(|| {
+            paths::list(self.out)
+                .map_err(|e| (e.path, e.action, e.source.kind(), e.source.to_string()))
+        });
+        listed
+            .as_ref()
+            .map_err(|(path, action, kind, msg)| WriteError {
+                path: path.clone(),
+                action,
+                source: io::Error::new(*kind, msg.clone()),
+            })
     }
 
     /// Create the staging folder, once; refuse an output folder we could not replace.
@@ -174,8 +236,10 @@ impl<'a> Session<'a> {
     /// called from several threads at once.
     pub fn take(&self, path: &str, contents: &[u8]) -> Result<Taken, WriteError> {
         let sha256 = stamp::sha256(contents);
+        let at = join(self.out, path)?;
         let mut taken = if self.exists {
-            examine(self.out, self.stamp(), path, contents, sha256)?
+            self.listing()?;
+            examine(&at, self.stamp(), path, contents, sha256)?
         } else {
             Taken {
                 state: State::Added,
@@ -186,7 +250,7 @@ impl<'a> Session<'a> {
         };
         if self.mode == Mode::Build && taken.state != State::Unchanged {
             self.stage()?;
-            taken.stat = write_file(&rel_path(&self.staging, path), contents)?;
+            taken.stat = write_file(&join(&self.staging, path)?, contents)?;
         }
         Ok(taken)
     }
@@ -194,9 +258,20 @@ impl<'a> Session<'a> {
     /// The changes, once every artifact was taken (`taken`: path and result, any order); a
     /// build then completes the staged tree and swaps it in.
     pub fn finish(mut self, mut taken: Vec<(String, Taken)>) -> Result<Changes, WriteError> {
-        self.finished = true;
         stamp::forget_folder();
         taken.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some((a, b)) = paths::case_collision(taken.iter().map(|(p, _)| p.as_str())) {
+            return Err(WriteError {
+                path: self.out.to_path_buf(),
+                action: "write inside",
+                source: io::Error::other(format!(
+                    "internal error: `{}` and `{}` differ only in case (one file on macOS and \
+                     Windows)",
+                    paths::shown(a),
+                    paths::shown(b)
+                )),
+            });
+        }
         let mut changes = Changes::default();
         let mut same_manifest = false;
         for (path, t) in &taken {
@@ -211,15 +286,26 @@ impl<'a> Session<'a> {
         }
         // An unchanged manifest lists exactly the files produced now: nothing to remove, and
         // no need to read the old one.
+        let produced: BTreeSet<&str> = taken.iter().map(|(p, _)| p.as_str()).collect();
+        let mut listed = BTreeSet::new();
         if self.exists && !same_manifest {
-            let produced: BTreeSet<&str> = taken.iter().map(|(p, _)| p.as_str()).collect();
-            for path in super::manifest_paths(self.out) {
-                if !produced.contains(path.as_str()) && rel_path(self.out, &path).exists() {
-                    changes.removed.push(path);
+            listed = super::manifest_paths(self.out)?.into_iter().collect();
+            for path in &listed {
+                if !produced.contains(path.as_str()) && join(self.out, path)?.exists() {
+                    changes.removed.push(path.clone());
                 }
             }
             changes.removed.sort();
         }
+        let files: &[String] = if self.exists {
+            &self.listing()?.files
+        } else {
+            &[]
+        };
+        changes.foreign = paths::foreign(files, |p| produced.contains(p) || listed.contains(p))
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         if changes.is_empty() {
             self.discard();
             // Files were read back (the stamp is out of date), or the inputs changed without
@@ -228,20 +314,33 @@ impl<'a> Session<'a> {
                 .inputs
                 .as_ref()
                 .is_some_and(|(k, _)| Some(*k) != self.stamped_inputs);
-            if taken.iter().any(|(_, t)| t.read) || new_inputs {
-                self.save_stamp(&taken);
+            let dirs_stale = self.dirs_stale.load(std::sync::atomic::Ordering::Relaxed);
+            if taken.iter().any(|(_, t)| t.read) || new_inputs || dirs_stale {
+                // The folders as listed: the tree is the one compared.
+                let dirs = self
+                    .listing
+                    .get()
+                    .and_then(|l| l.as_ref().ok())
+                    .map(|l| l.dirs.as_slice())
+                    .unwrap_or(&[]);
+                self.save_stamp(&taken, dirs);
             }
             return Ok(changes);
         }
-        if self.mode == Mode::Check {
+        if self.mode == Mode::Check || !changes.foreign.is_empty() {
+            // A build writes nothing while files it did not write could be applied with it.
+            self.discard();
             return Ok(changes);
         }
         if let Err(e) = self.complete(&changes, &taken) {
             self.discard();
             return Err(e);
         }
+        // From here on the staging folder is the swap's (which removes it or reports it).
+        self.finished = true;
         changes.leftover = super::swap(self.out, &self.staging)?;
-        self.save_stamp(&taken);
+        // A new tree: its folders are recorded by the next check that lists them.
+        self.save_stamp(&taken, &[]);
         Ok(changes)
     }
 
@@ -255,8 +354,8 @@ impl<'a> Session<'a> {
                 .changed
                 .iter()
                 .chain(&changes.removed)
-                .map(|p| rel_path(Path::new(""), p))
-                .collect();
+                .map(|p| join(Path::new(""), p))
+                .collect::<Result<_, _>>()?;
             super::link_tree(self.out, &self.staging, &skip)?;
             // Linked folders may have lost all their files.
             super::remove_empty_dirs(&self.staging);
@@ -264,8 +363,8 @@ impl<'a> Session<'a> {
         let written: Vec<PathBuf> = taken
             .iter()
             .filter(|(_, t)| t.state != State::Unchanged)
-            .map(|(p, _)| rel_path(&self.staging, p))
-            .collect();
+            .map(|(p, _)| join(&self.staging, p))
+            .collect::<Result<_, _>>()?;
         super::sync_tree(&self.staging, &written)
     }
 
@@ -277,7 +376,7 @@ impl<'a> Session<'a> {
     }
 
     /// Record the output's files in its stamp (when it is large enough to be worth one).
-    fn save_stamp(&self, taken: &[(String, Taken)]) {
+    fn save_stamp(&self, taken: &[(String, Taken)], dirs: &[(String, stamp::FileStat)]) {
         if !self.save_stamp || taken.len() < stamp::min_files() {
             return;
         }
@@ -291,7 +390,7 @@ impl<'a> Session<'a> {
         let entries = taken
             .iter()
             .filter_map(|(p, t)| Some((p.as_str(), t.stat?, stamp::short(&t.sha256))));
-        let _ = stamp::save(self.out, inputs, entries);
+        let _ = stamp::save(self.out, inputs, dirs, entries);
     }
 }
 
@@ -305,20 +404,19 @@ impl Drop for Session<'_> {
     }
 }
 
-/// Compare an artifact with its file in `out`: a file the stamp vouches for (same `stat`, same
+/// Compare an artifact with its file `p` (`path` in the output folder): a file the stamp vouches for (same `stat`, same
 /// hash) is not read; others are read back and compared.
 fn examine(
-    out: &Path,
+    p: &Path,
     stamp: Option<&Stamp>,
     path: &str,
     contents: &[u8],
     sha256: [u8; 32],
 ) -> Result<Taken, WriteError> {
     use std::io::Read;
-    let p = rel_path(out, path);
     let vouched = stamp.and_then(|s| {
         s.vouches(path, contents.len() as u64, &stamp::short(&sha256), || {
-            stamp::stat_path(&p)
+            stamp::stat_path(p)
         })
     });
     if let Some(stat) = vouched {
@@ -329,7 +427,7 @@ fn examine(
             read: false,
         });
     }
-    let opened = fs::File::open(&p).and_then(|mut f| {
+    let opened = fs::File::open(p).and_then(|mut f| {
         let meta = f.metadata()?;
         if meta.len() != contents.len() as u64 {
             return Ok((State::Changed, None));
@@ -362,7 +460,7 @@ fn examine(
                 read: false,
             })
         }
-        Err(e) => Err(err(&p, "read")(e)),
+        Err(e) => Err(err(p, "read")(e)),
     }
 }
 

@@ -18,7 +18,11 @@
 //!   Saving it is best effort: a failure leaves the next run to read the files.
 //! * It names its output folder; saving one removes the stamps of folders that no longer
 //!   exist (and of other formats), so temporary outputs do not pile up in the cache.
-//! * It also records the key of the inputs the output was made from ([`super::fresh`]).
+//! * It also records the key of the inputs the output was made from ([`super::fresh`]), and the
+//!   `stat` of every folder of the output as listed when it held no file accessc did not write
+//!   and no symbolic link ([`super::paths`]): a folder's modification time changes when an entry
+//!   is added, removed or renamed in it, so folders that still have their recorded `stat` vouch
+//!   that nothing was added since, without listing 130,000 files again.
 
 use std::fs;
 use std::io::{self, Write};
@@ -30,7 +34,7 @@ use sha2::{Digest, Sha256};
 /// Files modified less than this before the stamp was written are not trusted.
 pub const RACY: Duration = Duration::from_millis(50);
 
-const HEADER: &str = "accessc-stamp 2";
+const HEADER: &str = "accessc-stamp 3";
 
 /// A 128-bit content hash (the first half of SHA-256).
 pub type Hash = [u8; 16];
@@ -236,6 +240,9 @@ pub struct StampText {
     body: usize,
     /// The inputs' key and the diagnostics, when recorded ([`super::fresh`]).
     inputs: Option<(Hash, std::ops::Range<usize>)>,
+    /// The folder lines (`stat` and path of every folder of the output, `.` for the output
+    /// folder itself), possibly none.
+    dirs: std::ops::Range<usize>,
     /// Files modified at or after this time (ns since the epoch) are racy.
     racy_from: i128,
 }
@@ -262,11 +269,20 @@ impl StampText {
             "-" => None,
             hex => Some((parse_hex(hex)?, diags..e3)),
         };
-        let body = e3 + 1;
+        // Then `dirs\tN` and N folder lines.
+        let e4 = e3 + 1 + text[e3 + 1..].find('\n')?;
+        let n: usize = text[e3 + 1..e4].strip_prefix("dirs\t")?.parse().ok()?;
+        let mut end = e4;
+        for _ in 0..n {
+            end = end + 1 + text[end + 1..].find('\n')?;
+        }
+        let dirs = (e4 + 1).min(end)..end;
+        let body = end + 1;
         Some(StampText {
             text,
             body,
             inputs,
+            dirs,
             racy_from: written.nanos() - RACY.as_nanos() as i128,
         })
     }
@@ -280,6 +296,45 @@ impl StampText {
 
     fn entries(&self) -> impl Iterator<Item = &str> {
         self.text[self.body..].lines()
+    }
+
+    /// Whether the stamp records the output's folders and every one of them still has its
+    /// recorded `stat` (not a symbolic link, not racy): then no entry was added to or removed
+    /// from any of them since they were listed.
+    pub fn dirs_current(&self, out: &Path) -> bool {
+        let lines: Vec<&str> = self.text[self.dirs.clone()].lines().collect();
+        let current = |line: &&str| -> bool {
+            let mut f = line.splitn(4, '\t');
+            let (Some(mtime), Some(nsec), Some(ino), Some(p)) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                return false;
+            };
+            let path = if p == "." {
+                out.to_path_buf()
+            } else {
+                match super::paths::join(out, p) {
+                    Ok(path) => path,
+                    Err(_) => return false,
+                }
+            };
+            let now = fs::symlink_metadata(&path)
+                .ok()
+                .filter(fs::Metadata::is_dir)
+                .as_ref()
+                .and_then(FileStat::of);
+            now.is_some_and(|now| {
+                Some(now.mtime) == mtime.parse().ok()
+                    && Some(now.mtime_nsec) == nsec.parse().ok()
+                    && Some(now.ino) == ino.parse().ok()
+                    && now.nanos() < self.racy_from
+            })
+        };
+        // On several threads, as the files ([`StampText::all_current`]).
+        !lines.is_empty()
+            && crate::par::map(&lines, |_| 1, 2048, current)
+                .into_iter()
+                .all(|c| c)
     }
 
     /// How many files the stamp records, if every one of them under `out` still has its
@@ -300,7 +355,7 @@ impl StampText {
                 }
                 let current = parse_entry(line).is_some_and(|(stat, _, path)| {
                     stat.nanos() < self.racy_from
-                        && stat_path(&super::rel_path(out, path)) == Some(stat)
+                        && super::paths::join(out, path).is_ok_and(|p| stat_path(&p) == Some(stat))
                 });
                 if !current {
                     changed.store(true, Ordering::Relaxed);
@@ -414,6 +469,7 @@ fn parse_hex(s: &str) -> Option<Hash> {
 pub fn save<'a>(
     out: &Path,
     inputs: Option<(&Hash, &str)>,
+    dirs: &[(String, FileStat)],
     entries: impl Iterator<Item = (&'a str, FileStat, Hash)>,
 ) -> io::Result<()> {
     let Some((path, folder)) = location(out) else {
@@ -440,6 +496,17 @@ pub fn save<'a>(
             text.push('\n');
         }
         _ => text.push_str("inputs\t-\ndiags\t\n"),
+    }
+    let dirs: Vec<&(String, FileStat)> = dirs
+        .iter()
+        .filter(|(p, _)| !p.contains(['\t', '\n']))
+        .collect();
+    {
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "dirs\t{}", dirs.len());
+        for (p, s) in dirs {
+            let _ = writeln!(text, "{}\t{}\t{}\t{p}", s.mtime, s.mtime_nsec, s.ino);
+        }
     }
     for (p, s, h) in entries {
         if p.contains(['\t', '\n']) {
