@@ -34,20 +34,28 @@ pub const DECL_KEYWORDS: &[&str] = &[
 pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
     let mut diags = Vec::new();
     let mut work: Option<String> = None;
+    // A plain parse first (most files have no error); once one fails, every parse is a detailed
+    // one, whose error also says what was expected: one parse per error, not two.
+    let mut detailed = false;
     loop {
         let current = work.as_deref().unwrap_or(text);
-        match AccessParser::parse(Rule::file, current) {
+        let parsed = if detailed {
+            error::parse_detailed(current)
+        } else {
+            AccessParser::parse(Rule::file, current)
+        };
+        match parsed {
             Ok(pairs) => {
                 let mut decls = Vec::new();
                 build::file(file, pairs, &mut decls, &mut diags);
                 return (decls, diags);
             }
+            Err(_) if !detailed => detailed = true,
             Err(err) => {
                 // Recovery starts from where pest's last rule failed (the declaration it is
                 // in), even when the diagnostic points further on.
                 let pos = error::rule_position(&err);
-                let diag = error::from_pest(file, current, err);
-                diags.push(diag);
+                diags.push(error::from_pest(file, current, &err));
                 if diags.len() >= MAX_ERRORS_PER_FILE {
                     return (Vec::new(), diags);
                 }
