@@ -39,6 +39,8 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
     let mut detailed = false;
     loop {
         let current = work.as_deref().unwrap_or(text);
+        #[cfg(test)]
+        tests::PARSES.with(|n| n.set(n.get() + 1));
         let parsed = if detailed {
             error::parse_detailed(current)
         } else {
@@ -134,4 +136,33 @@ pub(crate) fn escape_error(file: FileId, start: usize, end: usize, esc: &str) ->
         .at(crate::ast::Span::new(file, start, end))
         .label("unknown escape")
         .help("strings know `\\\"`, `\\\\`, `\\n` and `\\t`")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        /// Parses run by [`parse_file`] on this thread.
+        pub(super) static PARSES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// One parse per syntax error (plus the plain first parse and the last one that succeeds),
+    /// not two: the detailed parse that explains an error is also the recovery's parse.
+    #[test]
+    fn one_parse_per_syntax_error() {
+        let text = "cluster a {\n  = 1\n}\n\
+                    app x in {\n}\n\
+                    boundary b { allow }\n\
+                    role r { = }\n\
+                    namespace ok on a\n";
+        PARSES.with(|n| n.set(0));
+        let (decls, diags) = parse_file(FileId(0), text);
+        let parses = PARSES.with(Cell::get);
+        assert_eq!(diags.len(), 4, "{diags:?}");
+        assert_eq!(decls.len(), 1);
+        assert_eq!(parses, diags.len() + 2);
+    }
 }
