@@ -184,7 +184,7 @@ pub(super) fn rule_position(err: &pest::error::Error<Rule>) -> usize {
 
 /// Turn a pest error of [`parse_detailed`] into a diagnostic.
 pub(super) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Diag {
-    let rule_pos = rule_position(&err);
+    let rule_pos = rule_position(err);
     let positives: &[Rule] = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
