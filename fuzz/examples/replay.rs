@@ -59,7 +59,7 @@ fn main() {
     for f in &failures {
         println!("FAILED: {}", f.display());
     }
-    times.sort_by(|a, b| b.0.cmp(&a.0));
+    times.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (d, p) in times.iter().take(5) {
         println!("{:>9.2} ms  {}", d.as_secs_f64() * 1000.0, p.display());
     }
