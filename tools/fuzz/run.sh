@@ -6,7 +6,7 @@
 #   JOBS=2 tools/fuzz/run.sh 1800             both targets at once (one process each)
 #   FUZZ_FLAGS="-len_control=0 -max_len=4096" …  more libFuzzer flags (the last one wins)
 #   SANITIZER=address tools/fuzz/run.sh …      with AddressSanitizer (default: none; the code
-#                                              fuzzed is safe Rust, and ASan halves the rate)
+#                                              fuzzed is safe Rust; ASan slows every run)
 #   ACCESSC_FUZZ_PLAIN_NAMES=1 …               structured target with plain file names only
 #
 # The fuzz crate builds against the working tree; when others edit it while you fuzz, fuzz a
