@@ -34,20 +34,30 @@ pub const DECL_KEYWORDS: &[&str] = &[
 pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
     let mut diags = Vec::new();
     let mut work: Option<String> = None;
+    // A plain parse first (most files have no error); once one fails, every parse is a detailed
+    // one, whose error also says what was expected: one parse per error, not two.
+    let mut detailed = false;
     loop {
         let current = work.as_deref().unwrap_or(text);
-        match AccessParser::parse(Rule::file, current) {
+        #[cfg(test)]
+        tests::PARSES.with(|n| n.set(n.get() + 1));
+        let parsed = if detailed {
+            error::parse_detailed(current)
+        } else {
+            AccessParser::parse(Rule::file, current)
+        };
+        match parsed {
             Ok(pairs) => {
                 let mut decls = Vec::new();
                 build::file(file, pairs, &mut decls, &mut diags);
                 return (decls, diags);
             }
+            Err(_) if !detailed => detailed = true,
             Err(err) => {
                 // Recovery starts from where pest's last rule failed (the declaration it is
                 // in), even when the diagnostic points further on.
                 let pos = error::rule_position(&err);
-                let diag = error::from_pest(file, current, err);
-                diags.push(diag);
+                diags.push(error::from_pest(file, current, &err));
                 if diags.len() >= MAX_ERRORS_PER_FILE {
                     return (Vec::new(), diags);
                 }
@@ -126,4 +136,33 @@ pub(crate) fn escape_error(file: FileId, start: usize, end: usize, esc: &str) ->
         .at(crate::ast::Span::new(file, start, end))
         .label("unknown escape")
         .help("strings know `\\\"`, `\\\\`, `\\n` and `\\t`")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        /// Parses run by [`parse_file`] on this thread.
+        pub(super) static PARSES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// One parse per syntax error (plus the plain first parse and the last one that succeeds),
+    /// not two: the detailed parse that explains an error is also the recovery's parse.
+    #[test]
+    fn one_parse_per_syntax_error() {
+        let text = "cluster a {\n  = 1\n}\n\
+                    app x in {\n}\n\
+                    boundary b { allow }\n\
+                    role r { = }\n\
+                    namespace ok on a\n";
+        PARSES.with(|n| n.set(0));
+        let (decls, diags) = parse_file(FileId(0), text);
+        let parses = PARSES.with(Cell::get);
+        assert_eq!(diags.len(), 4, "{diags:?}");
+        assert_eq!(decls.len(), 1);
+        assert_eq!(parses, diags.len() + 2);
+    }
 }

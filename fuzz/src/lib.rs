@@ -6,7 +6,11 @@
 //! * a diagnostic has no span, or a span outside its file or not on a character boundary;
 //! * artifacts are produced although there are errors, or none although there are none;
 //! * (structured target) the artifacts differ when the files are given in reverse order;
-//! * `fmt` fails its own self-check (`FmtError::Internal`) or is not idempotent.
+//! * `fmt` fails its own self-check (`FmtError::Internal`) or is not idempotent;
+//! * (structured target, whose file names and strings are hostile) an artifact's path is not a
+//!   clean relative path, a YAML artifact does not parse to exactly one document of a kind
+//!   accessc writes, a JSON artifact does not parse, an artifact holds a raw control character,
+//!   or the Markdown of `diff` lets a `<` of the input through (see [`check_artifacts`]).
 
 use accessc::diagnostics::render::{self, Format};
 use accessc::source::Sources;
@@ -45,29 +49,47 @@ pub fn compile_files(files: &[File]) {
 fn sources_of(files: &[File]) -> Sources {
     let mut s = Sources::new();
     for (name, text) in files {
-        s.add(name.clone(), text.clone());
+        s.add_named(name.clone(), name.clone(), text.clone());
     }
     s
 }
 
-/// `fmt` on a file that parses: no internal error, and formatting the result changes nothing.
-fn check_fmt(files: &[File]) {
-    for (name, text) in files {
-        match accessc::fmt::format(text) {
-            Ok(once) => match accessc::fmt::format(&once) {
-                Ok(twice) => assert_eq!(once, twice, "fmt is not idempotent on {name}"),
-                Err(e) => panic!("fmt rejects its own output for {name}: {e:?}\n{once}"),
-            },
-            Err(accessc::fmt::FmtError::Syntax(_)) => {}
-            Err(accessc::fmt::FmtError::Internal(e)) => panic!("fmt bug on {name}: {e}"),
-        }
+/// `fmt` on one file that parses (chosen by the input's length, so every file position gets its
+/// turn; the files come from one generator, and `fmt` with its self-check costs as much as the
+/// compile): no internal error, and formatting the result changes nothing. `syntax_error[i]`:
+/// the compile found a syntax error in file `i`, where `fmt` would only repeat the same parse.
+fn check_fmt(files: &[File], syntax_error: &[bool]) {
+    let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let first = total % files.len().max(1);
+    let order = (first..files.len()).chain(0..first);
+    let Some((name, text)) = order
+        .filter(|&i| !syntax_error.get(i).copied().unwrap_or(true))
+        .find_map(|i| files.get(i))
+    else {
+        return;
+    };
+    match accessc::fmt::format(text) {
+        Ok(once) => match accessc::fmt::format(&once) {
+            Ok(twice) => assert_eq!(once, twice, "fmt is not idempotent on {name}"),
+            Err(e) => panic!("fmt rejects its own output for {name}: {e:?}\n{once}"),
+        },
+        Err(accessc::fmt::FmtError::Syntax(_)) => {}
+        Err(accessc::fmt::FmtError::Internal(e)) => panic!("fmt bug on {name}: {e}"),
     }
 }
 
 fn check_compile(files: &[File], reorder: bool) {
-    check_fmt(files);
     let sources = sources_of(files);
     let compiled = accessc::compile(&sources);
+    let mut syntax_error = vec![false; files.len()];
+    for d in &compiled.diags {
+        if let (Some(span), true) = (d.span, d.code.as_str().starts_with("E0")) {
+            if let Some(bad) = syntax_error.get_mut(span.file.0 as usize) {
+                *bad = true;
+            }
+        }
+    }
+    check_fmt(files, &syntax_error);
     for d in &compiled.diags {
         let Some(span) = d.span else {
             panic!("diagnostic without a span: {d:?}");
@@ -99,6 +121,12 @@ fn check_compile(files: &[File], reorder: bool) {
     let few: Vec<_> = compiled.diags.iter().take(3).cloned().collect();
     let _ = render::render(&few, &sources, Format::Human { color: false });
 
+    if reorder {
+        if let Some(artifacts) = &compiled.artifacts {
+            check_artifacts(artifacts);
+        }
+    }
+
     if reorder && files.len() > 1 {
         let reversed: Vec<File> = files.iter().rev().cloned().collect();
         let again = accessc::compile(&sources_of(&reversed));
@@ -129,6 +157,150 @@ fn check_compile(files: &[File], reorder: bool) {
             codes(&compiled.diags),
             codes(&again.diags),
             "diagnostics depend on the file order"
+        );
+    }
+}
+
+/// The `kind`s of the Kubernetes objects accessc writes.
+const YAML_KINDS: &[&str] = &[
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ServiceAccount",
+    "ConfigMap",
+];
+
+/// Whether a character must never stand raw in an artifact: a control character (C0 except
+/// line feed and tab, DEL, C1), a line or paragraph separator, a bidirectional override.
+fn forbidden_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Every artifact of a compile whose names and strings are hostile: a clean relative path, YAML
+/// that is exactly one document of a kind accessc writes (the kustomization has none), JSON
+/// that parses, no raw control character, and a `diff --format markdown` of the whole output
+/// with no `<` but its own tags.
+fn check_artifacts(artifacts: &[accessc::emit::Artifact]) {
+    for a in artifacts {
+        let path = &a.path;
+        assert!(
+            !path.is_empty() && !path.starts_with('/') && !path.contains('\\'),
+            "artifact path not relative: {path:?}"
+        );
+        assert!(
+            path.split('/')
+                .all(|c| !c.is_empty() && c != "." && c != ".."),
+            "artifact path with an empty, `.` or `..` component: {path:?}"
+        );
+        assert!(
+            !path.chars().any(|c| forbidden_char(c) || c == ':'),
+            "artifact path with a control character or `:`: {path:?}"
+        );
+        if let Some(c) = a.contents.chars().find(|&c| forbidden_char(c)) {
+            panic!("raw {c:?} in {path}:\n{}", a.contents);
+        }
+        if path.ends_with(".yaml") || path.ends_with(".yml") {
+            check_yaml(path, &a.contents);
+        } else if path.ends_with(".json") {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&a.contents) {
+                panic!("{path} is not JSON: {e}\n{}", a.contents);
+            }
+        }
+    }
+    let files: accessc::diff::Files = artifacts
+        .iter()
+        .map(|a| (a.path.clone(), a.contents.clone()))
+        .collect();
+    let report = accessc::diff::diff_files(&accessc::diff::Files::new(), &files, "base");
+    let md = report.render(accessc::diff::DiffFormat::Markdown);
+    let mut fenced = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        let rest = ["<details>", "</details>", "<summary>", "</summary>"]
+            .iter()
+            .fold(line.to_string(), |l, tag| l.replace(tag, ""));
+        assert!(
+            fenced || !outside_code_spans(&rest).contains('<'),
+            "raw `<` in the Markdown of diff: {line:?}\n{md}"
+        );
+    }
+}
+
+/// A Markdown line without its code spans (a run of backticks up to the next run of as many;
+/// an unmatched run is literal text), as CommonMark reads it.
+fn outside_code_spans(line: &str) -> String {
+    let b = line.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut text_from = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let mut close = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    close = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match close {
+            Some(end) => {
+                out.push_str(&line[text_from..i]);
+                text_from = end;
+                i = end;
+            }
+            None => i += n,
+        }
+    }
+    out.push_str(&line[text_from..]);
+    out
+}
+
+fn check_yaml(path: &str, text: &str) {
+    use serde::Deserialize;
+    let mut docs = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        match serde_yaml::Value::deserialize(doc) {
+            Ok(v) => docs.push(v),
+            Err(e) => panic!("{path} is not YAML: {e}\n{text}"),
+        }
+    }
+    assert_eq!(
+        docs.len(),
+        1,
+        "{path}: {} YAML documents\n{text}",
+        docs.len()
+    );
+    let kind = docs[0].get("kind").and_then(serde_yaml::Value::as_str);
+    if path.ends_with("/kustomization.yaml") {
+        assert!(
+            kind.is_none(),
+            "{path}: a kustomization of kind {kind:?}\n{text}"
+        );
+        assert!(
+            docs[0].get("resources").is_some(),
+            "{path}: a kustomization without resources\n{text}"
+        );
+    } else {
+        assert!(
+            kind.is_some_and(|k| YAML_KINDS.contains(&k)),
+            "{path}: kind {kind:?}\n{text}"
         );
     }
 }
@@ -341,6 +513,112 @@ const STRINGS: &[&str] = &[
     "ünïcödé",
 ];
 
+/// Pieces of hostile names and strings: YAML, JSON, HCL, Markdown and shell specials, path
+/// tricks, names Windows reserves, line and paragraph separators, bidirectional overrides.
+const HOSTILE: &[&str] = &[
+    "\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: x\nroleRef:\n  kind: ClusterRole\n  name: cluster-admin\n",
+    "\n---\n",
+    "\n...\n",
+    "\nkind: ClusterRole\n",
+    "<!--",
+    "-->",
+    "<details>",
+    "*/",
+    "/*",
+    "\"",
+    "\\",
+    "'",
+    "${",
+    "${aws:username}",
+    "%{",
+    "`",
+    "```",
+    "#",
+    "..",
+    "/",
+    "./",
+    "../../",
+    "/etc/passwd",
+    "C:\\",
+    "con",
+    "aux",
+    "com1",
+    "nul.txt",
+    ": ",
+    "- ",
+    "? ",
+    "&a",
+    "*a",
+    "!!binary",
+    "|",
+    ">",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "@",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{200b}",
+    "\u{feff}",
+    "\u{85}",
+    "\u{9b}",
+    "\u{1b}[31m",
+    "\u{0}",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u{7f}",
+    "ü",
+    "\u{10ffff}",
+    "app",
+    "x",
+];
+
+/// A hostile text: pieces of [`HOSTILE`], any Unicode character, C0 and C1 controls, letters.
+fn hostile(u: &mut Unstructured<'_>) -> Result<String> {
+    let mut s = String::new();
+    for _ in 0..u.int_in_range(1..=5u8)? {
+        match u.int_in_range(0..=9u8)? {
+            0..=4 => s.push_str(u.choose(HOSTILE)?),
+            5 => s.push(u.arbitrary::<char>()?),
+            6 => s.push(char::from(u.int_in_range(0..=0x1fu8)?)),
+            7 => s.push(char::from_u32(u.int_in_range(0x7f..=0x9fu32)?).unwrap_or('\u{7f}')),
+            _ => s.push(char::from(u.int_in_range(b'a'..=b'z')?)),
+        }
+    }
+    Ok(s)
+}
+
+/// Whether the generator keeps file names plain (`ACCESSC_FUZZ_PLAIN_NAMES=1`): for fuzzing
+/// a version of accessc that still writes input file names raw into the headers of the
+/// generated files, where the hostile names fail the oracle at once.
+fn plain_names() -> bool {
+    static PLAIN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PLAIN.get_or_init(|| std::env::var_os("ACCESSC_FUZZ_PLAIN_NAMES").is_some_and(|v| v == "1"))
+}
+
+/// A source file's name (also its path): usually plain, often with hostile folder and file
+/// names, absolute or with `..`.
+fn file_name(u: &mut Unstructured<'_>, i: u8) -> Result<String> {
+    let pick = u.int_in_range(0..=9u8)?;
+    if plain_names() {
+        return Ok(format!("f{i}.access"));
+    }
+    Ok(match pick {
+        0..=3 => format!("f{i}.access"),
+        4 => format!("f{i}/{}/{}.access", hostile(u)?, hostile(u)?),
+        5 => format!("{}/f{i}.access", hostile(u)?),
+        6 => format!("f{i}{}.access", hostile(u)?),
+        7 => format!("/abs/f{i}{}", hostile(u)?),
+        8 => format!("../f{i}/{}", hostile(u)?),
+        _ => format!("f{i}{}", hostile(u)?),
+    })
+}
+
 /// A source-text builder driven by the fuzzer's bytes.
 struct Gen<'a, 'b> {
     u: &'a mut Unstructured<'b>,
@@ -372,11 +650,36 @@ impl Gen<'_, '_> {
         })
     }
     fn string_lit(&mut self, pool: &[&str]) -> Result<()> {
-        let s = if self.chance(5)? {
-            let n: String = self.u.arbitrary()?;
-            n.replace(['"', '\\', '\n'], "")
-        } else {
-            self.pick(pool)?.to_string()
+        let s = match self.count(19)? {
+            0 => {
+                let n: String = self.u.arbitrary()?;
+                n.replace(['"', '\\', '\n'], "")
+            }
+            // Hostile, alone or inside a value from the pool (an ARN, an account, a name),
+            // with the language's escapes so that it mostly parses.
+            1 | 2 => {
+                let h = hostile(self.u)?;
+                let base = self.pick(pool)?;
+                let h = if self.chance(50)? {
+                    let at = self.u.int_in_range(0..=base.len())?;
+                    let at = (0..=at)
+                        .rev()
+                        .find(|&i| base.is_char_boundary(i))
+                        .unwrap_or(0);
+                    format!("{}{h}{}", &base[..at], &base[at..])
+                } else {
+                    h
+                };
+                if self.chance(90)? {
+                    h.replace('\\', "\\\\")
+                        .replace('"', "\\\"")
+                        .replace('\n', "\\n")
+                        .replace('\t', "\\t")
+                } else {
+                    h
+                }
+            }
+            _ => self.pick(pool)?.to_string(),
         };
         self.push("\"");
         self.push(&s);
@@ -689,7 +992,8 @@ pub fn generate(u: &mut Unstructured<'_>) -> Vec<File> {
             }
             g.out.truncate(at);
         }
-        files.push((format!("f{i}.access"), g.out));
+        let name = file_name(g.u, i).unwrap_or_else(|_| format!("f{i}.access"));
+        files.push((name, g.out));
     }
     files
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pairs;
 use pest::Parser;
 
 use super::{AccessParser, Rule, DECL_KEYWORDS};
@@ -98,10 +99,10 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
     }
 }
 
-/// Expected tokens and the furthest position the parser reached (also counting literal tokens
-/// such as `{` or `,`, which pest's plain error leaves out), from a second parse with pest's
-/// error detail on (only on the error path).
-fn detail(text: &str) -> (Vec<String>, usize) {
+/// Parse with pest's error detail on: its error also carries the expected tokens and the
+/// furthest position reached (see [`attempts`]). Slower than a plain parse, so only used once a
+/// file is known to have an error.
+pub(super) fn parse_detailed(text: &str) -> Result<Pairs<'_, Rule>, pest::error::Error<Rule>> {
     // pest's error-detail switch is process-wide: serialise the detailed parses so that a
     // concurrent one (tests, library users) cannot switch it off under this one.
     static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -111,21 +112,24 @@ fn detail(text: &str) -> (Vec<String>, usize) {
     pest::set_error_detail(true);
     let result = AccessParser::parse(Rule::file, text);
     pest::set_error_detail(false);
-    match result {
-        Err(e) => e
-            .parse_attempts()
-            .map(|a| {
-                let tokens = a
-                    .expected_tokens()
-                    .into_iter()
-                    .map(|t| t.to_string())
-                    .filter(|t| t != "BUILTIN_RULE" && !t.contains(".."))
-                    .collect();
-                (tokens, a.max_position)
-            })
-            .unwrap_or_default(),
-        Ok(_) => (Vec::new(), 0),
-    }
+    result
+}
+
+/// Expected tokens and the furthest position the parser reached (also counting literal tokens
+/// such as `{` or `,`, which pest's plain error leaves out), from an error of
+/// [`parse_detailed`] (none from a plain parse's error).
+fn attempts(err: &pest::error::Error<Rule>) -> (Vec<String>, usize) {
+    err.parse_attempts()
+        .map(|a| {
+            let tokens = a
+                .expected_tokens()
+                .into_iter()
+                .map(|t| t.to_string())
+                .filter(|t| t != "BUILTIN_RULE" && !t.contains(".."))
+                .collect();
+            (tokens, a.max_position)
+        })
+        .unwrap_or_default()
 }
 
 /// The keywords a rule stands for (candidates for "did you mean").
@@ -178,14 +182,14 @@ pub(super) fn rule_position(err: &pest::error::Error<Rule>) -> usize {
     }
 }
 
-/// Turn a pest error into a diagnostic.
-pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diag {
-    let rule_pos = rule_position(&err);
+/// Turn a pest error of [`parse_detailed`] into a diagnostic.
+pub(super) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Diag {
+    let rule_pos = rule_position(err);
     let positives: &[Rule] = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
     };
-    let (tokens, furthest) = detail(text);
+    let (tokens, furthest) = attempts(err);
 
     // A word where a keyword was expected and close to one: a misspelt keyword, reported at
     // the word with a suggestion.

@@ -5,6 +5,9 @@
 #   tools/fuzz/run.sh [SECONDS] [TARGET…]     default: 1800 s, both targets, one after the other
 #   JOBS=2 tools/fuzz/run.sh 1800             both targets at once (one process each)
 #   FUZZ_FLAGS="-len_control=0 -max_len=4096" …  more libFuzzer flags (the last one wins)
+#   SANITIZER=address tools/fuzz/run.sh …      with AddressSanitizer (default: none; the code
+#                                              fuzzed is safe Rust; ASan slows every run)
+#   ACCESSC_FUZZ_PLAIN_NAMES=1 …               structured target with plain file names only
 #
 # The fuzz crate builds against the working tree; when others edit it while you fuzz, fuzz a
 # copy: `cp -a` the repository elsewhere (without target/) and run this script from there.
@@ -19,8 +22,9 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(compile_bytes compile_structured)
 
+san=${SANITIZER:-none}
 cd fuzz
-cargo +nightly fuzz build
+cargo +nightly fuzz build -s "$san"
 mkdir -p logs corpus/compile_bytes corpus/compile_structured
 # Seeds: every .access file of the examples, the snapshot cases, the bad-input corpus.
 n=0
@@ -35,7 +39,7 @@ run() {
     local extra=()
     [ "$t" = compile_bytes ] && extra=(-dict=../tools/fuzz/dict.txt)
     local rc=0
-    cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+    cargo +nightly fuzz run -s "$san" "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
         -max_len=16384 -print_final_stats=1 "${extra[@]}" ${FUZZ_FLAGS:-} >"logs/$t.log" 2>&1 || rc=$?
     echo "$t: exit $rc; $(grep -E '^stat::number_of_executed_units' "logs/$t.log" || true)" \
         "(log: fuzz/logs/$t.log)"
