@@ -135,6 +135,8 @@ codes! {
     E214 = "E214", Error, "app without an AWS identity in a resource policy";
     /// Session-tag variables in a Pod Identity role whose session tags are disabled.
     E215 = "E215", Error, "session tags disabled but used";
+    /// A resource grant's condition on a key accessc writes to admit the app.
+    E216 = "E216", Error, "condition on a key accessc sets";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";

@@ -201,6 +201,8 @@ fn grant_wildcards(g: &Grant, out: &mut Vec<UnsafeWildcard>) {
                 "`{}` grants every action of `{svc}`, including ones AWS adds later",
                 a.node
             )
+        } else if let Some(d) = crate::check::catalog_checks::broad_wildcard_anywhere(a) {
+            d.message
         } else {
             continue;
         };
@@ -210,10 +212,20 @@ fn grant_wildcards(g: &Grant, out: &mut Vec<UnsafeWildcard>) {
             reason: reason.node.clone(),
         });
     }
-    for r in arns.iter().filter(|r| r.node == "*") {
+    for r in arns {
+        let message = if r.node == "*" {
+            "`\"*\"` grants the actions on every resource".to_string()
+        } else if let Some(what) = crate::check::values::arn(&r.node)
+            .ok()
+            .and_then(|a| crate::check::aws::wide_arn(&a))
+        {
+            format!("`{}` names {what}", r.node)
+        } else {
+            continue;
+        };
         out.push(UnsafeWildcard {
             span: r.span,
-            message: "`\"*\"` grants the actions on every resource".into(),
+            message,
             reason: reason.node.clone(),
         });
     }
