@@ -31,6 +31,7 @@ pub use registry::Level;
 pub fn finish(sources: &Sources, program: &Program, ir: Option<&Ir>, diags: &mut Vec<Diag>) {
     if let Some(ir) = ir {
         iam::check(ir, diags);
+        iam::boundaries(program, ir, diags);
     }
     suppress::apply(sources, program, diags);
 }
@@ -113,6 +114,7 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
         let (ir, mut raw) = crate::check::check_with(&program, options);
         if let Some(ir) = &ir {
             iam::check(ir, &mut raw);
+            iam::boundaries(&program, ir, &mut raw);
         }
         for s in suppress::partition(sources, &program, &raw) {
             findings.push(Finding::from_diag(s.diag, Some(s.reason)));

@@ -199,6 +199,10 @@ codes! {
     W206 = "W206", Warning, "role can grant itself cluster access";
     /// `eks:CreatePodIdentityAssociation` with `iam:PassRole` in one role.
     W207 = "W207", Warning, "role can hand IAM roles to pods";
+    /// An app or shared role with `boundary = none` on a cluster that sets a boundary.
+    W208 = "W208", Warning, "role drops the cluster's boundary";
+    /// A boundary statement that allows every action on every resource.
+    W209 = "W209", Warning, "boundary allows everything";
     /// RBAC `escalate` or `bind`.
     W302 = "W302", Warning, "RBAC `escalate` or `bind`";
     /// RBAC `impersonate`.
