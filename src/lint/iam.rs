@@ -320,7 +320,7 @@ pub fn boundaries(program: &Program, ir: &Ir, diags: &mut Vec<Diag>) {
             )
             .at(span)
             .label("no permission boundary")
-            .help(format!("without a boundary nothing caps what the role's grants can reach; name a boundary that fits (`boundary = NAME`), or suppress with `# accessc: allow W208 \"reason\"`")),
+            .help("without a boundary nothing caps what the role's grants can reach; name a boundary that fits (`boundary = NAME`), or suppress with `# accessc: allow W208 \"reason\"`"),
         );
     }
     for d in &program.decls {
