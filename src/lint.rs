@@ -42,6 +42,7 @@ pub fn finish(sources: &Sources, program: &Program, ir: Option<&Ir>, diags: &mut
 /// where their blocks apply, cluster-access escalations.
 pub fn escalations(program: &Program, ir: &Ir, diags: &mut Vec<Diag>) {
     iam::check(ir, diags);
+    iam::boundaries(program, ir, diags);
     rbac::check_program(program, ir, diags);
     access::check(program, diags);
 }

@@ -129,6 +129,8 @@ fn documentation_examples_trigger_their_rule() {
         Code::W205,
         Code::W206,
         Code::W207,
+        Code::W208,
+        Code::W209,
         Code::W302,
         Code::W303,
         Code::W304,

@@ -468,6 +468,13 @@ fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Di
                     .label("empty")
                     .help("leave `username` out to get the default"),
             );
+        } else if let Err((msg, help)) = values::username(&u.node) {
+            diags.push(
+                Diag::new(Code::E109, msg)
+                    .at(u.span)
+                    .label("not a username EKS accepts")
+                    .help(help),
+            );
         } else if let Some(pos) = u.node.find("{{SessionName") {
             if !u.node[..pos].contains(':') {
                 diags.push(

@@ -224,6 +224,91 @@ fn resource_name_into(out: &mut String, first: Option<&values::Arn<'_>>) {
     }
 }
 
+/// Whether a text holds an IAM wildcard (`*` or `?`).
+fn has_wildcard(text: &str) -> bool {
+    text.contains(['*', '?'])
+}
+
+/// Whether an ARN's resource part names no resource at all: only wildcards and separators
+/// (`*`, `*/*`, `role/*` is not: see [`wide_resource_name`]).
+fn wildcard_only(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| matches!(c, '*' | '?' | '/' | ':'))
+}
+
+/// What an ARN covers when that is too much for a grant without `unsafe`: any account (the
+/// account field is `*` or a pattern), any region (a pattern in the region field: a service
+/// whose ARNs have no region leaves it empty), or every resource of the service (a resource
+/// part of wildcards only: `arn:aws:s3:::*` is every bucket of every account).
+pub fn wide_arn(arn: &values::Arn<'_>) -> Option<String> {
+    if has_wildcard(arn.account) {
+        return Some(format!(
+            "resources of every AWS account (account `{}`)",
+            arn.account
+        ));
+    }
+    if has_wildcard(arn.region) {
+        return Some(format!(
+            "resources of every region (region `{}`)",
+            arn.region
+        ));
+    }
+    if wildcard_only(arn.resource) {
+        return Some(if arn.account.is_empty() {
+            format!("every `{}` resource of every AWS account", arn.service)
+        } else {
+            format!(
+                "every `{}` resource of account {}",
+                arn.service, arn.account
+            )
+        });
+    }
+    None
+}
+
+/// Whether an ARN's resource part, after its resource type (`role/`, `user/`), names no
+/// resource: `role/*`, `role*`, `*`.
+fn wide_resource_name(resource: &str) -> bool {
+    match resource.find(['/', ':']) {
+        Some(i) => wildcard_only(&resource[i + 1..]),
+        None => wildcard_only(resource.trim_start_matches(|c: char| c.is_ascii_alphanumeric())),
+    }
+}
+
+/// Whether an action hands over or takes on an IAM role: `iam:PassRole`, `sts:AssumeRole*`.
+pub fn is_role_handover(action: &str) -> bool {
+    let lower = action.to_ascii_lowercase();
+    lower == "iam:passrole" || lower.starts_with("sts:assumerole")
+}
+
+/// E202 for `iam:PassRole` / `sts:AssumeRole*` on every role of an account (`role/*`):
+/// that is every role's permissions, so it needs `unsafe` as `*` does.
+fn role_on_wide_arns(
+    actions: &BTreeSet<String>,
+    arns: &[Spanned<String>],
+    parsed: &[Option<values::Arn<'_>>],
+    diags: &mut Vec<Diag>,
+) {
+    let Some(action) = actions.iter().find(|a| is_role_handover(a)) else {
+        return;
+    };
+    for (a, arn) in arns.iter().zip(parsed) {
+        let Some(arn) = arn else {
+            continue;
+        };
+        if wide_resource_name(arn.resource) {
+            diags.push(
+                Diag::new(
+                    Code::E202,
+                    format!("`{action}` on `{}` reaches every role it names", a.node),
+                )
+                .at(a.span)
+                .label("every role")
+                .help("name the roles (e.g. \"arn:aws:iam::111122223333:role/app-*\"), or add `unsafe \"reason\"` to the grant when every role is really meant"),
+            );
+        }
+    }
+}
+
 /// Check one grant of a declaration. A grant gives one statement, or two when some of its
 /// actions support only `Resource: "*"` (W201).
 pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
@@ -255,7 +340,19 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
             parsed.push(None);
         } else {
             match values::arn(&a.node) {
-                Ok(arn) => parsed.push(Some(arn)),
+                Ok(arn) => {
+                    if !unsafe_ok {
+                        if let Some(what) = wide_arn(&arn) {
+                            diags.push(
+                                Diag::new(Code::E202, format!("`{}` names {what}", a.node))
+                                    .at(a.span)
+                                    .label("wildcard resource")
+                                    .help("name the account, region and resource, or add `unsafe \"reason\"` to the grant when all of them are really meant"),
+                            );
+                        }
+                    }
+                    parsed.push(Some(arn));
+                }
                 Err((msg, help)) => {
                     diags.push(
                         Diag::new(Code::E113, msg)
@@ -347,6 +444,9 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
         }
     }
 
+    if !unsafe_ok {
+        role_on_wide_arns(&actions, arns, &parsed, diags);
+    }
     let after = diags.iter().filter(|d| d.is_error()).count();
     if after > before {
         return Vec::new();

@@ -421,6 +421,8 @@ fn allow_actions_on(
         };
         let is_wildcard = candidates.len() > 1 || name.contains(['*', '?']);
         let mut kept = 0;
+        // The actions of the candidates that the grant keeps (what the pattern grants here).
+        let mut granted: Vec<&Action> = Vec::new();
         let mut rejected: Vec<(String, usize)> = Vec::new();
         for (service, action) in &candidates {
             let full = format!("{}:{}", service.prefix(), action.name());
@@ -442,6 +444,7 @@ fn allow_actions_on(
                     continue;
                 }
                 out.on_arns.insert(full);
+                granted.push(action);
                 kept += 1;
                 continue;
             }
@@ -456,12 +459,14 @@ fn allow_actions_on(
                 }
                 if !is_wildcard {
                     out.star_only.insert(full);
+                    granted.push(action);
                     kept += 1;
                 }
                 continue;
             }
             if star_arn {
                 out.on_arns.insert(full);
+                granted.push(action);
                 kept += 1;
                 continue;
             }
@@ -479,7 +484,15 @@ fn allow_actions_on(
             }
             if ok_all {
                 out.on_arns.insert(full);
+                granted.push(action);
                 kept += 1;
+            }
+        }
+        if is_wildcard && !unsafe_ok && kept > 0 {
+            if let Some(service) = candidates.first().map(|(s, _)| *s) {
+                if let Some(what) = broad_expansion(service, candidates.len(), &granted) {
+                    diags.push(wildcard_diag(w, &what));
+                }
             }
         }
         if is_wildcard {
@@ -545,6 +558,84 @@ fn split_action(a: &str) -> Option<(&str, &str)> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-' || c == '_');
     ok.then_some((svc, name))
+}
+
+/// A wildcard pattern that matches every action of its service but at most this share of
+/// them (in tenths: `1` = 10 %) still counts as the whole service ([`broad_expansion`]).
+pub const WHOLE_SERVICE_SLACK_TENTHS: usize = 1;
+
+/// Whether a wildcard action pattern is too broad to be granted without `unsafe`, judged by
+/// what it expands to, not by its spelling: `matched` of the service's actions match it (and
+/// `granted` of those apply to the grant's resources). It is too broad when it covers the
+/// whole service (every action, or all but at most 10 % of them, see
+/// [`WHOLE_SERVICE_SLACK_TENTHS`]), or when what it grants includes a permissions-management
+/// action (`s3:PutBucketPolicy`, `kms:PutKeyPolicy`, `iam:PassRole`, …). Returns what it
+/// grants, for the message.
+pub fn broad_expansion(service: &Service, matched: usize, granted: &[&Action]) -> Option<String> {
+    let total = service.actions().len();
+    let missing = total.saturating_sub(matched);
+    if total > 0 && missing * 10 <= total * WHOLE_SERVICE_SLACK_TENTHS {
+        return Some(if missing == 0 {
+            format!("every action of `{}` ({total})", service.prefix())
+        } else {
+            format!(
+                "{matched} of the {total} actions of `{}` (the whole service but {missing})",
+                service.prefix()
+            )
+        });
+    }
+    let mut admin: Vec<&str> = granted
+        .iter()
+        .filter(|a| a.in_level(AccessLevel::PermissionsManagement))
+        .map(|a| a.name())
+        .collect();
+    admin.sort_unstable();
+    admin.dedup();
+    let first = admin.first()?;
+    Some(format!(
+        "permissions-management actions ({} of them, e.g. `{}:{first}`)",
+        admin.len(),
+        service.prefix()
+    ))
+}
+
+/// E202 for a wildcard action that [`broad_expansion`] judges too broad, given the actions a
+/// grant placed (`placed`: those it matches are what the pattern grants); None for a literal
+/// action, an unknown service or a narrow pattern.
+pub fn broad_wildcard(w: &Spanned<String>, placed: &BTreeSet<String>) -> Option<Diag> {
+    let (svc, name) = split_action(&w.node)?;
+    if !name.contains(['*', '?']) {
+        return None;
+    }
+    let service = catalog::catalog().service(&svc.to_ascii_lowercase())?;
+    let matched = service.expand_wildcard(name);
+    let granted: Vec<&Action> = matched
+        .iter()
+        .copied()
+        .filter(|a| {
+            placed.iter().any(|p| {
+                p.split_once(':').is_some_and(|(s, n)| {
+                    s.eq_ignore_ascii_case(service.prefix()) && n.eq_ignore_ascii_case(a.name())
+                })
+            })
+        })
+        .collect();
+    if granted.is_empty() {
+        return None;
+    }
+    broad_expansion(service, matched.len(), &granted).map(|what| wildcard_diag(w, &what))
+}
+
+/// [`broad_wildcard`] judged on everything the pattern matches (whatever the resources).
+pub fn broad_wildcard_anywhere(w: &Spanned<String>) -> Option<Diag> {
+    let (svc, name) = split_action(&w.node)?;
+    let service = catalog::catalog().service(&svc.to_ascii_lowercase())?;
+    let placed: BTreeSet<String> = service
+        .expand_wildcard(name)
+        .iter()
+        .map(|a| format!("{}:{}", service.prefix(), a.name()))
+        .collect();
+    broad_wildcard(w, &placed)
 }
 
 fn wildcard_diag(w: &Spanned<String>, what: &str) -> Diag {

@@ -17,6 +17,16 @@ use super::catalog_checks;
 use super::resolve::Symbols;
 use super::values;
 
+/// The condition keys accessc writes itself to admit a Pod Identity app (with `StringEquals`):
+/// a user condition on one of them is refused (E216) — merged into the same `StringEquals` it
+/// would be one more allowed value (IAM ORs the values of a key), widening who is admitted;
+/// user conditions on every other key are ANDed with these.
+pub const IDENTITY_KEYS: &[&str] = &[
+    "aws:PrincipalTag/eks-cluster-arn",
+    "aws:PrincipalTag/kubernetes-namespace",
+    "aws:PrincipalTag/kubernetes-service-account",
+];
+
 /// What kind of resource an ARN is, and its name.
 fn classify(arn: &values::Arn<'_>) -> Option<(ResourceKind, String)> {
     let r = arn.resource;
@@ -88,6 +98,31 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
         );
         return None;
     };
+    // A resource policy belongs to one resource of one account: its ARN names both (the
+    // key policy's owner statement is derived from the account).
+    let concrete = if arn_text.contains(['*', '?']) {
+        Err("names no single resource: it has a wildcard".to_string())
+    } else if kind != ResourceKind::S3Bucket && values::account(arn.account).is_err() {
+        Err(if arn.account.is_empty() {
+            "does not name the resource's account".to_string()
+        } else {
+            format!(
+                "does not name the resource's account (`{}` is not 12 digits)",
+                arn.account
+            )
+        })
+    } else {
+        Ok(())
+    };
+    if let Err(why) = concrete {
+        diags.push(
+            Diag::new(Code::E213, format!("`{arn_text}` {why}"))
+                .at(decl.arn.span)
+                .label("not one resource")
+                .help("a resource policy is attached to one resource: write its full ARN, with the 12-digit account id, e.g. \"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\""),
+        );
+        return None;
+    }
     let before = diags.iter().filter(|d| d.is_error()).count();
     let mut statements: Vec<ResourceStatement> = Vec::new();
     for g in &decl.grants {
@@ -160,6 +195,9 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     );
                 }
                 for a in actions.iter().filter(|a| a.node.contains(['*', '?'])) {
+                    if g.unsafe_reason.is_none() {
+                        diags.extend(catalog_checks::broad_wildcard(a, &placed));
+                    }
                     if !placed
                         .iter()
                         .any(|p| super::boundary::glob(&a.node, p, true))
@@ -182,6 +220,21 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
             .flat_map(|(_, _, a)| a.iter().cloned())
             .collect();
         for c in &g.conditions {
+            if let Some(key) = IDENTITY_KEYS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(&c.key.node))
+            {
+                diags.push(
+                    Diag::new(
+                        Code::E216,
+                        format!("`{}` is the key accessc matches to admit Pod Identity apps", c.key.node),
+                    )
+                    .at(c.key.span)
+                    .label("set by accessc")
+                    .help(format!("accessc writes `StringEquals` on `{key}` from the apps after `by`, and IAM ORs the values of one key: a value of yours would admit more workloads, not fewer. Admit the workloads with `by NS/APP`, and condition on other keys")),
+                );
+                continue;
+            }
             let arns = [decl.arn.clone()];
             if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
                 conditions
@@ -245,10 +298,11 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                         eq.entry("aws:PrincipalTag/kubernetes-service-account".into())
                             .or_default()
                             .extend(sas);
-                        (
-                            format!("arn:{}:iam::{}:root", role.partition, role.account),
-                            c,
-                        )
+                        // Role accounts are checked (E110); none is written otherwise.
+                        let Some(root) = account_root(&role.partition, &role.account) else {
+                            continue;
+                        };
+                        (root, c)
                     }
                 };
                 conds.retain(|_, v| !v.is_empty());
@@ -291,14 +345,11 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
     }
     let mut statements: Vec<ResourceStatement> = merged.into_values().collect();
     if kind == ResourceKind::KmsKey {
-        let account = if arn.account.is_empty() {
-            String::new()
-        } else {
-            arn.account.to_string()
-        };
+        // The key's account is checked above (12 digits): the root of no other account.
+        let root = account_root(arn.partition, arn.account)?;
         statements.push(ResourceStatement {
             sid: "EnableIamPolicies".into(),
-            principals: BTreeSet::from([format!("arn:{}:iam::{account}:root", arn.partition)]),
+            principals: BTreeSet::from([root]),
             actions: BTreeSet::from(["kms:*".to_string()]),
             resources: BTreeSet::from(["*".to_string()]),
             conditions: BTreeMap::new(),
@@ -328,6 +379,20 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
         statements,
         span: decl.span,
     })
+}
+
+/// The account-root principal `arn:PARTITION:iam::ACCOUNT:root`, only for a concrete
+/// 12-digit account: never `arn:aws:iam::*:root` or an empty account.
+pub fn account_root(partition: &str, account: &str) -> Option<String> {
+    values::account(account).ok()?;
+    if partition.is_empty()
+        || !partition
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        return None;
+    }
+    Some(format!("arn:{partition}:iam::{account}:root"))
 }
 
 fn syms_has_app(ir: &Ir, key: &str) -> bool {

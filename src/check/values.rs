@@ -294,21 +294,75 @@ pub fn is_role_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
 }
 
-/// An IAM path: `/` or `/a/b/`, printable ASCII, at most 512 characters.
+/// An IAM path: `/` or `/a/b/`, printable ASCII, at most 512 characters (IAM's pattern
+/// `^/$|^/[\u0021-\u007F]+/$`, without DEL). Narrower than IAM where the path would change the
+/// meaning of the role's ARN in a policy: no `*` or `?` (IAM wildcards: the role's ARN in a
+/// `Resource` would match other roles) and no `${` (a policy variable).
 pub fn role_path(p: &str) -> Result<(), Problem> {
     let ok = p.starts_with('/')
         && p.ends_with('/')
         && p.len() <= 512
         && !p.contains("//")
         && p.chars().all(|c| ('!'..='~').contains(&c));
-    if ok {
-        Ok(())
-    } else {
-        Err((
-            format!("`{p}` is not a valid IAM path"),
-            "paths start and end with `/`, e.g. \"/\" or \"/eks/workloads/\"".into(),
-        ))
+    if !ok {
+        return Err((
+            format!("`{}` is not a valid IAM path", p.escape_debug()),
+            "paths start and end with `/` and hold printable ASCII without spaces, at most 512 characters, e.g. \"/\" or \"/eks/workloads/\"".into(),
+        ));
     }
+    if p.contains(['*', '?']) || p.contains("${") {
+        return Err((
+            format!("`{p}` would turn the roles' ARNs into patterns in the policies that name them"),
+            "`*`, `?` and `${` are wildcards and variables in the policies that name the roles' ARNs: use letters, digits and `-`, e.g. \"/eks/workloads/\"".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The placeholders EKS and aws-auth replace in a Kubernetes username.
+pub const USERNAME_PLACEHOLDERS: &[&str] = &[
+    "{{AccountID}}",
+    "{{SessionName}}",
+    "{{SessionNameRaw}}",
+    "{{AccessKeyID}}",
+    "{{EC2PrivateDNSName}}",
+];
+
+/// A Kubernetes username for an access entry or aws-auth mapping: printable ASCII without
+/// spaces (no control characters, and no look-alike of a reserved name such as a Cyrillic
+/// `ѕystem:`), at most 256 characters, and `{{…}}` only for the placeholders EKS replaces.
+/// (The reserved prefixes are E401, checked by the caller.)
+pub fn username(u: &str) -> Result<(), Problem> {
+    if let Some(c) = u.chars().find(|c| !('!'..='~').contains(c)) {
+        return Err((
+            format!("username `{}` holds {c:?}", u.escape_debug()),
+            "usernames are printable ASCII without spaces (they are matched in RBAC bindings and shown in audit logs)".into(),
+        ));
+    }
+    if u.len() > 256 {
+        return Err((
+            format!("username is {} characters long", u.len()),
+            "keep usernames at most 256 characters".into(),
+        ));
+    }
+    let mut rest = u.to_string();
+    for p in USERNAME_PLACEHOLDERS {
+        rest = rest.replace(p, "");
+    }
+    if rest.contains("{{") || rest.contains("}}") {
+        return Err((
+            format!("username `{u}` has a placeholder EKS does not replace"),
+            format!(
+                "the placeholders are {}",
+                USERNAME_PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -370,5 +424,21 @@ mod tests {
         assert!(role_path("/eks/").is_ok());
         assert!(role_path("eks/").is_err());
         assert!(role_path("/a//b/").is_err());
+        assert!(role_path("/a b/").is_err());
+        assert!(role_path("/a*/").is_err());
+        assert!(role_path("/team?/").is_err());
+        assert!(role_path("/${aws:username}/").is_err());
+        assert!(role_path(&format!("/{}/", "a".repeat(511))).is_err());
+    }
+
+    #[test]
+    fn usernames() {
+        assert!(username("ci-deployer:{{SessionName}}").is_ok());
+        assert!(username("release-bot").is_ok());
+        assert!(username("ci user").is_err());
+        assert!(username("ci\nuser").is_err());
+        assert!(username("\u{0455}ystem:masters").is_err());
+        assert!(username("ci:{{SessionNam}}").is_err());
+        assert!(username(&"a".repeat(257)).is_err());
     }
 }

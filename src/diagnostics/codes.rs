@@ -135,6 +135,8 @@ codes! {
     E214 = "E214", Error, "app without an AWS identity in a resource policy";
     /// Session-tag variables in a Pod Identity role whose session tags are disabled.
     E215 = "E215", Error, "session tags disabled but used";
+    /// A resource grant's condition on a key accessc writes to admit the app.
+    E216 = "E216", Error, "condition on a key accessc sets";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";
@@ -199,6 +201,10 @@ codes! {
     W206 = "W206", Warning, "role can grant itself cluster access";
     /// `eks:CreatePodIdentityAssociation` with `iam:PassRole` in one role.
     W207 = "W207", Warning, "role can hand IAM roles to pods";
+    /// An app or shared role with `boundary = none` on a cluster that sets a boundary.
+    W208 = "W208", Warning, "role drops the cluster's boundary";
+    /// A boundary statement that allows every action on every resource.
+    W209 = "W209", Warning, "boundary allows everything";
     /// RBAC `escalate` or `bind`.
     W302 = "W302", Warning, "RBAC `escalate` or `bind`";
     /// RBAC `impersonate`.

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::{Decl, Grant, GrantKind, Program, Span};
+use crate::ast::{Decl, Grant, GrantKind, Program, Span, Value};
 use crate::check::boundary::glob;
 use crate::diagnostics::{Code, Diag};
-use crate::ir::{IamRole, Ir};
+use crate::ir::{IamRole, Ir, Trust};
 
 /// The grants (spans) of a role whose actions cover `action`, with the resources they give it.
 fn grants_of(role: &IamRole, action: &str) -> Vec<(Span, BTreeSet<String>)> {
@@ -201,6 +201,8 @@ fn grant_wildcards(g: &Grant, out: &mut Vec<UnsafeWildcard>) {
                 "`{}` grants every action of `{svc}`, including ones AWS adds later",
                 a.node
             )
+        } else if let Some(d) = crate::check::catalog_checks::broad_wildcard_anywhere(a) {
+            d.message
         } else {
             continue;
         };
@@ -210,10 +212,20 @@ fn grant_wildcards(g: &Grant, out: &mut Vec<UnsafeWildcard>) {
             reason: reason.node.clone(),
         });
     }
-    for r in arns.iter().filter(|r| r.node == "*") {
+    for r in arns {
+        let message = if r.node == "*" {
+            "`\"*\"` grants the actions on every resource".to_string()
+        } else if let Some(what) = crate::check::values::arn(&r.node)
+            .ok()
+            .and_then(|a| crate::check::aws::wide_arn(&a))
+        {
+            format!("`{}` names {what}", r.node)
+        } else {
+            continue;
+        };
         out.push(UnsafeWildcard {
             span: r.span,
-            message: "`\"*\"` grants the actions on every resource".into(),
+            message,
             reason: reason.node.clone(),
         });
     }
@@ -235,6 +247,107 @@ pub fn notes(program: &Program) -> Vec<UnsafeWildcard> {
         }
     }
     out
+}
+
+/// The clusters a role serves: its members', and those its trust names.
+fn role_clusters(ir: &Ir, role: &IamRole) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = role.members.iter().map(|m| m.cluster.clone()).collect();
+    match &role.trust {
+        Trust::PodIdentity { cluster_arns, .. } => out.extend(
+            ir.clusters
+                .values()
+                .filter(|c| cluster_arns.contains(&c.arn()))
+                .map(|c| c.name.clone()),
+        ),
+        Trust::Irsa { providers } => {
+            out.extend(providers.iter().flat_map(|p| p.clusters.iter().cloned()));
+        }
+    }
+    out
+}
+
+/// The `boundary = none` setting of the app or shared role declared at `span`.
+fn boundary_none_setting(program: &Program, span: Span) -> Option<Span> {
+    program.decls.iter().find_map(|d| {
+        let body = match d {
+            Decl::App(a) if a.span == span => &a.body,
+            Decl::Role(r) if r.span == span => &r.body,
+            _ => return None,
+        };
+        body.settings
+            .iter()
+            .find(|s| {
+                s.key.node == "boundary"
+                    && matches!(&s.value.node, Value::Word(w) | Value::Str(w) if w == "none")
+            })
+            .map(|s| s.span)
+    })
+}
+
+/// Whether a boundary action pattern allows every action of every service: `*`, `*:*`, `?*:*`.
+fn allows_everything(action: &str) -> bool {
+    let only_wild = |t: &str| t.contains('*') && t.chars().all(|c| matches!(c, '*' | '?'));
+    match action.split_once(':') {
+        None => only_wild(action),
+        Some((svc, name)) => only_wild(svc) && only_wild(name),
+    }
+}
+
+/// W208: an app or shared role that opts out (`boundary = none`) of the boundary its clusters
+/// set; W209: a boundary statement that allows every action (`*`, `*:*`), which caps nothing.
+pub fn boundaries(program: &Program, ir: &Ir, diags: &mut Vec<Diag>) {
+    for role in ir.roles.iter().filter(|r| r.boundary.is_none()) {
+        let Some(span) = boundary_none_setting(program, role.origin.span) else {
+            continue;
+        };
+        let dropped: BTreeSet<(String, String)> = role_clusters(ir, role)
+            .into_iter()
+            .filter_map(|c| {
+                let b = ir.clusters.get(&c)?.boundary.clone()?;
+                Some((b, c))
+            })
+            .collect();
+        let Some((boundary, cluster)) = dropped.iter().next() else {
+            continue;
+        };
+        diags.push(
+            Diag::new(
+                Code::W208,
+                format!(
+                    "{} drops boundary `{boundary}` that cluster `{cluster}` sets for its roles",
+                    who(role)
+                ),
+            )
+            .at(span)
+            .label("no permission boundary")
+            .help("without a boundary nothing caps what the role's grants can reach; name a boundary that fits (`boundary = NAME`), or suppress with `# accessc: allow W208 \"reason\"`"),
+        );
+    }
+    for d in &program.decls {
+        let Decl::Boundary(b) = d else {
+            continue;
+        };
+        for stmt in b.stmts.iter().filter(|s| s.allow) {
+            let every_resource = stmt.arns.is_empty() || stmt.arns.iter().any(|a| a.node == "*");
+            for a in stmt.actions.iter().filter(|a| allows_everything(&a.node)) {
+                if !every_resource {
+                    continue;
+                }
+                diags.push(
+                    Diag::new(
+                        Code::W209,
+                        format!(
+                            "boundary `{}` allows every action on every resource (`{}`)",
+                            b.name.node, a.node
+                        ),
+                    )
+                    .at(a.span)
+                    .label("caps nothing")
+                    .help("a boundary that allows `*` is no boundary: list the services the roles may use (`allow s3:*, sqs:*`), or suppress with `# accessc: allow W209 \"reason\"`"),
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

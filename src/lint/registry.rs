@@ -17,6 +17,8 @@ const NAMES: &[(Code, &str)] = &[
     (Code::W205, "pass-role-on-any-role"),
     (Code::W206, "access-entry-escalation"),
     (Code::W207, "pod-identity-escalation"),
+    (Code::W208, "boundary-dropped"),
+    (Code::W209, "boundary-allows-everything"),
     (Code::W301, "named-verb-not-restricted"),
     (Code::W302, "rbac-escalate-or-bind"),
     (Code::W303, "rbac-impersonate"),
