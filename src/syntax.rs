@@ -138,6 +138,18 @@ pub(crate) fn escape_error(file: FileId, start: usize, end: usize, esc: &str) ->
         .help("strings know `\\\"`, `\\\\`, `\\n` and `\\t`")
 }
 
+/// Report a hidden character (control, bidirectional, invisible) in a string (used by the
+/// builder): it would reach policies, manifests and terminals unseen.
+pub(crate) fn hidden_char_error(file: FileId, start: usize, c: char) -> Diag {
+    Diag::new(
+        Code::E004,
+        format!("string holds the hidden character U+{:04X}", u32::from(c)),
+    )
+    .at(crate::ast::Span::new(file, start, start + c.len_utf8()))
+    .label("hidden character")
+    .help("remove it: strings may not hold control, bidirectional or invisible characters (write a line break or tab as `\\n` or `\\t`)")
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;

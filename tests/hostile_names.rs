@@ -619,14 +619,18 @@ fn value(arn: bool) -> impl Strategy<Value = String> {
         if arn {
             s.chars()
                 .filter(|&c| {
-                    !(c.is_control()
+                    !(accessc::source::is_hidden(c)
                         || c.is_whitespace()
                         || matches!(c, '\u{2028}' | '\u{2029}' | '*' | '?' | '$'))
                 })
                 .collect::<String>()
                 + "k"
         } else {
-            s
+            // Hidden characters in a string are E004 (`hidden_characters_in_strings_are_refused`);
+            // line breaks and tabs are written as escapes.
+            s.chars()
+                .filter(|&c| c == '\n' || c == '\t' || !accessc::source::is_hidden(c))
+                .collect()
         }
     })
 }
@@ -954,29 +958,39 @@ fn import_comments_stay_on_their_line() {
     assert!(text.contains("aws-auth\\u{a}app evil"), "{text}");
 }
 
-/// `explain` and `who-can` quote conditions and resource names with nothing hidden: no escape
-/// sequence reaches the terminal, and a line break in a value cannot forge a line.
+/// `explain` and `who-can` quote conditions and resource names with nothing hidden: a string
+/// with an escape sequence is refused (E004) and the report shows none raw, and a line break in
+/// a value cannot forge a line.
 #[test]
 fn explain_and_who_can_show_values_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::create_dir_all(d.join("src")).unwrap();
     fs::write(d.join("src/cluster.access"), CLUSTER).unwrap();
-    let cond = "a\n  s3:DeleteObject  forged\u{1b}[2J\u{202e}";
-    let named = "n\n  forged\u{1b}[1m";
-    fs::write(d.join("src/apps.access"), apps("k", cond, named, false)).unwrap();
-    for args in [
+    let commands = [
         &["explain", "payments/checkout", "src"][..],
         &["who-can", "s3:PutObject", "arn:aws:s3:::uploads/x", "src"],
         &["who-can", "get", "secrets", "-n", "payments", "src"],
-    ] {
+    ];
+    let hidden = "a\u{1b}[2J\u{202e}";
+    fs::write(d.join("src/apps.access"), apps("k", hidden, hidden, false)).unwrap();
+    for args in commands {
         let o = accessc(args, d);
         let all = all_output(&o);
-        assert!(all.contains("\\u{1b}"), "{args:?}: {all}");
+        assert!(matches!(o.status.code(), Some(1 | 2)), "{args:?}: {all}");
+        assert!(all.contains("E004"), "{args:?}: {all}");
         let raw = all
             .chars()
             .find(|&c| c != '\n' && accessc::source::is_hidden(c));
         assert_eq!(raw, None, "{args:?}: {all:?}");
+    }
+    let cond = "a\n  s3:DeleteObject  forged";
+    let named = "n\n  forged";
+    fs::write(d.join("src/apps.access"), apps("k", cond, named, false)).unwrap();
+    for args in commands {
+        let o = accessc(args, d);
+        let all = all_output(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {all}");
         assert!(
             !all.lines().any(|l| l.trim_start().starts_with("forged")),
             "{args:?}: {all}"

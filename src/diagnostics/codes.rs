@@ -55,6 +55,8 @@ codes! {
     E002 = "E002", Error, "file is not UTF-8";
     /// A string literal has an unknown escape.
     E003 = "E003", Error, "invalid escape in string";
+    /// A string literal holds a control, bidirectional or invisible character.
+    E004 = "E004", Error, "hidden character in string";
 
     /// A name is declared twice.
     E101 = "E101", Error, "duplicate declaration";

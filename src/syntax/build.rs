@@ -236,6 +236,16 @@ fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
     let raw = p.as_str();
     let inner_start = p.as_span().start() + 1;
     let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    // Printable ASCII (nearly every string) holds no hidden character; a raw tab is allowed,
+    // as `\t` is.
+    if !inner.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        for (i, c) in inner.char_indices() {
+            if c != '\t' && crate::source::is_hidden(c) {
+                cx.diags
+                    .push(super::hidden_char_error(cx.file, inner_start + i, c));
+            }
+        }
+    }
     if !inner.contains('\\') {
         return inner.to_string();
     }
