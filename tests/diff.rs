@@ -291,6 +291,131 @@ app old in payments {
     assert_eq!(old.status, diff::compare::Status::Removed);
 }
 
+/// One app whose single grant is `allow ACTIONS on "ARN"` followed by `when` (`cond`, may be
+/// empty), compiled with `APP_CLUSTER`.
+fn app_with_condition(grant: &str, cond: &str) -> Files {
+    let when = if cond.is_empty() {
+        String::new()
+    } else {
+        format!("\n      when {cond}")
+    };
+    compile_text(&[
+        ("c.access", APP_CLUSTER),
+        (
+            "a.access",
+            &format!("app checkout in payments {{\n  aws {{\n    {grant}{when}\n  }}\n}}\n"),
+        ),
+    ])
+}
+
+/// The (sign, sentence) of each change from `before` to `after`.
+fn signed(before: &Files, after: &Files) -> Vec<(String, String)> {
+    let r = diff::diff_files(before, after, "base");
+    let signs: Vec<String> = r
+        .principals
+        .iter()
+        .flat_map(|p| p.changes.iter().map(|c| c.sign.to_string()))
+        .collect();
+    signs.into_iter().zip(sentences(&r)).collect()
+}
+
+const TAGGED: &str = r#"allow s3:GetObject on "arn:aws:s3:::uploads/*""#;
+
+#[test]
+fn a_condition_value_list_that_grows_is_a_gain_and_one_that_shrinks_a_loss() {
+    let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
+    let two = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == ["owned", "shared"]"#);
+    assert_eq!(
+        signed(&one, &two),
+        [(
+            "+".to_string(),
+            "role payments-checkout s3:GetObject on arn:aws:s3:::uploads/*: condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to StringEquals s3:ExistingObjectTag/cluster = owned | shared".to_string()
+        )]
+    );
+    let back = signed(&two, &one);
+    assert_eq!(back.len(), 1, "{back:?}");
+    assert_eq!(back[0].0, "-");
+    assert!(back[0].1.contains("condition narrows from"), "{back:?}");
+    // Neither set holds the other: both a gain and a loss.
+    let other = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "shared""#);
+    let s = signed(&one, &other);
+    assert_eq!(s[0].0, "~", "{s:?}");
+    assert!(s[0].1.contains("condition changes from"), "{s:?}");
+}
+
+#[test]
+fn a_negated_condition_value_list_that_grows_is_a_loss() {
+    let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster != "prod""#);
+    let two = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster != ["prod", "staging"]"#);
+    let s = signed(&one, &two);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].0, "-", "{s:?}");
+    assert!(s[0].1.contains("condition narrows from"), "{s:?}");
+    assert_eq!(signed(&two, &one)[0].0, "+");
+}
+
+const LISTING: &str = r#"allow s3:ListBucket on "arn:aws:s3:::uploads""#;
+
+#[test]
+fn a_like_pattern_that_broadens_is_a_gain_and_one_that_narrows_a_loss() {
+    let alice = app_with_condition(LISTING, r#"s3:prefix like "home/alice/*""#);
+    let home = app_with_condition(LISTING, r#"s3:prefix like "home/*""#);
+    let s = signed(&alice, &home);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].0, "+", "{s:?}");
+    assert!(s[0].1.contains("condition widens from StringLike s3:prefix = home/alice/* to StringLike s3:prefix = home/*"), "{s:?}");
+    assert_eq!(signed(&home, &alice)[0].0, "-");
+    // A pattern added is a gain, one removed a loss.
+    let both = app_with_condition(LISTING, r#"s3:prefix like ["home/alice/*", "tmp/*"]"#);
+    assert_eq!(signed(&alice, &both)[0].0, "+");
+    assert_eq!(signed(&both, &alice)[0].0, "-");
+    // Patterns neither of which covers the other: both.
+    let work = app_with_condition(LISTING, r#"s3:prefix like "work/*""#);
+    assert_eq!(signed(&home, &work)[0].0, "~");
+}
+
+#[test]
+fn a_condition_removed_is_a_gain_and_one_added_a_loss() {
+    let free = app_with_condition(TAGGED, "");
+    let tagged = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
+    let s = signed(&tagged, &free);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].0, "+", "{s:?}");
+    assert!(s[0].1.ends_with("condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none"), "{s:?}");
+    let s = signed(&free, &tagged);
+    assert_eq!(s[0].0, "-", "{s:?}");
+    assert!(s[0].1.contains("condition narrows from none to"), "{s:?}");
+}
+
+#[test]
+fn a_service_account_token_mounted_is_a_gain_and_unmounted_a_loss() {
+    // Without Kubernetes rules the service account mounts no token; with them it does.
+    let none = app_with_condition(LISTING, "");
+    let with_rules = compile_text(&[
+        ("c.access", APP_CLUSTER),
+        (
+            "a.access",
+            &format!("app checkout in payments {{\n  aws {{\n    {LISTING}\n  }}\n  kubernetes {{ get configmaps }}\n}}\n"),
+        ),
+    ]);
+    let s = signed(&none, &with_rules);
+    assert!(
+        s.contains(&(
+            "+".to_string(),
+            "service account payments/checkout on prod: pods mount its API token (automountServiceAccountToken: true)".to_string()
+        )),
+        "{s:#?}"
+    );
+    let s = signed(&with_rules, &none);
+    assert!(
+        s.contains(&(
+            "-".to_string(),
+            "service account payments/checkout on prod: pods no longer mount its API token (automountServiceAccountToken: false)".to_string()
+        )),
+        "{s:#?}"
+    );
+}
+
 #[test]
 fn json_and_text_formats() {
     let (before, after) = case("three_changes");

@@ -235,6 +235,13 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                 );
                 continue;
             }
+            // IAM replaces no variable in a key, and a resource policy has no one app to take
+            // values from.
+            if super::aws::check_key_variables(&c.key, super::aws::Owner::ResourcePolicy, diags)
+                .is_none()
+            {
+                continue;
+            }
             let arns = [decl.arn.clone()];
             if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
                 conditions

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::model::{
-    AwsAtom, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom, Principal,
+    AwsAtom, Conditions, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom, Principal,
     PrincipalId, TrustFact,
 };
 
@@ -29,7 +29,7 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// What changed: `aws_gained`, `aws_lost`, `aws_condition`, `boundary`, `trust_added`,
-    /// `trust_removed`, `kubernetes_gained`, `kubernetes_lost`, `access_policy`,
+    /// `trust_removed`, `kubernetes_gained`, `kubernetes_lost`, `automount`, `access_policy`,
     /// `access_scope`, `access_entry`, `setting`.
     pub kind: &'static str,
     /// `+` wider, `-` narrower, `~` neither or both.
@@ -164,6 +164,94 @@ fn merge_clusters(changes: Vec<Change>) -> Vec<Change> {
     out
 }
 
+/// How a statement's conditions moving from `old` to `new` changes the requests it matches:
+/// (some requests gained, some lost). A condition is a set of allowed values per (operator,
+/// key): a condition removed matches more (a gain), one added fewer (a loss); for the
+/// `…Equals` operators a value added is a gain and one removed a loss, for the `…Like`
+/// operators a pattern not covered by the old ones is a gain and an old pattern no new one
+/// covers a loss; the negated operators (`…NotEquals`, `…NotLike`) turn both around. Other
+/// operators that change (numbers, dates, addresses, `Bool`, `Null`) are both.
+pub fn condition_direction(old: &Conditions, new: &Conditions) -> (bool, bool) {
+    let (mut gain, mut loss) = (false, false);
+    let empty = BTreeMap::new();
+    let ops: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for op in ops {
+        let (ok, nk) = (old.get(op).unwrap_or(&empty), new.get(op).unwrap_or(&empty));
+        let keys: BTreeSet<&String> = ok.keys().chain(nk.keys()).collect();
+        for key in keys {
+            match (ok.get(key), nk.get(key)) {
+                (Some(_), None) => gain = true,
+                (None, Some(_)) => loss = true,
+                (Some(o), Some(n)) if o != n => {
+                    let (g, l) = values_direction(op, o, n);
+                    gain |= g;
+                    loss |= l;
+                }
+                _ => {}
+            }
+        }
+    }
+    (gain, loss)
+}
+
+/// (gained, lost) when one condition's values change from `old` to `new` under operator `op`.
+fn values_direction(op: &str, old: &[String], new: &[String]) -> (bool, bool) {
+    // `ForAnyValue:`/`ForAllValues:` and `…IfExists` keep the direction of the operator.
+    let base = op
+        .strip_prefix("ForAnyValue:")
+        .or_else(|| op.strip_prefix("ForAllValues:"))
+        .unwrap_or(op);
+    let base = base.strip_suffix("IfExists").unwrap_or(base);
+    let (negated, like, fold) = match base {
+        "StringEquals" | "ArnEquals" => (false, false, false),
+        "StringEqualsIgnoreCase" => (false, false, true),
+        "StringNotEquals" | "ArnNotEquals" => (true, false, false),
+        "StringNotEqualsIgnoreCase" => (true, false, true),
+        "StringLike" | "ArnLike" => (false, true, false),
+        "StringNotLike" | "ArnNotLike" => (true, true, false),
+        _ => return (true, true),
+    };
+    let norm = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|x| if fold { x.to_ascii_lowercase() } else { x.clone() })
+            .collect()
+    };
+    let (old, new) = (norm(old), norm(new));
+    // Whether every value of `a` is matched by (covered by) some value of `b`.
+    let within = |a: &[String], b: &[String]| {
+        a.iter().all(|x| {
+            b.iter()
+                .any(|y| if like { pattern_covers(y, x) } else { x == y })
+        })
+    };
+    let gained = !within(&new, &old);
+    let lost = !within(&old, &new);
+    if negated {
+        (lost, gained)
+    } else {
+        (gained, lost)
+    }
+}
+
+/// Whether IAM pattern `p` matches every text pattern `q` matches (`*` any run, `?` one
+/// character): `q`'s `*` only under a `*` of `p`, its `?` under `?` or `*`.
+pub fn pattern_covers(p: &str, q: &str) -> bool {
+    let (p, q): (Vec<char>, Vec<char>) = (p.chars().collect(), q.chars().collect());
+    // can[i][j]: p[i..] covers q[j..].
+    let mut can = vec![vec![false; q.len() + 1]; p.len() + 1];
+    can[p.len()][q.len()] = true;
+    for i in (0..p.len()).rev() {
+        for j in (0..=q.len()).rev() {
+            can[i][j] = match p[i] {
+                '*' => can[i + 1][j] || (j < q.len() && can[i][j + 1]),
+                '?' => j < q.len() && q[j] != '*' && can[i + 1][j + 1],
+                c => j < q.len() && q[j] == c && can[i + 1][j + 1],
+            };
+        }
+    }
+    can[0][0]
+}
+
 fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -> Vec<Change> {
     let boundary = matches!(id, PrincipalId::Boundary { .. });
     let added: Vec<&AwsAtom> = n.difference(o).collect();
@@ -179,11 +267,22 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
     };
     let added_keys: BTreeMap<Key, &AwsAtom> = added.iter().map(|a| (key(a), *a)).collect();
     let removed_keys: BTreeMap<Key, &AwsAtom> = removed.iter().map(|a| (key(a), *a)).collect();
-    // Same action on the same resource, other conditions.
-    let mut recond: BTreeMap<(Effect, String, String, String, String), BTreeSet<String>> =
-        BTreeMap::new();
+    // Same action on the same resource, other conditions: with the direction of the change.
+    type Recond = (Effect, String, String, String, String);
+    let mut recond: BTreeMap<Recond, (BTreeSet<String>, &'static str)> = BTreeMap::new();
     for (k, a) in &added_keys {
         if let Some(r) = removed_keys.get(k) {
+            let sign = match condition_direction(&r.conditions, &a.conditions) {
+                (true, false) => "+",
+                (false, true) => "-",
+                _ => "~",
+            };
+            // A Deny (boundaries) that widens takes access away.
+            let sign = match (a.effect, sign) {
+                (Effect::Deny, "+") => "-",
+                (Effect::Deny, "-") => "+",
+                (_, s) => s,
+            };
             recond
                 .entry((
                     a.effect,
@@ -192,7 +291,8 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
                     r.condition.clone(),
                     a.condition.clone(),
                 ))
-                .or_default()
+                .or_insert_with(|| (BTreeSet::new(), sign))
+                .0
                 .insert(a.action.clone());
         }
     }
@@ -260,7 +360,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             ),
         ));
     }
-    for ((_, via, resource, old, new), actions) in recond {
+    for ((effect, via, resource, old, new), (actions, sign)) in recond {
         let show = |c: &str| {
             if c.is_empty() {
                 "none".to_string()
@@ -268,12 +368,19 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
                 code(c)
             }
         };
+        // What the condition does to the statement: a wider Allow condition widens, a wider
+        // Deny condition too (and the sign says it narrows access).
+        let how = match (effect, sign) {
+            (Effect::Allow, "+") | (Effect::Deny, "-") => "widens",
+            (Effect::Allow, "-") | (Effect::Deny, "+") => "narrows",
+            _ => "changes",
+        };
         out.push(change(
             "aws_condition",
-            "~",
+            sign,
             None,
             format!(
-                "{}{}: condition changes from {} to {}",
+                "{}{}: condition {how} from {} to {}",
                 codes(&actions),
                 tail(&resource, "", &via),
                 show(&old),
@@ -673,6 +780,28 @@ fn settings_changes(o: &BTreeMap<String, String>, n: &BTreeMap<String, String>) 
     out
 }
 
+fn automount_changes(o: &BTreeSet<String>, n: &BTreeSet<String>) -> Vec<Change> {
+    let mut out = Vec::new();
+    for c in n.difference(o) {
+        out.push(change(
+            "automount",
+            "+",
+            Some(c),
+            "pods mount its API token (`automountServiceAccountToken: true`)".to_string(),
+        ));
+    }
+    for c in o.difference(n) {
+        out.push(change(
+            "automount",
+            "-",
+            Some(c),
+            "pods no longer mount its API token (`automountServiceAccountToken: false`)"
+                .to_string(),
+        ));
+    }
+    out
+}
+
 fn boundary_changes(o: &Option<String>, n: &Option<String>) -> Vec<Change> {
     let text = match (o, n) {
         (None, Some(b)) => format!("gets permission boundary {}", code(b)),
@@ -706,6 +835,7 @@ pub fn compare(old: &Model, new: &Model) -> Vec<PrincipalReport> {
         changes.extend(policy_changes(&o.policies, &n.policies));
         changes.extend(entry_changes(&o.entries, &n.entries));
         changes.extend(kube_changes(&o.kube, &n.kube));
+        changes.extend(automount_changes(&o.automount, &n.automount));
         changes.extend(settings_changes(&o.settings, &n.settings));
         let changes = merge_clusters(changes);
         if changes.is_empty() {
