@@ -324,7 +324,10 @@ const TAGGED: &str = r#"allow s3:GetObject on "arn:aws:s3:::uploads/*""#;
 #[test]
 fn a_condition_value_list_that_grows_is_a_gain_and_one_that_shrinks_a_loss() {
     let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
-    let two = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == ["owned", "shared"]"#);
+    let two = app_with_condition(
+        TAGGED,
+        r#"s3:ExistingObjectTag/cluster == ["owned", "shared"]"#,
+    );
     assert_eq!(
         signed(&one, &two),
         [(
@@ -346,7 +349,10 @@ fn a_condition_value_list_that_grows_is_a_gain_and_one_that_shrinks_a_loss() {
 #[test]
 fn a_negated_condition_value_list_that_grows_is_a_loss() {
     let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster != "prod""#);
-    let two = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster != ["prod", "staging"]"#);
+    let two = app_with_condition(
+        TAGGED,
+        r#"s3:ExistingObjectTag/cluster != ["prod", "staging"]"#,
+    );
     let s = signed(&one, &two);
     assert_eq!(s.len(), 1, "{s:?}");
     assert_eq!(s[0].0, "-", "{s:?}");
@@ -381,7 +387,12 @@ fn a_condition_removed_is_a_gain_and_one_added_a_loss() {
     let s = signed(&tagged, &free);
     assert_eq!(s.len(), 1, "{s:?}");
     assert_eq!(s[0].0, "+", "{s:?}");
-    assert!(s[0].1.ends_with("condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none"), "{s:?}");
+    assert!(
+        s[0].1.ends_with(
+            "condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none"
+        ),
+        "{s:?}"
+    );
     let s = signed(&free, &tagged);
     assert_eq!(s[0].0, "-", "{s:?}");
     assert!(s[0].1.contains("condition narrows from none to"), "{s:?}");
@@ -398,22 +409,27 @@ fn a_service_account_token_mounted_is_a_gain_and_unmounted_a_loss() {
             &format!("app checkout in payments {{\n  aws {{\n    {LISTING}\n  }}\n  kubernetes {{ get configmaps }}\n}}\n"),
         ),
     ]);
-    let s = signed(&none, &with_rules);
-    assert!(
-        s.contains(&(
-            "+".to_string(),
-            "service account payments/checkout on prod: pods mount its API token (automountServiceAccountToken: true)".to_string()
-        )),
-        "{s:#?}"
-    );
-    let s = signed(&with_rules, &none);
-    assert!(
-        s.contains(&(
-            "-".to_string(),
-            "service account payments/checkout on prod: pods no longer mount its API token (automountServiceAccountToken: false)".to_string()
-        )),
-        "{s:#?}"
-    );
+    for (before, after, sign, text) in [
+        (
+            &none,
+            &with_rules,
+            "+",
+            "pods mount its API token (automountServiceAccountToken: true)",
+        ),
+        (
+            &with_rules,
+            &none,
+            "-",
+            "pods no longer mount its API token (automountServiceAccountToken: false)",
+        ),
+    ] {
+        let s = signed(before, after);
+        let want = (
+            sign.to_string(),
+            format!("service account payments/checkout on prod: {text}"),
+        );
+        assert!(s.contains(&want), "{s:#?}");
+    }
 }
 
 #[test]

@@ -102,6 +102,26 @@ fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
     Span::new(s.span.file, base + start, base + end)
 }
 
+/// E118 for a `${` without its `}`.
+fn unclosed(span: Span, name: &str) -> Diag {
+    Diag::new(Code::E118, "unclosed `${` in a variable")
+        .at(span)
+        .label("no closing `}`")
+        .help(format!("write `${{{name}}}`"))
+}
+
+/// E118 for a `${name}` that is not a variable (`more`: what else the help says when no
+/// variable is close).
+fn unknown(span: Span, name: &str, more: &str) -> Diag {
+    Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
+        .at(span)
+        .label("unknown variable")
+        .help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
+            Some(v) => format!("did you mean `${{{v}}}`?"),
+            None => format!("the variables are `${{namespace}}`, `${{service_account}}` and `${{cluster}}`{more}"),
+        })
+}
+
 /// Check the `${…}` variables of a string; returns whether it uses ours.
 fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
     if !s.node.contains("${") {
@@ -110,12 +130,7 @@ fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>
     let mut uses = false;
     for (start, end, name) in variables(&s.node) {
         if !s.node[start..end].ends_with('}') {
-            diags.push(
-                Diag::new(Code::E118, "unclosed `${` in a variable")
-                    .at(sub_span(s, start, end))
-                    .label("no closing `}`")
-                    .help(format!("write `${{{name}}}`")),
-            );
+            diags.push(unclosed(sub_span(s, start, end), name));
             continue;
         }
         if VARIABLES.contains(&name) {
@@ -132,15 +147,11 @@ fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>
                 );
             }
         } else if !name.contains(':') {
-            diags.push(
-                Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
-                    .at(sub_span(s, start, end))
-                    .label("unknown variable")
-                    .maybe_help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
-                        Some(v) => Some(format!("did you mean `${{{v}}}`?")),
-                        None => Some("the variables are `${namespace}`, `${service_account}` and `${cluster}`; IAM policy variables are written with their prefix, e.g. `${aws:username}`".into()),
-                    }),
-            );
+            diags.push(unknown(
+                sub_span(s, start, end),
+                name,
+                "; IAM policy variables are written with their prefix, e.g. `${aws:username}`",
+            ));
         }
     }
     uses
@@ -169,12 +180,7 @@ pub fn check_key_variables(
         last = end;
         let span = sub_span(key, start, end);
         if !key.node[start..end].ends_with('}') {
-            diags.push(
-                Diag::new(Code::E118, "unclosed `${` in a variable")
-                    .at(span)
-                    .label("no closing `}`")
-                    .help(format!("write `${{{name}}}`")),
-            );
+            diags.push(unclosed(span, name));
             ok = false;
         } else if VARIABLES.contains(&name) {
             uses = true;
@@ -199,15 +205,7 @@ pub fn check_key_variables(
             );
             ok = false;
         } else {
-            diags.push(
-                Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
-                    .at(span)
-                    .label("unknown variable")
-                    .maybe_help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
-                        Some(v) => Some(format!("did you mean `${{{v}}}`?")),
-                        None => Some("the variables are `${namespace}`, `${service_account}` and `${cluster}`".into()),
-                    }),
-            );
+            diags.push(unknown(span, name, ""));
             ok = false;
         }
     }
@@ -611,21 +609,27 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statemen
             namespace,
             service_account,
             clusters,
-        } if g.conditions.iter().any(|(_, k, _)| k.contains("${cluster}")) => clusters
+        } if g
+            .conditions
             .iter()
-            .map(|c| {
-                let mut s = instantiate_one(
-                    g,
-                    &Vars::Literal {
-                        namespace,
-                        service_account,
-                        clusters: std::slice::from_ref(c),
-                    },
-                );
-                capitalize_into(&mut s.sid, c);
-                s
-            })
-            .collect(),
+            .any(|(_, k, _)| k.contains("${cluster}")) =>
+        {
+            clusters
+                .iter()
+                .map(|c| {
+                    let mut s = instantiate_one(
+                        g,
+                        &Vars::Literal {
+                            namespace,
+                            service_account,
+                            clusters: std::slice::from_ref(c),
+                        },
+                    );
+                    capitalize_into(&mut s.sid, c);
+                    s
+                })
+                .collect()
+        }
         _ => vec![instantiate_one(g, vars)],
     }
 }

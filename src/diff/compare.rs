@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::model::{
-    AwsAtom, Conditions, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom, Principal,
-    PrincipalId, TrustFact,
+    AwsAtom, Conditions, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom,
+    Principal, PrincipalId, TrustFact,
 };
 
 /// Whether a principal is new, gone or changed.
@@ -213,7 +213,13 @@ fn values_direction(op: &str, old: &[String], new: &[String]) -> (bool, bool) {
     };
     let norm = |v: &[String]| -> Vec<String> {
         v.iter()
-            .map(|x| if fold { x.to_ascii_lowercase() } else { x.clone() })
+            .map(|x| {
+                if fold {
+                    x.to_ascii_lowercase()
+                } else {
+                    x.clone()
+                }
+            })
             .collect()
     };
     let (old, new) = (norm(old), norm(new));
@@ -867,4 +873,57 @@ pub fn compare(old: &Model, new: &Model) -> Vec<PrincipalReport> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_covers_the_patterns_it_matches_every_text_of() {
+        assert!(pattern_covers("home/*", "home/alice/*"));
+        assert!(!pattern_covers("home/alice/*", "home/*"));
+        assert!(pattern_covers("*", "a?b*"));
+        assert!(pattern_covers("a?c", "abc"));
+        assert!(!pattern_covers("a?c", "a*c"));
+        assert!(pattern_covers("a*c", "a?c"));
+        assert!(!pattern_covers("abc", "a?c"));
+        assert!(pattern_covers("abc", "abc"));
+        assert!(!pattern_covers("", "a"));
+        assert!(pattern_covers("*", ""));
+    }
+
+    #[test]
+    fn condition_directions() {
+        let c = |op: &str, key: &str, vals: &[&str]| -> Conditions {
+            let mut m = Conditions::new();
+            m.entry(op.to_string()).or_default().insert(
+                key.to_string(),
+                vals.iter().map(|v| (*v).to_string()).collect(),
+            );
+            m
+        };
+        let none = Conditions::new();
+        let one = c("StringEquals", "k", &["a"]);
+        let two = c("StringEquals", "k", &["a", "b"]);
+        assert_eq!(condition_direction(&one, &two), (true, false));
+        assert_eq!(condition_direction(&two, &one), (false, true));
+        assert_eq!(condition_direction(&one, &none), (true, false));
+        assert_eq!(condition_direction(&none, &one), (false, true));
+        let ic = |v: &[&str]| c("StringEqualsIgnoreCase", "k", v);
+        assert_eq!(
+            condition_direction(&ic(&["A"]), &ic(&["a"])),
+            (false, false)
+        );
+        let ne = |v: &[&str]| c("ForAnyValue:StringNotEqualsIfExists", "k", v);
+        assert_eq!(
+            condition_direction(&ne(&["a"]), &ne(&["a", "b"])),
+            (false, true)
+        );
+        let num = |v: &[&str]| c("NumericLessThan", "k", v);
+        assert_eq!(
+            condition_direction(&num(&["1"]), &num(&["2"])),
+            (true, true)
+        );
+    }
 }
