@@ -399,6 +399,30 @@ fn a_condition_removed_is_a_gain_and_one_added_a_loss() {
 }
 
 #[test]
+fn a_condition_that_widens_in_each_cluster_statement_is_a_gain_for_each() {
+    // `${cluster}` in a key: one statement per cluster, the same action on the same resource.
+    let program = |value: &str| {
+        compile_text(&[(
+            "a.access",
+            &format!(
+                "cluster prod {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n}}\ncluster staging {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n}}\nnamespace tools on prod, staging\napp scaler in tools {{\n  aws {{\n    allow autoscaling:SetDesiredCapacity on \"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/*\"\n      when autoscaling:ResourceTag/kubernetes.io/cluster/${{cluster}} == {value}\n  }}\n}}\n"
+            ),
+        )])
+    };
+    let s = signed(&program(r#""owned""#), &program(r#"["owned", "shared"]"#));
+    assert_eq!(s.len(), 2, "{s:#?}");
+    for (sign, text) in &s {
+        assert_eq!(sign, "+", "{s:#?}");
+        assert!(text.contains("condition widens from"), "{s:#?}");
+    }
+    assert!(s[0].1.contains("cluster/prod = owned | shared"), "{s:#?}");
+    assert!(
+        s[1].1.contains("cluster/staging = owned | shared"),
+        "{s:#?}"
+    );
+}
+
+#[test]
 fn a_service_account_token_mounted_is_a_gain_and_unmounted_a_loss() {
     // Without Kubernetes rules the service account mounts no token; with them it does.
     let none = app_with_condition(LISTING, "");

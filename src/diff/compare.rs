@@ -271,43 +271,76 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             a.action.clone(),
         )
     };
-    let added_keys: BTreeMap<Key, &AwsAtom> = added.iter().map(|a| (key(a), *a)).collect();
-    let removed_keys: BTreeMap<Key, &AwsAtom> = removed.iter().map(|a| (key(a), *a)).collect();
+    // Per action on a resource, the atoms that appear and disappear. An appearing atom is paired
+    // with a disappearing one on the same condition keys (a statement per cluster keeps its
+    // keys), else the one left with the one left: a condition that changes. The others are
+    // gained or lost.
+    let mut by_key: BTreeMap<Key, (Vec<&AwsAtom>, Vec<Option<&AwsAtom>>)> = BTreeMap::new();
+    for a in &added {
+        by_key.entry(key(a)).or_default().0.push(a);
+    }
+    for r in &removed {
+        by_key.entry(key(r)).or_default().1.push(Some(r));
+    }
+    let shape = |a: &AwsAtom| -> Vec<(String, Vec<String>)> {
+        a.conditions
+            .iter()
+            .map(|(op, keys)| (op.clone(), keys.keys().cloned().collect()))
+            .collect()
+    };
+    let mut pairs: Vec<(&AwsAtom, &AwsAtom)> = Vec::new();
+    let (mut gained, mut lost): (Vec<&AwsAtom>, Vec<&AwsAtom>) = (Vec::new(), Vec::new());
+    for (adds, mut rems) in by_key.into_values() {
+        let mut unpaired = Vec::new();
+        for a in adds {
+            let same = rems
+                .iter_mut()
+                .find(|r| r.is_some_and(|r| shape(r) == shape(a)))
+                .and_then(Option::take);
+            match same {
+                Some(r) => pairs.push((r, a)),
+                None => unpaired.push(a),
+            }
+        }
+        let rest: Vec<&AwsAtom> = rems.into_iter().flatten().collect();
+        match (unpaired.as_slice(), rest.as_slice()) {
+            ([a], [r]) => pairs.push((r, a)),
+            _ => {
+                gained.extend(unpaired);
+                lost.extend(rest);
+            }
+        }
+    }
     // Same action on the same resource, other conditions: with the direction of the change.
     type Recond = (Effect, String, String, String, String);
     let mut recond: BTreeMap<Recond, (BTreeSet<String>, &'static str)> = BTreeMap::new();
-    for (k, a) in &added_keys {
-        if let Some(r) = removed_keys.get(k) {
-            let sign = match condition_direction(&r.conditions, &a.conditions) {
-                (true, false) => "+",
-                (false, true) => "-",
-                _ => "~",
-            };
-            // A Deny (boundaries) that widens takes access away.
-            let sign = match (a.effect, sign) {
-                (Effect::Deny, "+") => "-",
-                (Effect::Deny, "-") => "+",
-                (_, s) => s,
-            };
-            recond
-                .entry((
-                    a.effect,
-                    a.via.clone(),
-                    a.resource.clone(),
-                    r.condition.clone(),
-                    a.condition.clone(),
-                ))
-                .or_insert_with(|| (BTreeSet::new(), sign))
-                .0
-                .insert(a.action.clone());
-        }
+    for (r, a) in pairs {
+        let sign = match condition_direction(&r.conditions, &a.conditions) {
+            (true, false) => "+",
+            (false, true) => "-",
+            _ => "~",
+        };
+        // A Deny (boundaries) that widens takes access away.
+        let sign = match (a.effect, sign) {
+            (Effect::Deny, "+") => "-",
+            (Effect::Deny, "-") => "+",
+            (_, s) => s,
+        };
+        recond
+            .entry((
+                a.effect,
+                a.via.clone(),
+                a.resource.clone(),
+                r.condition.clone(),
+                a.condition.clone(),
+            ))
+            .or_insert_with(|| (BTreeSet::new(), sign))
+            .0
+            .insert(a.action.clone());
     }
-    let group = |atoms: &[&AwsAtom], other: &BTreeMap<Key, &AwsAtom>| {
+    let group = |atoms: &[&AwsAtom]| {
         let mut g: BTreeMap<(Effect, String, String, String), BTreeSet<String>> = BTreeMap::new();
         for a in atoms {
-            if other.contains_key(&key(a)) {
-                continue;
-            }
             g.entry((
                 a.effect,
                 a.via.clone(),
@@ -330,7 +363,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
         t
     };
     let mut out = Vec::new();
-    for ((effect, via, resource, condition), actions) in group(&added, &removed_keys) {
+    for ((effect, via, resource, condition), actions) in group(&gained) {
         let verb = match (boundary, effect) {
             (true, Effect::Allow) => "now allows",
             (_, Effect::Deny) => "now denies",
@@ -348,7 +381,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             ),
         ));
     }
-    for ((effect, via, resource, condition), actions) in group(&removed, &added_keys) {
+    for ((effect, via, resource, condition), actions) in group(&lost) {
         let verb = match (boundary, effect) {
             (true, Effect::Allow) => "no longer allows",
             (_, Effect::Deny) => "no longer denies",
