@@ -186,7 +186,8 @@ pub fn check_key_variables(
             uses = true;
             let why = match owner {
                 Owner::App => continue,
-                Owner::SharedPodIdentity | Owner::SharedIrsa => format!("in a shared role `${{{name}}}` is the session tag `${{aws:PrincipalTag/…}}`, known only when a pod asks"),
+                Owner::SharedPodIdentity => format!("in a shared role `${{{name}}}` is the session tag `${{aws:PrincipalTag/…}}`, known only when a pod asks"),
+                Owner::SharedIrsa => format!("a shared IRSA role has no value for `${{{name}}}` (no session tags)"),
                 Owner::ResourcePolicy => format!("a resource policy admits several apps, so `${{{name}}}` has no one value"),
             };
             diags.push(
