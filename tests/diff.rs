@@ -319,6 +319,15 @@ fn signed(before: &Files, after: &Files) -> Vec<(String, String)> {
     signs.into_iter().zip(sentences(&r)).collect()
 }
 
+/// The one change from `before` to `after`: its sign, and that its sentence contains `words`.
+#[track_caller]
+fn one_change(before: &Files, after: &Files, sign: &str, words: &str) {
+    let s = signed(before, after);
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(s[0].0, sign, "{s:#?}");
+    assert!(s[0].1.contains(words), "{s:#?}");
+}
+
 const TAGGED: &str = r#"allow s3:GetObject on "arn:aws:s3:::uploads/*""#;
 
 #[test]
@@ -335,15 +344,10 @@ fn a_condition_value_list_that_grows_is_a_gain_and_one_that_shrinks_a_loss() {
             "role payments-checkout s3:GetObject on arn:aws:s3:::uploads/*: condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to StringEquals s3:ExistingObjectTag/cluster = owned | shared".to_string()
         )]
     );
-    let back = signed(&two, &one);
-    assert_eq!(back.len(), 1, "{back:?}");
-    assert_eq!(back[0].0, "-");
-    assert!(back[0].1.contains("condition narrows from"), "{back:?}");
+    one_change(&two, &one, "-", "condition narrows from");
     // Neither set holds the other: both a gain and a loss.
     let other = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "shared""#);
-    let s = signed(&one, &other);
-    assert_eq!(s[0].0, "~", "{s:?}");
-    assert!(s[0].1.contains("condition changes from"), "{s:?}");
+    one_change(&one, &other, "~", "condition changes from");
 }
 
 #[test]
@@ -353,11 +357,8 @@ fn a_negated_condition_value_list_that_grows_is_a_loss() {
         TAGGED,
         r#"s3:ExistingObjectTag/cluster != ["prod", "staging"]"#,
     );
-    let s = signed(&one, &two);
-    assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(s[0].0, "-", "{s:?}");
-    assert!(s[0].1.contains("condition narrows from"), "{s:?}");
-    assert_eq!(signed(&two, &one)[0].0, "+");
+    one_change(&one, &two, "-", "condition narrows from");
+    one_change(&two, &one, "+", "condition widens from");
 }
 
 const LISTING: &str = r#"allow s3:ListBucket on "arn:aws:s3:::uploads""#;
@@ -366,36 +367,33 @@ const LISTING: &str = r#"allow s3:ListBucket on "arn:aws:s3:::uploads""#;
 fn a_like_pattern_that_broadens_is_a_gain_and_one_that_narrows_a_loss() {
     let alice = app_with_condition(LISTING, r#"s3:prefix like "home/alice/*""#);
     let home = app_with_condition(LISTING, r#"s3:prefix like "home/*""#);
-    let s = signed(&alice, &home);
-    assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(s[0].0, "+", "{s:?}");
-    assert!(s[0].1.contains("condition widens from StringLike s3:prefix = home/alice/* to StringLike s3:prefix = home/*"), "{s:?}");
-    assert_eq!(signed(&home, &alice)[0].0, "-");
+    one_change(
+        &alice,
+        &home,
+        "+",
+        "condition widens from StringLike s3:prefix = home/alice/* to StringLike s3:prefix = home/*",
+    );
+    one_change(&home, &alice, "-", "condition narrows from");
     // A pattern added is a gain, one removed a loss.
     let both = app_with_condition(LISTING, r#"s3:prefix like ["home/alice/*", "tmp/*"]"#);
-    assert_eq!(signed(&alice, &both)[0].0, "+");
-    assert_eq!(signed(&both, &alice)[0].0, "-");
+    one_change(&alice, &both, "+", "condition widens from");
+    one_change(&both, &alice, "-", "condition narrows from");
     // Patterns neither of which covers the other: both.
     let work = app_with_condition(LISTING, r#"s3:prefix like "work/*""#);
-    assert_eq!(signed(&home, &work)[0].0, "~");
+    one_change(&home, &work, "~", "condition changes from");
 }
 
 #[test]
 fn a_condition_removed_is_a_gain_and_one_added_a_loss() {
     let free = app_with_condition(TAGGED, "");
     let tagged = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
-    let s = signed(&tagged, &free);
-    assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(s[0].0, "+", "{s:?}");
-    assert!(
-        s[0].1.ends_with(
-            "condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none"
-        ),
-        "{s:?}"
+    one_change(
+        &tagged,
+        &free,
+        "+",
+        "condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none",
     );
-    let s = signed(&free, &tagged);
-    assert_eq!(s[0].0, "-", "{s:?}");
-    assert!(s[0].1.contains("condition narrows from none to"), "{s:?}");
+    one_change(&free, &tagged, "-", "condition narrows from none to");
 }
 
 #[test]
