@@ -1021,3 +1021,17 @@ fn an_iam_variable_in_a_condition_key_is_refused() {
         "${aws:username}",
     );
 }
+
+#[test]
+fn a_variable_in_a_resource_grant_value_is_the_admitted_apps() {
+    let text = format!(
+        "{BASE_NO_OIDC}app checkout in payments {{\n  aws {{ allow s3:PutObject on \"arn:aws:s3:::logs/*\" }}\n}}\nresource \"arn:aws:s3:::logs\" {{\n  allow s3:ListBucket by payments/checkout\n    when s3:prefix like \"${{namespace}}/${{service_account}}/${{cluster}}/*\"\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "resources/s3/logs/bucket-policy.json");
+    assert!(
+        policy.contains("\"s3:prefix\": \"payments/checkout/prod/*\""),
+        "{policy}"
+    );
+    assert!(!policy.contains("${"), "{policy}");
+}

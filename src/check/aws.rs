@@ -48,7 +48,7 @@ pub enum Owner {
     SharedPodIdentity,
     /// A shared IRSA role: no session tags, so no variables (E205).
     SharedIrsa,
-    /// A `resource` declaration's grant (a resource policy admitting several apps).
+    /// A `resource` declaration's grant: values take each admitted app's values, keys none.
     ResourcePolicy,
 }
 
@@ -123,7 +123,7 @@ fn unknown(span: Span, name: &str, more: &str) -> Diag {
 }
 
 /// Check the `${…}` variables of a string; returns whether it uses ours.
-fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
+pub fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
     if !s.node.contains("${") {
         return false;
     }
@@ -188,7 +188,7 @@ pub fn check_key_variables(
                 Owner::App => continue,
                 Owner::SharedPodIdentity => format!("in a shared role `${{{name}}}` is the session tag `${{aws:PrincipalTag/…}}`, known only when a pod asks"),
                 Owner::SharedIrsa => format!("a shared IRSA role has no value for `${{{name}}}` (no session tags)"),
-                Owner::ResourcePolicy => format!("a resource policy admits several apps, so `${{{name}}}` has no one value"),
+                Owner::ResourcePolicy => "a `resource` grant's keys are written as declared, for every app after `by`".to_string(),
             };
             diags.push(
                 Diag::new(Code::E217, format!("`${{{name}}}` in condition key `{}` cannot be replaced by a literal", key.node))
@@ -568,7 +568,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
 }
 
 /// Replace the variables of one string; `${cluster}` may give several strings.
-fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
+pub fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
     match vars {
         Vars::SessionTags => vec![text
             .replace("${namespace}", "${aws:PrincipalTag/kubernetes-namespace}")
