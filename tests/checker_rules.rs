@@ -972,3 +972,66 @@ fn bare_word_value_underlines_only_the_word() {
         "configmap",
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// Variables in condition keys (E217)
+
+#[test]
+fn a_cluster_variable_in_a_condition_key_is_replaced_per_cluster() {
+    let text = format!(
+        "{BASE}cluster staging {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n  oidc    = \"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLF\"\n}}\nnamespace tools on prod, staging\napp scaler in tools {{\n  aws {{\n    allow autoscaling:SetDesiredCapacity on \"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/*\"\n      when autoscaling:ResourceTag/kubernetes.io/cluster/${{cluster}} == \"owned\"\n  }}\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "aws/111122223333/roles/tools-scaler/policy.json");
+    assert!(!policy.contains("${cluster}"), "{policy}");
+    for cluster in ["prod", "staging"] {
+        assert!(
+            policy.contains(&format!(
+                "\"autoscaling:ResourceTag/kubernetes.io/cluster/{cluster}\": \"owned\""
+            )),
+            "{policy}"
+        );
+    }
+}
+
+#[test]
+fn a_variable_in_a_shared_roles_condition_key_is_refused() {
+    let text = format!(
+        "{BASE}role scaler {{\n  aws {{\n    allow autoscaling:SetDesiredCapacity on \"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/*\"\n      when autoscaling:ResourceTag/kubernetes.io/cluster/${{cluster}} == \"owned\"\n  }}\n}}\napp a in payments {{ role = scaler }}\n"
+    );
+    expect(
+        &text,
+        Code::E217,
+        "`${cluster}` in condition key",
+        "IAM replaces no variables in condition keys",
+        "${cluster}",
+    );
+}
+
+#[test]
+fn an_iam_variable_in_a_condition_key_is_refused() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow ec2:TerminateInstances on \"arn:aws:ec2:us-west-2:111122223333:instance/*\"\n      when ec2:ResourceTag/owner-${{aws:username}} == \"x\"\n  }}\n}}\n"
+    );
+    expect(
+        &text,
+        Code::E217,
+        "IAM policy variable `${aws:username}` in condition key",
+        "write the key literally",
+        "${aws:username}",
+    );
+}
+
+#[test]
+fn a_variable_in_a_resource_grant_value_is_the_admitted_apps() {
+    let text = format!(
+        "{BASE_NO_OIDC}app checkout in payments {{\n  aws {{ allow s3:PutObject on \"arn:aws:s3:::logs/*\" }}\n}}\nresource \"arn:aws:s3:::logs\" {{\n  allow s3:ListBucket by payments/checkout\n    when s3:prefix like \"${{namespace}}/${{service_account}}/${{cluster}}/*\"\n}}\n"
+    );
+    let c = assert_compiles(&text);
+    let policy = artifact(&c, "resources/s3/logs/bucket-policy.json");
+    assert!(
+        policy.contains("\"s3:prefix\": \"payments/checkout/prod/*\""),
+        "{policy}"
+    );
+    assert!(!policy.contains("${"), "{policy}");
+}

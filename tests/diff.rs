@@ -291,6 +291,169 @@ app old in payments {
     assert_eq!(old.status, diff::compare::Status::Removed);
 }
 
+/// One app whose single grant is `allow ACTIONS on "ARN"` followed by `when` (`cond`, may be
+/// empty), compiled with `APP_CLUSTER`.
+fn app_with_condition(grant: &str, cond: &str) -> Files {
+    let when = if cond.is_empty() {
+        String::new()
+    } else {
+        format!("\n      when {cond}")
+    };
+    compile_text(&[
+        ("c.access", APP_CLUSTER),
+        (
+            "a.access",
+            &format!("app checkout in payments {{\n  aws {{\n    {grant}{when}\n  }}\n}}\n"),
+        ),
+    ])
+}
+
+/// The (sign, sentence) of each change from `before` to `after`.
+fn signed(before: &Files, after: &Files) -> Vec<(String, String)> {
+    let r = diff::diff_files(before, after, "base");
+    let signs: Vec<String> = r
+        .principals
+        .iter()
+        .flat_map(|p| p.changes.iter().map(|c| c.sign.to_string()))
+        .collect();
+    signs.into_iter().zip(sentences(&r)).collect()
+}
+
+/// The one change from `before` to `after`: its sign, and that its sentence contains `words`.
+#[track_caller]
+fn one_change(before: &Files, after: &Files, sign: &str, words: &str) {
+    let s = signed(before, after);
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(s[0].0, sign, "{s:#?}");
+    assert!(s[0].1.contains(words), "{s:#?}");
+}
+
+const TAGGED: &str = r#"allow s3:GetObject on "arn:aws:s3:::uploads/*""#;
+
+#[test]
+fn a_condition_value_list_that_grows_is_a_gain_and_one_that_shrinks_a_loss() {
+    let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
+    let two = app_with_condition(
+        TAGGED,
+        r#"s3:ExistingObjectTag/cluster == ["owned", "shared"]"#,
+    );
+    assert_eq!(
+        signed(&one, &two),
+        [(
+            "+".to_string(),
+            "role payments-checkout s3:GetObject on arn:aws:s3:::uploads/*: condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to StringEquals s3:ExistingObjectTag/cluster = owned | shared".to_string()
+        )]
+    );
+    one_change(&two, &one, "-", "condition narrows from");
+    // Neither set holds the other: both a gain and a loss.
+    let other = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "shared""#);
+    one_change(&one, &other, "~", "condition changes from");
+}
+
+#[test]
+fn a_negated_condition_value_list_that_grows_is_a_loss() {
+    let one = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster != "prod""#);
+    let two = app_with_condition(
+        TAGGED,
+        r#"s3:ExistingObjectTag/cluster != ["prod", "staging"]"#,
+    );
+    one_change(&one, &two, "-", "condition narrows from");
+    one_change(&two, &one, "+", "condition widens from");
+}
+
+const LISTING: &str = r#"allow s3:ListBucket on "arn:aws:s3:::uploads""#;
+
+#[test]
+fn a_like_pattern_that_broadens_is_a_gain_and_one_that_narrows_a_loss() {
+    let alice = app_with_condition(LISTING, r#"s3:prefix like "home/alice/*""#);
+    let home = app_with_condition(LISTING, r#"s3:prefix like "home/*""#);
+    one_change(
+        &alice,
+        &home,
+        "+",
+        "condition widens from StringLike s3:prefix = home/alice/* to StringLike s3:prefix = home/*",
+    );
+    one_change(&home, &alice, "-", "condition narrows from");
+    // A pattern added is a gain, one removed a loss.
+    let both = app_with_condition(LISTING, r#"s3:prefix like ["home/alice/*", "tmp/*"]"#);
+    one_change(&alice, &both, "+", "condition widens from");
+    one_change(&both, &alice, "-", "condition narrows from");
+    // Patterns neither of which covers the other: both.
+    let work = app_with_condition(LISTING, r#"s3:prefix like "work/*""#);
+    one_change(&home, &work, "~", "condition changes from");
+}
+
+#[test]
+fn a_condition_removed_is_a_gain_and_one_added_a_loss() {
+    let free = app_with_condition(TAGGED, "");
+    let tagged = app_with_condition(TAGGED, r#"s3:ExistingObjectTag/cluster == "owned""#);
+    one_change(
+        &tagged,
+        &free,
+        "+",
+        "condition widens from StringEquals s3:ExistingObjectTag/cluster = owned to none",
+    );
+    one_change(&free, &tagged, "-", "condition narrows from none to");
+}
+
+#[test]
+fn a_condition_that_widens_in_each_cluster_statement_is_a_gain_for_each() {
+    // `${cluster}` in a key: one statement per cluster, the same action on the same resource.
+    let program = |value: &str| {
+        compile_text(&[(
+            "a.access",
+            &format!(
+                "cluster prod {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n}}\ncluster staging {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n}}\nnamespace tools on prod, staging\napp scaler in tools {{\n  aws {{\n    allow autoscaling:SetDesiredCapacity on \"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/*\"\n      when autoscaling:ResourceTag/kubernetes.io/cluster/${{cluster}} == {value}\n  }}\n}}\n"
+            ),
+        )])
+    };
+    let s = signed(&program(r#""owned""#), &program(r#"["owned", "shared"]"#));
+    assert_eq!(s.len(), 2, "{s:#?}");
+    for (sign, text) in &s {
+        assert_eq!(sign, "+", "{s:#?}");
+        assert!(text.contains("condition widens from"), "{s:#?}");
+    }
+    assert!(s[0].1.contains("cluster/prod = owned | shared"), "{s:#?}");
+    assert!(
+        s[1].1.contains("cluster/staging = owned | shared"),
+        "{s:#?}"
+    );
+}
+
+#[test]
+fn a_service_account_token_mounted_is_a_gain_and_unmounted_a_loss() {
+    // Without Kubernetes rules the service account mounts no token; with them it does.
+    let none = app_with_condition(LISTING, "");
+    let with_rules = compile_text(&[
+        ("c.access", APP_CLUSTER),
+        (
+            "a.access",
+            &format!("app checkout in payments {{\n  aws {{\n    {LISTING}\n  }}\n  kubernetes {{ get configmaps }}\n}}\n"),
+        ),
+    ]);
+    for (before, after, sign, text) in [
+        (
+            &none,
+            &with_rules,
+            "+",
+            "pods mount its API token (automountServiceAccountToken: true)",
+        ),
+        (
+            &with_rules,
+            &none,
+            "-",
+            "pods no longer mount its API token (automountServiceAccountToken: false)",
+        ),
+    ] {
+        let s = signed(before, after);
+        let want = (
+            sign.to_string(),
+            format!("service account payments/checkout on prod: {text}"),
+        );
+        assert!(s.contains(&want), "{s:#?}");
+    }
+}
+
 #[test]
 fn json_and_text_formats() {
     let (before, after) = case("three_changes");

@@ -1,9 +1,10 @@
 //! AWS grants: checked once per declaration, then instantiated per IAM role.
 //!
 //! A grant is checked for syntax and against the IAM catalog ([`crate::catalog`]) into a
-//! [`CheckedGrant`] whose ARNs and condition values still hold `${namespace}`,
+//! [`CheckedGrant`] whose ARNs, condition values and condition keys still hold `${namespace}`,
 //! `${service_account}` and `${cluster}`. [`instantiate`] replaces them for one role: by literal
-//! values in an app's own role, by Pod Identity session tags in a shared role.
+//! values in an app's own role, by Pod Identity session tags in a shared role (not in keys: IAM
+//! replaces no variables there, so a key's variables are only allowed in an app's own role).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +29,7 @@ pub struct CheckedGrant {
     pub actions: Arc<BTreeSet<String>>,
     /// Resources with variables (empty: `*`).
     pub resources: Vec<String>,
-    /// Conditions with variables.
+    /// Conditions with variables (in keys: only in an app's own role).
     pub conditions: Vec<(CondOp, String, Vec<String>)>,
     /// `unsafe "reason"`.
     pub unsafe_reason: Option<String>,
@@ -36,6 +37,19 @@ pub struct CheckedGrant {
     pub uses_variables: bool,
     /// The grant.
     pub span: Span,
+}
+
+/// Whose grant is checked: where its variables get their values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// An app's own role: the variables are the app's literal values.
+    App,
+    /// A shared Pod Identity role: the variables are session tags, known only at request time.
+    SharedPodIdentity,
+    /// A shared IRSA role: no session tags, so no variables (E205).
+    SharedIrsa,
+    /// A `resource` declaration's grant: values take each admitted app's values, keys none.
+    ResourcePolicy,
 }
 
 /// How variables are replaced.
@@ -74,31 +88,49 @@ fn variables(text: &str) -> Vec<(usize, usize, &str)> {
     out
 }
 
-/// The span of a part of a string literal (offset inside the value, +1 for the quote).
+/// The span of a part of a string literal (offset inside the value, +1 for the quote) or of a
+/// bare word (a condition key: no quotes).
 fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
-    let base = s.span.start as usize + 1;
     // Escapes make offsets inexact; fall back to the whole string then.
-    if s.span.len() == s.node.len() + 2 {
-        Span::new(s.span.file, base + start, base + end)
+    let base = if s.span.len() == s.node.len() + 2 {
+        s.span.start as usize + 1
+    } else if s.span.len() == s.node.len() {
+        s.span.start as usize
     } else {
-        s.span
-    }
+        return s.span;
+    };
+    Span::new(s.span.file, base + start, base + end)
+}
+
+/// E118 for a `${` without its `}`.
+fn unclosed(span: Span, name: &str) -> Diag {
+    Diag::new(Code::E118, "unclosed `${` in a variable")
+        .at(span)
+        .label("no closing `}`")
+        .help(format!("write `${{{name}}}`"))
+}
+
+/// E118 for a `${name}` that is not a variable (`more`: what else the help says when no
+/// variable is close).
+fn unknown(span: Span, name: &str, more: &str) -> Diag {
+    Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
+        .at(span)
+        .label("unknown variable")
+        .help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
+            Some(v) => format!("did you mean `${{{v}}}`?"),
+            None => format!("the variables are `${{namespace}}`, `${{service_account}}` and `${{cluster}}`{more}"),
+        })
 }
 
 /// Check the `${…}` variables of a string; returns whether it uses ours.
-fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
+pub fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>) -> bool {
     if !s.node.contains("${") {
         return false;
     }
     let mut uses = false;
     for (start, end, name) in variables(&s.node) {
         if !s.node[start..end].ends_with('}') {
-            diags.push(
-                Diag::new(Code::E118, "unclosed `${` in a variable")
-                    .at(sub_span(s, start, end))
-                    .label("no closing `}`")
-                    .help(format!("write `${{{name}}}`")),
-            );
+            diags.push(unclosed(sub_span(s, start, end), name));
             continue;
         }
         if VARIABLES.contains(&name) {
@@ -115,18 +147,71 @@ fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<Diag>
                 );
             }
         } else if !name.contains(':') {
-            diags.push(
-                Diag::new(Code::E118, format!("unknown variable `${{{name}}}`"))
-                    .at(sub_span(s, start, end))
-                    .label("unknown variable")
-                    .maybe_help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
-                        Some(v) => Some(format!("did you mean `${{{v}}}`?")),
-                        None => Some("the variables are `${namespace}`, `${service_account}` and `${cluster}`; IAM policy variables are written with their prefix, e.g. `${aws:username}`".into()),
-                    }),
-            );
+            diags.push(unknown(
+                sub_span(s, start, end),
+                name,
+                "; IAM policy variables are written with their prefix, e.g. `${aws:username}`",
+            ));
         }
     }
     uses
+}
+
+/// Check the `${…}` variables of a condition key. IAM replaces no variable in a condition key,
+/// so a key may only hold the language's variables where accessc replaces them by literal
+/// values: in an app's own role. Returns the key to check against the catalog (each variable
+/// standing for its name, as any non-empty value does in a tag key) and whether it uses our
+/// variables; `None` after an error.
+pub fn check_key_variables(
+    key: &Spanned<String>,
+    owner: Owner,
+    diags: &mut Vec<Diag>,
+) -> Option<(String, bool)> {
+    if !key.node.contains("${") {
+        return Some((key.node.clone(), false));
+    }
+    let mut uses = false;
+    let mut ok = true;
+    let mut checked = String::with_capacity(key.node.len());
+    let mut last = 0;
+    for (start, end, name) in variables(&key.node) {
+        checked.push_str(&key.node[last..start]);
+        checked.push_str(name);
+        last = end;
+        let span = sub_span(key, start, end);
+        if !key.node[start..end].ends_with('}') {
+            diags.push(unclosed(span, name));
+            ok = false;
+        } else if VARIABLES.contains(&name) {
+            uses = true;
+            let why = match owner {
+                Owner::App => continue,
+                Owner::SharedPodIdentity => format!("in a shared role `${{{name}}}` is the session tag `${{aws:PrincipalTag/…}}`, known only when a pod asks"),
+                Owner::SharedIrsa => format!("a shared IRSA role has no value for `${{{name}}}` (no session tags)"),
+                Owner::ResourcePolicy => "a `resource` grant's keys are written as declared, for every app after `by`".to_string(),
+            };
+            diags.push(
+                Diag::new(Code::E217, format!("`${{{name}}}` in condition key `{}` cannot be replaced by a literal", key.node))
+                    .at(span)
+                    .label("variable in a condition key")
+                    .help(format!("IAM replaces no variables in condition keys: {why}. Write the key literally (one grant per value), or give each app its own role, where `${{{name}}}` becomes the app's value")),
+            );
+            ok = false;
+        } else if name.contains(':') {
+            diags.push(
+                Diag::new(Code::E217, format!("IAM policy variable `${{{name}}}` in condition key `{}`", key.node))
+                    .at(span)
+                    .label("IAM replaces no variables in condition keys")
+                    .help("IAM compares a condition key as written, so the key would never match a request: write the key literally, or use `${namespace}`, `${service_account}` or `${cluster}` in an app's own role, which accessc replaces by the app's values"),
+            );
+            ok = false;
+        } else {
+            diags.push(unknown(span, name, ""));
+            ok = false;
+        }
+    }
+    checked.push_str(&key.node[last..]);
+    ok.then_some((checked, uses))
 }
 
 #[cfg(test)]
@@ -311,7 +396,8 @@ fn role_on_wide_arns(
 
 /// Check one grant of a declaration. A grant gives one statement, or two when some of its
 /// actions support only `Resource: "*"` (W201).
-pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+    let shared_irsa = owner == Owner::SharedIrsa;
     let before = diags.iter().filter(|d| d.is_error()).count();
     let unsafe_ok = g.unsafe_reason.is_some();
     let mut uses_variables = false;
@@ -432,7 +518,11 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
                     for v in &c.values {
                         uses_variables |= check_variables(v, shared_irsa, diags);
                     }
-                    if catalog_checks::condition_key(c, &all, arns, diags) {
+                    let Some((key, uses)) = check_key_variables(&c.key, owner, diags) else {
+                        continue;
+                    };
+                    uses_variables |= uses;
+                    if catalog_checks::condition_key_as(c, &key, &all, arns, diags) {
                         conditions.push((
                             c.op,
                             c.key.node.clone(),
@@ -478,7 +568,7 @@ pub fn check_grant(g: &Grant, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<C
 }
 
 /// Replace the variables of one string; `${cluster}` may give several strings.
-fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
+pub fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
     match vars {
         Vars::SessionTags => vec![text
             .replace("${namespace}", "${aws:PrincipalTag/kubernetes-namespace}")
@@ -509,8 +599,45 @@ fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
     }
 }
 
-/// A statement of one role (its `sid` is set when the policy is assembled).
-pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
+/// The statements of one grant in one role (their `sid`s are set when the policy is
+/// assembled). One statement, except in an app's own role on several clusters when a condition
+/// key holds `${cluster}`: IAM ANDs the keys of a statement and replaces no variable in them,
+/// so each cluster gets its own statement, its key and every other `${cluster}` of the grant
+/// replaced by that cluster (`Sid` suffixed with the cluster's name).
+pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statement> {
+    match vars {
+        Vars::Literal {
+            namespace,
+            service_account,
+            clusters,
+        } if g
+            .conditions
+            .iter()
+            .any(|(_, k, _)| k.contains("${cluster}")) =>
+        {
+            clusters
+                .iter()
+                .map(|c| {
+                    let mut s = instantiate_one(
+                        g,
+                        &Vars::Literal {
+                            namespace,
+                            service_account,
+                            clusters: std::slice::from_ref(c),
+                        },
+                    );
+                    capitalize_into(&mut s.sid, c);
+                    s
+                })
+                .collect()
+        }
+        _ => vec![instantiate_one(g, vars)],
+    }
+}
+
+/// One statement of a grant, with its variables replaced as `vars` says (a key's variables
+/// are replaced only by literal values: [`check_key_variables`] refuses the others).
+fn instantiate_one(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
     let resources: BTreeSet<String> = if g.resources.is_empty() {
         BTreeSet::from(["*".to_string()])
     } else {
@@ -527,10 +654,16 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
     };
     let mut conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for (op, key, values) in &g.conditions {
+        let key = match vars {
+            Vars::Literal { .. } if key.contains("${") => {
+                substitute(key, vars).into_iter().next().unwrap_or_default()
+            }
+            _ => key.clone(),
+        };
         let entry = conditions
             .entry(op.iam_operator().to_string())
             .or_default()
-            .entry(key.clone())
+            .entry(key)
             .or_default();
         for v in values {
             entry.extend(substitute(v, vars));

@@ -653,13 +653,25 @@ pub fn condition_key(
     arns: &[Spanned<String>],
     diags: &mut Vec<Diag>,
 ) -> bool {
-    let key = &c.key.node;
+    condition_key_as(c, &c.key.node, actions, arns, diags)
+}
+
+/// [`condition_key`] for the key `key` (the written key with its variables replaced, as it
+/// will be written); diagnostics name the key as written.
+pub fn condition_key_as(
+    c: &Condition,
+    key: &str,
+    actions: &BTreeSet<String>,
+    arns: &[Spanned<String>],
+    diags: &mut Vec<Diag>,
+) -> bool {
+    let written = &c.key.node;
     let well_formed = key
         .split_once(':')
         .is_some_and(|(svc, rest)| !svc.is_empty() && !rest.is_empty());
     if !well_formed {
         diags.push(
-            Diag::new(Code::E204, format!("`{key}` is not a condition key"))
+            Diag::new(Code::E204, format!("`{written}` is not a condition key"))
                 .at(c.key.span)
                 .label("malformed key")
                 .help("condition keys are written `service:key`, e.g. `aws:SourceVpc`"),
@@ -723,7 +735,7 @@ pub fn condition_key(
         Diag::new(
             Code::E211,
             format!(
-                "`{key}` is not a condition key of {}",
+                "`{written}` is not a condition key of {}",
                 unsupported
                     .iter()
                     .map(|a| format!("`{a}`"))

@@ -235,6 +235,16 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                 );
                 continue;
             }
+            // IAM replaces no variable in a key, and a resource policy has no one app to take
+            // values from; a value's variables are the admitted app's (below).
+            if super::aws::check_key_variables(&c.key, super::aws::Owner::ResourcePolicy, diags)
+                .is_none()
+            {
+                continue;
+            }
+            for v in &c.values {
+                super::aws::check_variables(v, false, diags);
+            }
             let arns = [decl.arn.clone()];
             if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
                 conditions
@@ -268,6 +278,33 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
             }
             for role in roles {
                 let members: Vec<_> = role.members.iter().filter(|m| m.app == who.node).collect();
+                // `${namespace}`, `${service_account}` and `${cluster}` in values: this app's.
+                let eks_names: Vec<String> = members
+                    .iter()
+                    .filter_map(|m| ir.clusters.get(&m.cluster))
+                    .map(|c| c.eks_name.clone())
+                    .collect();
+                let vars = super::aws::Vars::Literal {
+                    namespace: ns,
+                    service_account: members.first().map_or(app, |m| &m.service_account),
+                    clusters: &eks_names,
+                };
+                let conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = conditions
+                    .iter()
+                    .map(|(op, keys)| {
+                        let keys = keys
+                            .iter()
+                            .map(|(k, vals)| {
+                                let vals = vals
+                                    .iter()
+                                    .flat_map(|v| super::aws::substitute(v, &vars))
+                                    .collect();
+                                (k.clone(), vals)
+                            })
+                            .collect();
+                        (op.clone(), keys)
+                    })
+                    .collect();
                 let (principal, mut conds) = match role.identity {
                     Identity::Irsa => (role.arn(), conditions.clone()),
                     Identity::PodIdentity => {

@@ -128,11 +128,11 @@ fn identity_choice(
     (id, span)
 }
 
-fn check_grants(body: &Body, shared_irsa: bool, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+fn check_grants(body: &Body, owner: aws::Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
     body.aws
         .iter()
         .flat_map(|b| b.grants.iter())
-        .flat_map(|g| aws::check_grant(g, shared_irsa, diags))
+        .flat_map(|g| aws::check_grant(g, owner, diags))
         .collect()
 }
 
@@ -231,7 +231,12 @@ pub fn lower(
         }
         let account = account_setting(&s, diags);
         let session_tags = s.boolean("session_tags", diags);
-        let grants = check_grants(&decl.body, identity == Identity::Irsa, diags);
+        let owner = if identity == Identity::Irsa {
+            aws::Owner::SharedIrsa
+        } else {
+            aws::Owner::SharedPodIdentity
+        };
+        let grants = check_grants(&decl.body, owner, diags);
         let uses_variables = grants.iter().any(|g| g.uses_variables);
         if let Some(st) = &session_tags {
             if !st.node && identity == Identity::PodIdentity && uses_variables {
@@ -557,7 +562,7 @@ fn prepare_app<'a>(
     let mut diags = Vec::new();
     let diags = &mut diags;
     let mut grant_diags = Vec::new();
-    let grants = check_grants(&decl.body, false, &mut grant_diags);
+    let grants = check_grants(&decl.body, aws::Owner::App, &mut grant_diags);
     let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
     let (identity, identity_span) = identity_choice(&s, true, diags);
     let boundary = boundary_choice(&s, syms, diags);
@@ -1053,10 +1058,10 @@ fn build_roles(
         let mut statements = Vec::new();
         for g in grants {
             if shared {
-                statements.push(aws::instantiate(g, &Vars::SessionTags));
+                statements.extend(aws::instantiate(g, &Vars::SessionTags));
             } else {
                 let m = members[0];
-                statements.push(aws::instantiate(
+                statements.extend(aws::instantiate(
                     g,
                     &Vars::Literal {
                         namespace: &m.namespace,

@@ -139,6 +139,9 @@ codes! {
     E215 = "E215", Error, "session tags disabled but used";
     /// A resource grant's condition on a key accessc writes to admit the app.
     E216 = "E216", Error, "condition on a key accessc sets";
+    /// A variable in a condition key that accessc cannot replace by a literal value (IAM
+    /// replaces no variables in keys).
+    E217 = "E217", Error, "variable in a condition key";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::model::{
-    AwsAtom, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom, Principal,
-    PrincipalId, TrustFact,
+    AwsAtom, Conditions, Effect, EntryAtom, EntryField, KubeAtom, Mechanism, Model, PolicyAtom,
+    Principal, PrincipalId, TrustFact,
 };
 
 /// Whether a principal is new, gone or changed.
@@ -29,7 +29,7 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// What changed: `aws_gained`, `aws_lost`, `aws_condition`, `boundary`, `trust_added`,
-    /// `trust_removed`, `kubernetes_gained`, `kubernetes_lost`, `access_policy`,
+    /// `trust_removed`, `kubernetes_gained`, `kubernetes_lost`, `automount`, `access_policy`,
     /// `access_scope`, `access_entry`, `setting`.
     pub kind: &'static str,
     /// `+` wider, `-` narrower, `~` neither or both.
@@ -164,6 +164,100 @@ fn merge_clusters(changes: Vec<Change>) -> Vec<Change> {
     out
 }
 
+/// How a statement's conditions moving from `old` to `new` changes the requests it matches:
+/// (some requests gained, some lost). A condition is a set of allowed values per (operator,
+/// key): a condition removed matches more (a gain), one added fewer (a loss); for the
+/// `…Equals` operators a value added is a gain and one removed a loss, for the `…Like`
+/// operators a pattern not covered by the old ones is a gain and an old pattern no new one
+/// covers a loss; the negated operators (`…NotEquals`, `…NotLike`) turn both around. Other
+/// operators that change (numbers, dates, addresses, `Bool`, `Null`) are both.
+pub fn condition_direction(old: &Conditions, new: &Conditions) -> (bool, bool) {
+    let (mut gain, mut loss) = (false, false);
+    let empty = BTreeMap::new();
+    let ops: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for op in ops {
+        let (ok, nk) = (old.get(op).unwrap_or(&empty), new.get(op).unwrap_or(&empty));
+        let keys: BTreeSet<&String> = ok.keys().chain(nk.keys()).collect();
+        for key in keys {
+            match (ok.get(key), nk.get(key)) {
+                (Some(_), None) => gain = true,
+                (None, Some(_)) => loss = true,
+                (Some(o), Some(n)) if o != n => {
+                    let (g, l) = values_direction(op, o, n);
+                    gain |= g;
+                    loss |= l;
+                }
+                _ => {}
+            }
+        }
+    }
+    (gain, loss)
+}
+
+/// (gained, lost) when one condition's values change from `old` to `new` under operator `op`.
+fn values_direction(op: &str, old: &[String], new: &[String]) -> (bool, bool) {
+    // `ForAnyValue:`/`ForAllValues:` and `…IfExists` keep the direction of the operator.
+    let base = op
+        .strip_prefix("ForAnyValue:")
+        .or_else(|| op.strip_prefix("ForAllValues:"))
+        .unwrap_or(op);
+    let base = base.strip_suffix("IfExists").unwrap_or(base);
+    let (negated, like, fold) = match base {
+        "StringEquals" | "ArnEquals" => (false, false, false),
+        "StringEqualsIgnoreCase" => (false, false, true),
+        "StringNotEquals" | "ArnNotEquals" => (true, false, false),
+        "StringNotEqualsIgnoreCase" => (true, false, true),
+        "StringLike" | "ArnLike" => (false, true, false),
+        "StringNotLike" | "ArnNotLike" => (true, true, false),
+        _ => return (true, true),
+    };
+    let norm = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|x| {
+                if fold {
+                    x.to_ascii_lowercase()
+                } else {
+                    x.clone()
+                }
+            })
+            .collect()
+    };
+    let (old, new) = (norm(old), norm(new));
+    // Whether every value of `a` is matched by (covered by) some value of `b`.
+    let within = |a: &[String], b: &[String]| {
+        a.iter().all(|x| {
+            b.iter()
+                .any(|y| if like { pattern_covers(y, x) } else { x == y })
+        })
+    };
+    let gained = !within(&new, &old);
+    let lost = !within(&old, &new);
+    if negated {
+        (lost, gained)
+    } else {
+        (gained, lost)
+    }
+}
+
+/// Whether IAM pattern `p` matches every text pattern `q` matches (`*` any run, `?` one
+/// character): `q`'s `*` only under a `*` of `p`, its `?` under `?` or `*`.
+pub fn pattern_covers(p: &str, q: &str) -> bool {
+    let (p, q): (Vec<char>, Vec<char>) = (p.chars().collect(), q.chars().collect());
+    // can[i][j]: p[i..] covers q[j..].
+    let mut can = vec![vec![false; q.len() + 1]; p.len() + 1];
+    can[p.len()][q.len()] = true;
+    for i in (0..p.len()).rev() {
+        for j in (0..=q.len()).rev() {
+            can[i][j] = match p[i] {
+                '*' => can[i + 1][j] || (j < q.len() && can[i][j + 1]),
+                '?' => j < q.len() && q[j] != '*' && can[i + 1][j + 1],
+                c => j < q.len() && q[j] == c && can[i + 1][j + 1],
+            };
+        }
+    }
+    can[0][0]
+}
+
 fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -> Vec<Change> {
     let boundary = matches!(id, PrincipalId::Boundary { .. });
     let added: Vec<&AwsAtom> = n.difference(o).collect();
@@ -177,31 +271,76 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             a.action.clone(),
         )
     };
-    let added_keys: BTreeMap<Key, &AwsAtom> = added.iter().map(|a| (key(a), *a)).collect();
-    let removed_keys: BTreeMap<Key, &AwsAtom> = removed.iter().map(|a| (key(a), *a)).collect();
-    // Same action on the same resource, other conditions.
-    let mut recond: BTreeMap<(Effect, String, String, String, String), BTreeSet<String>> =
-        BTreeMap::new();
-    for (k, a) in &added_keys {
-        if let Some(r) = removed_keys.get(k) {
-            recond
-                .entry((
-                    a.effect,
-                    a.via.clone(),
-                    a.resource.clone(),
-                    r.condition.clone(),
-                    a.condition.clone(),
-                ))
-                .or_default()
-                .insert(a.action.clone());
+    // Per action on a resource, the atoms that appear and disappear. An appearing atom is paired
+    // with a disappearing one on the same condition keys (a statement per cluster keeps its
+    // keys), else the one left with the one left: a condition that changes. The others are
+    // gained or lost.
+    let mut by_key: BTreeMap<Key, (Vec<&AwsAtom>, Vec<Option<&AwsAtom>>)> = BTreeMap::new();
+    for a in &added {
+        by_key.entry(key(a)).or_default().0.push(a);
+    }
+    for r in &removed {
+        by_key.entry(key(r)).or_default().1.push(Some(r));
+    }
+    let shape = |a: &AwsAtom| -> Vec<(String, Vec<String>)> {
+        a.conditions
+            .iter()
+            .map(|(op, keys)| (op.clone(), keys.keys().cloned().collect()))
+            .collect()
+    };
+    let mut pairs: Vec<(&AwsAtom, &AwsAtom)> = Vec::new();
+    let (mut gained, mut lost): (Vec<&AwsAtom>, Vec<&AwsAtom>) = (Vec::new(), Vec::new());
+    for (adds, mut rems) in by_key.into_values() {
+        let mut unpaired = Vec::new();
+        for a in adds {
+            let same = rems
+                .iter_mut()
+                .find(|r| r.is_some_and(|r| shape(r) == shape(a)))
+                .and_then(Option::take);
+            match same {
+                Some(r) => pairs.push((r, a)),
+                None => unpaired.push(a),
+            }
+        }
+        let rest: Vec<&AwsAtom> = rems.into_iter().flatten().collect();
+        match (unpaired.as_slice(), rest.as_slice()) {
+            ([a], [r]) => pairs.push((r, a)),
+            _ => {
+                gained.extend(unpaired);
+                lost.extend(rest);
+            }
         }
     }
-    let group = |atoms: &[&AwsAtom], other: &BTreeMap<Key, &AwsAtom>| {
+    // Same action on the same resource, other conditions: with the direction of the change.
+    type Recond = (Effect, String, String, String, String);
+    let mut recond: BTreeMap<Recond, (BTreeSet<String>, &'static str)> = BTreeMap::new();
+    for (r, a) in pairs {
+        let sign = match condition_direction(&r.conditions, &a.conditions) {
+            (true, false) => "+",
+            (false, true) => "-",
+            _ => "~",
+        };
+        // A Deny (boundaries) that widens takes access away.
+        let sign = match (a.effect, sign) {
+            (Effect::Deny, "+") => "-",
+            (Effect::Deny, "-") => "+",
+            (_, s) => s,
+        };
+        recond
+            .entry((
+                a.effect,
+                a.via.clone(),
+                a.resource.clone(),
+                r.condition.clone(),
+                a.condition.clone(),
+            ))
+            .or_insert_with(|| (BTreeSet::new(), sign))
+            .0
+            .insert(a.action.clone());
+    }
+    let group = |atoms: &[&AwsAtom]| {
         let mut g: BTreeMap<(Effect, String, String, String), BTreeSet<String>> = BTreeMap::new();
         for a in atoms {
-            if other.contains_key(&key(a)) {
-                continue;
-            }
             g.entry((
                 a.effect,
                 a.via.clone(),
@@ -224,7 +363,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
         t
     };
     let mut out = Vec::new();
-    for ((effect, via, resource, condition), actions) in group(&added, &removed_keys) {
+    for ((effect, via, resource, condition), actions) in group(&gained) {
         let verb = match (boundary, effect) {
             (true, Effect::Allow) => "now allows",
             (_, Effect::Deny) => "now denies",
@@ -242,7 +381,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             ),
         ));
     }
-    for ((effect, via, resource, condition), actions) in group(&removed, &added_keys) {
+    for ((effect, via, resource, condition), actions) in group(&lost) {
         let verb = match (boundary, effect) {
             (true, Effect::Allow) => "no longer allows",
             (_, Effect::Deny) => "no longer denies",
@@ -260,7 +399,7 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
             ),
         ));
     }
-    for ((_, via, resource, old, new), actions) in recond {
+    for ((effect, via, resource, old, new), (actions, sign)) in recond {
         let show = |c: &str| {
             if c.is_empty() {
                 "none".to_string()
@@ -268,12 +407,19 @@ fn aws_changes(id: &PrincipalId, o: &BTreeSet<AwsAtom>, n: &BTreeSet<AwsAtom>) -
                 code(c)
             }
         };
+        // What the condition does to the statement: a wider Allow condition widens, a wider
+        // Deny condition too (and the sign says it narrows access).
+        let how = match (effect, sign) {
+            (Effect::Allow, "+") | (Effect::Deny, "-") => "widens",
+            (Effect::Allow, "-") | (Effect::Deny, "+") => "narrows",
+            _ => "changes",
+        };
         out.push(change(
             "aws_condition",
-            "~",
+            sign,
             None,
             format!(
-                "{}{}: condition changes from {} to {}",
+                "{}{}: condition {how} from {} to {}",
                 codes(&actions),
                 tail(&resource, "", &via),
                 show(&old),
@@ -673,6 +819,28 @@ fn settings_changes(o: &BTreeMap<String, String>, n: &BTreeMap<String, String>) 
     out
 }
 
+fn automount_changes(o: &BTreeSet<String>, n: &BTreeSet<String>) -> Vec<Change> {
+    let mut out = Vec::new();
+    for c in n.difference(o) {
+        out.push(change(
+            "automount",
+            "+",
+            Some(c),
+            "pods mount its API token (`automountServiceAccountToken: true`)".to_string(),
+        ));
+    }
+    for c in o.difference(n) {
+        out.push(change(
+            "automount",
+            "-",
+            Some(c),
+            "pods no longer mount its API token (`automountServiceAccountToken: false`)"
+                .to_string(),
+        ));
+    }
+    out
+}
+
 fn boundary_changes(o: &Option<String>, n: &Option<String>) -> Vec<Change> {
     let text = match (o, n) {
         (None, Some(b)) => format!("gets permission boundary {}", code(b)),
@@ -706,6 +874,7 @@ pub fn compare(old: &Model, new: &Model) -> Vec<PrincipalReport> {
         changes.extend(policy_changes(&o.policies, &n.policies));
         changes.extend(entry_changes(&o.entries, &n.entries));
         changes.extend(kube_changes(&o.kube, &n.kube));
+        changes.extend(automount_changes(&o.automount, &n.automount));
         changes.extend(settings_changes(&o.settings, &n.settings));
         let changes = merge_clusters(changes);
         if changes.is_empty() {
@@ -737,4 +906,57 @@ pub fn compare(old: &Model, new: &Model) -> Vec<PrincipalReport> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_covers_the_patterns_it_matches_every_text_of() {
+        assert!(pattern_covers("home/*", "home/alice/*"));
+        assert!(!pattern_covers("home/alice/*", "home/*"));
+        assert!(pattern_covers("*", "a?b*"));
+        assert!(pattern_covers("a?c", "abc"));
+        assert!(!pattern_covers("a?c", "a*c"));
+        assert!(pattern_covers("a*c", "a?c"));
+        assert!(!pattern_covers("abc", "a?c"));
+        assert!(pattern_covers("abc", "abc"));
+        assert!(!pattern_covers("", "a"));
+        assert!(pattern_covers("*", ""));
+    }
+
+    #[test]
+    fn condition_directions() {
+        let c = |op: &str, key: &str, vals: &[&str]| -> Conditions {
+            let mut m = Conditions::new();
+            m.entry(op.to_string()).or_default().insert(
+                key.to_string(),
+                vals.iter().map(|v| (*v).to_string()).collect(),
+            );
+            m
+        };
+        let none = Conditions::new();
+        let one = c("StringEquals", "k", &["a"]);
+        let two = c("StringEquals", "k", &["a", "b"]);
+        assert_eq!(condition_direction(&one, &two), (true, false));
+        assert_eq!(condition_direction(&two, &one), (false, true));
+        assert_eq!(condition_direction(&one, &none), (true, false));
+        assert_eq!(condition_direction(&none, &one), (false, true));
+        let ic = |v: &[&str]| c("StringEqualsIgnoreCase", "k", v);
+        assert_eq!(
+            condition_direction(&ic(&["A"]), &ic(&["a"])),
+            (false, false)
+        );
+        let ne = |v: &[&str]| c("ForAnyValue:StringNotEqualsIfExists", "k", v);
+        assert_eq!(
+            condition_direction(&ne(&["a"]), &ne(&["a", "b"])),
+            (false, true)
+        );
+        let num = |v: &[&str]| c("NumericLessThan", "k", v);
+        assert_eq!(
+            condition_direction(&num(&["1"]), &num(&["2"])),
+            (true, true)
+        );
+    }
 }

@@ -86,6 +86,9 @@ pub struct AwsAtom {
     pub resource: String,
     /// Canonical conditions (`StringEquals s3:x = a | b and …`), empty when none.
     pub condition: String,
+    /// The same conditions as a structure (operator → key → sorted values), to tell whether a
+    /// change of condition widens or narrows the grant.
+    pub conditions: Conditions,
     /// Action.
     pub action: String,
 }
@@ -211,6 +214,9 @@ pub struct Principal {
     pub entries: BTreeSet<EntryAtom>,
     /// Settings (clusters): name → value.
     pub settings: BTreeMap<String, String>,
+    /// Service accounts: the clusters where its pods mount an API token
+    /// (`automountServiceAccountToken: true`).
+    pub automount: BTreeSet<String>,
     /// `file:line` of the declarations it comes from (from `manifest.json`).
     pub sources: BTreeSet<String>,
 }
@@ -237,8 +243,8 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Condition operator → key → values.
-type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+/// Condition operator → key → values (sorted).
+pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 fn conditions(v: Option<&Value>) -> Conditions {
     let mut out = Conditions::new();
@@ -565,6 +571,21 @@ impl Model {
                         .and_then(|md| str_of(md, "namespace"))
                         .map(str::to_string);
                     match kind {
+                        "ServiceAccount" => {
+                            let mounts = doc
+                                .get("automountServiceAccountToken")
+                                .and_then(Value::as_bool)
+                                // Kubernetes mounts the token unless told not to.
+                                .unwrap_or(true);
+                            if mounts {
+                                let id = PrincipalId::ServiceAccount {
+                                    namespace: namespace.unwrap_or_default(),
+                                    name,
+                                };
+                                m.get(id.clone()).automount.insert(cluster.to_string());
+                                contributed.push((id, path.clone()));
+                            }
+                        }
                         "Role" => {
                             roles.insert(
                                 (cluster.to_string(), namespace.unwrap_or_default(), name),
@@ -777,7 +798,8 @@ fn identity_atoms(doc: &Value, via: &str) -> Vec<AwsAtom> {
         } else {
             Effect::Allow
         };
-        let condition = condition_text(&conditions(s.get("Condition")));
+        let cond = conditions(s.get("Condition"));
+        let condition = condition_text(&cond);
         let mut actions = strings(s.get("Action"));
         actions.extend(
             strings(s.get("NotAction"))
@@ -797,6 +819,7 @@ fn identity_atoms(doc: &Value, via: &str) -> Vec<AwsAtom> {
                     via: via.to_string(),
                     resource: r.clone(),
                     condition: condition.clone(),
+                    conditions: cond.clone(),
                     action: a.clone(),
                 });
             }
@@ -918,6 +941,7 @@ fn resource_atoms(doc: &Value, via: &str, default_resource: &str) -> Vec<(Princi
                             via: via.to_string(),
                             resource: r.clone(),
                             condition: condition.clone(),
+                            conditions: cond.clone(),
                             action: a.clone(),
                         },
                     ));
