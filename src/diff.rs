@@ -132,9 +132,7 @@ fn compile_or_report(
     match compiled.artifacts {
         Some(a) if !diagnostics::has_errors(&compiled.diags) => {
             // As the writer does: two artifacts at one path would be one file in the map.
-            if let Some(why) =
-                crate::writer::paths::collision(a.iter().map(|x| x.path.as_str()))
-            {
+            if let Some(why) = crate::writer::paths::collision(a.iter().map(|x| x.path.as_str())) {
                 eprintln!("accessc: cannot diff {what}: internal error: {why}");
                 return None;
             }

@@ -398,7 +398,10 @@ fn an_error_found_while_emitting_leaves_nothing_staged() {
 
 /// A copy of `from` at `to` (files and folders).
 fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let target = to.join(e.path().strip_prefix(from).unwrap());
         if e.file_type().is_dir() {
             fs::create_dir_all(&target).unwrap();
@@ -456,12 +459,17 @@ fn check_passes_in_a_clone_at_another_path_with_files_named_by_absolute_path() {
     for out in ["out-elsewhere", "out-inside", "out-folder"] {
         for (path, bytes) in tree(&first.join(out)) {
             let text = String::from_utf8_lossy(&bytes);
-            assert!(!text.contains(&root_text), "{out}/{path} names {root_text}:\n{text}");
+            assert!(
+                !text.contains(&root_text),
+                "{out}/{path} names {root_text}:\n{text}"
+            );
         }
     }
     let header = |out: &str| {
         fs::read_to_string(
-            first.join(out).join("clusters/prod/kubernetes/payments/role-checkout.yaml"),
+            first
+                .join(out)
+                .join("clusters/prod/kubernetes/payments/role-checkout.yaml"),
         )
         .unwrap()
         .lines()
@@ -496,7 +504,13 @@ fn check_passes_in_a_clone_at_another_path_with_files_named_by_absolute_path() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     // `../` counts as not below the working directory: the file name.
     let o = accessc(
-        &["check", "../clone-two/src/cluster.access", "../clone-two/src/apps/checkout.access", "-o", "../clone-two/out-elsewhere"],
+        &[
+            "check",
+            "../clone-two/src/cluster.access",
+            "../clone-two/src/apps/checkout.access",
+            "-o",
+            "../clone-two/out-elsewhere",
+        ],
         &elsewhere,
     );
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));

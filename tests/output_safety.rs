@@ -345,9 +345,30 @@ fn every_command_ends_quietly_on_a_closed_stdout() {
         (&["lint", "--rules-doc"], None),
         (&["explain", "E001"], None),
         (&["explain", "payments/checkout", "src"], None),
-        (&["who-can", "sqs:SendMessage", "arn:aws:sqs:us-west-2:111122223333:orders", "src"], None),
-        (&["who-can", "sqs:SendMessage", "arn:aws:sqs:us-west-2:111122223333:orders", "src", "--format", "json"], None),
-        (&["who-can", "get", "configmaps", "-n", "payments", "src"], None),
+        (
+            &[
+                "who-can",
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-west-2:111122223333:orders",
+                "src",
+            ],
+            None,
+        ),
+        (
+            &[
+                "who-can",
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-west-2:111122223333:orders",
+                "src",
+                "--format",
+                "json",
+            ],
+            None,
+        ),
+        (
+            &["who-can", "get", "configmaps", "-n", "payments", "src"],
+            None,
+        ),
         (&["diff", "src", "-o", "out"], None),
         (&["check", "src", "-o", "out"], None),
         (&["fmt", "--check", "src"], None),
@@ -395,11 +416,18 @@ fn every_command_ends_quietly_on_a_closed_stdout() {
     for (args, stdin) in commands {
         // It prints something (else a closed stdout would go unnoticed).
         let open = run(args, *stdin, false, false);
-        assert!(!open.stdout.is_empty(), "{args:?} prints nothing: {}", text(&open));
+        assert!(
+            !open.stdout.is_empty(),
+            "{args:?} prints nothing: {}",
+            text(&open)
+        );
         for block in [false, true] {
             let o = run(args, *stdin, true, block);
             let err = String::from_utf8_lossy(&o.stderr);
-            assert!(!err.contains("panicked"), "{args:?} (blocked: {block}): {err}");
+            assert!(
+                !err.contains("panicked"),
+                "{args:?} (blocked: {block}): {err}"
+            );
             if block {
                 assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
             } else {

@@ -78,7 +78,13 @@ fn shape() -> impl Strategy<Value = Shape> {
         prop::collection::vec((0..2usize, 0..2usize, 0..3usize), 1..=4),
         prop::collection::vec(any::<u8>(), 2),
         prop::collection::vec(
-            (0..2usize, 0..2usize, 0..3usize, any::<bool>(), any::<bool>()),
+            (
+                0..2usize,
+                0..2usize,
+                0..3usize,
+                any::<bool>(),
+                any::<bool>(),
+            ),
             0..=6,
         ),
         prop::collection::vec((0..2usize, any::<u8>(), 0..3usize, any::<bool>()), 0..=3),

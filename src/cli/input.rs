@@ -67,9 +67,7 @@ pub fn named_file(p: &Path) -> String {
         let rel = dir.strip_prefix(&cwd).ok()?.join(p.file_name()?);
         Some(slash(&rel))
     })();
-    below
-        .or_else(file_name)
-        .unwrap_or_else(|| slash(p))
+    below.or_else(file_name).unwrap_or_else(|| slash(p))
 }
 
 /// Refuse `p` (a symbolic link) unless it resolves to a path inside `base` (canonical).

@@ -267,9 +267,18 @@ mod tests {
         let b = "444455556666";
         let cases = [
             (policy(S3Bucket, "aws", "", ""), "resources/s3/orders"),
-            (policy(S3Bucket, "aws-cn", "", ""), "resources/aws-cn/s3/orders"),
-            (policy(S3Bucket, "aws", "", a), "resources/111122223333/~/s3/orders"),
-            (policy(S3Bucket, "aws", "us-east-1", ""), "resources/~/us-east-1/s3/orders"),
+            (
+                policy(S3Bucket, "aws-cn", "", ""),
+                "resources/aws-cn/s3/orders",
+            ),
+            (
+                policy(S3Bucket, "aws", "", a),
+                "resources/111122223333/~/s3/orders",
+            ),
+            (
+                policy(S3Bucket, "aws", "us-east-1", ""),
+                "resources/~/us-east-1/s3/orders",
+            ),
             (
                 policy(SqsQueue, "aws", "us-east-1", a),
                 "resources/111122223333/us-east-1/sqs/orders",
