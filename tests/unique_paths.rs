@@ -22,6 +22,8 @@ use accessc::emit::Artifact;
 use accessc::source::Sources;
 use proptest::prelude::*;
 
+mod support;
+
 const ACCOUNTS: [&str; 2] = ["111122223333", "444455556666"];
 const REGIONS: [&str; 2] = ["us-east-1", "us-west-2"];
 const MODES: [&str; 3] = ["api", "config_map", "api_and_config_map"];
@@ -262,20 +264,8 @@ fn clash(paths: &[&str]) -> Option<String> {
     None
 }
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(support::proptest_config())]
 
     #[test]
     fn no_two_artifacts_share_a_path(s in shape()) {
