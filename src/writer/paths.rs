@@ -213,13 +213,12 @@ pub fn foreign(listing: &[String], owned: impl Fn(&str) -> bool) -> Vec<&str> {
 /// of another (up to case). accessc never makes such paths: the writer refuses them as an
 /// internal error rather than lose a file.
 pub fn collision<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
-    use std::collections::HashMap;
-    let mut files: HashMap<String, &str> = HashMap::new();
-    let mut folders: std::collections::BTreeMap<String, &str> = Default::default();
-    for p in paths {
-        let lower = p.to_lowercase();
-        if let Some(first) = files.insert(lower.clone(), p) {
-            return Some(if first == p {
+    let paths: Vec<(&str, String)> = paths.map(|p| (p, p.to_lowercase())).collect();
+    let mut files: std::collections::HashMap<&str, &str> =
+        std::collections::HashMap::with_capacity(paths.len());
+    for (p, lower) in &paths {
+        if let Some(first) = files.insert(lower.as_str(), p) {
+            return Some(if first == *p {
                 format!("`{}` is made twice", shown(p))
             } else {
                 format!(
@@ -229,19 +228,26 @@ pub fn collision<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
                 )
             });
         }
-        // Each folder of the path, up to case.
-        for (i, _) in lower.match_indices('/') {
-            folders.entry(lower[..i].to_string()).or_insert(p);
-        }
     }
-    for (folder, inside) in &folders {
-        if let Some(file) = files.get(folder) {
-            return Some(format!(
-                "`{}` is a file and a folder (of `{}`)",
-                shown(file),
-                shown(inside)
-            ));
+    // Each folder of each path, up to case; a folder shared with the path before was looked
+    // up already (paths come sorted: nearly every folder is).
+    let mut before = "";
+    for (p, lower) in &paths {
+        let shared = before
+            .bytes()
+            .zip(lower.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        for (i, _) in lower.match_indices('/').filter(|(i, _)| *i >= shared) {
+            if let Some(file) = files.get(&lower[..i]) {
+                return Some(format!(
+                    "`{}` is a file and a folder (of `{}`)",
+                    shown(file),
+                    shown(p)
+                ));
+            }
         }
+        before = lower;
     }
     None
 }
