@@ -2,6 +2,7 @@
 
 mod build;
 pub mod input;
+pub mod stdout;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -181,8 +182,9 @@ pub fn main() -> ExitCode {
 
 /// End the process quietly, as a Unix filter does, when whoever reads its output goes away
 /// (`accessc check … | head`): restore the default action of `SIGPIPE`, which Rust's runtime
-/// ignores (a write to the closed pipe then fails and `println!` panics). accessc writes to no
-/// other pipe or socket. Linux only (elsewhere the runtime's behaviour is kept).
+/// ignores (a write to the closed pipe would then fail). accessc writes to no other pipe or
+/// socket. Linux only; elsewhere, and where the signal is blocked, every print goes through
+/// [`stdout::print`], which ends the process quietly on the failed write.
 fn quiet_on_closed_pipe() {
     #[cfg(target_os = "linux")]
     // SAFETY: setting a signal's disposition to the default has no preconditions.
@@ -272,7 +274,7 @@ pub fn run(cli: Cli) -> u8 {
 fn explain(code: &str) -> u8 {
     match code.parse::<Code>() {
         Ok(c) => {
-            print!("{}", c.doc());
+            stdout::print(c.doc());
             exit::OK
         }
         Err(e) => {
@@ -304,7 +306,7 @@ fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
     match crate::explain::app(&ir, &sources, key) {
         Some(text) => {
             // Values quoted in it reach the terminal with nothing hidden.
-            print!("{}", crate::source::show_hidden(&text, true));
+            stdout::print(&crate::source::show_hidden(&text, true));
             exit::OK
         }
         None => {
@@ -374,7 +376,7 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
     );
     match out {
         None => {
-            print!("{source}");
+            stdout::print(&source);
             exit::OK
         }
         Some(path) => match std::fs::write(path, source) {

@@ -130,7 +130,14 @@ fn compile_or_report(
     diagnostics::sort(&mut compiled.diags);
     print_diags(cli, &compiled.diags, sources);
     match compiled.artifacts {
-        Some(a) if !diagnostics::has_errors(&compiled.diags) => Some(files::from_artifacts(&a)),
+        Some(a) if !diagnostics::has_errors(&compiled.diags) => {
+            // As the writer does: two artifacts at one path would be one file in the map.
+            if let Some(why) = crate::writer::paths::collision(a.iter().map(|x| x.path.as_str())) {
+                eprintln!("accessc: cannot diff {what}: internal error: {why}");
+                return None;
+            }
+            Some(files::from_artifacts(&a))
+        }
         _ => {
             eprintln!("accessc: cannot diff: {what} has errors");
             None
@@ -203,7 +210,7 @@ pub fn command(cli: &Cli, args: &DiffArgs) -> u8 {
         }
     };
     let report = diff_files(&base_files, &new_files, &label);
-    print!("{}", report.render(args.format));
+    crate::cli::stdout::print(&report.render(args.format));
     if report.changed() {
         exit::INPUT
     } else {

@@ -13,6 +13,8 @@
 //! clusters/<cluster>/kubernetes/<ns>/<kind>-<name>.yaml
 //! clusters/<cluster>/kubernetes/_cluster/<kind>-<name>.yaml
 //! clusters/<cluster>/kubernetes/kustomization.yaml            (gitops: every manifest above)
+//! resources/s3/<bucket>/{bucket-policy,put-bucket-policy}.json
+//! resources/<account>/<region>/<service>/<name>/*.json        (other resources; resource_policy::dir)
 //! terraform/<account>/*.tf.json                               (one Terraform root per account)
 //! templates/<KIND[.LABEL]>/<entity>.<EXT>                     (--templates DIR)
 //! ```

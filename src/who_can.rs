@@ -21,6 +21,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::cli::stdout::print;
 use crate::cli::{exit, Cli};
 use crate::diagnostics;
 use crate::source::show_hidden;
@@ -95,8 +96,8 @@ pub fn command(cli: &Cli, args: &WhoCanArgs) -> u8 {
     if iam {
         let a = iam::answer(&ir, &sources, &args.action, &args.resource);
         match args.format {
-            WhoCanFormat::Text => print!("{}", show_hidden(&iam::render_text(&a), true)),
-            WhoCanFormat::Json => println!("{}", json(&a)),
+            WhoCanFormat::Text => print(&show_hidden(&iam::render_text(&a), true)),
+            WhoCanFormat::Json => print(&format!("{}\n", json(&a))),
         }
         if a.anyone() {
             exit::OK
@@ -114,10 +115,8 @@ pub fn command(cli: &Cli, args: &WhoCanArgs) -> u8 {
         match kube::answer(&ir, &sources, &q) {
             Ok(a) => {
                 match args.format {
-                    WhoCanFormat::Text => {
-                        print!("{}", show_hidden(&kube::render_text(&a), true))
-                    }
-                    WhoCanFormat::Json => println!("{}", json(&a)),
+                    WhoCanFormat::Text => print(&show_hidden(&kube::render_text(&a), true)),
+                    WhoCanFormat::Json => print(&format!("{}\n", json(&a))),
                 }
                 if a.grants.is_empty() {
                     exit::INPUT

@@ -316,6 +316,127 @@ fn a_closed_stdout_ends_the_process_quietly() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "141", "{err}");
 }
 
+/// Every command that prints, on a closed standard output: ended by `SIGPIPE` (Linux's default,
+/// which accessc restores), or, where the signal does not end it (here: blocked by the parent,
+/// as on a system without it), a quiet exit 141 — never a panic (exit 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_ends_quietly_on_a_closed_stdout() {
+    use std::io::Write;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::create_dir_all(p.join("src")).unwrap();
+    // Not formatted (for `fmt --check`), with a lint finding.
+    let program = format!(
+        "{PROGRAM}\nnamespace ops   on prod\napp tool in ops {{ aws {{ allow s3:* on \"*\" unsafe \"reviewed\" }} }}\n"
+    );
+    fs::write(p.join("src/main.access"), &program).unwrap();
+    fs::write(
+        p.join("aws-auth.yaml"),
+        include_str!("data/import/aws-auth.yaml"),
+    )
+    .unwrap();
+    let commands: &[(&[&str], Option<&str>)] = &[
+        (&["lint", "src"], None),
+        (&["lint", "src", "--format", "json"], None),
+        (&["lint", "src", "--format", "sarif"], None),
+        (&["lint", "--rules-doc"], None),
+        (&["explain", "E001"], None),
+        (&["explain", "payments/checkout", "src"], None),
+        (
+            &[
+                "who-can",
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-west-2:111122223333:orders",
+                "src",
+            ],
+            None,
+        ),
+        (
+            &[
+                "who-can",
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-west-2:111122223333:orders",
+                "src",
+                "--format",
+                "json",
+            ],
+            None,
+        ),
+        (
+            &["who-can", "get", "configmaps", "-n", "payments", "src"],
+            None,
+        ),
+        (&["diff", "src", "-o", "out"], None),
+        (&["check", "src", "-o", "out"], None),
+        (&["fmt", "--check", "src"], None),
+        (&["fmt", "--check", "--diff", "src"], None),
+        (&["fmt", "-"], Some(program.as_str())),
+        (&["import", "aws-auth", "aws-auth.yaml"], None),
+    ];
+    let run = |args: &[&str], stdin: Option<&str>, close: bool, block: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_accessc"));
+        cmd.args(args)
+            .current_dir(p)
+            .env("ACCESSC_CACHE_DIR", "")
+            .env("NO_COLOR", "1")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if block {
+            // SAFETY: only `sigemptyset`, `sigaddset` and `sigprocmask` (async-signal-safe)
+            // between fork and exec. A blocked signal stays blocked across exec, where
+            // resetting its action does not unblock it.
+            unsafe {
+                cmd.pre_exec(|| {
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, libc::SIGPIPE);
+                    libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn().unwrap();
+        if close {
+            // The reader goes away before accessc has compiled anything.
+            drop(child.stdout.take());
+        }
+        if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    for (args, stdin) in commands {
+        // It prints something (else a closed stdout would go unnoticed).
+        let open = run(args, *stdin, false, false);
+        assert!(
+            !open.stdout.is_empty(),
+            "{args:?} prints nothing: {}",
+            text(&open)
+        );
+        for block in [false, true] {
+            let o = run(args, *stdin, true, block);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !err.contains("panicked"),
+                "{args:?} (blocked: {block}): {err}"
+            );
+            if block {
+                assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
+            } else {
+                assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{args:?}: {err}");
+            }
+        }
+    }
+}
+
 #[test]
 fn builds_into_a_new_nested_folder_and_into_the_current_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,6 +20,8 @@
 use accessc::emit::Artifact;
 use accessc::source::Sources;
 use proptest::prelude::*;
+
+mod support;
 use serde::Deserialize;
 
 const GRANTS: &[&str] = &[
@@ -252,18 +254,6 @@ fn without_locations(artifacts: &[Artifact]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 /// Format every file; a formatter error on a valid program is a failure.
 fn formatted(files: &[(String, String)]) -> Vec<(String, String)> {
     files
@@ -276,7 +266,7 @@ fn formatted(files: &[(String, String)]) -> Vec<(String, String)> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(support::proptest_config())]
 
     /// `fmt` is idempotent and keeps the compiled output (up to the manifest's line numbers).
     #[test]

@@ -154,9 +154,14 @@ pub fn run(
 /// writes nothing and `check` fails while there are any).
 fn list_foreign(out: &std::path::Path, changes: &crate::writer::Changes) {
     use crate::writer::paths::shown;
+    let mut lines = String::new();
     for p in &changes.foreign {
-        println!("foreign: {}", shown(&out.join(p).to_string_lossy()));
+        lines.push_str(&format!(
+            "foreign: {}\n",
+            shown(&out.join(p).to_string_lossy())
+        ));
     }
+    super::stdout::print(&lines);
     eprintln!(
         "{} holds {} file(s) accessc did not write that Terraform, kubectl, kustomize or another \
          tool may apply with it: move them out of the output folder or remove them (a README, \
@@ -194,15 +199,17 @@ fn report(
             );
             return exit::OK;
         }
-        for p in &changes.added {
-            println!("missing: {}", out.join(p).display());
+        let mut lines = String::new();
+        for (word, paths) in [
+            ("missing:", &changes.added),
+            ("stale:  ", &changes.changed),
+            ("extra:  ", &changes.removed),
+        ] {
+            for p in paths {
+                lines.push_str(&format!("{word} {}\n", out.join(p).display()));
+            }
         }
-        for p in &changes.changed {
-            println!("stale:   {}", out.join(p).display());
-        }
-        for p in &changes.removed {
-            println!("extra:   {}", out.join(p).display());
-        }
+        super::stdout::print(&lines);
         if !changes.foreign.is_empty() {
             list_foreign(out, changes);
         }

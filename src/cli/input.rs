@@ -40,6 +40,36 @@ fn shown(p: &Path) -> String {
     display_name(&slash(p)).into_owned()
 }
 
+/// The name in generated files of a file named directly: never an absolute path, so that the
+/// output does not depend on where the checkout lives. A relative path that stays below the
+/// working directory is kept (`apps/payments.access`); any other path (absolute, or with a `..`)
+/// is made relative to the working directory when the file is below it, else it is the file's
+/// name (`/ci/clone/apps/payments.access` → `apps/payments.access` from `/ci/clone`, else
+/// `payments.access`).
+pub fn named_file(p: &Path) -> String {
+    use std::path::Component;
+    let plain = p
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if plain {
+        return slash(p);
+    }
+    let file_name = || p.file_name().map(|n| slash(Path::new(n)));
+    // The folder that holds the file, resolved (the file itself may be a link), and the working
+    // directory, resolved the same way.
+    let below = (|| {
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let dir = fs::canonicalize(parent).ok()?;
+        let cwd = fs::canonicalize(std::env::current_dir().ok()?).ok()?;
+        let rel = dir.strip_prefix(&cwd).ok()?.join(p.file_name()?);
+        Some(slash(&rel))
+    })();
+    below.or_else(file_name).unwrap_or_else(|| slash(p))
+}
+
 /// Refuse `p` (a symbolic link) unless it resolves to a path inside `base` (canonical).
 fn check_inside(p: &Path, base: &Path, root: &Path) -> Result<(), InputError> {
     let target =
@@ -118,8 +148,7 @@ pub fn load(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), InputError> {
                     .map_err(|e| InputError(format!("cannot read `{}`: {e}", shown(parent))))?;
                 check_inside(root, &base, parent)?;
             }
-            let name = slash(root);
-            files.push((name.clone(), name, root.clone()));
+            files.push((slash(root), named_file(root), root.clone()));
             continue;
         }
         let base = fs::canonicalize(root)

@@ -47,15 +47,6 @@ fn normalize(p: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn slash(p: &Path) -> String {
-    let text = p.to_string_lossy().replace('\\', "/");
-    let mut t = text.as_str();
-    while let Some(rest) = t.strip_prefix("./") {
-        t = rest;
-    }
-    t.to_string()
-}
-
 /// The repository-relative form of a path given on the command line.
 fn repo_path(top: &Path, prefix: &str, given: &Path) -> Result<String, String> {
     let rel = if given.is_absolute() {
@@ -115,7 +106,8 @@ pub fn load_at(rev: &str, paths: &[PathBuf]) -> Result<Sources, String> {
             }
             found = true;
             let name = if path == rp {
-                slash(root)
+                // A file named directly: named as `build` names it.
+                crate::cli::input::named_file(root)
             } else if rp.is_empty() {
                 path.to_string()
             } else {

@@ -1,7 +1,7 @@
 //! Resource-based policies: the policy document and the input of the service's put-policy call
 //! (`aws s3api put-bucket-policy`, `aws kms put-key-policy`, `aws sqs set-queue-attributes`,
 //! `aws sns set-topic-attributes`, `aws secretsmanager put-resource-policy`,
-//! `aws ecr set-repository-policy`), one folder per resource.
+//! `aws ecr set-repository-policy`), one folder per resource ([`dir`]).
 
 use std::collections::BTreeMap;
 
@@ -109,6 +109,37 @@ fn folder(name: &str) -> String {
     escaped
 }
 
+/// The folder of a resource's two files, named after everything its ARN says (so that two
+/// resources never share one, in any case):
+///
+/// * `resources/s3/BUCKET` for a bucket (S3 bucket names are global in a partition; its ARN names
+///   no account and no region);
+/// * `resources/ACCOUNT/REGION/SERVICE/NAME` for every other resource (a queue `orders` in two
+///   regions, or in two accounts, is two resources), and for a bucket whose ARN does name an
+///   account or a region;
+/// * either one below `resources/PARTITION/` when the partition is not `aws`
+///   (`resources/aws-cn/s3/BUCKET`).
+///
+/// Each part is a [`folder`] name (an empty one is `~`). The forms differ in depth, and each is
+/// injective in the parts it names.
+pub fn dir(p: &ResourcePolicy) -> String {
+    let mut dir = String::from("resources");
+    let mut part = |s: &str| {
+        dir.push('/');
+        dir.push_str(&folder(s));
+    };
+    if p.partition != "aws" {
+        part(&p.partition);
+    }
+    if p.kind != ResourceKind::S3Bucket || !p.account.is_empty() || !p.region.is_empty() {
+        part(&p.account);
+        part(&p.region);
+    }
+    part(p.kind.service());
+    part(&p.name);
+    dir
+}
+
 /// All resource-policy artifacts.
 pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
     for p in &ir.resource_policies {
@@ -190,7 +221,7 @@ pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
                 ]),
             ),
         };
-        let dir = format!("resources/{}/{}", p.kind.service(), folder(&p.name));
+        let dir = dir(p);
         let account = (!p.account.is_empty()).then(|| p.account.clone());
         out.push(Artifact {
             path: format!("{dir}/{doc_name}"),
@@ -213,7 +244,86 @@ pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::folder;
+    use super::{dir, folder};
+    use crate::ir::{ResourceKind, ResourcePolicy};
+
+    fn policy(kind: ResourceKind, partition: &str, region: &str, account: &str) -> ResourcePolicy {
+        ResourcePolicy {
+            arn: String::new(),
+            kind,
+            partition: partition.into(),
+            region: region.into(),
+            account: account.into(),
+            name: "orders".into(),
+            statements: Vec::new(),
+            span: crate::ast::Span::default(),
+        }
+    }
+
+    #[test]
+    fn same_named_resources_of_two_regions_accounts_or_kinds_get_two_folders() {
+        use ResourceKind::*;
+        let a = "111122223333";
+        let b = "444455556666";
+        let cases = [
+            (policy(S3Bucket, "aws", "", ""), "resources/s3/orders"),
+            (
+                policy(S3Bucket, "aws-cn", "", ""),
+                "resources/aws-cn/s3/orders",
+            ),
+            (
+                policy(S3Bucket, "aws", "", a),
+                "resources/111122223333/~/s3/orders",
+            ),
+            (
+                policy(S3Bucket, "aws", "us-east-1", ""),
+                "resources/~/us-east-1/s3/orders",
+            ),
+            (
+                policy(SqsQueue, "aws", "us-east-1", a),
+                "resources/111122223333/us-east-1/sqs/orders",
+            ),
+            (
+                policy(SqsQueue, "aws", "us-west-2", a),
+                "resources/111122223333/us-west-2/sqs/orders",
+            ),
+            (
+                policy(SqsQueue, "aws", "us-east-1", b),
+                "resources/444455556666/us-east-1/sqs/orders",
+            ),
+            (
+                policy(SqsQueue, "aws-cn", "us-east-1", a),
+                "resources/aws-cn/111122223333/us-east-1/sqs/orders",
+            ),
+            (
+                policy(SnsTopic, "aws", "us-east-1", a),
+                "resources/111122223333/us-east-1/sns/orders",
+            ),
+            (
+                policy(Secret, "aws", "us-east-1", a),
+                "resources/111122223333/us-east-1/secretsmanager/orders",
+            ),
+            (
+                policy(EcrRepository, "aws", "us-east-1", a),
+                "resources/111122223333/us-east-1/ecr/orders",
+            ),
+            (
+                policy(KmsKey, "aws", "us-east-1", a),
+                "resources/111122223333/us-east-1/kms/orders",
+            ),
+            (
+                policy(SqsQueue, "aws", "us/east", a),
+                "resources/111122223333/~us_2feast/sqs/orders",
+            ),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (p, want) in &cases {
+            let d = dir(p);
+            assert_eq!(&d, want);
+            assert!(crate::writer::paths::check(&d).is_ok(), "{d}");
+            assert!(seen.insert(d.to_lowercase()), "{d} twice");
+        }
+    }
 
     #[test]
     fn resource_folders_are_distinct_safe_file_names() {

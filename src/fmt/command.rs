@@ -82,14 +82,15 @@ pub fn run(paths: &[PathBuf], options: Options, format: Format) -> u8 {
         }
         changed += 1;
         if options.diff {
-            print!(
-                "{}",
-                diff(&file.path, &String::from_utf8_lossy(&original), &formatted)
-            );
+            crate::cli::stdout::print(&diff(
+                &file.path,
+                &String::from_utf8_lossy(&original),
+                &formatted,
+            ));
         }
         if options.check {
             if !options.diff {
-                println!("{}", file.path);
+                crate::cli::stdout::print(&format!("{}\n", file.path));
             }
         } else if let Err(e) = write_atomically(path, formatted.as_bytes()) {
             eprintln!("error: cannot write `{}`: {e}", file.path);
@@ -140,14 +141,14 @@ fn stdin(options: Options, format: Format) -> u8 {
             if options.check {
                 if formatted != text {
                     if options.diff {
-                        print!("{}", diff("<stdin>", &text, &formatted));
+                        crate::cli::stdout::print(&diff("<stdin>", &text, &formatted));
                     }
                     eprintln!("accessc fmt: standard input would be reformatted");
                     return exit::INPUT;
                 }
                 exit::OK
             } else {
-                print!("{formatted}");
+                crate::cli::stdout::print(&formatted);
                 exit::OK
             }
         }

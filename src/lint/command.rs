@@ -40,7 +40,7 @@ pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: boo
     report
         .findings
         .extend(read_diags.into_iter().map(|d| Finding::from_diag(d, None)));
-    print!("{}", render(&report, &sources, format));
+    crate::cli::stdout::print(&render(&report, &sources, format));
     let errors = report.count(Level::Error);
     let warnings = report.count(Level::Warning);
     eprintln!("accessc lint: {}", summary(&report));
@@ -53,7 +53,7 @@ pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: boo
 
 /// Print `docs/rules.md`.
 pub fn rules_doc() -> u8 {
-    print!("{}", registry::markdown());
+    crate::cli::stdout::print(&registry::markdown());
     exit::OK
 }
 

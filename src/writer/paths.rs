@@ -207,16 +207,47 @@ pub fn foreign(listing: &[String], owned: impl Fn(&str) -> bool) -> Vec<&str> {
     v
 }
 
-/// The first two paths of `paths` that are equal but for case (they would be one file on a
-/// case-insensitive file system: macOS and Windows by default).
-pub fn case_collision<'a>(paths: impl Iterator<Item = &'a str>) -> Option<(&'a str, &'a str)> {
-    let mut seen = std::collections::HashMap::new();
-    for p in paths {
-        if let Some(first) = seen.insert(p.to_lowercase(), p) {
-            if first != p {
-                return Some((first, p));
+/// Why two artifact paths of one output cannot both be written, if any two cannot: the same
+/// path twice (one file would overwrite the other), two paths equal but for case (one file on
+/// a case-insensitive file system: macOS and Windows by default), or a path that is a folder
+/// of another (up to case). accessc never makes such paths: the writer refuses them as an
+/// internal error rather than lose a file.
+pub fn collision<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
+    let paths: Vec<(&str, String)> = paths.map(|p| (p, p.to_lowercase())).collect();
+    let mut files: std::collections::HashMap<&str, &str> =
+        std::collections::HashMap::with_capacity(paths.len());
+    for (p, lower) in &paths {
+        if let Some(first) = files.insert(lower.as_str(), p) {
+            return Some(if first == *p {
+                format!("`{}` is made twice", shown(p))
+            } else {
+                format!(
+                    "`{}` and `{}` differ only in case (one file on macOS and Windows)",
+                    shown(first),
+                    shown(p)
+                )
+            });
+        }
+    }
+    // Each folder of each path, up to case; a folder shared with the path before was looked
+    // up already (paths come sorted: nearly every folder is).
+    let mut before = "";
+    for (p, lower) in &paths {
+        let shared = before
+            .bytes()
+            .zip(lower.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        for (i, _) in lower.match_indices('/').filter(|(i, _)| *i >= shared) {
+            if let Some(file) = files.get(&lower[..i]) {
+                return Some(format!(
+                    "`{}` is a file and a folder (of `{}`)",
+                    shown(file),
+                    shown(p)
+                ));
             }
         }
+        before = lower;
     }
     None
 }
@@ -292,12 +323,20 @@ mod tests {
     }
 
     #[test]
-    fn paths_equal_but_for_case_collide() {
+    fn paths_equal_or_equal_but_for_case_collide() {
         assert_eq!(
-            case_collision(["a/b", "a/C", "A/b"].into_iter()),
-            Some(("a/b", "A/b"))
+            collision(["a/b", "a/C", "A/b"].into_iter()).as_deref(),
+            Some("`a/b` and `A/b` differ only in case (one file on macOS and Windows)")
         );
-        assert_eq!(case_collision(["a/b", "a/c"].into_iter()), None);
+        assert_eq!(
+            collision(["a/b", "a/c", "a/b"].into_iter()).as_deref(),
+            Some("`a/b` is made twice")
+        );
+        assert_eq!(
+            collision(["a/b/c", "a/c", "A/B"].into_iter()).as_deref(),
+            Some("`A/B` is a file and a folder (of `a/b/c`)")
+        );
+        assert_eq!(collision(["a/b", "a/c", "b/a/b"].into_iter()), None);
     }
 
     #[test]

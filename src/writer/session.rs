@@ -260,16 +260,11 @@ impl<'a> Session<'a> {
     pub fn finish(mut self, mut taken: Vec<(String, Taken)>) -> Result<Changes, WriteError> {
         stamp::forget_folder();
         taken.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some((a, b)) = paths::case_collision(taken.iter().map(|(p, _)| p.as_str())) {
+        if let Some(why) = paths::collision(taken.iter().map(|(p, _)| p.as_str())) {
             return Err(WriteError {
                 path: self.out.to_path_buf(),
                 action: "write inside",
-                source: io::Error::other(format!(
-                    "internal error: `{}` and `{}` differ only in case (one file on macOS and \
-                     Windows)",
-                    paths::shown(a),
-                    paths::shown(b)
-                )),
+                source: io::Error::other(format!("internal error: {why}")),
             });
         }
         let mut changes = Changes::default();

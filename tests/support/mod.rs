@@ -88,3 +88,17 @@ pub fn run_case(dir: &Path) -> String {
     }
     out
 }
+
+/// The proptest configuration of the property tests: `PROPTEST_CASES` programs (default 48, to
+/// keep CI fast), no failure files.
+pub fn proptest_config() -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(48);
+    proptest::prelude::ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
+}
