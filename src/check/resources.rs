@@ -102,6 +102,31 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
     // key policy's owner statement is derived from the account).
     let concrete = if arn_text.contains(['*', '?']) {
         Err("names no single resource: it has a wildcard".to_string())
+    } else if (kind == ResourceKind::S3Bucket && !arn.account.is_empty())
+        && values::account(arn.account).is_err()
+    {
+        // A bucket's ARN names no account; one that names something else than an account
+        // would reach the output's folder names.
+        Err(format!(
+            "names `{}` as its account, which is not 12 digits",
+            arn.account
+        ))
+    } else if (kind == ResourceKind::S3Bucket && !arn.region.is_empty())
+        && values::region(arn.region).is_err()
+    {
+        Err(format!(
+            "names `{}` as its region, which is not a region",
+            arn.region
+        ))
+    } else if kind != ResourceKind::S3Bucket && values::region(arn.region).is_err() {
+        Err(if arn.region.is_empty() {
+            "does not name the resource's region".to_string()
+        } else {
+            format!(
+                "does not name the resource's region (`{}` is not a region)",
+                arn.region
+            )
+        })
     } else if kind != ResourceKind::S3Bucket && values::account(arn.account).is_err() {
         Err(if arn.account.is_empty() {
             "does not name the resource's account".to_string()
