@@ -8,10 +8,16 @@ use crate::diagnostics::Diag;
 
 struct Ctx<'d> {
     file: FileId,
+    /// Where the parsed text starts in the file (the parser may be given a tail of it).
+    offset: usize,
     diags: &'d mut Vec<Diag>,
 }
 
 impl Ctx<'_> {
+    /// The span of the parsed text's `start..end`, in the file.
+    fn at(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, self.offset + start, self.offset + end)
+    }
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
         // Rules that end in an optional part also hold the whitespace and comments pest skipped
@@ -25,14 +31,14 @@ impl Ctx<'_> {
             | Rule::setting => content_end(p),
             _ => s.end(),
         };
-        Span::new(self.file, s.start(), end)
+        self.at(s.start(), end)
     }
     /// A token's text and span (a token holds no trivia: nothing to trim).
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
         let s = p.as_span();
         Spanned::new(
             s.as_str().to_string(),
-            Span::new(self.file, s.start(), s.end()),
+            self.at(s.start(), s.end()),
         )
     }
 }
@@ -58,24 +64,31 @@ fn content_end(p: &Pair<'_, Rule>) -> usize {
     }
 }
 
-/// A whole file.
-pub(super) fn file(
+/// The declarations of a [`Rule::decls`] parse of `text[offset..]`, each with the diagnostics of
+/// its own strings, and whether they reach the end of the text.
+pub(super) fn decls(
     file: FileId,
+    offset: usize,
     pairs: Pairs<'_, Rule>,
-    out: &mut Vec<Decl>,
-    diags: &mut Vec<Diag>,
-) {
-    let mut cx = Ctx { file, diags };
-    for p in pairs {
-        if p.as_rule() != Rule::file {
+    out: &mut Vec<(Decl, Vec<Diag>)>,
+) -> bool {
+    let mut at_end = false;
+    for p in pairs.flat_map(Pair::into_inner) {
+        if p.as_rule() == Rule::EOI {
+            at_end = true;
             continue;
         }
-        for d in p.into_inner() {
-            if let Some(decl) = decl(&mut cx, d) {
-                out.push(decl);
-            }
+        let mut diags = Vec::new();
+        let mut cx = Ctx {
+            file,
+            offset,
+            diags: &mut diags,
+        };
+        if let Some(decl) = decl(&mut cx, p) {
+            out.push((decl, diags));
         }
     }
+    at_end
 }
 
 fn decl(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Decl> {
@@ -191,7 +204,7 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
             // `word_value` is silent: a word, then perhaps its list.
             Rule::word => {
                 let s = c.as_span();
-                let vspan = Span::new(cx.file, s.start(), s.end());
+                let vspan = cx.at(s.start(), s.end());
                 value = Some(Spanned::new(Value::Word(s.as_str().to_string()), vspan));
             }
             Rule::list => match value.take() {
@@ -200,7 +213,10 @@ fn setting(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Setting {
                     span: wspan,
                 }) => {
                     // A word's list: the value ends at the list's last token.
-                    let vspan = Span::new(cx.file, wspan.start as usize, content_end(&c));
+                    let vspan = Span {
+                        start: wspan.start,
+                        ..cx.at(0, content_end(&c))
+                    };
                     value = Some(Spanned::new(Value::WordList(word, list(cx, c)), vspan));
                 }
                 _ => {
@@ -234,7 +250,7 @@ fn list(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<ListItem>> {
 /// A string's value, escapes resolved.
 fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
     let raw = p.as_str();
-    let inner_start = p.as_span().start() + 1;
+    let inner_start = cx.offset + p.as_span().start() + 1;
     let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
     // Printable ASCII (nearly every string) holds no hidden character; a raw tab is allowed,
     // as `\t` is.
@@ -281,7 +297,7 @@ fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
     for c in inner {
         if c.as_rule() == Rule::string {
             let s = c.as_span();
-            let span = Span::new(cx.file, s.start(), s.end());
+            let span = cx.at(s.start(), s.end());
             out.push(Spanned::new(string(cx, c), span));
         }
     }
@@ -291,7 +307,7 @@ fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
 /// A string token: its value (escapes resolved) and its span.
 fn spanned_string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Spanned<String> {
     let s = p.as_span();
-    let span = Span::new(cx.file, s.start(), s.end());
+    let span = cx.at(s.start(), s.end());
     Spanned::new(string(cx, p), span)
 }
 
@@ -350,7 +366,7 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     Grant {
         kind,
         unsafe_reason,
-        span: Span::new(cx.file, start, end),
+        span: cx.at(start, end),
     }
 }
 
@@ -420,7 +436,7 @@ fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
         resources: Vec::new(),
         names: Vec::new(),
         unsafe_reason: None,
-        span: Span::new(cx.file, start, start),
+        span: cx.at(start, start),
     };
     // The strings after `named` are names, the one after `unsafe` the reason (the clauses are
     // silent).
@@ -436,7 +452,7 @@ fn k8s_rule(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> K8sRule {
             _ => {}
         }
     }
-    rule.span = Span::new(cx.file, start, end);
+    rule.span = cx.at(start, end);
     rule
 }
 

@@ -182,14 +182,21 @@ pub(super) fn rule_position(err: &pest::error::Error<Rule>) -> usize {
     }
 }
 
-/// Turn a pest error of [`parse_detailed`] into a diagnostic.
-pub(super) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Diag {
-    let rule_pos = rule_position(err);
+/// Turn a pest error of [`parse_detailed`] into a diagnostic. The parser was given
+/// `text[offset..]`: the error's positions are relative to `offset`.
+pub(super) fn from_pest(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    err: &pest::error::Error<Rule>,
+) -> Diag {
+    let rule_pos = offset + rule_position(err);
     let positives: &[Rule] = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
     };
     let (tokens, furthest) = attempts(err);
+    let furthest = offset + furthest;
 
     // A word where a keyword was expected and close to one: a misspelt keyword, reported at
     // the word with a suggestion.
