@@ -42,6 +42,7 @@
 
 mod arn;
 mod glob;
+mod merge;
 mod model;
 mod parse;
 mod suggest;
