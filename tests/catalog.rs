@@ -914,8 +914,8 @@ fn the_elb_service_knows_both_of_its_services_and_their_resource_types() {
     }
 }
 
-/// (prefix, every service name, an action, an ARN of the service whose record the package
-/// data had dropped for that action, or `None` where no action of the prefix was lost).
+/// (prefix, every service name, an action, an ARN of the service whose record of that action
+/// iam-data had dropped, or `None` where iam-data lost no action of the prefix).
 const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
     (
         "apigateway",
@@ -961,14 +961,14 @@ const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
             "Amazon Simple Email Service - Mail Manager",
             "Amazon Pinpoint Email Service",
         ],
-        "CreateIngressPoint",
-        None,
+        "TagResource",
+        Some("arn:aws:ses:us-west-2:111122223333:mailmanager-ingress-point/inp-0123456789abcdef"),
     ),
     (
         "aws-marketplace",
         &["AWS Marketplace", "AWS Marketplace Catalog", "AWS Marketplace Metering Service"],
-        "StartChangeSet",
-        None,
+        "TagResource",
+        Some("arn:aws:aws-marketplace:us-west-2:111122223333:AWSMarketplace/ChangeSet/cs-0123456789"),
     ),
 ];
 
@@ -1017,12 +1017,12 @@ fn cloudformation_names_cloud_control_api_too() {
 }
 
 #[test]
-fn ses_names_its_four_services() {
+fn ses_mail_manager_ingress_points_take_the_tagging_ses_v2_also_defines() {
     shared_prefix_is_united("ses");
 }
 
 #[test]
-fn aws_marketplace_names_its_services() {
+fn aws_marketplace_catalog_change_sets_take_the_tagging_the_deployment_service_also_defines() {
     shared_prefix_is_united("aws-marketplace");
 }
 
