@@ -34,6 +34,15 @@
 //! [`Action::level_set`] / [`Action::in_level`] apply the rule; [`Catalog::level_actions`] uses
 //! it. Dependent actions are data only: access-level grants do not add them.
 //!
+//! # Prefixes shared by several services
+//!
+//! AWS lists some prefixes under more than one service (`elasticloadbalancing` is ELB Classic
+//! and ELB v2; `apigateway`, `aws-marketplace`, `cloudformation`, `greengrass`,
+//! `kinesisanalytics`, `lex`, `ses`, `sms-voice`) and authorizes an action on the resource types
+//! of every service that defines it. The generator writes one merged block per prefix naming
+//! all its services ([`Service::names`]); a file with several blocks for one prefix is united
+//! on load (`merge`), never cut to one. See `tools/catalog/README.md`.
+//!
 //! # ARN matching
 //!
 //! See [`Catalog::match_arn`] and the `arn` module notes: a strict pass, a relaxed pass only

@@ -889,15 +889,24 @@ fn access_levels_on_an_alb_cover_both_elb_services() {
     }
     for arn in [ALB_ARN, TARGET_GROUP_ARN, LISTENER_ARN, CLASSIC_ELB_ARN] {
         let tagging = names(AccessLevel::Tagging, arn);
-        for action in ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"] {
+        for action in [
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RemoveTags",
+        ] {
             assert!(tagging.iter().any(|a| a == action), "{action} on {arn}");
         }
     }
     // the Classic-only actions stay off v2 ARNs, and the reverse
-    assert!(!write.iter().any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
+    assert!(!write
+        .iter()
+        .any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
     let classic = names(AccessLevel::Write, CLASSIC_ELB_ARN);
-    assert!(classic.iter().any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
-    assert!(!classic.iter().any(|a| a == "elasticloadbalancing:SetSecurityGroups"));
+    assert!(classic
+        .iter()
+        .any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
+    assert!(!classic
+        .iter()
+        .any(|a| a == "elasticloadbalancing:SetSecurityGroups"));
 }
 
 #[test]
@@ -905,11 +914,24 @@ fn the_elb_service_knows_both_of_its_services_and_their_resource_types() {
     let elb = catalog().service("elasticloadbalancing").unwrap();
     assert_eq!(
         elb.names(),
-        ["AWS Elastic Load Balancing V2", "AWS Elastic Load Balancing"]
+        [
+            "AWS Elastic Load Balancing V2",
+            "AWS Elastic Load Balancing"
+        ]
     );
     let add_tags = elb.action("AddTags").unwrap();
-    let types: Vec<&str> = add_tags.resources().iter().map(|r| r.resource_type()).collect();
-    for t in ["loadbalancer", "loadbalancer/app/", "loadbalancer/net/", "targetgroup", "listener/app"] {
+    let types: Vec<&str> = add_tags
+        .resources()
+        .iter()
+        .map(|r| r.resource_type())
+        .collect();
+    for t in [
+        "loadbalancer",
+        "loadbalancer/app/",
+        "loadbalancer/net/",
+        "targetgroup",
+        "listener/app",
+    ] {
         assert!(types.contains(&t), "AddTags lacks {t}: {types:?}");
     }
 }
@@ -919,7 +941,10 @@ fn the_elb_service_knows_both_of_its_services_and_their_resource_types() {
 const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
     (
         "apigateway",
-        &["Amazon API Gateway Management V2", "Amazon API Gateway Management"],
+        &[
+            "Amazon API Gateway Management V2",
+            "Amazon API Gateway Management",
+        ],
         "DELETE",
         Some("arn:aws:apigateway:us-west-2::/apis/a1b2c3/routes/r1"),
     ),
@@ -937,7 +962,10 @@ const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
     ),
     (
         "sms-voice",
-        &["AWS End User Messaging SMS and Voice V2", "Amazon Pinpoint SMS and Voice Service"],
+        &[
+            "AWS End User Messaging SMS and Voice V2",
+            "Amazon Pinpoint SMS and Voice Service",
+        ],
         "DeleteConfigurationSet",
         Some("arn:aws:sms-voice:us-west-2:111122223333:configuration-set/alerts"),
     ),
@@ -966,9 +994,15 @@ const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
     ),
     (
         "aws-marketplace",
-        &["AWS Marketplace", "AWS Marketplace Catalog", "AWS Marketplace Metering Service"],
+        &[
+            "AWS Marketplace",
+            "AWS Marketplace Catalog",
+            "AWS Marketplace Metering Service",
+        ],
         "TagResource",
-        Some("arn:aws:aws-marketplace:us-west-2:111122223333:AWSMarketplace/ChangeSet/cs-0123456789"),
+        Some(
+            "arn:aws:aws-marketplace:us-west-2:111122223333:AWSMarketplace/ChangeSet/cs-0123456789",
+        ),
     ),
 ];
 
@@ -1054,13 +1088,20 @@ A\tDescribeLoadBalancers\tR\t-\t\t\n",
     let elb = c.service("elb").unwrap();
     assert_eq!(elb.names(), ["Classic", "V2"]);
     let add_tags = elb.action("AddTags").unwrap();
-    let types: Vec<&str> = add_tags.resources().iter().map(|r| r.resource_type()).collect();
+    let types: Vec<&str> = add_tags
+        .resources()
+        .iter()
+        .map(|r| r.resource_type())
+        .collect();
     assert_eq!(types, ["loadbalancer", "loadbalancer/app/", "targetgroup"]);
     assert_eq!(
         add_tags.levels(),
         LevelSet::only(AccessLevel::Tagging).with(AccessLevel::Write)
     );
-    assert_eq!(add_tags.condition_keys(), ["aws:RequestTag/${TagKey}", "aws:TagKeys"]);
+    assert_eq!(
+        add_tags.condition_keys(),
+        ["aws:RequestTag/${TagKey}", "aws:TagKeys"]
+    );
     assert!(elb.action("ConfigureHealthCheck").is_some());
     assert!(elb.action("DescribeLoadBalancers").is_some());
     let tagging = |arn: &str| -> Vec<String> {
@@ -1070,8 +1111,14 @@ A\tDescribeLoadBalancers\tR\t-\t\t\n",
             .map(|a| a.to_string())
             .collect()
     };
-    assert_eq!(tagging("arn:aws:elb:us-west-2:1:loadbalancer/old"), ["elb:AddTags"]);
-    assert_eq!(tagging("arn:aws:elb:us-west-2:1:targetgroup/tg/1"), ["elb:AddTags"]);
+    assert_eq!(
+        tagging("arn:aws:elb:us-west-2:1:loadbalancer/old"),
+        ["elb:AddTags"]
+    );
+    assert_eq!(
+        tagging("arn:aws:elb:us-west-2:1:targetgroup/tg/1"),
+        ["elb:AddTags"]
+    );
     // a broken second block makes the prefix unknown, as a broken single block does
     let broken = "S\telb\tV2\nA\tX\tQ\t-\t\t\n";
     let text = format!(
