@@ -1006,6 +1006,10 @@ const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
     ),
 ];
 
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a missing prefix fails the test"
+)]
 fn shared_prefix_is_united(prefix: &str) {
     let (_, service_names, action, arn) = SHARED.iter().find(|s| s.0 == prefix).unwrap();
     let service = catalog().service(prefix).unwrap();
