@@ -1076,6 +1076,7 @@ r\tloadbalancer\t1\t\n\
 A\tConfigureHealthCheck\tW\t-\t\t\n\
 r\tloadbalancer\t1\t\n",
         "S\telb\tV2\n\
+R\tloadbalancer\tarn:${Partition}:elb:${Region}:${Account}:loadbalancer/v2:${Name}\t\n\
 R\tloadbalancer/app/\tarn:${Partition}:elb:${Region}:${Account}:loadbalancer/app/${Name}/${Id}\t\n\
 R\ttargetgroup\tarn:${Partition}:elb:${Region}:${Account}:targetgroup/${Name}/${Id}\t\n\
 A\tAddTags\tW\t-\taws:RequestTag/${TagKey}\t\n\
@@ -1107,6 +1108,17 @@ A\tDescribeLoadBalancers\tR\t-\t\t\n",
         ["aws:RequestTag/${TagKey}", "aws:TagKeys"]
     );
     assert!(elb.action("ConfigureHealthCheck").is_some());
+    assert_eq!(
+        elb.resource_type("loadbalancer").unwrap().arn_patterns(),
+        [
+            "arn:${Partition}:elb:${Region}:${Account}:loadbalancer/${Name}",
+            "arn:${Partition}:elb:${Region}:${Account}:loadbalancer/v2:${Name}"
+        ]
+    );
+    assert_eq!(
+        c.match_arn("arn:aws:elb:us-west-2:1:loadbalancer/v2:x")[0].resource_type,
+        "loadbalancer"
+    );
     assert!(elb.action("DescribeLoadBalancers").is_some());
     let tagging = |arn: &str| -> Vec<String> {
         c.level_actions(AccessLevel::Tagging, arn)

@@ -15,7 +15,7 @@
 //! (action, resource type) pairs. Everything stays sorted as the lookups need.
 
 use super::arn::Pattern;
-use super::model::{cmp_ci, Action, ActionResource, ResourceType, Service};
+use super::model::{cmp_ci, Action, ResourceType, Service};
 
 /// Appends the items of `more` that `list` lacks (ASCII-case-insensitively), then sorts.
 fn unite_words(list: &mut Vec<&'static str>, more: &[&'static str]) {
@@ -27,18 +27,24 @@ fn unite_words(list: &mut Vec<&'static str>, more: &[&'static str]) {
     list.sort_by(|a, b| cmp_ci(a, b));
 }
 
-/// The (action, resource type) pairs of `b` united into `a`'s.
-fn unite_pairs(a: &mut Vec<ActionResource>, b: Vec<ActionResource>) {
-    for pair in b {
+/// Unites the items of `b` into `a` by name (ASCII-case-insensitively): an item `a` lacks is
+/// added, one it has is united with `unite_one`; then `a` is sorted by name.
+fn unite_named<T>(
+    a: &mut Vec<T>,
+    b: Vec<T>,
+    name: impl Fn(&T) -> &'static str,
+    unite_one: impl Fn(&mut T, T),
+) {
+    for item in b {
         match a
             .iter_mut()
-            .find(|p| p.resource_type.eq_ignore_ascii_case(pair.resource_type))
+            .find(|x| name(x).eq_ignore_ascii_case(name(&item)))
         {
-            Some(p) => unite_words(&mut p.condition_keys, &pair.condition_keys),
-            None => a.push(pair),
+            Some(x) => unite_one(x, item),
+            None => a.push(item),
         }
     }
-    a.sort_by(|x, y| cmp_ci(x.resource_type, y.resource_type));
+    a.sort_by(|x, y| cmp_ci(name(x), name(y)));
 }
 
 fn unite_action(a: &mut Action, b: Action) {
@@ -46,7 +52,12 @@ fn unite_action(a: &mut Action, b: Action) {
     a.override_level = a.override_level.or(b.override_level);
     unite_words(&mut a.condition_keys, &b.condition_keys);
     unite_words(&mut a.dependent_actions, &b.dependent_actions);
-    unite_pairs(&mut a.resources, b.resources);
+    unite_named(
+        &mut a.resources,
+        b.resources,
+        |p| p.resource_type,
+        |p, q| unite_words(&mut p.condition_keys, &q.condition_keys),
+    );
 }
 
 fn unite_resource_type(a: &mut ResourceType, b: ResourceType) {
@@ -73,36 +84,17 @@ pub(crate) fn unite(a: &mut Service, b: Service) {
             a.other_names.push(name);
         }
     }
-    for key in b.condition_keys {
-        if !a
-            .condition_keys
-            .iter()
-            .any(|k| k.name.eq_ignore_ascii_case(key.name))
-        {
-            a.condition_keys.push(key);
-        }
-    }
-    for rt in b.resource_types {
-        match a
-            .resource_types
-            .iter_mut()
-            .find(|r| r.name.eq_ignore_ascii_case(rt.name))
-        {
-            Some(r) => unite_resource_type(r, rt),
-            None => a.resource_types.push(rt),
-        }
-    }
-    for action in b.actions {
-        match a
-            .actions
-            .iter_mut()
-            .find(|x| x.name.eq_ignore_ascii_case(action.name))
-        {
-            Some(x) => unite_action(x, action),
-            None => a.actions.push(action),
-        }
-    }
-    a.condition_keys.sort_by(|x, y| cmp_ci(x.name, y.name));
-    a.resource_types.sort_by(|x, y| cmp_ci(x.name, y.name));
-    a.actions.sort_by(|x, y| cmp_ci(x.name, y.name));
+    unite_named(
+        &mut a.condition_keys,
+        b.condition_keys,
+        |k| k.name,
+        |_, _| {},
+    );
+    unite_named(
+        &mut a.resource_types,
+        b.resource_types,
+        |r| r.name,
+        unite_resource_type,
+    );
+    unite_named(&mut a.actions, b.actions, |x| x.name, unite_action);
 }
