@@ -669,6 +669,11 @@ r\tthing\t1\t\n",
             "D\ts3\t18446744073709551615\nD\tt\t9\nS\ts3\n",
             "D\ts3\t12\nS\ts3\tx\nr\tobject\t1\t\n",
             "M\tsource\nG\nX\nD\tx\tnan\n",
+            // a second block of the prefix that is missing, too long or of another prefix
+            // (the first block, `S s3 x`, is valid: a broken second one still makes s3 unknown)
+            "D\ts3\t7\nD\ts3\t99\nS\ts3\tx\n",
+            "D\ts3\t7\nD\ts3\t7\nS\ts3\tx\nS\tt3\tx\n",
+            "D\ts3\t7\nD\tS3\t18446744073709551615\nS\ts3\tx\n",
         ] {
             let c = Catalog::from_static(text);
             assert!(c.service("s3").is_none(), "{text:?}");
