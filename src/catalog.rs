@@ -34,6 +34,15 @@
 //! [`Action::level_set`] / [`Action::in_level`] apply the rule; [`Catalog::level_actions`] uses
 //! it. Dependent actions are data only: access-level grants do not add them.
 //!
+//! # Prefixes shared by several services
+//!
+//! AWS lists some prefixes under more than one service (`elasticloadbalancing` is ELB Classic
+//! and ELB v2; `apigateway`, `aws-marketplace`, `cloudformation`, `greengrass`,
+//! `kinesisanalytics`, `lex`, `ses`, `sms-voice`) and authorizes an action on the resource types
+//! of every service that defines it. The generator writes one merged block per prefix naming
+//! all its services ([`Service::names`]); a file with several blocks for one prefix is united
+//! on load (`merge`), never cut to one. See `tools/catalog/README.md`.
+//!
 //! # ARN matching
 //!
 //! See [`Catalog::match_arn`] and the `arn` module notes: a strict pass, a relaxed pass only
@@ -42,6 +51,7 @@
 
 mod arn;
 mod glob;
+mod merge;
 mod model;
 mod parse;
 mod suggest;
@@ -659,6 +669,11 @@ r\tthing\t1\t\n",
             "D\ts3\t18446744073709551615\nD\tt\t9\nS\ts3\n",
             "D\ts3\t12\nS\ts3\tx\nr\tobject\t1\t\n",
             "M\tsource\nG\nX\nD\tx\tnan\n",
+            // a second block of the prefix that is missing, too long or of another prefix
+            // (the first block, `S s3 x`, is valid: a broken second one still makes s3 unknown)
+            "D\ts3\t7\nD\ts3\t99\nS\ts3\tx\n",
+            "D\ts3\t7\nD\ts3\t7\nS\ts3\tx\nS\tt3\tx\n",
+            "D\ts3\t7\nD\tS3\t18446744073709551615\nS\ts3\tx\n",
         ] {
             let c = Catalog::from_static(text);
             assert!(c.service("s3").is_none(), "{text:?}");

