@@ -115,11 +115,15 @@ fn check_compile(files: &[File], reorder: bool) {
         "artifacts and errors disagree: {:?}",
         compiled.diags
     );
-    // Renderers must not panic either (the human one only on a few: it is slow).
+    // Renderers must not panic either (the human one on the first diagnostic only: rendering
+    // one costs about as much as the whole compile).
     let _ = render::render(&compiled.diags, &sources, Format::Short);
     let _ = render::render(&compiled.diags, &sources, Format::Json);
-    let few: Vec<_> = compiled.diags.iter().take(3).cloned().collect();
-    let _ = render::render(&few, &sources, Format::Human { color: false });
+    let _ = render::render(
+        compiled.diags.get(..1).unwrap_or_default(),
+        &sources,
+        Format::Human { color: false },
+    );
 
     if reorder {
         if let Some(artifacts) = &compiled.artifacts {

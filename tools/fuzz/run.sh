@@ -4,7 +4,8 @@
 #
 #   tools/fuzz/run.sh [SECONDS] [TARGET…]     default: 1800 s, both targets, one after the other
 #   JOBS=2 tools/fuzz/run.sh 1800             both targets at once (one process each)
-#   FUZZ_FLAGS="-len_control=0 -max_len=4096" …  more libFuzzer flags (the last one wins)
+#   FUZZ_FLAGS="-len_control=0 -max_len=16384" …  more libFuzzer flags (the last one wins;
+#                                              default -max_len=4096: inputs up to 4 KB)
 #   SANITIZER=address tools/fuzz/run.sh …      with AddressSanitizer (default: none; the code
 #                                              fuzzed is safe Rust; ASan slows every run)
 #   ACCESSC_FUZZ_PLAIN_NAMES=1 …               structured target with plain file names only
@@ -40,7 +41,7 @@ run() {
     [ "$t" = compile_bytes ] && extra=(-dict=../tools/fuzz/dict.txt)
     local rc=0
     cargo +nightly fuzz run -s "$san" "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
-        -max_len=16384 -print_final_stats=1 "${extra[@]}" ${FUZZ_FLAGS:-} >"logs/$t.log" 2>&1 || rc=$?
+        -max_len=4096 -print_final_stats=1 "${extra[@]}" ${FUZZ_FLAGS:-} >"logs/$t.log" 2>&1 || rc=$?
     echo "$t: exit $rc; $(grep -E '^stat::number_of_executed_units' "logs/$t.log" || true)" \
         "(log: fuzz/logs/$t.log)"
 }
