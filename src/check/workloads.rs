@@ -936,7 +936,15 @@ fn build_roles(
         ..
     } = *spec;
     let origin = spec.origin.clone();
-    let mut by_account: BTreeMap<String, Vec<&ir::Member>> = BTreeMap::new();
+    // A role without session tags (IRSA, or Pod Identity with `session_tags = false`) cannot
+    // tell its clusters apart at request time: when its own grants use `${cluster}`, each
+    // cluster gets its own role, named `NAME.CLUSTER` (`.` is in no declaration's name, so
+    // it meets no other role's name), with that cluster's value.
+    let per_cluster = !shared
+        && (identity == Identity::Irsa || !spec.session_tags)
+        && grants.iter().any(CheckedGrant::uses_cluster);
+    // By (account, cluster when each cluster has its own role).
+    let mut by_account: BTreeMap<(String, Option<&str>), Vec<&ir::Member>> = BTreeMap::new();
     let mut placed = 0;
     for m in members {
         if let Some(c) = ir.clusters.get(&m.cluster) {
@@ -954,7 +962,8 @@ fn build_roles(
                 Some(a) => a.node.clone(),
                 None => c.account.clone(),
             };
-            by_account.entry(account).or_default().push(m);
+            let cluster = per_cluster.then_some(c.name.as_str());
+            by_account.entry((account, cluster)).or_default().push(m);
             placed += 1;
         }
     }
@@ -962,7 +971,11 @@ fn build_roles(
     let whole = by_account.len() == 1 && placed == members.len();
     let start = out.len();
     let name = role_name(wanted_name);
-    for (account, members) in by_account {
+    for ((account, cluster), members) in by_account {
+        let name = match cluster {
+            Some(c) => role_name(&format!("{wanted_name}.{c}")),
+            None => name.clone(),
+        };
         let mut cluster_list: Vec<&ir::Cluster> = members
             .iter()
             .filter_map(|m| ir.clusters.get(&m.cluster))
@@ -1067,6 +1080,8 @@ fn build_roles(
                         namespace: &m.namespace,
                         service_account: &m.service_account,
                         clusters: &eks_names,
+                        // Several clusters share this role only with session tags.
+                        cluster_tag: identity == Identity::PodIdentity && spec.session_tags,
                     },
                 ));
             }
