@@ -277,3 +277,46 @@ fn a_resource_grant_value_with_cluster_is_the_requesting_pods_cluster() {
         "{policy}"
     );
 }
+
+#[test]
+fn an_irsa_app_admitted_with_cluster_by_a_resource_is_one_role_per_cluster() {
+    let c = compiles(&format!(
+        "{CLUSTERS}app reader in web {{\n  identity = irsa\n  aws {{ allow s3:GetObject on \"arn:aws:s3:::logs/*\" }}\n}}\nresource \"arn:aws:s3:::logs\" {{\n  allow s3:ListBucket by web/reader\n    when s3:prefix like \"${{cluster}}/*\"\n}}\n"
+    ));
+    assert_eq!(
+        roles(&c),
+        [
+            "aws/111122223333/roles/web-reader.prod",
+            "aws/111122223333/roles/web-reader.staging"
+        ]
+    );
+    // Each role is admitted to its own cluster's prefix only.
+    let policy = json(&c, "resources/s3/logs/bucket-policy.json");
+    let mut admitted: Vec<(String, String)> = statements(&policy)
+        .iter()
+        .map(|s| {
+            (
+                s["Principal"]["AWS"].as_str().unwrap().to_string(),
+                s["Condition"]["StringLike"]["s3:prefix"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    admitted.sort();
+    assert_eq!(
+        admitted,
+        [
+            (
+                "arn:aws:iam::111122223333:role/web-reader.prod".to_string(),
+                "prod/*".to_string()
+            ),
+            (
+                "arn:aws:iam::111122223333:role/web-reader.staging".to_string(),
+                "staging/*".to_string()
+            )
+        ],
+        "{policy:#}"
+    );
+}
