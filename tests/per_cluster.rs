@@ -84,7 +84,10 @@ fn statements(policy: &Value) -> &Vec<Value> {
 fn a_role_on_two_clusters_reaches_only_its_own() {
     let c = compiles(&controller(""));
     assert_eq!(roles(&c), ["aws/111122223333/roles/karpenter-controller"]);
-    let policy = json(&c, "aws/111122223333/roles/karpenter-controller/policy.json");
+    let policy = json(
+        &c,
+        "aws/111122223333/roles/karpenter-controller/policy.json",
+    );
     let [s] = statements(&policy).as_slice() else {
         panic!("one statement: {policy:#}");
     };
@@ -208,7 +211,10 @@ fn an_irsa_role_using_cluster_is_one_role_per_cluster() {
         &c,
         "terraform/111122223333/role-karpenter-controller.prod.tf.json",
     );
-    assert!(tf.contains("\"name\": \"karpenter-controller.prod\""), "{tf}");
+    assert!(
+        tf.contains("\"name\": \"karpenter-controller.prod\""),
+        "{tf}"
+    );
 }
 
 #[test]
