@@ -826,6 +826,23 @@ mod tests {
             ["x/ns/sa"]
         );
         assert_eq!(substitute("x/${cluster}", &lit), ["x/a", "x/b"]);
+        let tagged = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters,
+            cluster_tag: true,
+        };
+        assert_eq!(
+            substitute("x/${cluster}/${namespace}", &tagged),
+            ["x/${aws:PrincipalTag/eks-cluster-name}/ns"]
+        );
+        let one = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters[..1],
+            cluster_tag: true,
+        };
+        assert_eq!(substitute("x/${cluster}", &one), ["x/a"]);
         assert_eq!(
             substitute("x/${namespace}", &Vars::SessionTags),
             ["x/${aws:PrincipalTag/kubernetes-namespace}"]
