@@ -39,6 +39,19 @@ pub struct CheckedGrant {
     pub span: Span,
 }
 
+impl CheckedGrant {
+    /// Whether `${cluster}` appears in a resource, a condition key or a condition value.
+    pub fn uses_cluster(&self) -> bool {
+        let has = |t: &String| t.contains("${cluster}");
+        self.uses_variables
+            && (self.resources.iter().any(has)
+                || self
+                    .conditions
+                    .iter()
+                    .any(|(_, k, values)| has(k) || values.iter().any(has)))
+    }
+}
+
 /// Whose grant is checked: where its variables get their values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Owner {
@@ -52,10 +65,17 @@ pub enum Owner {
     ResourcePolicy,
 }
 
+/// The Pod Identity session tag that holds the EKS cluster's name.
+pub const CLUSTER_TAG: &str = "aws:PrincipalTag/eks-cluster-name";
+
 /// How variables are replaced.
 #[derive(Clone, Debug)]
 pub enum Vars<'a> {
-    /// An app's own role: literal values; `${cluster}` fans out over the role's clusters.
+    /// An app's own role: literal namespace and service account. `${cluster}` is the cluster's
+    /// name when `clusters` holds one; with several, it is the session tag
+    /// `${aws:PrincipalTag/eks-cluster-name}` when `cluster_tag` (a Pod Identity role with
+    /// session tags: each cluster's pods get only their cluster's slice), else it fans out
+    /// over them (a `resource` grant's values: one value per cluster of the admitted app).
     Literal {
         /// Namespace.
         namespace: &'a str,
@@ -63,6 +83,8 @@ pub enum Vars<'a> {
         service_account: &'a str,
         /// EKS names of the role's clusters.
         clusters: &'a [String],
+        /// Whether `${cluster}` is the session tag (several clusters, Pod Identity).
+        cluster_tag: bool,
     },
     /// A shared Pod Identity role: session tags.
     SessionTags,
@@ -583,11 +605,14 @@ pub fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
             namespace,
             service_account,
             clusters,
+            cluster_tag,
         } => {
             let base = text
                 .replace("${namespace}", namespace)
                 .replace("${service_account}", service_account);
-            if base.contains("${cluster}") {
+            if *cluster_tag && clusters.len() > 1 {
+                vec![base.replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")]
+            } else if base.contains("${cluster}") {
                 clusters
                     .iter()
                     .map(|c| base.replace("${cluster}", c))
@@ -603,35 +628,70 @@ pub fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
 /// assembled). One statement, except in an app's own role on several clusters when a condition
 /// key holds `${cluster}`: IAM ANDs the keys of a statement and replaces no variable in them,
 /// so each cluster gets its own statement, its key and every other `${cluster}` of the grant
-/// replaced by that cluster (`Sid` suffixed with the cluster's name).
+/// replaced by that cluster (`Sid` suffixed with the cluster's name). Such a role is a Pod
+/// Identity role with session tags (the others are one role per cluster), so each statement
+/// is also limited to its cluster's pods: `StringEquals` on `aws:PrincipalTag/eks-cluster-name`
+/// (a statement whose own condition on that tag excludes its cluster is dropped).
 pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statement> {
     match vars {
         Vars::Literal {
             namespace,
             service_account,
             clusters,
+            cluster_tag,
         } if g
             .conditions
             .iter()
             .any(|(_, k, _)| k.contains("${cluster}")) =>
         {
+            let limit = *cluster_tag && clusters.len() > 1;
             clusters
                 .iter()
-                .map(|c| {
+                .filter_map(|c| {
                     let mut s = instantiate_one(
                         g,
                         &Vars::Literal {
                             namespace,
                             service_account,
                             clusters: std::slice::from_ref(c),
+                            cluster_tag: false,
                         },
                     );
+                    if limit && !limit_to_cluster(&mut s, c) {
+                        return None;
+                    }
                     capitalize_into(&mut s.sid, c);
-                    s
+                    Some(s)
                 })
                 .collect()
         }
         _ => vec![instantiate_one(g, vars)],
+    }
+}
+
+/// Limit a statement to the pods of one cluster: `StringEquals` `aws:PrincipalTag/eks-cluster-name`
+/// = its EKS name, ANDed with the statement's other keys. A grant's own `==` on that tag (keys
+/// are case-insensitive) keeps only that name; false when it excludes it (the statement could
+/// never match).
+fn limit_to_cluster(s: &mut crate::ir::Statement, eks_name: &str) -> bool {
+    let eq = s.conditions.entry("StringEquals".to_string()).or_default();
+    let own = eq
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case(CLUSTER_TAG))
+        .map(|(_, v)| v);
+    match own {
+        Some(values) if !values.contains(eks_name) => false,
+        Some(values) => {
+            *values = BTreeSet::from([eks_name.to_string()]);
+            true
+        }
+        None => {
+            eq.insert(
+                CLUSTER_TAG.to_string(),
+                BTreeSet::from([eks_name.to_string()]),
+            );
+            true
+        }
     }
 }
 
@@ -759,12 +819,30 @@ mod tests {
             namespace: "ns",
             service_account: "sa",
             clusters: &clusters,
+            cluster_tag: false,
         };
         assert_eq!(
             substitute("x/${namespace}/${service_account}", &lit),
             ["x/ns/sa"]
         );
         assert_eq!(substitute("x/${cluster}", &lit), ["x/a", "x/b"]);
+        let tagged = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters,
+            cluster_tag: true,
+        };
+        assert_eq!(
+            substitute("x/${cluster}/${namespace}", &tagged),
+            ["x/${aws:PrincipalTag/eks-cluster-name}/ns"]
+        );
+        let one = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters[..1],
+            cluster_tag: true,
+        };
+        assert_eq!(substitute("x/${cluster}", &one), ["x/a"]);
         assert_eq!(
             substitute("x/${namespace}", &Vars::SessionTags),
             ["x/${aws:PrincipalTag/kubernetes-namespace}"]

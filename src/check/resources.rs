@@ -313,6 +313,8 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     namespace: ns,
                     service_account: members.first().map_or(app, |m| &m.service_account),
                     clusters: &eks_names,
+                    // Pod Identity: the requesting pod's cluster (its session tag).
+                    cluster_tag: role.identity == Identity::PodIdentity && role.session_tags,
                 };
                 let conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = conditions
                     .iter()

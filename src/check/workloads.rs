@@ -307,6 +307,21 @@ pub fn lower(
         apps.push(app);
     }
 
+    // The apps a `resource` grant admits with `${cluster}` in a condition value: their values
+    // are their role's clusters', so a role without session tags is one per cluster for them
+    // as for their own grants' `${cluster}`.
+    let cluster_in_resources: BTreeSet<&str> = syms
+        .resources
+        .values()
+        .flat_map(|r| r.grants.iter())
+        .filter(|g| {
+            g.conditions
+                .iter()
+                .any(|c| c.values.iter().any(|v| v.node.contains("${cluster}")))
+        })
+        .flat_map(|g| g.by.iter().map(|b| b.node.as_str()))
+        .collect();
+
     // IAM roles.
     let mut roles: Vec<ir::IamRole> = Vec::new();
     // Each cluster's ARN, written once (every role on the cluster names it in its trust).
@@ -350,6 +365,8 @@ pub fn lower(
                         account: app.account.as_ref(),
                         session_tags: app.session_tags,
                         grants: &app.grants,
+                        uses_cluster: app.grants.iter().any(CheckedGrant::uses_cluster)
+                            || cluster_in_resources.contains(app.key.as_str()),
                         shared: false,
                         origin,
                         span,
@@ -399,6 +416,7 @@ pub fn lower(
             account: sh.account.as_ref(),
             session_tags: sh.session_tags,
             grants: &sh.grants,
+            uses_cluster: false,
             shared: true,
             origin,
             span: sh.decl.name.span,
@@ -894,6 +912,9 @@ struct RoleSpec<'a> {
     account: Option<&'a Spanned<String>>,
     session_tags: bool,
     grants: &'a [CheckedGrant],
+    /// Whether `${cluster}` stands in its grants or in a `resource` grant's values for it
+    /// (an app's own role).
+    uses_cluster: bool,
     shared: bool,
     origin: ir::Origin,
     span: Span,
@@ -936,7 +957,14 @@ fn build_roles(
         ..
     } = *spec;
     let origin = spec.origin.clone();
-    let mut by_account: BTreeMap<String, Vec<&ir::Member>> = BTreeMap::new();
+    // A role without session tags (IRSA, or Pod Identity with `session_tags = false`) cannot
+    // tell its clusters apart at request time: when its grants use `${cluster}`, each
+    // cluster gets its own role, named `NAME.CLUSTER` (`.` is in no declaration's name, so
+    // it meets no other role's name), with that cluster's value.
+    let per_cluster =
+        !shared && (identity == Identity::Irsa || !spec.session_tags) && spec.uses_cluster;
+    // By (account, cluster when each cluster has its own role).
+    let mut by_account: BTreeMap<(String, Option<&str>), Vec<&ir::Member>> = BTreeMap::new();
     let mut placed = 0;
     for m in members {
         if let Some(c) = ir.clusters.get(&m.cluster) {
@@ -954,7 +982,8 @@ fn build_roles(
                 Some(a) => a.node.clone(),
                 None => c.account.clone(),
             };
-            by_account.entry(account).or_default().push(m);
+            let cluster = per_cluster.then_some(c.name.as_str());
+            by_account.entry((account, cluster)).or_default().push(m);
             placed += 1;
         }
     }
@@ -962,7 +991,11 @@ fn build_roles(
     let whole = by_account.len() == 1 && placed == members.len();
     let start = out.len();
     let name = role_name(wanted_name);
-    for (account, members) in by_account {
+    for ((account, cluster), members) in by_account {
+        let name = match cluster {
+            Some(c) => role_name(&format!("{wanted_name}.{c}")),
+            None => name.clone(),
+        };
         let mut cluster_list: Vec<&ir::Cluster> = members
             .iter()
             .filter_map(|m| ir.clusters.get(&m.cluster))
@@ -1067,6 +1100,8 @@ fn build_roles(
                         namespace: &m.namespace,
                         service_account: &m.service_account,
                         clusters: &eks_names,
+                        // Several clusters share this role only with session tags.
+                        cluster_tag: identity == Identity::PodIdentity && spec.session_tags,
                     },
                 ));
             }
