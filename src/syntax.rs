@@ -74,10 +74,11 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
         // Something that is no declaration follows the last one that parsed. A detailed parse
         // from that declaration's start explains it: pest names what was expected at the
         // furthest position it reached, which the declaration's optional tail is part of.
+        // Without one, from the blank character before `resume` (pest names no expected
+        // token for an error at the very start of its input).
         let from = kept
             .last()
-            .map(|(d, _)| d.span().start as usize)
-            .unwrap_or(0);
+            .map_or(resume.saturating_sub(1), |(d, _)| d.span().start as usize);
         let Err(err) = error::parse_detailed(work.get(from..).unwrap_or("")) else {
             // Cannot happen: `decls` stopped before the end, so `file` fails. Keep what parsed.
             break;
@@ -108,7 +109,12 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
         }) {
             kept.pop();
         }
-        resume = kept.last().map(|(d, _)| d.span().end as usize).unwrap_or(0);
+        resume = kept.last().map_or(0, |(d, _)| d.span().end as usize);
+        // With no declaration before it, the blank is skipped (with the whitespace and
+        // comments before it) once, not by every later parse.
+        if only_trivia(work.get(resume..start).unwrap_or("")) {
+            resume = end;
+        }
     }
     let mut decls = Vec::with_capacity(kept.len());
     for (decl, diags) in kept {
