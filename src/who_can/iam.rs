@@ -22,6 +22,9 @@ pub struct IamAnswer {
     pub allowed: Vec<RoleAnswer>,
     /// Roles whose permissions policy allows it but whose permission boundary does not.
     pub denied_by_boundary: Vec<RoleAnswer>,
+    /// Roles whose permissions policy allows it on a resource of another account whose
+    /// declared resource policy does not admit them (AWS asks both across accounts).
+    pub denied_by_resource_policy: Vec<RoleAnswer>,
     /// Resource-based policies that admit principals to it.
     pub resource_policies: Vec<ResourceAnswer>,
     /// Remarks about the question (an unknown action, a resource that is not an ARN).
@@ -187,6 +190,10 @@ fn role_answer(
     for m in &members {
         let var = |name: &str| m.and_then(|m| member_var(ir, m, name));
         for s in &role.statements {
+            // A shared role's statement for other members (their session tags).
+            if !crate::check::resources::tags_admit(ir, &s.conditions, role.identity, *m) {
+                continue;
+            }
             let actions: Vec<&String> = s
                 .actions
                 .iter()
@@ -360,6 +367,36 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
         let Some((mut ans, actions)) = role_answer(ir, sources, role, action, resource) else {
             continue;
         };
+        // Across accounts the resource's declared policy must admit the member too.
+        if let Some(p) = crate::check::resources::cross_account(ir, role, resource) {
+            let admitted = |m: Option<&Member>| {
+                actions.iter().any(|a| {
+                    crate::check::resources::admits(ir, p, role, m, a, resource)
+                })
+            };
+            if ans.members.is_empty() {
+                if !admitted(None) {
+                    out.denied_by_resource_policy.push(ans);
+                    continue;
+                }
+            } else {
+                let (ok, not): (Vec<MemberAnswer>, Vec<MemberAnswer>) =
+                    ans.members.iter().cloned().partition(|ma| {
+                        admitted(role.members.iter().find(|m| {
+                            m.app == ma.app && m.cluster == ma.cluster
+                        }))
+                    });
+                if !not.is_empty() {
+                    let mut denied = ans.clone();
+                    denied.members = not;
+                    out.denied_by_resource_policy.push(denied);
+                }
+                if ok.is_empty() {
+                    continue;
+                }
+                ans.members = ok;
+            }
+        }
         let boundary = role.boundary.as_ref().and_then(|b| {
             ir.boundaries
                 .iter()
@@ -524,6 +561,16 @@ pub fn render_text(a: &IamAnswer) -> String {
             a.denied_by_boundary.len()
         );
         for r in &a.denied_by_boundary {
+            role_block(&mut out, r);
+        }
+    }
+    if !a.denied_by_resource_policy.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nallowed by their policy but not admitted by the resource's policy (another account) ({}):",
+            a.denied_by_resource_policy.len()
+        );
+        for r in &a.denied_by_resource_policy {
             role_block(&mut out, r);
         }
     }
