@@ -79,18 +79,27 @@ resource "{KEY}" {{
         s[0].conditions["StringEquals"]["aws:SourceVpce"],
         BTreeSet::from(["vpce-1a2b3c4d".to_string()])
     );
-    assert_eq!(allowing(checkout, "s3:GetObject", "arn:aws:s3:::media/*").len(), 1);
+    assert_eq!(
+        allowing(checkout, "s3:GetObject", "arn:aws:s3:::media/*").len(),
+        1
+    );
     assert!(allowing(checkout, "s3:GetObject", "arn:aws:s3:::media").is_empty());
     // The key of another account: the identity side AWS asks across accounts.
     let s = allowing(checkout, "kms:Decrypt", KEY);
     assert_eq!(s.len(), 1);
-    assert!(s[0].conditions.is_empty(), "an own role needs no session tags");
+    assert!(
+        s[0].conditions.is_empty(),
+        "an own role needs no session tags"
+    );
     assert!(checkout
         .statements
         .iter()
         .all(|s| !s.actions.contains("kms:Encrypt")));
     // IRSA too.
-    assert_eq!(allowing(role(&ir, "analytics-reports"), "kms:Decrypt", KEY).len(), 1);
+    assert_eq!(
+        allowing(role(&ir, "analytics-reports"), "kms:Decrypt", KEY).len(),
+        1
+    );
     // Every target writes it: the role's permissions policy.
     let (c, _) = compile(&format!(
         r#"
@@ -105,9 +114,15 @@ resource "{KEY}" {{
         "aws/111122223333/roles/payments-checkout/policy.json",
         "terraform/111122223333/role-payments-checkout.tf.json",
     ] {
-        let a = arts.iter().find(|a| a.path == path).unwrap_or_else(|| panic!("{path}"));
+        let a = arts
+            .iter()
+            .find(|a| a.path == path)
+            .unwrap_or_else(|| panic!("{path}"));
         let text = &a.contents;
-        assert!(text.contains("kms:Decrypt") && text.contains(KEY), "{path}: {text}");
+        assert!(
+            text.contains("kms:Decrypt") && text.contains(KEY),
+            "{path}: {text}"
+        );
     }
 }
 
@@ -183,7 +198,11 @@ resource "arn:aws:s3:::media" {
     );
     let w: Vec<_> = c.diags.iter().filter(|d| d.code == Code::W203).collect();
     assert_eq!(w.len(), 1, "{:?}", c.diags);
-    assert!(w[0].message.contains("s3:GetBucketTagging"), "{}", w[0].message);
+    assert!(
+        w[0].message.contains("s3:GetBucketTagging"),
+        "{}",
+        w[0].message
+    );
     assert!(!w[0].message.contains("s3:GetObject`"), "{}", w[0].message);
     assert!(sources
         .snippet(w[0].span.unwrap())
@@ -209,7 +228,9 @@ resource "{KEY}" {{
     assert!(w[0].message.contains("`kms:Encrypt`"), "{}", w[0].message);
     assert!(!w[0].message.contains("kms:Decrypt"), "{}", w[0].message);
     // Both sides: the grant, and the resource declaration as a related span.
-    assert!(sources.snippet(w[0].span.unwrap()).starts_with("allow kms:Decrypt, kms:Encrypt"));
+    assert!(sources
+        .snippet(w[0].span.unwrap())
+        .starts_with("allow kms:Decrypt, kms:Encrypt"));
     assert!(w[0]
         .related
         .iter()
@@ -255,8 +276,14 @@ resource "{KEY}" {{
     assert!(line("kms:Decrypt").contains(" allowed "), "{out}");
     assert!(line("kms:Encrypt").contains(" DENIED "), "{out}");
     assert!(line("s3:GetObject").contains(" DENIED "), "{out}");
-    assert!(out.contains("denied: the resource's policy does not admit the app"), "{out}");
-    assert!(out.contains("denied: boundary `workloads` does not allow it"), "{out}");
+    assert!(
+        out.contains("denied: the resource's policy does not admit the app"),
+        "{out}"
+    );
+    assert!(
+        out.contains("denied: boundary `workloads` does not allow it"),
+        "{out}"
+    );
 }
 
 #[test]

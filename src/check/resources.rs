@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ast::Span;
 use crate::ast::{ResWhat, ResourceDecl, Spanned};
 use crate::diagnostics::{Code, Diag};
-use crate::ast::Span;
 use crate::ir::{
     Cluster, IamRole, Identity, Ir, Member, ResourceKind, ResourcePolicy, ResourceStatement,
     Statement,
@@ -650,19 +650,30 @@ pub fn check_admitted(ir: &Ir, diags: &mut Vec<Diag>) {
     if ir.resource_policies.is_empty() {
         return;
     }
+    // The policies by ARN: a statement's resource is one, or (a bucket's) an object of one.
+    let by_arn: std::collections::HashMap<&str, usize> = ir
+        .resource_policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.arn.as_str(), i))
+        .collect();
     for role in &ir.roles {
         // (grant, policy, app) -> actions
         let mut findings: BTreeMap<(Span, usize, String), BTreeSet<String>> = BTreeMap::new();
         for s in &role.statements {
             for r in &s.resources {
-                let Some(p) = cross_account(ir, role, r) else {
+                let bucket = r.split_once('/').map_or(r.as_str(), |(b, _)| b);
+                let Some(pi) = by_arn
+                    .get(r.as_str())
+                    .or_else(|| by_arn.get(bucket))
+                    .copied()
+                else {
                     continue;
                 };
-                let pi = ir
-                    .resource_policies
-                    .iter()
-                    .position(|x| std::ptr::eq(x, p))
-                    .unwrap_or(0);
+                let p = &ir.resource_policies[pi];
+                if p.account.is_empty() || p.account == role.account || !covers(p, r) {
+                    continue;
+                }
                 let members: Vec<Option<&Member>> = if role.members.is_empty() {
                     vec![None]
                 } else {
@@ -676,7 +687,8 @@ pub fn check_admitted(ir: &Ir, diags: &mut Vec<Diag>) {
                         if admits(ir, p, role, m, action, r) {
                             continue;
                         }
-                        let app = m.map_or_else(|| role.origin.what.clone(), |m| format!("app {}", m.app));
+                        let app = m
+                            .map_or_else(|| role.origin.what.clone(), |m| format!("app {}", m.app));
                         for span in spans {
                             findings
                                 .entry((*span, pi, app.clone()))

@@ -370,9 +370,9 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
         // Across accounts the resource's declared policy must admit the member too.
         if let Some(p) = crate::check::resources::cross_account(ir, role, resource) {
             let admitted = |m: Option<&Member>| {
-                actions.iter().any(|a| {
-                    crate::check::resources::admits(ir, p, role, m, a, resource)
-                })
+                actions
+                    .iter()
+                    .any(|a| crate::check::resources::admits(ir, p, role, m, a, resource))
             };
             if ans.members.is_empty() {
                 if !admitted(None) {
@@ -382,9 +382,11 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
             } else {
                 let (ok, not): (Vec<MemberAnswer>, Vec<MemberAnswer>) =
                     ans.members.iter().cloned().partition(|ma| {
-                        admitted(role.members.iter().find(|m| {
-                            m.app == ma.app && m.cluster == ma.cluster
-                        }))
+                        admitted(
+                            role.members
+                                .iter()
+                                .find(|m| m.app == ma.app && m.cluster == ma.cluster),
+                        )
                     });
                 if !not.is_empty() {
                     let mut denied = ans.clone();
