@@ -556,24 +556,21 @@ pub fn render_text(a: &IamAnswer) -> String {
             role_block(&mut out, r);
         }
     }
-    if !a.denied_by_boundary.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nallowed by their policy but denied by their permission boundary ({}):",
-            a.denied_by_boundary.len()
-        );
-        for r in &a.denied_by_boundary {
-            role_block(&mut out, r);
-        }
-    }
-    if !a.denied_by_resource_policy.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nallowed by their policy but not admitted by the resource's policy (another account) ({}):",
-            a.denied_by_resource_policy.len()
-        );
-        for r in &a.denied_by_resource_policy {
-            role_block(&mut out, r);
+    for (title, roles) in [
+        (
+            "allowed by their policy but denied by their permission boundary",
+            &a.denied_by_boundary,
+        ),
+        (
+            "allowed by their policy but not admitted by the resource's policy (another account)",
+            &a.denied_by_resource_policy,
+        ),
+    ] {
+        if !roles.is_empty() {
+            let _ = writeln!(out, "\n{title} ({}):", roles.len());
+            for r in roles {
+                role_block(&mut out, r);
+            }
         }
     }
     if !a.resource_policies.is_empty() {
