@@ -286,8 +286,15 @@ fn pairs_match(
 }
 
 /// Who a resource-policy statement admits, and whether it grants on its own. `can` is the set
-/// of apps whose own role allows the request (for account principals, AWS needs both).
-fn admitted(ir: &Ir, st: &ResourceStatement, can: &BTreeSet<String>) -> (Vec<String>, bool) {
+/// of apps whose own role allows the request (for account principals, AWS needs both; across
+/// accounts, for role principals too: `account` is the resource's, empty when not known; and
+/// `can_roles` the roles that allow it).
+fn admitted(
+    ir: &Ir,
+    st: &ResourceStatement,
+    account: &str,
+    (can, can_roles): (&BTreeSet<String>, &BTreeSet<String>),
+) -> (Vec<String>, bool) {
     let eq = st.conditions.get("StringEquals");
     let tag = |k: &str| -> BTreeSet<String> {
         eq.and_then(|m| m.get(&format!("aws:PrincipalTag/{k}")))
@@ -336,8 +343,17 @@ fn admitted(ir: &Ir, st: &ResourceStatement, can: &BTreeSet<String>) -> (Vec<Str
                 admits.push(format!("account {account} (its IAM policies decide)"));
             }
         } else if let Some(role) = ir.roles.iter().find(|r| r.arn() == *p) {
-            sufficient = true;
-            admits.push(format!("role {} ({})", role.name, role.origin.what));
+            let same_account = account.is_empty() || role.account == account;
+            sufficient |= same_account;
+            let verdict = match (same_account, can_roles.contains(&role.name)) {
+                (true, _) => "",
+                (false, true) => "; another account: its role allows it too",
+                (false, false) => "; another account: its role does not allow it, so no access",
+            };
+            admits.push(format!(
+                "role {} ({}){verdict}",
+                role.name, role.origin.what
+            ));
         } else {
             sufficient = true;
             admits.push(p.clone());
@@ -434,6 +450,7 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
         .iter()
         .flat_map(|r| r.members.iter().map(|m| m.app.clone()))
         .collect();
+    let can_roles: BTreeSet<String> = out.allowed.iter().map(|r| r.role.clone()).collect();
     for p in &ir.resource_policies {
         for st in &p.statements {
             let acts: Vec<&String> = st
@@ -454,7 +471,7 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
             if !res_ok {
                 continue;
             }
-            let (admits, sufficient) = admitted(ir, st, &can);
+            let (admits, sufficient) = admitted(ir, st, &p.account, (&can, &can_roles));
             out.resource_policies.push(ResourceAnswer {
                 policy_of: p.arn.clone(),
                 location: sources.location(p.span),
