@@ -6,11 +6,15 @@
 //! within a namespace, namespaces only within a cluster). IRSA apps are admitted by their role
 //! ARN. A KMS key policy keeps the account-root statement that lets IAM policies work, so that
 //! `put-key-policy` cannot lock the key's owners out.
+//!
+//! A grant works on its own: each admitted app's role also gets the identity statement for
+//! exactly that resource ([`lower`]), since a policy that admits an account root only delegates
+//! to IAM and, across accounts, AWS asks both sides. [`check_admitted`] warns of the converse
+//! (W211), and [`cross_account`] / [`admits`] tell `explain` and `who-can` what AWS decides.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ast::Span;
-use crate::ast::{ResWhat, ResourceDecl, Spanned};
+use crate::ast::{ResWhat, ResourceDecl, Span, Spanned};
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{
     Cluster, IamRole, Identity, Ir, Member, ResourceKind, ResourcePolicy, ResourceStatement,
@@ -541,9 +545,9 @@ fn syms_has_app(ir: &Ir, key: &str) -> bool {
     ir.service_accounts.iter().any(|sa| sa.app == key)
 }
 
-/// The values the Pod Identity session tags of a member carry, by tag key (lowercase, as
-/// `aws:principaltag/…`).
-fn member_tag(ir: &Ir, m: &Member, key: &str) -> Option<String> {
+/// The value a Pod Identity session tag of a member carries (`aws:PrincipalTag/…`, in any
+/// case), for the four tags EKS sets.
+pub fn member_tag(ir: &Ir, m: &Member, key: &str) -> Option<String> {
     let cluster = ir.clusters.get(&m.cluster);
     match key.to_ascii_lowercase().as_str() {
         "aws:principaltag/kubernetes-namespace" => Some(m.namespace.clone()),
@@ -574,20 +578,19 @@ pub fn tags_admit(
             }
             (Identity::PodIdentity, None) => true,
             // No session tags: a condition on one never holds.
-            (Identity::Irsa, _) => member_tag_key(k).is_none(),
+            (Identity::Irsa, _) => !is_session_tag(k),
         })
 }
 
-fn member_tag_key(key: &str) -> Option<()> {
-    let k = key.to_ascii_lowercase();
+/// Whether a key is one of the session tags EKS Pod Identity sets.
+fn is_session_tag(key: &str) -> bool {
     [
         "aws:principaltag/kubernetes-namespace",
         "aws:principaltag/kubernetes-service-account",
         "aws:principaltag/eks-cluster-name",
         "aws:principaltag/eks-cluster-arn",
     ]
-    .contains(&k.as_str())
-    .then_some(())
+    .contains(&key.to_ascii_lowercase().as_str())
 }
 
 /// Whether a resource policy speaks of a resource: its own ARN, or (a bucket) an object of it.

@@ -159,15 +159,7 @@ fn conditions_text(
 
 /// The value of a policy variable for a member of a role.
 fn member_var(ir: &Ir, m: &Member, name: &str) -> Option<String> {
-    let key = name.to_ascii_lowercase();
-    let cluster = ir.clusters.get(&m.cluster);
-    match key.as_str() {
-        "aws:principaltag/kubernetes-namespace" => Some(m.namespace.clone()),
-        "aws:principaltag/kubernetes-service-account" => Some(m.service_account.clone()),
-        "aws:principaltag/eks-cluster-name" => cluster.map(|c| c.eks_name.clone()),
-        "aws:principaltag/eks-cluster-arn" => cluster.map(|c| c.arn()),
-        _ => None,
-    }
+    crate::check::resources::member_tag(ir, m, name)
 }
 
 fn role_answer(
