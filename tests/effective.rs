@@ -306,3 +306,33 @@ resource "{KEY}" {{
     assert_eq!(a.allowed.len(), 1);
     assert!(a.denied_by_resource_policy.is_empty());
 }
+
+#[test]
+fn a_resource_grant_of_an_action_without_resource_types_gives_it_on_any_resource() {
+    // `ecr:GetAuthorizationToken` supports only `Resource: "*"`: on the repository's ARN the
+    // role's statement would allow nothing.
+    let (ir, _) = ir(r#"
+app checkout in payments { identity = pod_identity }
+resource "arn:aws:ecr:us-west-2:111122223333:repository/payments/checkout" {
+  allow ecr:GetAuthorizationToken, ecr:BatchGetImage by payments/checkout
+}
+"#);
+    let checkout = role(&ir, "payments-checkout");
+    assert_eq!(
+        allowing(checkout, "ecr:GetAuthorizationToken", "*").len(),
+        1
+    );
+    assert_eq!(
+        allowing(
+            checkout,
+            "ecr:BatchGetImage",
+            "arn:aws:ecr:us-west-2:111122223333:repository/payments/checkout"
+        )
+        .len(),
+        1
+    );
+    assert!(checkout
+        .statements
+        .iter()
+        .all(|s| s.resources.contains("*") != s.actions.contains("ecr:BatchGetImage")));
+}

@@ -90,7 +90,8 @@ pub fn lower(syms: &Symbols<'_>, ir: &mut Ir, diags: &mut Vec<Diag>) {
 
 /// The identity statement a resource grant gives the role of an app it admits: the grant's
 /// actions on the part of the resource (its real ARN, also where the resource's own policy
-/// writes `*` or nothing), with the grant's conditions; in a role other apps share, Pod
+/// writes `*` or nothing; `*` for the actions that support only that, such as
+/// `ecr:GetAuthorizationToken`), with the grant's conditions; in a role other apps share, Pod
 /// Identity's session tags restrict it to the app, as the resource policy does.
 fn identity_statement(
     label: &str,
@@ -204,6 +205,8 @@ fn policy(
         // Actions per part of the resource.
         let mut per_part: Vec<(String, &'static str, BTreeSet<String>)> = Vec::new();
         let label;
+        // Actions that support only `Resource: "*"`: the role's statement gives them on `*`.
+        let mut star_only: BTreeSet<String> = BTreeSet::new();
         match &g.what {
             ResWhat::Level(level) => {
                 label = capitalize(level.node.keyword());
@@ -240,6 +243,7 @@ fn policy(
                         g.unsafe_reason.is_some(),
                         &mut scratch,
                     );
+                    star_only.extend(checked.star_only.iter().cloned());
                     let found: BTreeSet<String> = checked
                         .on_arns
                         .into_iter()
@@ -442,17 +446,37 @@ fn policy(
                 }
                 let service = capitalize(kind.service());
                 let whom = format!("{}{}", capitalize(ns), capitalize(app));
-                for (part, tag, actions) in &per_part {
+                let anywhere: BTreeSet<String> = per_part
+                    .iter()
+                    .flat_map(|(_, _, a)| a.intersection(&star_only).cloned())
+                    .collect();
+                if !anywhere.is_empty() {
                     identity.push((
                         role_index,
                         identity_statement(
-                            &format!("{label}{service}{whom}{tag}"),
-                            part,
-                            actions,
+                            &format!("{label}{service}{whom}AnyResource"),
+                            "*",
+                            &anywhere,
                             own,
                             g,
                         ),
                     ));
+                }
+                for (part, tag, actions) in &per_part {
+                    let on_part: BTreeSet<String> =
+                        actions.difference(&star_only).cloned().collect();
+                    if !on_part.is_empty() {
+                        identity.push((
+                            role_index,
+                            identity_statement(
+                                &format!("{label}{service}{whom}{tag}"),
+                                part,
+                                &on_part,
+                                own,
+                                g,
+                            ),
+                        ));
+                    }
                     statements.push(ResourceStatement {
                         sid: format!("{label}{}{}{tag}", capitalize(ns), capitalize(app)),
                         principals: BTreeSet::from([principal.clone()]),
