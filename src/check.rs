@@ -66,8 +66,9 @@ pub fn check_with(program: &Program, options: &crate::Options) -> (Option<Ir>, V
         }
     }
     workloads::lower(&syms, &boundaries, &mut ir, &mut diags);
-    boundary::check(&ir, &mut diags);
     resources::lower(&syms, &mut ir, &mut diags);
+    boundary::check(&ir, &mut diags);
+    resources::check_admitted(&ir, &mut diags);
     access::lower(&syms, &options.previous_auth_modes, &mut ir, &mut diags);
     other_references(&syms, &mut diags);
     diagnostics::sort(&mut diags);

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::ast::Span;
+use crate::check::{boundary, resources};
 use crate::ir::{Identity, Ir, Subject};
 use crate::source::Sources;
 
@@ -58,10 +59,21 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
         if let Some(b) = &role.boundary {
             let _ = writeln!(out, "  permission boundary: {} ({})", b.name, b.arn);
         }
+        let member = role.members.iter().find(|m| m.app == key);
+        let boundary = role.boundary.as_ref().and_then(|b| {
+            ir.boundaries
+                .iter()
+                .find(|x| x.name == b.name && x.account == role.account)
+        });
         // resource -> action -> grants
         let mut by_resource: BTreeMap<String, BTreeMap<String, BTreeSet<Span>>> = BTreeMap::new();
         let mut conditions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for s in &role.statements {
+        // A shared role's statements for other members (their session tags) are not the app's.
+        for s in role
+            .statements
+            .iter()
+            .filter(|s| resources::tags_admit(ir, &s.conditions, role.identity, member))
+        {
             for r in &s.resources {
                 let entry = by_resource.entry(r.clone()).or_default();
                 for (action, spans) in &s.origins {
@@ -90,13 +102,43 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                     let _ = writeln!(out, "    when {}", crate::source::show_hidden(line, false));
                 }
             }
+            // The resource's own policy, when AWS asks it too (another account).
+            let policy = resources::cross_account(ir, role, &resource);
+            if let Some(p) = policy {
+                let _ = writeln!(
+                    out,
+                    "    in account {}: AWS also asks its policy ({})",
+                    p.account,
+                    sources.location(p.span)
+                );
+            }
             let width = actions.keys().map(String::len).max().unwrap_or(0);
             for (action, spans) in actions {
                 let from: Vec<String> = spans
                     .iter()
                     .map(|s| format!("{} ({})", sources.location(*s), how(sources, *s)))
                     .collect();
-                let _ = writeln!(out, "    {action:width$}  {}", from.join(", "));
+                // Effective: identity ∧ boundary ∧ (across accounts) the resource's policy.
+                let mut why = Vec::new();
+                if let Some(b) = boundary {
+                    if let Some(v) = boundary::denial(b, &action, &resource) {
+                        why.push(format!(
+                            "boundary `{}` {v} it ({})",
+                            b.name,
+                            sources.location(b.span)
+                        ));
+                    }
+                }
+                if let Some(p) = policy {
+                    if !resources::admits(ir, p, role, member, &action, &resource) {
+                        why.push("the resource's policy does not admit the app".to_string());
+                    }
+                }
+                let verdict = if why.is_empty() { "allowed" } else { "DENIED " };
+                let _ = writeln!(out, "    {action:width$}  {verdict}  {}", from.join(", "));
+                for w in why {
+                    let _ = writeln!(out, "      denied: {w}");
+                }
             }
         }
     }

@@ -256,8 +256,12 @@ fn multi_tenant_members_match_their_prefix() {
         a.allowed[0].grants[0].resource,
         "arn:aws:s3:::tenant-data/${aws:PrincipalTag/kubernetes-namespace}/*"
     );
-    // The bucket policy (resources.access:2) admits each reader to the objects; its principal
-    // is the account, so each reader's own policy must allow too.
+    // The bucket policy admits no one to objects (resources.access: a `read` there would admit
+    // every reader to the whole bucket).
+    assert!(a.resource_policies.is_empty(), "{a:#?}");
+    // It admits each reader to list the bucket; the resource grant also gives the shared role
+    // that reader's statement (its session tags), so each reader's own policy allows it too.
+    let a = ask_iam("multi-tenant", "s3:ListBucket", "arn:aws:s3:::tenant-data");
     let admits: BTreeSet<String> = a
         .resource_policies
         .iter()
@@ -267,15 +271,15 @@ fn multi_tenant_members_match_their_prefix() {
         admits,
         set(&[
             "app acme/reader (service account acme/reader on prod-east, prod-west); its role allows it too",
-            "app globex/reader (service account globex/reader on prod-east); its role does not allow it (the policy admits the account; AWS needs both), so no access",
-            "app initech/reader (service account initech/reader on prod-west); its role does not allow it (the policy admits the account; AWS needs both), so no access",
+            "app globex/reader (service account globex/reader on prod-east); its role allows it too",
+            "app initech/reader (service account initech/reader on prod-west); its role allows it too",
         ])
     );
     assert!(a.resource_policies.iter().all(|r| !r.sufficient));
     assert!(a
         .resource_policies
         .iter()
-        .all(|r| r.location == "resources.access:2"));
+        .all(|r| r.location == "resources.access:7"));
 
     let a = ask_iam(
         "multi-tenant",

@@ -114,6 +114,12 @@ impl<'b> Covering<'b> {
     }
 }
 
+/// Why boundary `b` would deny `action` on `resource` (`denies`, `does not allow`), if it
+/// would: the judgement of W203, for `accessc explain`.
+pub fn denial(b: &Boundary, action: &str, resource: &str) -> Option<&'static str> {
+    Covering::of(b, action).denial(resource)
+}
+
 /// FNV-1a, for the short action names of [`check_roles`]' memo: far cheaper than the
 /// default SipHash on the hundreds of thousands of lookups of a large program.
 struct Fnv(u64);

@@ -6,12 +6,20 @@
 //! within a namespace, namespaces only within a cluster). IRSA apps are admitted by their role
 //! ARN. A KMS key policy keeps the account-root statement that lets IAM policies work, so that
 //! `put-key-policy` cannot lock the key's owners out.
+//!
+//! A grant works on its own: each admitted app's role also gets the identity statement for
+//! exactly that resource ([`lower`]), since a policy that admits an account root only delegates
+//! to IAM and, across accounts, AWS asks both sides. [`check_admitted`] warns of the converse
+//! (W211), and [`cross_account`] / [`admits`] tell `explain` and `who-can` what AWS decides.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ast::{ResWhat, ResourceDecl, Spanned};
+use crate::ast::{ResWhat, ResourceDecl, Span, Spanned};
 use crate::diagnostics::{Code, Diag};
-use crate::ir::{Identity, Ir, ResourceKind, ResourcePolicy, ResourceStatement};
+use crate::ir::{
+    Cluster, IamRole, Identity, Ir, Member, ResourceKind, ResourcePolicy, ResourceStatement,
+    Statement,
+};
 
 use super::catalog_checks;
 use super::resolve::Symbols;
@@ -53,16 +61,54 @@ fn capitalize(s: &str) -> String {
     crate::emit::iam::sid_part(s)
 }
 
-/// Lower every `resource` declaration (after the roles are built).
+/// Lower every `resource` declaration (after the roles are built). A resource grant works on
+/// its own: besides admitting the app in the resource's policy, it gives the app's role the
+/// identity statement for exactly that resource (IAM asks for both across accounts, and a
+/// policy that admits an account root only delegates to IAM within one).
 pub fn lower(syms: &Symbols<'_>, ir: &mut Ir, diags: &mut Vec<Diag>) {
     let mut out = Vec::new();
+    let mut identity: BTreeMap<usize, Vec<Statement>> = BTreeMap::new();
     for decl in syms.resources.values() {
-        if let Some(p) = policy(decl, ir, diags) {
+        let mut mine = Vec::new();
+        if let Some(p) = policy(decl, ir, &mut mine, diags) {
             out.push(p);
+            for (role, s) in mine {
+                identity.entry(role).or_default().push(s);
+            }
         }
     }
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
     ir.resource_policies = out;
+    for (i, added) in identity {
+        if let Some(role) = ir.roles.get_mut(i) {
+            let mut all = std::mem::take(&mut role.statements);
+            all.extend(added);
+            role.statements = super::aws::assemble(all);
+        }
+    }
+}
+
+/// The identity statement a resource grant gives the role of an app it admits: the grant's
+/// actions on the part of the resource (its real ARN, also where the resource's own policy
+/// writes `*` or nothing; `*` for the actions that support only that, such as
+/// `ecr:GetAuthorizationToken`), with the grant's conditions; in a role other apps share, Pod
+/// Identity's session tags restrict it to the app, as the resource policy does.
+fn identity_statement(
+    label: &str,
+    part: &str,
+    actions: &BTreeSet<String>,
+    conditions: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    g: &crate::ast::ResGrant,
+) -> Statement {
+    Statement {
+        sid: label.to_string(),
+        actions: actions.clone(),
+        resources: BTreeSet::from([part.to_string()]),
+        conditions: conditions.clone(),
+        unsafe_reasons: g.unsafe_reason.iter().map(|r| r.node.clone()).collect(),
+        sources: vec![g.span],
+        origins: crate::ir::Origins::from_grant(actions, g.span),
+    }
 }
 
 /// The parts of the resource a grant applies to: (ARN, part label).
@@ -86,7 +132,12 @@ fn resource_element(kind: ResourceKind, part: &str) -> BTreeSet<String> {
     }
 }
 
-fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<ResourcePolicy> {
+fn policy(
+    decl: &ResourceDecl,
+    ir: &Ir,
+    identity: &mut Vec<(usize, Statement)>,
+    diags: &mut Vec<Diag>,
+) -> Option<ResourcePolicy> {
     let arn_text = &decl.arn.node;
     let arn = values::arn(arn_text).ok()?; // malformed ARNs are reported by `other_references`
     let Some((kind, name)) = classify(&arn) else {
@@ -154,6 +205,8 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
         // Actions per part of the resource.
         let mut per_part: Vec<(String, &'static str, BTreeSet<String>)> = Vec::new();
         let label;
+        // Actions that support only `Resource: "*"`: the role's statement gives them on `*`.
+        let mut star_only: BTreeSet<String> = BTreeSet::new();
         match &g.what {
             ResWhat::Level(level) => {
                 label = capitalize(level.node.keyword());
@@ -190,6 +243,7 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                         g.unsafe_reason.is_some(),
                         &mut scratch,
                     );
+                    star_only.extend(checked.star_only.iter().cloned());
                     let found: BTreeSet<String> = checked
                         .on_arns
                         .into_iter()
@@ -288,7 +342,8 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
             let roles: Vec<_> = ir
                 .roles
                 .iter()
-                .filter(|r| r.members.iter().any(|m| m.app == who.node))
+                .enumerate()
+                .filter(|(_, r)| r.members.iter().any(|m| m.app == who.node))
                 .collect();
             if roles.is_empty() {
                 if syms_has_app(ir, &who.node) {
@@ -301,8 +356,10 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                 }
                 continue;
             }
-            for role in roles {
+            for (role_index, role) in roles {
                 let members: Vec<_> = role.members.iter().filter(|m| m.app == who.node).collect();
+                // Other apps share the role: its identity statement needs the session tags.
+                let shared = role.members.iter().any(|m| m.app != who.node);
                 // `${namespace}`, `${service_account}` and `${cluster}` in values: this app's.
                 let eks_names: Vec<String> = members
                     .iter()
@@ -370,7 +427,58 @@ fn policy(decl: &ResourceDecl, ir: &Ir, diags: &mut Vec<Diag>) -> Option<Resourc
                     }
                 };
                 conds.retain(|_, v| !v.is_empty());
+                // The role's own statement: in a role of this app alone, the grant's
+                // conditions; in a shared Pod Identity role, the resource policy's (with the
+                // session tags that single out the app).
+                let mut own = conditions.clone();
+                own.retain(|_, v| !v.is_empty());
+                let own = if shared && role.identity == Identity::PodIdentity {
+                    &conds
+                } else {
+                    &own
+                };
+                if shared && role.identity == Identity::Irsa {
+                    diags.push(
+                        Diag::new(Code::W210, format!("`{}` reaches every app of shared IRSA role `{}`", who.node, role.name))
+                            .at(who.span)
+                            .label("admits the whole role")
+                            .related(role.origin.span, "the shared role")
+                            .help(format!("IRSA sets no session tags, so neither the resource policy nor the role's policy can tell app `{}` from the role's other members: give the app its own role, or make the role `identity = pod_identity`", who.node)),
+                    );
+                }
+                let service = capitalize(kind.service());
+                let whom = format!("{}{}", capitalize(ns), capitalize(app));
+                let anywhere: BTreeSet<String> = per_part
+                    .iter()
+                    .flat_map(|(_, _, a)| a.intersection(&star_only).cloned())
+                    .collect();
+                if !anywhere.is_empty() {
+                    identity.push((
+                        role_index,
+                        identity_statement(
+                            &format!("{label}{service}{whom}AnyResource"),
+                            "*",
+                            &anywhere,
+                            own,
+                            g,
+                        ),
+                    ));
+                }
                 for (part, tag, actions) in &per_part {
+                    let on_part: BTreeSet<String> =
+                        actions.difference(&star_only).cloned().collect();
+                    if !on_part.is_empty() {
+                        identity.push((
+                            role_index,
+                            identity_statement(
+                                &format!("{label}{service}{whom}{tag}"),
+                                part,
+                                &on_part,
+                                own,
+                                g,
+                            ),
+                        ));
+                    }
                     statements.push(ResourceStatement {
                         sid: format!("{label}{}{}{tag}", capitalize(ns), capitalize(app)),
                         principals: BTreeSet::from([principal.clone()]),
@@ -461,4 +569,193 @@ pub fn account_root(partition: &str, account: &str) -> Option<String> {
 
 fn syms_has_app(ir: &Ir, key: &str) -> bool {
     ir.service_accounts.iter().any(|sa| sa.app == key)
+}
+
+/// The value a Pod Identity session tag of a member carries (`aws:PrincipalTag/…`, in any
+/// case), for the four tags EKS sets.
+pub fn member_tag(ir: &Ir, m: &Member, key: &str) -> Option<String> {
+    let cluster = ir.clusters.get(&m.cluster);
+    match key.to_ascii_lowercase().as_str() {
+        "aws:principaltag/kubernetes-namespace" => Some(m.namespace.clone()),
+        "aws:principaltag/kubernetes-service-account" => Some(m.service_account.clone()),
+        "aws:principaltag/eks-cluster-name" => cluster.map(|c| c.eks_name.clone()),
+        "aws:principaltag/eks-cluster-arn" => cluster.map(Cluster::arn),
+        _ => None,
+    }
+}
+
+/// Whether a statement's `StringEquals` on Pod Identity session tags can hold for a member of
+/// its role (`None`: no member known, or IRSA, where EKS sets no tags; conditions on other
+/// keys depend on the request and are taken as met).
+pub fn tags_admit(
+    ir: &Ir,
+    conditions: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    identity: Identity,
+    member: Option<&Member>,
+) -> bool {
+    let Some(eq) = conditions.get("StringEquals") else {
+        return true;
+    };
+    eq.iter()
+        .filter(|(k, _)| k.to_ascii_lowercase().starts_with("aws:principaltag/"))
+        .all(|(k, values)| match (identity, member) {
+            (Identity::PodIdentity, Some(m)) => {
+                member_tag(ir, m, k).is_none_or(|v| values.contains(&v))
+            }
+            (Identity::PodIdentity, None) => true,
+            // No session tags: a condition on one never holds.
+            (Identity::Irsa, _) => !is_session_tag(k),
+        })
+}
+
+/// Whether a key is one of the session tags EKS Pod Identity sets.
+fn is_session_tag(key: &str) -> bool {
+    [
+        "aws:principaltag/kubernetes-namespace",
+        "aws:principaltag/kubernetes-service-account",
+        "aws:principaltag/eks-cluster-name",
+        "aws:principaltag/eks-cluster-arn",
+    ]
+    .contains(&key.to_ascii_lowercase().as_str())
+}
+
+/// Whether a resource policy speaks of a resource: its own ARN, or (a bucket) an object of it.
+pub fn covers(p: &ResourcePolicy, resource: &str) -> bool {
+    resource == p.arn
+        || (p.kind == ResourceKind::S3Bucket
+            && resource
+                .strip_prefix(p.arn.as_str())
+                .is_some_and(|rest| rest.starts_with('/')))
+}
+
+/// The declared resource policy AWS also asks for when `role` acts on `resource`: one of a
+/// resource in another account than the role's (within one account the identity policy is
+/// enough). A bucket's ARN usually names no account, so its owner is not known: none.
+pub fn cross_account<'a>(ir: &'a Ir, role: &IamRole, resource: &str) -> Option<&'a ResourcePolicy> {
+    ir.resource_policies
+        .iter()
+        .find(|p| !p.account.is_empty() && p.account != role.account && covers(p, resource))
+}
+
+/// Whether a resource policy admits a member of `role` (None: the role as a whole) to
+/// `action` on `resource`: a statement with the action and the resource whose principal is
+/// the role, or the root of its account with session tags the member carries.
+pub fn admits(
+    ir: &Ir,
+    p: &ResourcePolicy,
+    role: &IamRole,
+    member: Option<&Member>,
+    action: &str,
+    resource: &str,
+) -> bool {
+    let role_arn = role.arn();
+    let root = account_root(&role.partition, &role.account);
+    p.statements.iter().any(|st| {
+        let principal = st
+            .principals
+            .iter()
+            .any(|x| *x == role_arn || Some(x) == root.as_ref());
+        let action_ok = st
+            .actions
+            .iter()
+            .any(|a| super::boundary::glob(a, action, true));
+        let resource_ok = if st.resources.is_empty() || st.resources.contains("*") {
+            covers(p, resource)
+        } else {
+            st.resources
+                .iter()
+                .any(|r| super::boundary::glob(r, resource, false) || r == resource)
+        };
+        principal
+            && action_ok
+            && resource_ok
+            && tags_admit(ir, &st.conditions, role.identity, member)
+    })
+}
+
+/// W211: a role's grant on a resource of another account whose declared resource policy does
+/// not admit the app, for some of the granted actions (AWS asks both sides across accounts).
+pub fn check_admitted(ir: &Ir, diags: &mut Vec<Diag>) {
+    if ir.resource_policies.is_empty() {
+        return;
+    }
+    // The policies by ARN: a statement's resource is one, or (a bucket's) an object of one.
+    let by_arn: std::collections::HashMap<&str, usize> = ir
+        .resource_policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.arn.as_str(), i))
+        .collect();
+    for role in &ir.roles {
+        // (grant, policy, app) -> actions
+        let mut findings: BTreeMap<(Span, usize, String), BTreeSet<String>> = BTreeMap::new();
+        for s in &role.statements {
+            for r in &s.resources {
+                let bucket = r.split_once('/').map_or(r.as_str(), |(b, _)| b);
+                let Some(pi) = by_arn
+                    .get(r.as_str())
+                    .or_else(|| by_arn.get(bucket))
+                    .copied()
+                else {
+                    continue;
+                };
+                let p = &ir.resource_policies[pi];
+                if p.account.is_empty() || p.account == role.account || !covers(p, r) {
+                    continue;
+                }
+                let members: Vec<Option<&Member>> = if role.members.is_empty() {
+                    vec![None]
+                } else {
+                    role.members.iter().map(Some).collect()
+                };
+                for m in members {
+                    if !tags_admit(ir, &s.conditions, role.identity, m) {
+                        continue;
+                    }
+                    for (action, spans) in &s.origins {
+                        if admits(ir, p, role, m, action, r) {
+                            continue;
+                        }
+                        let app = m
+                            .map_or_else(|| role.origin.what.clone(), |m| format!("app {}", m.app));
+                        for span in spans {
+                            findings
+                                .entry((*span, pi, app.clone()))
+                                .or_default()
+                                .insert(action.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for ((span, pi, app), actions) in findings {
+            let p = &ir.resource_policies[pi];
+            let list: Vec<String> = actions.iter().take(5).map(|a| format!("`{a}`")).collect();
+            let more = if actions.len() > 5 {
+                format!(" and {} more", actions.len() - 5)
+            } else {
+                String::new()
+            };
+            let by = app.strip_prefix("app ").unwrap_or(&app);
+            diags.push(
+                Diag::new(
+                    Code::W211,
+                    format!(
+                        "the policy of `{}` (account {}) does not admit {app} to {}{more}, granted to role `{}`",
+                        p.arn,
+                        p.account,
+                        list.join(", "),
+                        role.name
+                    ),
+                )
+                .at(span)
+                .label("AWS will deny this")
+                .related(p.span, "the resource's policy")
+                .help(format!(
+                    "across accounts AWS needs both the role's policy and the resource's: admit it in the resource's policy (`allow {} by {by}`), or drop the grant",
+                    actions.iter().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+    }
 }

@@ -210,6 +210,12 @@ codes! {
     W208 = "W208", Warning, "role drops the cluster's boundary";
     /// A boundary statement that allows every action on every resource.
     W209 = "W209", Warning, "boundary allows everything";
+    /// A `resource` grant to an app of a shared IRSA role: without session tags it admits
+    /// every member.
+    W210 = "W210", Warning, "resource grant reaches a whole shared IRSA role";
+    /// An identity grant on a resource of another account whose declared resource policy does
+    /// not admit the app.
+    W211 = "W211", Warning, "grant not admitted by the resource's policy";
     /// RBAC `escalate` or `bind`.
     W302 = "W302", Warning, "RBAC `escalate` or `bind`";
     /// RBAC `impersonate`.

@@ -19,6 +19,8 @@ const NAMES: &[(Code, &str)] = &[
     (Code::W207, "pod-identity-escalation"),
     (Code::W208, "boundary-dropped"),
     (Code::W209, "boundary-allows-everything"),
+    (Code::W210, "resource-grant-to-shared-irsa-role"),
+    (Code::W211, "grant-not-admitted-by-resource-policy"),
     (Code::W301, "named-verb-not-restricted"),
     (Code::W302, "rbac-escalate-or-bind"),
     (Code::W303, "rbac-impersonate"),

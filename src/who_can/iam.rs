@@ -22,6 +22,9 @@ pub struct IamAnswer {
     pub allowed: Vec<RoleAnswer>,
     /// Roles whose permissions policy allows it but whose permission boundary does not.
     pub denied_by_boundary: Vec<RoleAnswer>,
+    /// Roles whose permissions policy allows it on a resource of another account whose
+    /// declared resource policy does not admit them (AWS asks both across accounts).
+    pub denied_by_resource_policy: Vec<RoleAnswer>,
     /// Resource-based policies that admit principals to it.
     pub resource_policies: Vec<ResourceAnswer>,
     /// Remarks about the question (an unknown action, a resource that is not an ARN).
@@ -156,15 +159,7 @@ fn conditions_text(
 
 /// The value of a policy variable for a member of a role.
 fn member_var(ir: &Ir, m: &Member, name: &str) -> Option<String> {
-    let key = name.to_ascii_lowercase();
-    let cluster = ir.clusters.get(&m.cluster);
-    match key.as_str() {
-        "aws:principaltag/kubernetes-namespace" => Some(m.namespace.clone()),
-        "aws:principaltag/kubernetes-service-account" => Some(m.service_account.clone()),
-        "aws:principaltag/eks-cluster-name" => cluster.map(|c| c.eks_name.clone()),
-        "aws:principaltag/eks-cluster-arn" => cluster.map(|c| c.arn()),
-        _ => None,
-    }
+    crate::check::resources::member_tag(ir, m, name)
 }
 
 fn role_answer(
@@ -187,6 +182,10 @@ fn role_answer(
     for m in &members {
         let var = |name: &str| m.and_then(|m| member_var(ir, m, name));
         for s in &role.statements {
+            // A shared role's statement for other members (their session tags).
+            if !crate::check::resources::tags_admit(ir, &s.conditions, role.identity, *m) {
+                continue;
+            }
             let actions: Vec<&String> = s
                 .actions
                 .iter()
@@ -279,8 +278,15 @@ fn pairs_match(
 }
 
 /// Who a resource-policy statement admits, and whether it grants on its own. `can` is the set
-/// of apps whose own role allows the request (for account principals, AWS needs both).
-fn admitted(ir: &Ir, st: &ResourceStatement, can: &BTreeSet<String>) -> (Vec<String>, bool) {
+/// of apps whose own role allows the request (for account principals, AWS needs both; across
+/// accounts, for role principals too: `account` is the resource's, empty when not known; and
+/// `can_roles` the roles that allow it).
+fn admitted(
+    ir: &Ir,
+    st: &ResourceStatement,
+    account: &str,
+    (can, can_roles): (&BTreeSet<String>, &BTreeSet<String>),
+) -> (Vec<String>, bool) {
     let eq = st.conditions.get("StringEquals");
     let tag = |k: &str| -> BTreeSet<String> {
         eq.and_then(|m| m.get(&format!("aws:PrincipalTag/{k}")))
@@ -329,8 +335,17 @@ fn admitted(ir: &Ir, st: &ResourceStatement, can: &BTreeSet<String>) -> (Vec<Str
                 admits.push(format!("account {account} (its IAM policies decide)"));
             }
         } else if let Some(role) = ir.roles.iter().find(|r| r.arn() == *p) {
-            sufficient = true;
-            admits.push(format!("role {} ({})", role.name, role.origin.what));
+            let same_account = account.is_empty() || role.account == account;
+            sufficient |= same_account;
+            let verdict = match (same_account, can_roles.contains(&role.name)) {
+                (true, _) => "",
+                (false, true) => "; another account: its role allows it too",
+                (false, false) => "; another account: its role does not allow it, so no access",
+            };
+            admits.push(format!(
+                "role {} ({}){verdict}",
+                role.name, role.origin.what
+            ));
         } else {
             sufficient = true;
             admits.push(p.clone());
@@ -360,6 +375,38 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
         let Some((mut ans, actions)) = role_answer(ir, sources, role, action, resource) else {
             continue;
         };
+        // Across accounts the resource's declared policy must admit the member too.
+        if let Some(p) = crate::check::resources::cross_account(ir, role, resource) {
+            let admitted = |m: Option<&Member>| {
+                actions
+                    .iter()
+                    .any(|a| crate::check::resources::admits(ir, p, role, m, a, resource))
+            };
+            if ans.members.is_empty() {
+                if !admitted(None) {
+                    out.denied_by_resource_policy.push(ans);
+                    continue;
+                }
+            } else {
+                let (ok, not): (Vec<MemberAnswer>, Vec<MemberAnswer>) =
+                    ans.members.iter().cloned().partition(|ma| {
+                        admitted(
+                            role.members
+                                .iter()
+                                .find(|m| m.app == ma.app && m.cluster == ma.cluster),
+                        )
+                    });
+                if !not.is_empty() {
+                    let mut denied = ans.clone();
+                    denied.members = not;
+                    out.denied_by_resource_policy.push(denied);
+                }
+                if ok.is_empty() {
+                    continue;
+                }
+                ans.members = ok;
+            }
+        }
         let boundary = role.boundary.as_ref().and_then(|b| {
             ir.boundaries
                 .iter()
@@ -395,6 +442,7 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
         .iter()
         .flat_map(|r| r.members.iter().map(|m| m.app.clone()))
         .collect();
+    let can_roles: BTreeSet<String> = out.allowed.iter().map(|r| r.role.clone()).collect();
     for p in &ir.resource_policies {
         for st in &p.statements {
             let acts: Vec<&String> = st
@@ -415,7 +463,7 @@ pub fn answer(ir: &Ir, sources: &Sources, action: &str, resource: &str) -> IamAn
             if !res_ok {
                 continue;
             }
-            let (admits, sufficient) = admitted(ir, st, &can);
+            let (admits, sufficient) = admitted(ir, st, &p.account, (&can, &can_roles));
             out.resource_policies.push(ResourceAnswer {
                 policy_of: p.arn.clone(),
                 location: sources.location(p.span),
@@ -517,14 +565,21 @@ pub fn render_text(a: &IamAnswer) -> String {
             role_block(&mut out, r);
         }
     }
-    if !a.denied_by_boundary.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nallowed by their policy but denied by their permission boundary ({}):",
-            a.denied_by_boundary.len()
-        );
-        for r in &a.denied_by_boundary {
-            role_block(&mut out, r);
+    for (title, roles) in [
+        (
+            "allowed by their policy but denied by their permission boundary",
+            &a.denied_by_boundary,
+        ),
+        (
+            "allowed by their policy but not admitted by the resource's policy (another account)",
+            &a.denied_by_resource_policy,
+        ),
+    ] {
+        if !roles.is_empty() {
+            let _ = writeln!(out, "\n{title} ({}):", roles.len());
+            for r in roles {
+                role_block(&mut out, r);
+            }
         }
     }
     if !a.resource_policies.is_empty() {
