@@ -98,10 +98,11 @@ fn long_line(sources: &Sources, span: crate::ast::Span) -> bool {
     line_len(span.start as usize) > MAX_SHOWN_LINE || line_len(span.end as usize) > MAX_SHOWN_LINE
 }
 
-/// Values quoted in messages and labels (`` `…` ``) longer than this many characters are cut:
+/// Values quoted in messages and labels (`` `…` ``) longer than this many characters (longer
+/// than any name and nearly any ARN) are cut:
 /// they echo the input, which the snippet shows, and a 10 MB string is not worth printing back.
 /// Help is never cut: what it suggests is to be copied whole.
-const MAX_QUOTED: usize = 100;
+const MAX_QUOTED: usize = 512;
 
 /// A help quoting a value longer than this is not shown: no AWS or Kubernetes field takes a
 /// value that long (an ARN is at most 2,048 characters), and it would echo megabytes of input.
