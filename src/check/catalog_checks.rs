@@ -150,6 +150,17 @@ fn example_arn(user: &str, pattern: &str) -> String {
     {
         return candidate;
     }
+    // Or the user's ARN up to one of its `/`s, when that is the form (a bucket of objects, …).
+    for (at, _) in user.rmatch_indices('/') {
+        let parent = &user[..at];
+        if catalog::catalog()
+            .match_arn(parent)
+            .iter()
+            .any(|m| m.pattern == pattern)
+        {
+            return parent.to_string();
+        }
+    }
     let mut out = pattern
         .replace("${Partition}", partition)
         .replace(
