@@ -86,10 +86,7 @@ pub fn level_actions_shared(
         )
         .at(arn.span)
         .label(format!("resource type {}", types.join(", ")))
-        .help(format!(
-            "AWS has no {} action for this resource type; use another level or an explicit `allow`",
-            access_level(level).aws_name()
-        )));
+        .help(level_help(level, &arn.node)));
     }
     Ok(Arc::clone(&found.name_set))
 }
@@ -131,6 +128,38 @@ fn arn_types(
         out.push((i, hits));
     }
     out
+}
+
+/// E212 help: the levels that do have actions for the ARN's resource type.
+fn level_help(level: Level, arn: &str) -> String {
+    let others: Vec<String> = [
+        Level::Read,
+        Level::Write,
+        Level::List,
+        Level::Tagging,
+        Level::Permissions,
+    ]
+    .into_iter()
+    .filter(|l| {
+        *l != level
+            && catalog::catalog()
+                .level_actions_shared(access_level(*l), arn)
+                .is_ok_and(|f| !f.names.is_empty())
+    })
+    .map(|l| format!("`{}`", l.keyword()))
+    .collect();
+    let none = format!(
+        "AWS has no {} action for this resource type",
+        access_level(level).aws_name()
+    );
+    if others.is_empty() {
+        format!("{none}, nor any other level: list the actions with `allow ACTION on \"ARN\"`")
+    } else {
+        format!(
+            "{none}; it has {}: use one of them, or list the actions with `allow ACTION on \"ARN\"`",
+            others.join(", ")
+        )
+    }
 }
 
 /// A concrete ARN in the form a resource type expects, built from the user's ARN.
