@@ -58,9 +58,7 @@ fn program(grant: &str) -> String {
 fn a_suggested_arn_of_200_characters_is_whole_on_one_line_in_a_piped_report() {
     let tmp = tempfile::tempdir().unwrap();
     let bucket = long_bucket();
-    let text = program(&format!(
-        "allow s3:GetObject on \"arn:aws:s3:::{bucket}\""
-    ));
+    let text = program(&format!("allow s3:GetObject on \"arn:aws:s3:::{bucket}\""));
     fs::write(tmp.path().join("a.access"), text).unwrap();
     let want = format!("\"arn:aws:s3:::{bucket}/*\"");
     for format in ["human", "short", "json"] {
@@ -123,8 +121,11 @@ fn prose_wraps_on_a_terminal_but_never_inside_a_value() {
     let help = format!(
         "the grant names the bucket, and the action applies to its objects: write \"{value}\", or add `unsafe \"objects of a bucket of the media team\"` to the grant"
     );
-    let d = Diag::new(Code::E209, "a message of some length that a terminal of sixty columns wraps")
-        .help(help);
+    let d = Diag::new(
+        Code::E209,
+        "a message of some length that a terminal of sixty columns wraps",
+    )
+    .help(help);
     for width in [40, 60, 100] {
         let out = render(
             std::slice::from_ref(&d),
@@ -134,7 +135,10 @@ fn prose_wraps_on_a_terminal_but_never_inside_a_value() {
                 width: Some(width),
             },
         );
-        assert!(out.lines().any(|l| l.contains(&format!("\"{value}\""))), "{out}");
+        assert!(
+            out.lines().any(|l| l.contains(&format!("\"{value}\""))),
+            "{out}"
+        );
         assert!(
             out.lines()
                 .any(|l| l.contains("`unsafe \"objects of a bucket of the media team\"`")),
@@ -157,7 +161,10 @@ fn prose_wraps_on_a_terminal_but_never_inside_a_value() {
             width: None,
         },
     );
-    assert!(out.contains(&format!("help: {}", d.help.as_deref().unwrap())), "{out}");
+    assert!(
+        out.contains(&format!("help: {}", d.help.as_deref().unwrap())),
+        "{out}"
+    );
 }
 
 /// An app of 1,200 lines that needs more than 10 managed policies: the report points at the
@@ -177,7 +184,11 @@ fn the_report_of_a_1200_line_app_over_the_policy_count_stays_short() {
     let o = accessc(&["build", ".", "-o", "out"], tmp.path());
     let err = stderr(&o);
     assert!(err.contains("E203"), "{err}");
-    assert!(err.lines().count() < 20, "{} lines:\n{err}", err.lines().count());
+    assert!(
+        err.lines().count() < 20,
+        "{} lines:\n{err}",
+        err.lines().count()
+    );
     assert!(err.contains("app uploader in media {"), "{err}");
     // The help says what makes it fit, not access levels (which add actions).
     assert!(err.contains("max_managed_policies"), "{err}");

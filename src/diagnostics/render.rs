@@ -142,7 +142,9 @@ fn long_suggestion(help: &str) -> Option<usize> {
 fn has_long_quote(d: &Diag) -> bool {
     long_quote(&d.message)
         || d.label.as_deref().is_some_and(long_quote)
-        || d.help.as_deref().is_some_and(|h| long_suggestion(h).is_some())
+        || d.help
+            .as_deref()
+            .is_some_and(|h| long_suggestion(h).is_some())
 }
 
 fn cut_quotes(text: &str) -> String {
