@@ -119,10 +119,14 @@ fn check_compile(files: &[File], reorder: bool) {
     let _ = render::render(&compiled.diags, &sources, Format::Short);
     let _ = render::render(&compiled.diags, &sources, Format::Json);
     let few: Vec<_> = compiled.diags.iter().take(3).cloned().collect();
-    let _ = render::render(&few, &sources, Format::Human {
+    let _ = render::render(
+        &few,
+        &sources,
+        Format::Human {
             color: false,
             width: Some(100),
-        });
+        },
+    );
 
     if reorder {
         if let Some(artifacts) = &compiled.artifacts {
