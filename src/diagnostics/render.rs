@@ -311,18 +311,31 @@ impl miette::Diagnostic for Report<'_> {
 /// not printed back to point at it.
 const MAX_SPAN_LINES: usize = 4;
 
-/// The part of `start..end` that the report shows: all of it when it covers at most
-/// [`MAX_SPAN_LINES`] lines, else its first line (without trailing blanks), which names the
-/// declaration or grant.
-fn bounded(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+/// The part of `start..end` that the report shows, and its label: all of it when it covers at
+/// most [`MAX_SPAN_LINES`] lines, else its first line (without trailing blanks), which names
+/// the declaration or grant, with the label saying where the span ends.
+fn bounded(
+    text: &str,
+    start: usize,
+    end: usize,
+    label: Option<&str>,
+) -> (std::ops::Range<usize>, Option<String>) {
+    let whole = (start..end, label.map(str::to_string));
     let Some(spanned) = text.get(start..end) else {
-        return start..end;
+        return whole;
     };
-    if spanned.matches('\n').count() < MAX_SPAN_LINES {
-        return start..end;
+    let lines = spanned.matches('\n').count();
+    if lines < MAX_SPAN_LINES {
+        return whole;
     }
     let first = spanned.split('\n').next().unwrap_or("").trim_end();
-    start..start + first.len()
+    let last_line = text.get(..start).map_or(0, |t| t.matches('\n').count()) + lines + 1;
+    let to = format!("to line {last_line}");
+    let label = Some(match label {
+        Some(l) => format!("{l} ({to})"),
+        None => to,
+    });
+    (start..start + first.len(), label)
 }
 
 /// Words for wrapping prose: split after spaces, but never inside a quoted value (between
@@ -368,18 +381,17 @@ pub fn human(d: &Diag, sources: &Sources, color: bool, width: Option<usize>) -> 
         let len = file.text.len();
         let start = (span.start as usize).min(len);
         let end = (span.end as usize).clamp(start, len);
+        let (range, label) = bounded(&file.text, start, end, d.label.as_deref());
         labels.push(LabeledSpan::new_primary_with_span(
-            d.label.clone(),
-            SourceSpan::from(bounded(&file.text, start, end)),
+            label,
+            SourceSpan::from(range),
         ));
         for (rs, text) in &d.related {
             if rs.file == span.file {
                 let s = (rs.start as usize).min(len);
                 let e = (rs.end as usize).clamp(s, len);
-                labels.push(LabeledSpan::new_with_span(
-                    Some(text.clone()),
-                    SourceSpan::from(bounded(&file.text, s, e)),
-                ));
+                let (range, label) = bounded(&file.text, s, e, Some(text));
+                labels.push(LabeledSpan::new_with_span(label, SourceSpan::from(range)));
             } else {
                 let note = format!("{text}: {}", sources.location(*rs));
                 help = Some(match help.take() {
