@@ -130,6 +130,45 @@ fn arn_types(
     out
 }
 
+/// E209 help for a wildcard none of whose actions applies to the ARNs: the resource types
+/// its actions apply to, and those of the ARNs.
+fn nothing_to_grant_help(
+    candidates: &[(&Service, &Action)],
+    types: &[(usize, Arc<ArnShape>)],
+) -> String {
+    let ticked = |set: BTreeSet<String>| {
+        let mut list: Vec<String> = set.into_iter().map(|t| format!("`{t}`")).collect();
+        if list.len() > 6 {
+            let more = list.len() - 6;
+            list.truncate(6);
+            list.push(format!("{more} more"));
+        }
+        list.join(", ")
+    };
+    let theirs: BTreeSet<String> = candidates
+        .iter()
+        .flat_map(|(_, a)| a.resources())
+        .map(|r| r.resource_type().to_string())
+        .collect();
+    let arns: BTreeSet<String> = types
+        .iter()
+        .flat_map(|(_, h)| h.matches())
+        .map(|m| m.resource_type.to_string())
+        .collect();
+    if theirs.is_empty() {
+        return "its actions take no resource ARN: move it to a grant without `on`".into();
+    }
+    format!(
+        "its actions apply to {}, the ARNs are {}: name resources of those types, or list the actions that apply to the ARNs",
+        ticked(theirs),
+        if arns.is_empty() {
+            "of no known type".to_string()
+        } else {
+            ticked(arns)
+        }
+    )
+}
+
 /// E212 help: the levels that do have actions for the ARN's resource type.
 fn level_help(level: Level, arn: &str) -> String {
     let others: Vec<String> = [
@@ -549,7 +588,7 @@ fn allow_actions_on(
                     )
                     .at(w.span)
                     .label("nothing to grant")
-                    .help("check the ARN's resource type, or list the actions"),
+                    .help(nothing_to_grant_help(&candidates, types)),
                 );
             }
         } else {
