@@ -207,7 +207,7 @@ fn cluster(
                             )
                             .at(n.span)
                             .label("other account")
-                            .help("node roles live in the cluster's account"),
+                            .help(format!("EKS nodes run as a role of the cluster's account: name the node role of account `{}`", a.node)),
                         );
                     }
                 }

@@ -4,7 +4,6 @@ mod build;
 pub mod input;
 pub mod stdout;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -195,9 +194,7 @@ fn quiet_on_closed_pipe() {
 
 fn format(cli: &Cli) -> Format {
     match cli.error_format {
-        ErrorFormat::Human => Format::Human {
-            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        },
+        ErrorFormat::Human => Format::human_for_stderr(),
         ErrorFormat::Short => Format::Short,
         ErrorFormat::Json => Format::Json,
     }

@@ -16,7 +16,6 @@ pub mod git;
 pub mod model;
 pub mod render;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -108,9 +107,7 @@ pub fn print_diags(cli: &Cli, diags: &[Diag], sources: &Sources) {
         return;
     }
     let format = match cli.error_format {
-        ErrorFormat::Human => Format::Human {
-            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        },
+        ErrorFormat::Human => Format::human_for_stderr(),
         ErrorFormat::Short => Format::Short,
         ErrorFormat::Json => Format::Json,
     };

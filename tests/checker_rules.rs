@@ -571,7 +571,7 @@ fn irsa_needs_the_cluster_oidc_issuer() {
         &text,
         Code::E115,
         "IRSA needs cluster `prod` to declare its OIDC issuer",
-        "add `oidc = \"oidc.eks.us-west-2.amazonaws.com/id/…\"` to cluster `prod`",
+        "add `oidc = \"ISSUER\"` to cluster `prod`, ISSUER being what `aws eks describe-cluster --region us-west-2 --name prod",
         "\"irsa\"",
     );
     assert!(sources

@@ -421,7 +421,18 @@ fn fuzz_regressions_do_not_panic() {
         let name = entry.display().to_string();
         let result = std::panic::catch_unwind(|| {
             let compiled = accessc::compile(&sources);
-            for format in [Format::Short, Format::Json, Format::Human { color: false }] {
+            for format in [
+                Format::Short,
+                Format::Json,
+                Format::Human {
+                    color: false,
+                    width: Some(100),
+                },
+                Format::Human {
+                    color: false,
+                    width: None,
+                },
+            ] {
                 let _ = render::render(&compiled.diags, &sources, format);
             }
             for d in &compiled.diags {

@@ -119,10 +119,15 @@ fn check_compile(files: &[File], reorder: bool) {
     // one costs about as much as the whole compile).
     let _ = render::render(&compiled.diags, &sources, Format::Short);
     let _ = render::render(&compiled.diags, &sources, Format::Json);
+    // Both the terminal's wrapping (at a narrow width) and the pipe's none, by input.
+    let width = (compiled.diags.len() % 2 == 0).then_some(60);
     let _ = render::render(
         compiled.diags.get(..1).unwrap_or_default(),
         &sources,
-        Format::Human { color: false },
+        Format::Human {
+            color: false,
+            width,
+        },
     );
 
     if reorder {

@@ -249,7 +249,7 @@ fn clusters(
                 .at(decl.name.span)
                 .label("no `nodes`")
                 .related(mode_span, "authentication mode")
-                .help("accessc writes the whole aws-auth ConfigMap; without the node role's mapping the nodes could no longer join the cluster. Add `nodes = \"arn:aws:iam::ACCOUNT:role/NODE-ROLE\"`"),
+                .help(format!("accessc writes the whole aws-auth ConfigMap; without the node role's mapping the nodes could no longer join the cluster. Add `nodes = \"arn:aws:iam::{}:role/NAME\"`, NAME being the role the nodes run as (`aws eks describe-nodegroup --region {} --cluster-name {} --nodegroup-name GROUP --query nodegroup.nodeRole` prints its ARN)", c.account, c.region, c.eks_name)),
             );
         }
         let explicit_bootstrap = setting("bootstrap_admin");

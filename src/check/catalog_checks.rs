@@ -86,10 +86,7 @@ pub fn level_actions_shared(
         )
         .at(arn.span)
         .label(format!("resource type {}", types.join(", ")))
-        .help(format!(
-            "AWS has no {} action for this resource type; use another level or an explicit `allow`",
-            access_level(level).aws_name()
-        )));
+        .help(level_help(level, &arn.node)));
     }
     Ok(Arc::clone(&found.name_set))
 }
@@ -133,6 +130,77 @@ fn arn_types(
     out
 }
 
+/// E209 help for a wildcard none of whose actions applies to the ARNs: the resource types
+/// its actions apply to, and those of the ARNs.
+fn nothing_to_grant_help(
+    candidates: &[(&Service, &Action)],
+    types: &[(usize, Arc<ArnShape>)],
+) -> String {
+    let ticked = |set: BTreeSet<String>| {
+        let mut list: Vec<String> = set.into_iter().map(|t| format!("`{t}`")).collect();
+        if list.len() > 6 {
+            let more = list.len() - 6;
+            list.truncate(6);
+            list.push(format!("{more} more"));
+        }
+        list.join(", ")
+    };
+    let theirs: BTreeSet<String> = candidates
+        .iter()
+        .flat_map(|(_, a)| a.resources())
+        .map(|r| r.resource_type().to_string())
+        .collect();
+    let arns: BTreeSet<String> = types
+        .iter()
+        .flat_map(|(_, h)| h.matches())
+        .map(|m| m.resource_type.to_string())
+        .collect();
+    if theirs.is_empty() {
+        return "its actions take no resource ARN: move it to a grant without `on`".into();
+    }
+    format!(
+        "its actions apply to {}, the ARNs are {}: name resources of those types, or list the actions that apply to the ARNs",
+        ticked(theirs),
+        if arns.is_empty() {
+            "of no known type".to_string()
+        } else {
+            ticked(arns)
+        }
+    )
+}
+
+/// E212 help: the levels that do have actions for the ARN's resource type.
+fn level_help(level: Level, arn: &str) -> String {
+    let others: Vec<String> = [
+        Level::Read,
+        Level::Write,
+        Level::List,
+        Level::Tagging,
+        Level::Permissions,
+    ]
+    .into_iter()
+    .filter(|l| {
+        *l != level
+            && catalog::catalog()
+                .level_actions_shared(access_level(*l), arn)
+                .is_ok_and(|f| !f.names.is_empty())
+    })
+    .map(|l| format!("`{}`", l.keyword()))
+    .collect();
+    let none = format!(
+        "AWS has no {} action for this resource type",
+        access_level(level).aws_name()
+    );
+    if others.is_empty() {
+        format!("{none}, nor any other level: list the actions with `allow ACTION on \"ARN\"`")
+    } else {
+        format!(
+            "{none}; it has {}: use one of them, or list the actions with `allow ACTION on \"ARN\"`",
+            others.join(", ")
+        )
+    }
+}
+
 /// A concrete ARN in the form a resource type expects, built from the user's ARN.
 fn example_arn(user: &str, pattern: &str) -> String {
     let parts: Vec<&str> = user.splitn(6, ':').collect();
@@ -149,6 +217,17 @@ fn example_arn(user: &str, pattern: &str) -> String {
         .any(|m| m.pattern == pattern)
     {
         return candidate;
+    }
+    // Or the user's ARN up to one of its `/`s, when that is the form (a bucket of objects, …).
+    for (at, _) in user.rmatch_indices('/') {
+        let parent = &user[..at];
+        if catalog::catalog()
+            .match_arn(parent)
+            .iter()
+            .any(|m| m.pattern == pattern)
+        {
+            return parent.to_string();
+        }
     }
     let mut out = pattern
         .replace("${Partition}", partition)
@@ -509,7 +588,7 @@ fn allow_actions_on(
                     )
                     .at(w.span)
                     .label("nothing to grant")
-                    .help("check the ARN's resource type, or list the actions"),
+                    .help(nothing_to_grant_help(&candidates, types)),
                 );
             }
         } else {

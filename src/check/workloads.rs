@@ -1028,7 +1028,7 @@ fn build_roles(
                                 .at(span)
                                 .label("IRSA")
                                 .related(c.span, "cluster without `oidc`")
-                                .help(format!("add `oidc = \"oidc.eks.{}.amazonaws.com/id/…\"` to cluster `{}`, or use `identity = pod_identity`", c.region, c.name)),
+                                .help(format!("add `oidc = \"ISSUER\"` to cluster `{}`, ISSUER being what `aws eks describe-cluster --region {} --name {} --query cluster.identity.oidc.issuer --output text` prints, without `https://`; or use `identity = pod_identity`", c.name, c.region, c.eks_name)),
                         );
                         continue;
                     };

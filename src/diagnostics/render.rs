@@ -16,12 +16,34 @@ pub enum Format {
     Human {
         /// Use colours.
         color: bool,
+        /// Wrap prose at this many columns (a terminal's width), never inside a quoted value;
+        /// `None` (a pipe, a file, a CI log) wraps nothing.
+        width: Option<usize>,
     },
     /// `path:line:col: error[CODE]: message` plus an indented help line.
     Short,
     /// One JSON array.
     Json,
 }
+
+impl Format {
+    /// The human report for standard error: colours and wrapping at its width only on a
+    /// terminal (colours not with `NO_COLOR`); a pipe or a file gets every line whole.
+    pub fn human_for_stderr() -> Format {
+        use std::io::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
+        Format::Human {
+            color: terminal && std::env::var_os("NO_COLOR").is_none(),
+            width: terminal
+                .then(|| terminal_size::terminal_size_of(std::io::stderr()))
+                .flatten()
+                .map(|(w, _)| usize::from(w.0).max(MIN_WIDTH)),
+        }
+    }
+}
+
+/// Narrower terminals are wrapped as if they had this many columns.
+const MIN_WIDTH: usize = 40;
 
 /// Render every diagnostic in the given format.
 pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
@@ -42,9 +64,9 @@ pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {
         diags
     };
     match format {
-        Format::Human { color } => diags
+        Format::Human { color, width } => diags
             .iter()
-            .map(|d| human(d, sources, color))
+            .map(|d| human(d, sources, color, width))
             .collect::<Vec<_>>()
             .join(""),
         Format::Short => diags.iter().map(|d| short(d, sources)).collect(),
@@ -76,9 +98,32 @@ fn long_line(sources: &Sources, span: crate::ast::Span) -> bool {
     line_len(span.start as usize) > MAX_SHOWN_LINE || line_len(span.end as usize) > MAX_SHOWN_LINE
 }
 
-/// Values quoted in messages (`` `…` ``) longer than this many characters are cut: a 10 MB
-/// string is not worth printing back.
-const MAX_QUOTED: usize = 100;
+/// Values quoted in messages and labels (`` `…` ``) longer than this many characters (longer
+/// than any name and nearly any ARN) are cut:
+/// they echo the input, which the snippet shows, and a 10 MB string is not worth printing back.
+/// Help is never cut: what it suggests is to be copied whole.
+const MAX_QUOTED: usize = 512;
+
+/// A help quoting a value longer than this is not shown: no AWS or Kubernetes field takes a
+/// value that long (an ARN is at most 2,048 characters), and it would echo megabytes of input.
+const MAX_SUGGESTED: usize = 4_096;
+
+/// The values quoted in a text: between backticks, and between double quotes outside them.
+pub fn quoted_values(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    for (i, c) in text.char_indices() {
+        match open {
+            Some((q, start)) if c == q => {
+                out.push(&text[start..i]);
+                open = None;
+            }
+            None if c == '`' || c == '"' => open = Some((c, i + c.len_utf8())),
+            _ => {}
+        }
+    }
+    out
+}
 
 fn long_quote(text: &str) -> bool {
     text.split('`')
@@ -87,10 +132,19 @@ fn long_quote(text: &str) -> bool {
         .any(|q| q.chars().count() > MAX_QUOTED)
 }
 
+fn long_suggestion(help: &str) -> Option<usize> {
+    quoted_values(help)
+        .into_iter()
+        .map(|v| v.chars().count())
+        .find(|&n| n > MAX_SUGGESTED)
+}
+
 fn has_long_quote(d: &Diag) -> bool {
     long_quote(&d.message)
-        || d.help.as_deref().is_some_and(long_quote)
         || d.label.as_deref().is_some_and(long_quote)
+        || d.help
+            .as_deref()
+            .is_some_and(|h| long_suggestion(h).is_some())
 }
 
 fn cut_quotes(text: &str) -> String {
@@ -133,12 +187,17 @@ fn unhide(d: &Diag) -> Diag {
     d
 }
 
-/// A copy with long quoted values cut.
+/// A copy with the long quoted values of its message and label cut, and a help that quotes a
+/// value longer than any field takes replaced by a note (a value is shown whole or not at all).
 fn shorten(d: &Diag) -> Diag {
     let mut d = d.clone();
     d.message = cut_quotes(&d.message);
-    d.help = d.help.as_deref().map(cut_quotes);
     d.label = d.label.as_deref().map(cut_quotes);
+    if let Some(n) = d.help.as_deref().and_then(long_suggestion) {
+        d.help = Some(format!(
+            "(not shown: the advice quotes a value of {n} characters, longer than any AWS or Kubernetes field takes)"
+        ));
+    }
     d
 }
 
@@ -248,8 +307,68 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-/// One diagnostic as miette's graphical report.
-pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
+/// A span of more lines than this is shown as its first line: a declaration of 1,200 lines is
+/// not printed back to point at it.
+const MAX_SPAN_LINES: usize = 4;
+
+/// The part of `start..end` that the report shows, and its label: all of it when it covers at
+/// most [`MAX_SPAN_LINES`] lines, else its first line (without trailing blanks), which names
+/// the declaration or grant, with the label saying where the span ends.
+fn bounded(
+    text: &str,
+    start: usize,
+    end: usize,
+    label: Option<&str>,
+) -> (std::ops::Range<usize>, Option<String>) {
+    let whole = (start..end, label.map(str::to_string));
+    let Some(spanned) = text.get(start..end) else {
+        return whole;
+    };
+    let lines = spanned.matches('\n').count();
+    if lines < MAX_SPAN_LINES {
+        return whole;
+    }
+    let first = spanned.split('\n').next().unwrap_or("").trim_end();
+    let last_line = text.get(..start).map_or(0, |t| t.matches('\n').count()) + lines + 1;
+    let to = format!("to line {last_line}");
+    let label = Some(match label {
+        Some(l) => format!("{l} ({to})"),
+        None => to,
+    });
+    (start..start + first.len(), label)
+}
+
+/// Words for wrapping prose: split after spaces, but never inside a quoted value (between
+/// backticks, or double quotes outside them), which is one word however long, so that it can
+/// be copied as it is.
+fn words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let (mut start, mut open, mut in_space) = (0, None::<char>, false);
+    for (i, c) in line.char_indices() {
+        if c == ' ' && open.is_none() {
+            in_space = true;
+            continue;
+        }
+        if in_space {
+            words.push(textwrap::core::Word::from(&line[start..i]));
+            start = i;
+            in_space = false;
+        }
+        match open {
+            Some(q) if c == q => open = None,
+            None if c == '`' || c == '"' => open = Some(c),
+            _ => {}
+        }
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
+/// One diagnostic as miette's graphical report, its prose wrapped at `width` columns (never
+/// inside a quoted value) or, without a width, not at all.
+pub fn human(d: &Diag, sources: &Sources, color: bool, width: Option<usize>) -> String {
     // miette prints the whole source line and underlines the whole span: a multi-megabyte
     // line would print tens of megabytes. Such a diagnostic gets the short form.
     if d.span.is_some_and(|span| long_line(sources, span)) {
@@ -262,18 +381,17 @@ pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
         let len = file.text.len();
         let start = (span.start as usize).min(len);
         let end = (span.end as usize).clamp(start, len);
+        let (range, label) = bounded(&file.text, start, end, d.label.as_deref());
         labels.push(LabeledSpan::new_primary_with_span(
-            d.label.clone(),
-            SourceSpan::from(start..end),
+            label,
+            SourceSpan::from(range),
         ));
         for (rs, text) in &d.related {
             if rs.file == span.file {
                 let s = (rs.start as usize).min(len);
                 let e = (rs.end as usize).clamp(s, len);
-                labels.push(LabeledSpan::new_with_span(
-                    Some(text.clone()),
-                    SourceSpan::from(s..e),
-                ));
+                let (range, label) = bounded(&file.text, s, e, Some(text));
+                labels.push(LabeledSpan::new_with_span(label, SourceSpan::from(range)));
             } else {
                 let note = format!("{text}: {}", sources.location(*rs));
                 help = Some(match help.take() {
@@ -298,8 +416,12 @@ pub fn human(d: &Diag, sources: &Sources, color: bool) -> String {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .with_width(width.unwrap_or(100))
+        .with_wrap_lines(width.is_some())
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::Custom(words));
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         return short(d, sources);

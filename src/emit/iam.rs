@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::json::{
-    escaped_len, render, to_compact, to_pretty, to_pretty_and_compact_len, Json, OneOrMany, ToJson,
+    escaped_len, render, to_pretty, to_pretty_and_compact_len, Json, OneOrMany, ToJson,
 };
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
@@ -388,7 +388,7 @@ fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usiz
             )
             .at(span)
             .label("this grant")
-            .help("split the grant into several grants, or use fewer resources per grant"));
+            .help(statement_help(s, alone, limits)));
         }
         parts.push(start..i);
         start = i;
@@ -398,14 +398,6 @@ fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usiz
         parts.push(start..role.statements.len());
     }
     if parts.len() > limits.policies_per_role {
-        let sizes: Vec<String> = parts
-            .iter()
-            .map(|r| {
-                to_compact(&StatementsText(&role.statements[r.clone()]))
-                    .len()
-                    .to_string()
-            })
-            .collect();
         return Err(Diag::new(
             Code::E203,
             format!(
@@ -418,12 +410,104 @@ fn split(role: &ir::IamRole, limits: &Limits) -> Result<Vec<std::ops::Range<usiz
         )
         .at(role.origin.span)
         .label("too many permissions for one role")
-        .help(format!(
-            "policy sizes: {} characters; use access-level grants or split the app",
-            sizes.join(", ")
-        )));
+        .help(policies_help(role, limits)));
     }
     Ok(parts)
+}
+
+/// `cluster `a`` or `clusters `a`, `b``: where a role's members run (its limits' settings).
+fn clusters_of(role: &ir::IamRole) -> String {
+    let names: std::collections::BTreeSet<&str> =
+        role.members.iter().map(|m| m.cluster.as_str()).collect();
+    let list: Vec<String> = names.iter().map(|c| format!("`{c}`")).collect();
+    match list.len() {
+        0 => "its cluster".into(),
+        1 => format!("cluster {}", list[0]),
+        _ => format!("clusters {}", list.join(", ")),
+    }
+}
+
+/// E203 help for a trust policy over its limit: what makes it shorter for this role.
+fn trust_help(role: &ir::IamRole) -> String {
+    let shorter = match (role.identity, role.origin.what.starts_with("role ")) {
+        (Identity::Irsa, true) => "split the members over several shared roles, or use `identity = pod_identity` (its trust policy names no service account or cluster)",
+        (Identity::Irsa, false) => "use `identity = pod_identity` (its trust policy names no service account or cluster)",
+        (Identity::PodIdentity, true) => "split the members over several shared roles on fewer clusters",
+        (Identity::PodIdentity, false) => "put the app on fewer clusters",
+    };
+    format!(
+        "{shorter}; where AWS raised the account's quota, set `max_trust_policy` to it on {}",
+        clusters_of(role)
+    )
+}
+
+/// E203 help for one statement over the managed-policy limit: its actions or its resources,
+/// whichever makes it large, are what to reduce.
+fn statement_help(s: &ir::Statement, alone: usize, limits: &Limits) -> String {
+    let actions: usize = s.actions.iter().map(|a| escaped_len(a) + 1).sum();
+    let resources: usize = s.resources.iter().map(|r| escaped_len(r) + 1).sum();
+    let room = limits
+        .managed_policy
+        .saturating_sub(alone.saturating_sub(resources));
+    if resources >= actions && room > 0 {
+        format!(
+            "its {} resources are {resources} characters: split them over at least {} grants (each list of ARNs is a statement of its own), or cover them with a pattern where every resource it matches may be reached",
+            s.resources.len(),
+            resources.div_ceil(room).max(2)
+        )
+    } else {
+        format!(
+            "its {} actions are {actions} characters, and grants on the same resources under the same conditions are one statement, so splitting the grant does not help: name fewer actions, or a wildcard that matches only what is meant (an access level expands to every action of the level); a managed policy holds {} characters",
+            s.actions.len(),
+            limits.managed_policy
+        )
+    }
+}
+
+/// E203 help for a role that needs more managed policies than it may have: its statements
+/// are one per set of resources and conditions, so fewer sets, fewer resources, or another
+/// role make it fit.
+fn policies_help(role: &ir::IamRole, limits: &Limits) -> String {
+    // The statements that give the same actions under the same conditions: one grant could
+    // name all their resources (statements over half a policy already fill one each).
+    let mut same: BTreeMap<_, usize> = BTreeMap::new();
+    for s in role
+        .statements
+        .iter()
+        .filter(|s| statement_len(s) <= limits.managed_policy / 2)
+    {
+        *same.entry((&s.actions, &s.conditions)).or_default() += 1;
+    }
+    let mergeable: usize = same.values().filter(|&&n| n > 1).sum();
+    let arns: usize = role
+        .statements
+        .iter()
+        .flat_map(|s| &s.resources)
+        .map(|r| escaped_len(r) + 1)
+        .sum();
+    let capacity = limits.managed_policy * limits.policies_per_role;
+    let mut help = format!(
+        "each set of resources and conditions is a statement; this role's {} statements need more than {} policies of {} characters",
+        role.statements.len(),
+        limits.policies_per_role,
+        limits.managed_policy
+    );
+    if arns > capacity {
+        help.push_str(&format!(
+            ". Their ARNs alone are {arns} characters, more than {} policies hold",
+            limits.policies_per_role
+        ));
+    } else if mergeable > 1 {
+        help.push_str(&format!(
+            ". {mergeable} of them give the same actions under the same conditions: grants that name their ARNs together (up to {} characters a grant) are fewer statements",
+            limits.managed_policy
+        ));
+    }
+    help.push_str(&format!(
+        ". Cover resources with a pattern where every resource it matches may be reached, move part of the grants to another app (a role of its own), or, where AWS raised the account's quota of policies per role, set `max_managed_policies` to it on {}",
+        clusters_of(role)
+    ));
+    help
 }
 
 /// Permissions policy documents of a role, split to fit the managed-policy size limit.
@@ -650,7 +734,7 @@ fn emit_role(role: &ir::IamRole, out: &mut super::out::Out<'_>, diags: &mut Vec<
             )
             .at(role.origin.span)
             .label("too many service accounts or clusters")
-            .help("split the members over several shared roles, use Pod Identity (one statement for all clusters), or ask AWS to raise the quota"),
+            .help(trust_help(role)),
         );
         return;
     }
@@ -794,7 +878,7 @@ pub fn boundary_description(b: &ir::Boundary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::json::{compact, pretty};
+    use crate::emit::json::{compact, pretty, to_compact};
 
     /// Every role of the examples: the documents written with [`Json`] are serde_json's text,
     /// and the split sizes are the documents' compact lengths.

@@ -105,7 +105,7 @@ fn check_role(ir: &Ir, role: &IamRole, diags: &mut Vec<Diag>) {
                 )
                 .at(*span)
                 .label("passes any role")
-                .help("name the roles it hands to AWS services, and restrict the service with `when iam:PassedToService == \"…\"`"),
+                .help("name the roles it hands to AWS services, and restrict the service with `when iam:PassedToService == \"SERVICE.amazonaws.com\"` (e.g. `ec2.amazonaws.com`)"),
             );
         }
     }

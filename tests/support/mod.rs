@@ -74,7 +74,10 @@ pub fn run_case(dir: &Path) -> String {
     out.push_str(&render(
         &compiled.diags,
         &sources,
-        Format::Human { color: false },
+        Format::Human {
+            color: false,
+            width: Some(100),
+        },
     ));
     if let Some(artifacts) = &compiled.artifacts {
         for a in artifacts {
