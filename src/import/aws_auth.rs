@@ -5,20 +5,25 @@
 //!   kept (`groups = […]`), and a username that is not accessc's default is kept.
 //! * `system:masters` becomes `policy = cluster_admin` + `break_glass = true`, with a comment
 //!   asking for review.
-//! * The node role mapping (`system:nodes`, username `system:node:{{EC2PrivateDNSName}}`)
-//!   becomes the cluster's `nodes`, written as a comment to merge into the cluster declaration.
-//! * Whatever the language cannot express (other `system:` groups, reserved usernames, a second
-//!   node role, Fargate and Windows node mappings, `mapAccounts`, invalid ARNs, a principal
-//!   mapped twice) is reported as a [`Note`] and written as a comment, never dropped silently.
+//! * The node mappings exactly as EKS and eksctl write them become the cluster's `nodes` (EC2
+//!   Linux), `windows_nodes` (EC2 Windows, `eks:kube-proxy-windows`) and `fargate_roles` (Fargate
+//!   pod execution roles, `system:node:{{SessionName}}`, `system:node-proxier`), written as a
+//!   comment to merge into the cluster declaration.
+//! * Whatever else the language cannot express (other `system:` groups, reserved usernames, a
+//!   node mapping of another form, `mapAccounts`, STS sessions and other ARNs, a principal mapped
+//!   twice, fields aws-auth does not define) is carried through verbatim: the cluster's
+//!   `passthrough_map_roles` / `passthrough_map_users` / `passthrough_map_accounts` (W404), each
+//!   with a [`Note`]. Nothing that EKS reads is dropped; only items that are not mappings at all,
+//!   and data keys that are not part of aws-auth, are reported as not imported.
 
 use std::collections::BTreeSet;
 
 use serde_yaml::Value as Y;
 
 use super::{Note, NoteKind};
-use crate::check::access::{self, NODE_USERNAME, RESERVED_USERNAME_PREFIXES};
+use crate::check::access::{self, RESERVED_USERNAME_PREFIXES};
 use crate::check::values;
-use crate::ir::PrincipalKind;
+use crate::ir::{NodeKind, PrincipalKind};
 
 /// One imported access declaration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,8 +49,18 @@ pub struct ImportedAccess {
 pub struct Imported {
     /// The cluster the declarations are on.
     pub cluster: String,
-    /// The node role ARN, for the cluster's `nodes`.
-    pub nodes: Option<String>,
+    /// The EC2 Linux node role ARNs, for the cluster's `nodes`.
+    pub nodes: Vec<String>,
+    /// The EC2 Windows node role ARNs, for `windows_nodes`.
+    pub windows_nodes: Vec<String>,
+    /// The Fargate pod execution role ARNs, for `fargate_roles`.
+    pub fargate_roles: Vec<String>,
+    /// `mapRoles` items carried through verbatim, for `passthrough_map_roles`.
+    pub passthrough_roles: Vec<serde_json::Value>,
+    /// `mapUsers` items carried through verbatim, for `passthrough_map_users`.
+    pub passthrough_users: Vec<serde_json::Value>,
+    /// `mapAccounts` items, for `passthrough_map_accounts`.
+    pub passthrough_accounts: Vec<String>,
     /// The access declarations, in the order of the ConfigMap.
     pub accesses: Vec<ImportedAccess>,
     /// What could not be imported, and what needs review.
@@ -163,16 +178,14 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
     let empty = serde_yaml::Mapping::new();
     let data = cm.get("data").and_then(Y::as_mapping).unwrap_or(&empty);
     let mut items: Vec<(PrincipalKind, Y)> = Vec::new();
+    let mut accounts_value: Option<Y> = None;
     for (key, value) in data {
         let key = key.as_str().unwrap_or("");
         let kind = match key {
             "mapRoles" => PrincipalKind::Role,
             "mapUsers" => PrincipalKind::User,
             "mapAccounts" => {
-                notes.push(Note::new(
-                    NoteKind::NotImported,
-                    "`mapAccounts` maps every IAM principal of whole accounts; declare an access per role instead",
-                ));
+                accounts_value = Some(value.clone());
                 continue;
             }
             other => {
@@ -197,7 +210,12 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
 
     let mut out = Imported {
         cluster: cluster.to_string(),
-        nodes: None,
+        nodes: Vec::new(),
+        windows_nodes: Vec::new(),
+        fargate_roles: Vec::new(),
+        passthrough_roles: Vec::new(),
+        passthrough_users: Vec::new(),
+        passthrough_accounts: Vec::new(),
         accesses: Vec::new(),
         notes,
     };
@@ -206,7 +224,86 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
     for (kind, item) in &items {
         import_item(*kind, item, &mut out, &mut names, &mut principals);
     }
+    if let Some(value) = accounts_value {
+        import_accounts(&value, &mut out)?;
+    }
     Ok(out)
+}
+
+/// `mapAccounts`: carried through (aws-auth maps every principal of these accounts, which the
+/// language does not express).
+fn import_accounts(value: &Y, out: &mut Imported) -> Result<(), ImportError> {
+    let list: Y = match value {
+        Y::String(s) => serde_yaml::from_str(s)
+            .map_err(|e| ImportError(format!("`mapAccounts` is not a YAML list: {e}")))?,
+        other => other.clone(),
+    };
+    let items = match list {
+        Y::Null => return Ok(()),
+        Y::Sequence(seq) => seq,
+        _ => return err("`mapAccounts` is not a list"),
+    };
+    for item in items {
+        let text = match &item {
+            Y::String(s) => s.clone(),
+            Y::Number(n) => n.to_string(),
+            _ => {
+                out.notes.push(Note::new(
+                    NoteKind::NotImported,
+                    "a `mapAccounts` item that is not an account ID",
+                ));
+                continue;
+            }
+        };
+        out.notes.push(Note::new(
+            NoteKind::Review,
+            format!("mapAccounts `{text}`: every IAM principal of the account is mapped; carried through unchecked in `passthrough_map_accounts` (W404): declare an access per role instead"),
+        ));
+        out.passthrough_accounts.push(text);
+    }
+    Ok(())
+}
+
+/// The node kind whose mapping, as EKS and eksctl write it, this is exactly.
+fn node_kind(username: Option<&str>, groups: &[String]) -> Option<NodeKind> {
+    let set: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
+    [NodeKind::Linux, NodeKind::Windows, NodeKind::Fargate]
+        .into_iter()
+        .find(|k| {
+            username == Some(k.username())
+                && set == k.groups().iter().copied().collect::<BTreeSet<_>>()
+                && set.len() == groups.len()
+        })
+}
+
+/// Carry an item through verbatim, with a note saying why.
+fn pass_through(
+    kind: PrincipalKind,
+    item: &Y,
+    arn: &str,
+    why: &str,
+    out: &mut Imported,
+) {
+    let setting = match kind {
+        PrincipalKind::Role => "passthrough_map_roles",
+        PrincipalKind::User => "passthrough_map_users",
+    };
+    match serde_json::to_value(item) {
+        Ok(v) => {
+            out.notes.push(Note::new(
+                NoteKind::Review,
+                format!("{arn}: {why}; carried through unchecked in `{setting}` (W404)"),
+            ));
+            match kind {
+                PrincipalKind::Role => out.passthrough_roles.push(v),
+                PrincipalKind::User => out.passthrough_users.push(v),
+            }
+        }
+        Err(e) => out.notes.push(Note::new(
+            NoteKind::NotImported,
+            format!("{arn}: {why}, and the item cannot be written as JSON: {e}"),
+        )),
+    }
 }
 
 fn import_item(
@@ -234,76 +331,108 @@ fn import_item(
         ));
         return;
     };
-    for (k, _) in map {
-        let k = k.as_str().unwrap_or("");
-        if !matches!(k, "rolearn" | "userarn" | "username" | "groups") {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("{arn}: field `{k}`"),
-            ));
-        }
+    let other_fields: Vec<&str> = map
+        .iter()
+        .map(|(k, _)| k.as_str().unwrap_or(""))
+        .filter(|k| !matches!(*k, "rolearn" | "userarn" | "username" | "groups"))
+        .collect();
+    if !other_fields.is_empty() {
+        let fields: Vec<String> = other_fields.iter().map(|f| format!("`{f}`")).collect();
+        return pass_through(
+            kind,
+            item,
+            arn,
+            &format!("field {} is not expressed by the language", fields.join(", ")),
+            out,
+        );
     }
     let username = item.get("username").and_then(Y::as_str).map(str::to_string);
+    if item.get("username").is_some_and(|u| !u.is_string()) {
+        return pass_through(kind, item, arn, "`username` is not a string", out);
+    }
     let groups = match strings(item.get("groups")) {
         Ok(g) => g,
-        Err(e) => {
-            out.notes
-                .push(Note::new(NoteKind::NotImported, format!("{arn}: {e}")));
-            return;
-        }
+        Err(e) => return pass_through(kind, item, arn, &e, out),
     };
 
-    // Node mappings.
+    // Node mappings: exactly as EKS writes them, or carried through.
     let node_like = groups.iter().any(|g| g == "system:nodes")
         || username
             .as_deref()
             .is_some_and(|u| u.starts_with("system:node:"));
-    if node_like && kind == PrincipalKind::Role {
-        let linux = username.as_deref() == Some(NODE_USERNAME)
-            && !groups.iter().any(|g| g == "eks:kube-proxy-windows");
-        if !linux {
-            let what = if groups.iter().any(|g| g == "eks:kube-proxy-windows") {
-                "a Windows node role (EC2_WINDOWS) is not supported by `nodes`; keep its mapping or access entry outside accessc"
-            } else if username
-                .as_deref()
-                .is_some_and(|u| u.contains("{{SessionName}}"))
-            {
-                "a Fargate pod execution role: EKS creates its access entry (or mapping) for the Fargate profile; keep it outside accessc"
-            } else {
-                "a node-like mapping that is not the standard Linux node role"
-            };
-            out.notes
-                .push(Note::new(NoteKind::NotImported, format!("{arn}: {what}")));
-            return;
+    if node_like {
+        let known = node_kind(username.as_deref(), &groups)
+            .filter(|_| kind == PrincipalKind::Role && matches!(item.get("groups"), Some(Y::Sequence(_))));
+        let Some(node) = known else {
+            return pass_through(
+                kind,
+                item,
+                arn,
+                "a node mapping that is not as EKS writes it for EC2 Linux, EC2 Windows or Fargate nodes",
+                out,
+            );
+        };
+        let p = match access::principal(arn) {
+            Ok(p) => p,
+            Err((msg, _)) => return pass_through(kind, item, arn, &msg, out),
+        };
+        if !principals.insert((kind, p.account.clone(), p.name.clone())) {
+            return pass_through(kind, item, arn, "mapped a second time", out);
         }
-        if let Some(first) = &out.nodes {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("{arn}: a second node role (`nodes` is `{first}`); a cluster declares one node role, so give the node groups one role or keep this mapping outside accessc"),
-            ));
-            return;
-        }
-        let extra: Vec<&String> = groups
-            .iter()
-            .filter(|g| !access::NODE_GROUPS.contains(&g.as_str()))
-            .collect();
-        if !extra.is_empty() {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!(
-                    "{arn}: node role groups {} (accessc maps the node role to system:bootstrappers and system:nodes)",
-                    extra.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-        match access::principal(arn) {
-            Ok(_) => out.nodes = Some(arn.to_string()),
-            Err((msg, _)) => out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("node role: {msg}"),
-            )),
+        match node {
+            NodeKind::Linux => out.nodes.push(arn.to_string()),
+            NodeKind::Windows => out.windows_nodes.push(arn.to_string()),
+            NodeKind::Fargate => out.fargate_roles.push(arn.to_string()),
         }
         return;
+    }
+
+    let masters = groups.iter().any(|g| g == "system:masters");
+    if !masters {
+        // What an `access` cannot say: the whole item is carried through.
+        let why = match access::principal(arn) {
+            Err((msg, _)) => Some(msg),
+            Ok(p) if p.kind != kind => {
+                Some(format!("listed under `{arn_key}` but is not of that kind"))
+            }
+            Ok(p) if principals.contains(&(kind, p.account.clone(), p.name.clone())) => {
+                Some("mapped a second time".to_string())
+            }
+            Ok(_) => None,
+        }
+        .or_else(|| {
+            groups
+                .iter()
+                .find(|g| g.starts_with("system:"))
+                .map(|g| format!("group `{g}` (`system:` groups are reserved)"))
+        })
+        .or_else(|| {
+            let u = username.as_deref()?;
+            if let Some(prefix) = RESERVED_USERNAME_PREFIXES
+                .iter()
+                .find(|p| u.starts_with(**p))
+            {
+                return Some(format!("username `{u}` (the prefix `{prefix}` is reserved)"));
+            }
+            u.find("{{SessionName")
+                .is_some_and(|pos| !u[..pos].contains(':'))
+                .then(|| format!("username `{u}` needs a `:` before the session name"))
+        })
+        .or_else(|| {
+            let u = username.as_deref()?;
+            values::username(u)
+                .err()
+                .map(|(msg, _)| format!("username: {msg}"))
+        })
+        .or_else(|| {
+            groups
+                .iter()
+                .find(|g| g.chars().any(char::is_control))
+                .map(|g| format!("group `{}` has a control character", g.escape_debug()))
+        });
+        if let Some(why) = why {
+            return pass_through(kind, item, arn, &why, out);
+        }
     }
 
     let principal = match access::principal(arn) {
@@ -484,18 +613,55 @@ impl Imported {
                 s.push_str(&format!("#   {}\n", line(&n.message)));
             }
         }
-        match &self.nodes {
-            Some(n) => s.push_str(&format!(
-                "#\n# The node role: merge into the declaration of cluster `{}`:\n#\n#   cluster {} {{\n#     auth_mode = config_map    # api_and_config_map while migrating to access entries\n#     nodes     = {}\n#   }}\n",
-                self.cluster,
-                self.cluster,
-                quote(n)
-            )),
-            None => s.push_str(&format!(
+        let carried: Vec<&Note> = self
+            .notes
+            .iter()
+            .filter(|n| n.message.contains("carried through unchecked"))
+            .collect();
+        if !carried.is_empty() {
+            s.push_str("#\n# Carried through verbatim, unchecked (W404): the language cannot express these\n# mappings; replace them by declarations when you can.\n");
+            for n in carried {
+                s.push_str(&format!("#   {}\n", line(&n.message)));
+            }
+        }
+        let settings = self.cluster_settings();
+        if self.nodes.is_empty() && self.windows_nodes.is_empty() && self.fargate_roles.is_empty() {
+            s.push_str(&format!(
                 "#\n# aws-auth has no node role mapping: set `nodes` on cluster `{}` before building.\n",
                 self.cluster
-            )),
+            ));
         }
+        s.push_str(&format!(
+            "#\n# The node roles{}: merge into the declaration of cluster `{}`:\n#\n#   cluster {} {{\n",
+            if settings.iter().any(|(k, _)| k.starts_with("passthrough")) {
+                " and the items carried through"
+            } else {
+                ""
+            },
+            self.cluster,
+            self.cluster
+        ));
+        let width = settings
+            .iter()
+            .map(|(k, _)| k.len())
+            .filter(|w| *w <= "fargate_roles".len())
+            .max()
+            .unwrap_or(0)
+            .max("auth_mode".len());
+        s.push_str(&format!(
+            "#     {:width$} = config_map    # api_and_config_map while migrating to access entries\n",
+            "auth_mode"
+        ));
+        for (k, v) in &settings {
+            for (n, l) in v.lines().enumerate() {
+                if n == 0 {
+                    s.push_str(&format!("#     {k:width$} = {}\n", line(l)));
+                } else {
+                    s.push_str(&format!("#     {}\n", line(l)));
+                }
+            }
+        }
+        s.push_str("#   }\n");
         for a in &self.accesses {
             s.push('\n');
             let mut lines: Vec<(&str, String)> = Vec::new();
@@ -528,6 +694,67 @@ impl Imported {
             s.push_str("}\n");
         }
         s
+    }
+}
+
+/// JSON text of a value in printable ASCII: every other character of its strings as a `\\u`
+/// escape, so that the text shows the same in a `#` comment, a string literal and a terminal.
+fn ascii_json(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        }
+    }
+    out
+}
+
+impl Imported {
+    /// The settings to merge into the cluster's declaration, as source text: the node roles
+    /// (`nodes`, `windows_nodes`, `fargate_roles`) and the items carried through verbatim
+    /// (`passthrough_map_roles`, `passthrough_map_users`, `passthrough_map_accounts`). A list
+    /// of more than one item is written one item a line.
+    pub fn cluster_settings(&self) -> Vec<(&'static str, String)> {
+        let list = |items: Vec<String>| -> String {
+            match items.len() {
+                1 if !items[0].starts_with("\"{") => items[0].clone(),
+                _ => {
+                    let mut v = String::from("[\n");
+                    for i in items {
+                        v.push_str(&format!("  {i},\n"));
+                    }
+                    v.push(']');
+                    v
+                }
+            }
+        };
+        let quoted = |items: &[String]| items.iter().map(|i| quote(i)).collect::<Vec<_>>();
+        let json = |items: &[serde_json::Value]| {
+            items.iter().map(|v| quote(&ascii_json(v))).collect::<Vec<_>>()
+        };
+        let mut out = Vec::new();
+        for (key, items) in [
+            ("nodes", quoted(&self.nodes)),
+            ("windows_nodes", quoted(&self.windows_nodes)),
+            ("fargate_roles", quoted(&self.fargate_roles)),
+            ("passthrough_map_roles", json(&self.passthrough_roles)),
+            ("passthrough_map_users", json(&self.passthrough_users)),
+            (
+                "passthrough_map_accounts",
+                quoted(&self.passthrough_accounts),
+            ),
+        ] {
+            if !items.is_empty() {
+                out.push((key, list(items)));
+            }
+        }
+        out
     }
 }
 
