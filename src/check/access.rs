@@ -417,7 +417,11 @@ fn clusters(
                 .label("no effect")
                 .help("EKS ignores aws-auth in API mode: give these principals access entries (an `access` each) and remove the `passthrough_map_…` settings")
             };
-            diags.push(diag.at(span).related(mode_span, "authentication mode"));
+            let diag = diag.at(span);
+            diags.push(match setting("auth_mode") {
+                Some(_) => diag.related(mode_span, "authentication mode"),
+                None => diag,
+            });
         }
         let explicit_bootstrap = setting("bootstrap_admin");
         if c.auth_mode == AuthMode::ConfigMap && !c.bootstrap_admin {

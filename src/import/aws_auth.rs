@@ -791,35 +791,82 @@ mod tests {
           }}]}"#;
         let i = convert(json, "prod").unwrap();
         assert_eq!(
-            i.nodes.as_deref(),
-            Some("arn:aws:iam::111122223333:role/n1")
+            i.nodes,
+            [
+                "arn:aws:iam::111122223333:role/n1",
+                "arn:aws:iam::111122223333:role/n2"
+            ]
         );
+        assert_eq!(i.windows_nodes, ["arn:aws:iam::111122223333:role/win"]);
+        // Dev (a reserved group and username) and the STS session are carried through whole;
+        // team/Dev, the same role mapped again as aws-auth had it, is an access.
         assert_eq!(i.accesses.len(), 1);
-        assert_eq!(i.accesses[0].groups, vec!["devs".to_string()]);
-        assert_eq!(i.accesses[0].username, None);
-        let dropped: Vec<&str> = i
+        assert_eq!(i.accesses[0].groups, ["more"]);
+        assert_eq!(i.passthrough_accounts, ["111122223333"]);
+        assert_eq!(i.passthrough_roles.len(), 2);
+        assert_eq!(i.passthrough_roles[0]["username"], "eks:dev");
+        assert!(i
             .notes
             .iter()
-            .filter(|n| n.kind == NoteKind::NotImported)
+            .all(|n| n.kind != NoteKind::NotImported));
+        let carried: Vec<&str> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::Review)
             .map(|n| n.message.as_str())
             .collect();
         for needle in [
             "mapAccounts",
-            "role/n2: a second node role",
-            "role/win: a Windows node role",
-            "group `system:authenticated`",
-            "username `eks:dev`",
-            "role/team/Dev: mapped a second time",
+            "role/Dev: group `system:authenticated`",
             "STS session",
         ] {
             assert!(
-                dropped.iter().any(|m| m.contains(needle)),
-                "{needle}: {dropped:#?}"
+                carried.iter().any(|m| m.contains(needle)),
+                "{needle}: {carried:#?}"
             );
         }
         let source = i.to_source("test");
-        assert!(source.contains("NOT IMPORTED: group `system:authenticated`"));
-        assert!(source.contains("#   `mapAccounts`"));
+        assert!(source.contains("#     passthrough_map_accounts = \"111122223333\""));
+        assert!(source.contains("\\\"username\\\":\\\"eks:dev\\\""), "{source}");
+    }
+
+    /// Whatever a ConfigMap holds, the imported text is printable ASCII (hidden characters as
+    /// JSON `\u` escapes) and its pass-through strings read back as the items.
+    #[test]
+    fn passthrough_text_is_ascii_and_reads_back() {
+        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/x\n      username: \"eks:\\u202e\\u0000\\n\\\"q\\\\\\U0001F600\"\n      groups: [a]\n";
+        let i = convert(yaml, "prod").unwrap();
+        assert_eq!(i.passthrough_roles.len(), 1, "{:?}", i.notes);
+        let settings = i.cluster_settings();
+        let (key, value) = settings.last().unwrap();
+        assert_eq!(*key, "passthrough_map_roles");
+        assert!(value.chars().all(|c| c == '\n' || (' '..='~').contains(&c)), "{value}");
+        let source = format!(
+            "cluster prod {{\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = config_map\n  nodes = \"arn:aws:iam::111122223333:role/n\"\n  {key} = {value}\n}}\n"
+        );
+        let mut sources = crate::source::Sources::new();
+        sources.add("c.access", source.clone());
+        let compiled = crate::compile(&sources);
+        assert!(
+            compiled.diags.iter().all(|d| !d.is_error()),
+            "{:#?}\n{source}",
+            compiled.diags
+        );
+        let cm = compiled
+            .artifacts
+            .unwrap()
+            .into_iter()
+            .find(|a| a.path.ends_with("configmap-aws-auth.yaml"))
+            .unwrap()
+            .contents;
+        let doc: Y = serde_yaml::from_str(&cm).unwrap();
+        let roles: Vec<serde_json::Value> =
+            serde_yaml::from_str(doc["data"]["mapRoles"].as_str().unwrap()).unwrap();
+        assert_eq!(roles[1], i.passthrough_roles[0]);
+        assert_eq!(
+            roles[1]["username"],
+            "eks:\u{202e}\u{0}\n\"q\\\u{1F600}"
+        );
     }
 
     #[test]
