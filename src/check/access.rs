@@ -124,9 +124,9 @@ pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
         }
         for item in items {
             let Some(arn_key) = arn_key else {
-                if item.node.is_empty() || item.node.chars().any(char::is_control) {
+                if item.node.trim().is_empty() {
                     diags.push(
-                        Diag::new(Code::E109, format!("`{key}` has an empty item or one with a control character"))
+                        Diag::new(Code::E109, format!("`{key}` has an empty item"))
                             .at(item.span)
                             .label("invalid value")
                             .help("mapAccounts items are account IDs, such as \"111122223333\""),
@@ -160,6 +160,18 @@ pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
                     .at(item.span)
                     .label("invalid value")
                     .help(example),
+                );
+                continue;
+            }
+            if let Some(c) = hidden_char(&value) {
+                diags.push(
+                    Diag::new(
+                        Code::E004,
+                        format!("an item of `{key}` holds the hidden character U+{:04X}", u32::from(c)),
+                    )
+                    .at(item.span)
+                    .label("hidden character (after JSON decoding)")
+                    .help("remove it: aws-auth items may not hold control, bidirectional or invisible characters, written raw or as JSON `\\u` escapes; they would reach aws-auth unseen"),
                 );
                 continue;
             }
@@ -269,6 +281,20 @@ pub fn principal(text: &str) -> Result<Principal, values::Problem> {
         path,
         name,
     })
+}
+
+/// The first hidden character (control, bidirectional, invisible) of a JSON value's keys and
+/// strings.
+pub fn hidden_char(v: &serde_json::Value) -> Option<char> {
+    let first = |s: &str| s.chars().find(|c| crate::source::is_hidden(*c));
+    match v {
+        serde_json::Value::String(s) => first(s),
+        serde_json::Value::Array(items) => items.iter().find_map(hidden_char),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .find_map(|(k, v)| first(k).or_else(|| hidden_char(v))),
+        _ => None,
+    }
 }
 
 /// Whether EKS moves a cluster from one authentication mode to another: `Err((message, help))`

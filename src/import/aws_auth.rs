@@ -289,16 +289,22 @@ fn pass_through(
         PrincipalKind::User => "passthrough_map_users",
     };
     match serde_json::to_value(item) {
-        Ok(v) => {
-            out.notes.push(Note::new(
-                NoteKind::Review,
-                format!("{arn}: {why}; carried through unchecked in `{setting}` (W404)"),
-            ));
-            match kind {
-                PrincipalKind::Role => out.passthrough_roles.push(v),
-                PrincipalKind::User => out.passthrough_users.push(v),
+        Ok(v) => match access::hidden_char(&v) {
+            Some(c) => out.notes.push(Note::new(
+                NoteKind::NotImported,
+                format!("{arn}: {why}, and the item holds the hidden character U+{:04X} (E004): re-create it by hand if it is genuine", u32::from(c)),
+            )),
+            None => {
+                out.notes.push(Note::new(
+                    NoteKind::Review,
+                    format!("{arn}: {why}; carried through unchecked in `{setting}` (W404)"),
+                ));
+                match kind {
+                    PrincipalKind::Role => out.passthrough_roles.push(v),
+                    PrincipalKind::User => out.passthrough_users.push(v),
+                }
             }
-        }
+        },
         Err(e) => out.notes.push(Note::new(
             NoteKind::NotImported,
             format!("{arn}: {why}, and the item cannot be written as JSON: {e}"),
@@ -427,8 +433,8 @@ fn import_item(
         .or_else(|| {
             groups
                 .iter()
-                .find(|g| g.chars().any(char::is_control))
-                .map(|g| format!("group `{}` has a control character", g.escape_debug()))
+                .find(|g| g.chars().any(crate::source::is_hidden))
+                .map(|g| format!("group `{}` has a hidden character", crate::source::show_hidden(g, false)))
         });
         if let Some(why) = why {
             return pass_through(kind, item, arn, &why, out);
@@ -830,13 +836,23 @@ mod tests {
         assert!(source.contains("\\\"username\\\":\\\"eks:dev\\\""), "{source}");
     }
 
-    /// Whatever a ConfigMap holds, the imported text is printable ASCII (hidden characters as
-    /// JSON `\u` escapes) and its pass-through strings read back as the items.
+    /// Whatever a ConfigMap holds, the imported text is printable ASCII (other characters as
+    /// JSON `\u` escapes) and its pass-through strings read back as the items; an item with a
+    /// hidden character is not carried (E004 would refuse it), and says so.
     #[test]
     fn passthrough_text_is_ascii_and_reads_back() {
-        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/x\n      username: \"eks:\\u202e\\u0000\\n\\\"q\\\\\\U0001F600\"\n      groups: [a]\n";
+        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/x\n      username: \"eks:\\u00fc\\\"q\\\\\\U0001F600\"\n      groups: [a]\n    - rolearn: arn:aws:iam::111122223333:role/y\n      username: \"eks:\\u202e\"\n";
         let i = convert(yaml, "prod").unwrap();
         assert_eq!(i.passthrough_roles.len(), 1, "{:?}", i.notes);
+        let hidden: Vec<String> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(hidden.len(), 1, "{hidden:?}");
+        assert!(hidden[0].contains("role/y") && hidden[0].contains("U+202E"), "{hidden:?}");
+        assert!(hidden[0].contains("eks:\\u{202e}"), "shown escaped: {hidden:?}");
         let settings = i.cluster_settings();
         let (key, value) = settings.last().unwrap();
         assert_eq!(*key, "passthrough_map_roles");
@@ -863,10 +879,7 @@ mod tests {
         let roles: Vec<serde_json::Value> =
             serde_yaml::from_str(doc["data"]["mapRoles"].as_str().unwrap()).unwrap();
         assert_eq!(roles[1], i.passthrough_roles[0]);
-        assert_eq!(
-            roles[1]["username"],
-            "eks:\u{202e}\u{0}\n\"q\\\u{1F600}"
-        );
+        assert_eq!(roles[1]["username"], "eks:\u{fc}\"q\\\u{1F600}");
     }
 
     #[test]
