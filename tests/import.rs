@@ -485,7 +485,12 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
     // `check` agrees with what `build` wrote, and a second import of the rebuilt ConfigMap
     // gives the same declarations.
     let o = run(&["check", "src", "-o", "out"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -535,10 +540,17 @@ fn every_node_role_gets_an_access_entry_of_its_type() {
             // them); the accesses are access entries.
             let roles = item_set(cm, "mapRoles");
             assert_eq!(roles.len(), 4 + imported.passthrough_roles.len(), "{cm}");
-            assert_eq!(item_set(cm, "mapUsers").len(), imported.passthrough_users.len());
+            assert_eq!(
+                item_set(cm, "mapUsers").len(),
+                imported.passthrough_users.len()
+            );
             assert!(cm.contains("mapAccounts"));
         }
-        let w404 = compiled.diags.iter().filter(|d| d.code.as_str() == "W404").count();
+        let w404 = compiled
+            .diags
+            .iter()
+            .filter(|d| d.code.as_str() == "W404")
+            .count();
         assert_eq!(w404, 1, "{mode}");
     }
 }

@@ -151,11 +151,17 @@ pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
                     continue;
                 }
             };
-            if !value.get(*arn_key).is_some_and(serde_json::Value::is_string) || !value.is_object() {
+            if !value
+                .get(*arn_key)
+                .is_some_and(serde_json::Value::is_string)
+                || !value.is_object()
+            {
                 diags.push(
                     Diag::new(
                         Code::E109,
-                        format!("an item of `{key}` is not a JSON object with a `{arn_key}` string"),
+                        format!(
+                            "an item of `{key}` is not a JSON object with a `{arn_key}` string"
+                        ),
                     )
                     .at(item.span)
                     .label("invalid value")
@@ -427,7 +433,12 @@ fn clusters(
                 + c.passthrough.map_users.len()
                 + c.passthrough.map_accounts.len();
             let items = if count == 1 { "item" } else { "items" };
-            let span = c.passthrough.spans.first().copied().unwrap_or(decl.name.span);
+            let span = c
+                .passthrough
+                .spans
+                .first()
+                .copied()
+                .unwrap_or(decl.name.span);
             let diag = if c.auth_mode.uses_aws_auth() {
                 Diag::new(
                     Code::W404,

@@ -277,13 +277,7 @@ fn node_kind(username: Option<&str>, groups: &[String]) -> Option<NodeKind> {
 }
 
 /// Carry an item through verbatim, with a note saying why.
-fn pass_through(
-    kind: PrincipalKind,
-    item: &Y,
-    arn: &str,
-    why: &str,
-    out: &mut Imported,
-) {
+fn pass_through(kind: PrincipalKind, item: &Y, arn: &str, why: &str, out: &mut Imported) {
     let setting = match kind {
         PrincipalKind::Role => "passthrough_map_roles",
         PrincipalKind::User => "passthrough_map_users",
@@ -348,7 +342,10 @@ fn import_item(
             kind,
             item,
             arn,
-            &format!("field {} is not expressed by the language", fields.join(", ")),
+            &format!(
+                "field {} is not expressed by the language",
+                fields.join(", ")
+            ),
             out,
         );
     }
@@ -367,8 +364,9 @@ fn import_item(
             .as_deref()
             .is_some_and(|u| u.starts_with("system:node:"));
     if node_like {
-        let known = node_kind(username.as_deref(), &groups)
-            .filter(|_| kind == PrincipalKind::Role && matches!(item.get("groups"), Some(Y::Sequence(_))));
+        let known = node_kind(username.as_deref(), &groups).filter(|_| {
+            kind == PrincipalKind::Role && matches!(item.get("groups"), Some(Y::Sequence(_)))
+        });
         let Some(node) = known else {
             return pass_through(
                 kind,
@@ -418,7 +416,9 @@ fn import_item(
                 .iter()
                 .find(|p| u.starts_with(**p))
             {
-                return Some(format!("username `{u}` (the prefix `{prefix}` is reserved)"));
+                return Some(format!(
+                    "username `{u}` (the prefix `{prefix}` is reserved)"
+                ));
             }
             u.find("{{SessionName")
                 .is_some_and(|pos| !u[..pos].contains(':'))
@@ -434,7 +434,12 @@ fn import_item(
             groups
                 .iter()
                 .find(|g| g.chars().any(crate::source::is_hidden))
-                .map(|g| format!("group `{}` has a hidden character", crate::source::show_hidden(g, false)))
+                .map(|g| {
+                    format!(
+                        "group `{}` has a hidden character",
+                        crate::source::show_hidden(g, false)
+                    )
+                })
         });
         if let Some(why) = why {
             return pass_through(kind, item, arn, &why, out);
@@ -742,7 +747,10 @@ impl Imported {
         };
         let quoted = |items: &[String]| items.iter().map(|i| quote(i)).collect::<Vec<_>>();
         let json = |items: &[serde_json::Value]| {
-            items.iter().map(|v| quote(&ascii_json(v))).collect::<Vec<_>>()
+            items
+                .iter()
+                .map(|v| quote(&ascii_json(v)))
+                .collect::<Vec<_>>()
         };
         let mut out = Vec::new();
         for (key, items) in [
@@ -811,10 +819,7 @@ mod tests {
         assert_eq!(i.passthrough_accounts, ["111122223333"]);
         assert_eq!(i.passthrough_roles.len(), 2);
         assert_eq!(i.passthrough_roles[0]["username"], "eks:dev");
-        assert!(i
-            .notes
-            .iter()
-            .all(|n| n.kind != NoteKind::NotImported));
+        assert!(i.notes.iter().all(|n| n.kind != NoteKind::NotImported));
         let carried: Vec<&str> = i
             .notes
             .iter()
@@ -833,7 +838,10 @@ mod tests {
         }
         let source = i.to_source("test");
         assert!(source.contains("#     passthrough_map_accounts = \"111122223333\""));
-        assert!(source.contains("\\\"username\\\":\\\"eks:dev\\\""), "{source}");
+        assert!(
+            source.contains("\\\"username\\\":\\\"eks:dev\\\""),
+            "{source}"
+        );
     }
 
     /// Whatever a ConfigMap holds, the imported text is printable ASCII (other characters as
@@ -851,12 +859,21 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(hidden.len(), 1, "{hidden:?}");
-        assert!(hidden[0].contains("role/y") && hidden[0].contains("U+202E"), "{hidden:?}");
-        assert!(hidden[0].contains("eks:\\u{202e}"), "shown escaped: {hidden:?}");
+        assert!(
+            hidden[0].contains("role/y") && hidden[0].contains("U+202E"),
+            "{hidden:?}"
+        );
+        assert!(
+            hidden[0].contains("eks:\\u{202e}"),
+            "shown escaped: {hidden:?}"
+        );
         let settings = i.cluster_settings();
         let (key, value) = settings.last().unwrap();
         assert_eq!(*key, "passthrough_map_roles");
-        assert!(value.chars().all(|c| c == '\n' || (' '..='~').contains(&c)), "{value}");
+        assert!(
+            value.chars().all(|c| c == '\n' || (' '..='~').contains(&c)),
+            "{value}"
+        );
         let source = format!(
             "cluster prod {{\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = config_map\n  nodes = \"arn:aws:iam::111122223333:role/n\"\n  {key} = {value}\n}}\n"
         );
