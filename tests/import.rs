@@ -249,20 +249,20 @@ fn round_trip_on_an_api_cluster() {
     assert_eq!(seen, 6);
 }
 
-#[test]
-fn the_command_writes_a_file_that_builds() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("aws-auth.yaml");
-    std::fs::write(&input, AWS_AUTH).unwrap();
-    let run = |args: &[&str], cwd: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_accessc"))
-            .args(args)
-            .current_dir(cwd)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    };
-    std::fs::create_dir(dir.path().join("src")).unwrap();
+/// Run accessc in `cwd`.
+fn run(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_accessc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// `accessc import aws-auth aws-auth.yaml --cluster legacy -o src/imported.access` in `cwd`
+/// (creating `src/`): its standard error, after checking that it succeeded.
+fn import_into_src(cwd: &Path) -> String {
+    std::fs::create_dir(cwd.join("src")).unwrap();
     let o = run(
         &[
             "import",
@@ -273,10 +273,19 @@ fn the_command_writes_a_file_that_builds() {
             "-o",
             "src/imported.access",
         ],
-        dir.path(),
+        cwd,
     );
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(0), "{err}");
+    err
+}
+
+#[test]
+fn the_command_writes_a_file_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("aws-auth.yaml");
+    std::fs::write(&input, AWS_AUTH).unwrap();
+    let err = import_into_src(dir.path());
     assert!(!err.contains("not imported: "), "{err}");
     assert!(
         err.contains("6 access declarations for cluster `legacy`, 2 node roles"),
@@ -398,26 +407,7 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
     // an STS session and mapAccounts, through the command line as a user runs it.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("aws-auth.yaml"), EVERYTHING).unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_accessc"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    };
-    let o = run(&[
-        "import",
-        "aws-auth",
-        "aws-auth.yaml",
-        "--cluster",
-        "legacy",
-        "-o",
-        "src/imported.access",
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let err = import_into_src(dir.path());
     assert!(!err.contains("not imported:"), "nothing is dropped: {err}");
     let source = std::fs::read_to_string(dir.path().join("src/imported.access")).unwrap();
     std::fs::write(
@@ -425,7 +415,7 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
         merged_cluster(&source, "config_map"),
     )
     .unwrap();
-    let o = run(&["build", "src", "-o", "out"]);
+    let o = run(&["build", "src", "-o", "out"], dir.path());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}\n{source}");
     assert!(err.contains("W404"), "the pass-through is flagged: {err}");
@@ -482,9 +472,8 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
     assert_eq!(accounts(EVERYTHING), accounts(&compiled));
     assert!(compiled.contains("system:node-proxier"), "the Fargate role");
 
-    // `check` agrees with what `build` wrote, and a second import of the rebuilt ConfigMap
-    // gives the same declarations.
-    let o = run(&["check", "src", "-o", "out"]);
+    // `check` agrees with what `build` wrote.
+    let o = run(&["check", "src", "-o", "out"], dir.path());
     assert_eq!(
         o.status.code(),
         Some(0),
