@@ -259,9 +259,12 @@ fn run(args: &[&str], cwd: &Path) -> std::process::Output {
         .unwrap()
 }
 
-/// `accessc import aws-auth aws-auth.yaml --cluster legacy -o src/imported.access` in `cwd`
-/// (creating `src/`): its standard error, after checking that it succeeded.
-fn import_into_src(cwd: &Path) -> String {
+/// As a user migrates: `accessc import aws-auth aws-auth.yaml --cluster legacy -o
+/// src/imported.access` of `config_map` in `cwd`, the cluster declaration merged from its
+/// header (`src/cluster.access`), then `accessc build src -o out`. The import's standard error
+/// (which must not report anything dropped), the imported source and the build's standard error.
+fn import_and_build(cwd: &Path, config_map: &str) -> (String, String, String) {
+    std::fs::write(cwd.join("aws-auth.yaml"), config_map).unwrap();
     std::fs::create_dir(cwd.join("src")).unwrap();
     let o = run(
         &[
@@ -275,34 +278,31 @@ fn import_into_src(cwd: &Path) -> String {
         ],
         cwd,
     );
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(0), "{err}");
-    err
+    let import_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{import_err}");
+    assert!(
+        !import_err.contains("not imported:"),
+        "nothing is dropped: {import_err}"
+    );
+    let source = std::fs::read_to_string(cwd.join("src/imported.access")).unwrap();
+    std::fs::write(
+        cwd.join("src/cluster.access"),
+        merged_cluster(&source, "config_map"),
+    )
+    .unwrap();
+    let o = run(&["build", "src", "-o", "out"], cwd);
+    let build_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{build_err}\n{source}");
+    (import_err, source, build_err)
 }
 
 #[test]
 fn the_command_writes_a_file_that_builds() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("aws-auth.yaml");
-    std::fs::write(&input, AWS_AUTH).unwrap();
-    let err = import_into_src(dir.path());
-    assert!(!err.contains("not imported: "), "{err}");
+    let (err, _, _) = import_and_build(dir.path(), AWS_AUTH);
     assert!(
         err.contains("6 access declarations for cluster `legacy`, 2 node roles"),
         "{err}"
-    );
-    let source = std::fs::read_to_string(dir.path().join("src/imported.access")).unwrap();
-    std::fs::write(
-        dir.path().join("src/cluster.access"),
-        merged_cluster(&source, "config_map"),
-    )
-    .unwrap();
-    let o = run(&["build", "src", "-o", "out"], dir.path());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     assert!(dir
         .path()
@@ -406,18 +406,7 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
     // node mapping of another form, a reserved group, a hostile group name, a reserved username,
     // an STS session and mapAccounts, through the command line as a user runs it.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("aws-auth.yaml"), EVERYTHING).unwrap();
-    let err = import_into_src(dir.path());
-    assert!(!err.contains("not imported:"), "nothing is dropped: {err}");
-    let source = std::fs::read_to_string(dir.path().join("src/imported.access")).unwrap();
-    std::fs::write(
-        dir.path().join("src/cluster.access"),
-        merged_cluster(&source, "config_map"),
-    )
-    .unwrap();
-    let o = run(&["build", "src", "-o", "out"], dir.path());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}\n{source}");
+    let (_, _, err) = import_and_build(dir.path(), EVERYTHING);
     assert!(err.contains("W404"), "the pass-through is flagged: {err}");
     let compiled = std::fs::read_to_string(
         dir.path()
