@@ -980,6 +980,43 @@ fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diag
             }
         }
     }
+    // A pass-through item is unchecked, but not a second mapping of a declared principal.
+    for c in ir.clusters.values() {
+        let items = c
+            .passthrough
+            .map_roles
+            .iter()
+            .map(|i| (i, "rolearn"))
+            .chain(c.passthrough.map_users.iter().map(|i| (i, "userarn")));
+        for (item, arn_key) in items {
+            let Some(p) = item.value[arn_key].as_str().and_then(|a| principal(a).ok()) else {
+                continue;
+            };
+            let key = (c.name.clone(), p.kind, p.account.clone(), p.name.clone());
+            let node = c
+                .node_roles
+                .iter()
+                .find(|n| principal(&n.arn).is_ok_and(|n| same_principal(&n, &p)));
+            let (what, span) = match (seen.get(&key), node) {
+                (Some((access, span)), _) => (format!("access `{access}`"), *span),
+                (None, Some(n)) => (format!("`{}` of `{}`", n.kind.setting(), c.name), n.span),
+                (None, None) => continue,
+            };
+            diags.push(
+                Diag::new(
+                    Code::E404,
+                    format!(
+                        "an aws-auth pass-through item of cluster `{}` maps `{}`, declared by {what}",
+                        c.name, p.arn
+                    ),
+                )
+                .at(item.span)
+                .label("mapped again")
+                .related(span, what)
+                .help("aws-auth would map the principal twice, leaving it to chance which mapping wins: remove the item, or the declaration"),
+            );
+        }
+    }
 }
 
 fn same_principal(a: &Principal, b: &Principal) -> bool {

@@ -221,8 +221,9 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
     };
     let mut names: BTreeSet<String> = BTreeSet::new();
     let mut principals: BTreeSet<(PrincipalKind, String, String)> = BTreeSet::new();
+    let twice = mapped_twice(&items);
     for (kind, item) in &items {
-        import_item(*kind, item, &mut out, &mut names, &mut principals);
+        import_item(*kind, item, &twice, &mut out, &mut names, &mut principals);
     }
     if let Some(value) = accounts_value {
         import_accounts(&value, &mut out)?;
@@ -262,6 +263,53 @@ fn import_accounts(value: &Y, out: &mut Imported) -> Result<(), ImportError> {
         out.passthrough_accounts.push(text);
     }
     Ok(())
+}
+
+/// A principal of aws-auth: kind, account, name (role names are unique in an account whatever
+/// their path).
+type PrincipalKey = (PrincipalKind, String, String);
+
+/// The principal an item maps, when its ARN is a role or user of its list's kind.
+fn principal_key(kind: PrincipalKind, item: &Y) -> Option<PrincipalKey> {
+    let arn_key = match kind {
+        PrincipalKind::Role => "rolearn",
+        PrincipalKind::User => "userarn",
+    };
+    let arn = item.get(arn_key)?.as_str()?.trim();
+    let p = access::principal(arn).ok().filter(|p| p.kind == kind)?;
+    Some((kind, p.account, p.name))
+}
+
+/// Whether an item maps `system:masters`.
+fn maps_masters(item: &Y) -> bool {
+    matches!(item.get("groups"), Some(Y::Sequence(g)) if g.iter().any(|g| g.as_str() == Some("system:masters")))
+}
+
+/// The principals aws-auth maps more than once, and those of them with a `system:masters`
+/// mapping. Their other mappings are carried through together (a declaration beside a
+/// pass-through item of the same principal is E404), or, beside `system:masters`, reported.
+struct MappedTwice {
+    all: BTreeSet<PrincipalKey>,
+    masters: BTreeSet<PrincipalKey>,
+}
+
+fn mapped_twice(items: &[(PrincipalKind, Y)]) -> MappedTwice {
+    let mut seen = BTreeSet::new();
+    let mut all = BTreeSet::new();
+    let mut masters = BTreeSet::new();
+    for (kind, item) in items {
+        let Some(key) = principal_key(*kind, item) else {
+            continue;
+        };
+        if maps_masters(item) {
+            masters.insert(key.clone());
+        }
+        if !seen.insert(key.clone()) {
+            all.insert(key);
+        }
+    }
+    masters.retain(|k| all.contains(k));
+    MappedTwice { all, masters }
 }
 
 /// The node kind whose mapping, as EKS and eksctl write it, this is exactly.
@@ -309,6 +357,7 @@ fn pass_through(kind: PrincipalKind, item: &Y, arn: &str, why: &str, out: &mut I
 fn import_item(
     kind: PrincipalKind,
     item: &Y,
+    twice: &MappedTwice,
     out: &mut Imported,
     names: &mut BTreeSet<String>,
     principals: &mut BTreeSet<(PrincipalKind, String, String)>,
@@ -331,6 +380,24 @@ fn import_item(
         ));
         return;
     };
+    if let Some(key) = principal_key(kind, item).filter(|k| twice.all.contains(k)) {
+        if !maps_masters(item) {
+            if twice.masters.contains(&key) {
+                out.notes.push(Note::new(
+                    NoteKind::NotImported,
+                    format!("{arn}: mapped again beside its `system:masters` mapping, which is imported as cluster admin (it covers this one)"),
+                ));
+                return;
+            }
+            return pass_through(
+                kind,
+                item,
+                arn,
+                "the principal is mapped more than once",
+                out,
+            );
+        }
+    }
     let other_fields: Vec<&str> = map
         .iter()
         .map(|(k, _)| k.as_str().unwrap_or(""))
@@ -812,12 +879,11 @@ mod tests {
             ]
         );
         assert_eq!(i.windows_nodes, ["arn:aws:iam::111122223333:role/win"]);
-        // Dev (a reserved group and username) and the STS session are carried through whole;
-        // team/Dev, the same role mapped again as aws-auth had it, is an access.
-        assert_eq!(i.accesses.len(), 1);
-        assert_eq!(i.accesses[0].groups, ["more"]);
+        // Dev and team/Dev (one role mapped twice: neither can be a declaration beside the
+        // other, E404) and the STS session are carried through whole.
+        assert_eq!(i.accesses.len(), 0);
         assert_eq!(i.passthrough_accounts, ["111122223333"]);
-        assert_eq!(i.passthrough_roles.len(), 2);
+        assert_eq!(i.passthrough_roles.len(), 3);
         assert_eq!(i.passthrough_roles[0]["username"], "eks:dev");
         assert!(i.notes.iter().all(|n| n.kind != NoteKind::NotImported));
         let carried: Vec<&str> = i
@@ -828,7 +894,8 @@ mod tests {
             .collect();
         for needle in [
             "mapAccounts",
-            "role/Dev: group `system:authenticated`",
+            "role/Dev: the principal is mapped more than once",
+            "role/team/Dev: the principal is mapped more than once",
             "STS session",
         ] {
             assert!(
