@@ -966,6 +966,27 @@ mod tests {
         assert_eq!(roles[1]["username"], "eks:\u{fc}\"q\\\u{1F600}");
     }
 
+    /// Every mapping of a principal mapped twice is carried through (no declaration beside a
+    /// pass-through item of the same principal, E404), unless one is `system:masters`: that one
+    /// is the cluster-admin access, and the others are reported.
+    #[test]
+    fn a_principal_mapped_twice() {
+        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - {rolearn: 'arn:aws:iam::111122223333:role/a', groups: [x]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/p/a', groups: [y]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/n', username: 'system:node:{{EC2PrivateDNSName}}', groups: [system:bootstrappers, system:nodes]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/n', username: 'system:node:{{EC2PrivateDNSName}}', groups: [system:bootstrappers, system:nodes]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/m', groups: [z]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/m', groups: [system:masters]}\n";
+        let i = convert(yaml, "prod").unwrap();
+        assert_eq!(i.passthrough_roles.len(), 4, "{:#?}", i.notes);
+        assert!(i.nodes.is_empty());
+        assert_eq!(i.accesses.len(), 1);
+        assert!(i.accesses[0].cluster_admin && i.accesses[0].arn.ends_with("role/m"));
+        let dropped: Vec<String> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .map(|n| n.message.clone())
+            .collect();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert!(dropped[0].contains("role/m: mapped again beside its `system:masters`"));
+    }
+
     #[test]
     fn not_a_config_map() {
         assert!(convert("kind: Secret\n", "prod").is_err());
