@@ -532,3 +532,92 @@ fn every_node_role_gets_an_access_entry_of_its_type() {
         assert_eq!(w404, 1, "{mode}");
     }
 }
+
+/// A string of anything a reviewer can see (hidden characters are E004 and reported by the
+/// import), YAML, JSON and language specials above all.
+fn visible() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop::collection::vec(
+        prop_oneof![
+            3 => any::<char>()
+                .prop_filter("visible", |c| !accessc::source::is_hidden(*c))
+                .prop_map(String::from),
+            3 => prop::sample::select(vec![
+                "\"", "\\", "\\u0041", "{{", "}}", ": ", " #", "- ", "|", ">", "'", "&a", "*a",
+                "!!str", "---", "...", "[", "]", ",", "null", "~", "0x1F", "1e3", " ", "%",
+                "@", "`",
+            ])
+            .prop_map(String::from),
+            2 => "[a-z]{1,4}",
+        ],
+        0..8,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever strings an aws-auth item the language cannot express holds (its group, its
+    /// username, a field of its own), `import aws-auth` carries it through and `build` writes
+    /// the same item back, as data: nothing lost, nothing added.
+    #[test]
+    fn hostile_passthrough_items_come_back_unchanged(
+        group in visible(),
+        username in visible(),
+        key in visible(),
+        value in visible(),
+        account in visible(),
+    ) {
+        let mut item = serde_json::Map::new();
+        item.insert("rolearn".into(), "arn:aws:iam::111122223333:role/odd".into());
+        item.insert("username".into(), username.into());
+        item.insert("groups".into(), serde_json::json!(["team", format!("system:{group}")]));
+        if !matches!(key.as_str(), "rolearn" | "username" | "groups") {
+            item.insert(key, value.into());
+        }
+        let item = serde_json::Value::Object(item);
+        let roles = serde_yaml::to_string(&vec![
+            serde_json::json!({
+                "rolearn": NODE_ROLE,
+                "username": "system:node:{{EC2PrivateDNSName}}",
+                "groups": ["system:bootstrappers", "system:nodes"],
+            }),
+            item.clone(),
+        ])
+        .unwrap();
+        let accounts = (!account.trim().is_empty()).then(|| vec![account.clone()]);
+        let mut data = serde_json::json!({ "mapRoles": roles });
+        if let Some(a) = &accounts {
+            data["mapAccounts"] = serde_yaml::to_string(a).unwrap().into();
+        }
+        let config_map = serde_yaml::to_string(&serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": { "name": "aws-auth", "namespace": "kube-system" },
+            "data": data,
+        }))
+        .unwrap();
+        let imported = aws_auth::convert(&config_map, "legacy").unwrap();
+        let dropped: Vec<_> = imported
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .collect();
+        proptest::prop_assert!(dropped.is_empty(), "{dropped:?}");
+        let out = build(&imported.to_source("aws-auth.yaml"), "config_map");
+        let compiled = &out["clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml"];
+        let doc: Y = serde_yaml::from_str(compiled).unwrap();
+        let got: Vec<serde_json::Value> =
+            serde_yaml::from_str(doc["data"]["mapRoles"].as_str().unwrap()).unwrap();
+        proptest::prop_assert_eq!(got.len(), 2, "{}", compiled);
+        proptest::prop_assert_eq!(&got[1], &item);
+        let got_accounts: Option<Vec<String>> = doc["data"]
+            .get("mapAccounts")
+            .map(|a| serde_yaml::from_str(a.as_str().unwrap()).unwrap());
+        proptest::prop_assert_eq!(got_accounts, accounts);
+    }
+}
