@@ -10,11 +10,13 @@
 //!   pod execution roles, `system:node:{{SessionName}}`, `system:node-proxier`), written as a
 //!   comment to merge into the cluster declaration.
 //! * Whatever else the language cannot express (other `system:` groups, reserved usernames, a
-//!   node mapping of another form, `mapAccounts`, STS sessions and other ARNs, a principal mapped
-//!   twice, fields aws-auth does not define) is carried through verbatim: the cluster's
-//!   `passthrough_map_roles` / `passthrough_map_users` / `passthrough_map_accounts` (W404), each
-//!   with a [`Note`]. Nothing that EKS reads is dropped; only items that are not mappings at all,
-//!   and data keys that are not part of aws-auth, are reported as not imported.
+//!   node mapping of another form, `mapAccounts`, STS sessions and other ARNs, every mapping of a
+//!   principal mapped more than once, fields aws-auth does not define) is carried through whole
+//!   and verbatim: the cluster's `passthrough_map_roles` / `passthrough_map_users` /
+//!   `passthrough_map_accounts` (W404), each with a [`Note`]. Nothing that EKS reads is dropped;
+//!   only items that are not mappings at all, items holding a hidden character (E004 would refuse
+//!   them), data keys that are not part of aws-auth, and what a `system:masters` mapping's
+//!   cluster admin covers are reported as not imported.
 
 use std::collections::BTreeSet;
 
