@@ -11,8 +11,10 @@
 //! | `api_and_config_map` | same as `api`; aws-auth keeps only the node role | same as `api` | same |
 //! | `config_map` | aws-auth mapping (ARN without path), groups = `groups` + `G` | (Cluster)RoleBinding of `G` to the built-in ClusterRole | same |
 //!
-//! The node role is an `EC2_LINUX` access entry wherever access entries are read, and the first
-//! aws-auth mapping wherever aws-auth is read.
+//! The node roles (`nodes`, `windows_nodes`, `fargate_roles`) are `EC2_LINUX`, `EC2_WINDOWS`,
+//! `FARGATE_LINUX` access entries wherever access entries are read, and the first aws-auth
+//! mappings wherever aws-auth is read, followed there by the cluster's pass-through items
+//! (`passthrough_map_…`, W404).
 
 use std::collections::{BTreeMap, BTreeSet};
 
