@@ -36,6 +36,11 @@ pub const CLUSTER_SETTINGS: &[&str] = &[
     "org",
     "auth_mode",
     "nodes",
+    "windows_nodes",
+    "fargate_roles",
+    "passthrough_map_roles",
+    "passthrough_map_users",
+    "passthrough_map_accounts",
     "boundary",
     "role_path",
     "bootstrap_admin",
@@ -190,30 +195,8 @@ fn cluster(
             _ => AuthMode::Api,
         })
         .unwrap_or(AuthMode::Api);
-    let nodes = s.string("nodes", diags);
-    if let Some(n) = &nodes {
-        match values::role_arn(&n.node) {
-            Err(p) => diags.push(value_error(Code::E113, n.span, p)),
-            Ok((acct, _, _)) => {
-                if let Some(a) = &account {
-                    if acct != a.node {
-                        diags.push(
-                            Diag::new(
-                                Code::E113,
-                                format!(
-                                    "the node role is in account `{acct}`, the cluster in `{}`",
-                                    a.node
-                                ),
-                            )
-                            .at(n.span)
-                            .label("other account")
-                            .help(format!("EKS nodes run as a role of the cluster's account: name the node role of account `{}`", a.node)),
-                        );
-                    }
-                }
-            }
-        }
-    }
+    let node_roles = access::node_roles(&s, account.as_ref().map(|a| a.node.as_str()), diags);
+    let passthrough = access::passthrough(&s, diags);
     let boundary = s.word_or_string("boundary", diags);
     if let Some(b) = &boundary {
         if b.node != "none" && !syms.boundaries.contains_key(b.node.as_str()) {
@@ -251,7 +234,8 @@ fn cluster(
         oidc: oidc.map(|o| o.node),
         org: org.map(|o| o.node),
         auth_mode,
-        nodes: nodes.map(|n| n.node),
+        node_roles,
+        passthrough,
         boundary: boundary.map(|b| b.node).filter(|b| b != "none"),
         role_path: role_path.map(|p| p.node).unwrap_or_else(|| "/".into()),
         bootstrap_admin,

@@ -352,7 +352,9 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
     for n in &imported.notes {
         eprintln!("{n}");
     }
-    if imported.nodes.is_none() {
+    let node_roles =
+        imported.nodes.len() + imported.windows_nodes.len() + imported.fargate_roles.len();
+    if node_roles == 0 {
         eprintln!("note: no node role mapping: set `nodes` on cluster `{cluster}` before building");
     }
     let dropped = imported
@@ -362,13 +364,14 @@ fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path
         .count();
     let count = imported.accesses.len();
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let nodes = match imported.nodes {
-        Some(_) => " and its node role",
-        None => "",
-    };
+    let carried = imported.passthrough_roles.len()
+        + imported.passthrough_users.len()
+        + imported.passthrough_accounts.len();
     eprintln!(
-        "accessc: {count} access declaration{} for cluster `{cluster}`{nodes}; {dropped} item{} not imported",
+        "accessc: {count} access declaration{} for cluster `{cluster}`, {node_roles} node role{}, {carried} item{} carried through unchecked (W404); {dropped} item{} not imported",
         plural(count),
+        plural(node_roles),
+        plural(carried),
         plural(dropped),
     );
     match out {

@@ -43,6 +43,11 @@ impl fmt::Display for Note {
             NoteKind::Review => "review",
             NoteKind::Info => "note",
         };
-        write!(f, "{label}: {}", self.message)
+        // The message quotes the ConfigMap: nothing hidden in it reaches the terminal.
+        write!(
+            f,
+            "{label}: {}",
+            crate::source::show_hidden(&self.message, false)
+        )
     }
 }

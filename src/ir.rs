@@ -88,8 +88,11 @@ pub struct Cluster {
     pub org: Option<String>,
     /// Authentication mode.
     pub auth_mode: AuthMode,
-    /// Node role ARN.
-    pub nodes: Option<String>,
+    /// The node roles (`nodes`, `windows_nodes`, `fargate_roles`), in that order, each as
+    /// written.
+    pub node_roles: Vec<NodeRole>,
+    /// What aws-auth carries through unchecked (`passthrough_map_…`).
+    pub passthrough: Passthrough,
     /// Default boundary name.
     pub boundary: Option<String>,
     /// IAM path for workload roles.
@@ -118,6 +121,108 @@ impl Cluster {
                 self.partition, self.account, issuer
             )
         })
+    }
+}
+
+/// What a node role is for: the access entry type and aws-auth mapping EKS gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    /// `nodes`: EC2 Linux nodes.
+    Linux,
+    /// `windows_nodes`: EC2 Windows nodes.
+    Windows,
+    /// `fargate_roles`: a Fargate profile's pod execution role.
+    Fargate,
+}
+
+impl NodeKind {
+    /// The cluster setting that declares it.
+    pub fn setting(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "nodes",
+            NodeKind::Windows => "windows_nodes",
+            NodeKind::Fargate => "fargate_roles",
+        }
+    }
+    /// The access entry type.
+    pub fn entry_type(self) -> AccessEntryType {
+        match self {
+            NodeKind::Linux => AccessEntryType::Ec2Linux,
+            NodeKind::Windows => AccessEntryType::Ec2Windows,
+            NodeKind::Fargate => AccessEntryType::FargateLinux,
+        }
+    }
+    /// The aws-auth username, as EKS and eksctl write it.
+    pub fn username(self) -> &'static str {
+        match self {
+            NodeKind::Linux | NodeKind::Windows => "system:node:{{EC2PrivateDNSName}}",
+            NodeKind::Fargate => "system:node:{{SessionName}}",
+        }
+    }
+    /// The aws-auth groups, in the order EKS and eksctl write them.
+    pub fn groups(self) -> &'static [&'static str] {
+        match self {
+            NodeKind::Linux => &["system:bootstrappers", "system:nodes"],
+            NodeKind::Windows => &[
+                "system:bootstrappers",
+                "system:nodes",
+                "eks:kube-proxy-windows",
+            ],
+            NodeKind::Fargate => &[
+                "system:bootstrappers",
+                "system:nodes",
+                "system:node-proxier",
+            ],
+        }
+    }
+    /// File name stem of its access entry: `_nodes`, `_windows-nodes`, `_fargate`.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            NodeKind::Linux => "_nodes",
+            NodeKind::Windows => "_windows-nodes",
+            NodeKind::Fargate => "_fargate",
+        }
+    }
+}
+
+/// A node role of a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRole {
+    /// What it is for.
+    pub kind: NodeKind,
+    /// The role ARN as written (with its path).
+    pub arn: String,
+    /// The ARN's string in the source.
+    pub span: Span,
+}
+
+/// aws-auth items a cluster carries through verbatim (`passthrough_map_roles`,
+/// `passthrough_map_users`, `passthrough_map_accounts`): not checked, written as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Passthrough {
+    /// `mapRoles` items.
+    pub map_roles: Vec<PassthroughItem>,
+    /// `mapUsers` items.
+    pub map_users: Vec<PassthroughItem>,
+    /// `mapAccounts` items.
+    pub map_accounts: Vec<String>,
+    /// The settings' spans.
+    pub spans: Vec<Span>,
+}
+
+/// One aws-auth item carried through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassthroughItem {
+    /// The item: a JSON object with its `rolearn` / `userarn` string.
+    pub value: serde_json::Value,
+    /// Its string in the source.
+    pub span: Span,
+}
+
+impl Passthrough {
+    /// Whether nothing is carried through.
+    pub fn is_empty(&self) -> bool {
+        self.map_roles.is_empty() && self.map_users.is_empty() && self.map_accounts.is_empty()
     }
 }
 
@@ -669,8 +774,12 @@ impl Principal {
 pub enum AccessEntryType {
     /// People and CI.
     Standard,
-    /// Linux nodes (the cluster's node role).
+    /// EC2 Linux nodes (`nodes`).
     Ec2Linux,
+    /// EC2 Windows nodes (`windows_nodes`).
+    Ec2Windows,
+    /// A Fargate pod execution role (`fargate_roles`).
+    FargateLinux,
 }
 
 impl AccessEntryType {
@@ -679,6 +788,8 @@ impl AccessEntryType {
         match self {
             AccessEntryType::Standard => "STANDARD",
             AccessEntryType::Ec2Linux => "EC2_LINUX",
+            AccessEntryType::Ec2Windows => "EC2_WINDOWS",
+            AccessEntryType::FargateLinux => "FARGATE_LINUX",
         }
     }
 }
@@ -690,7 +801,8 @@ pub struct AccessEntry {
     pub cluster: String,
     /// EKS cluster name.
     pub eks_name: String,
-    /// File name stem: the access name, or `_nodes` for the node role.
+    /// File name stem: the access name, or `_nodes`, `_windows-nodes`, `_fargate` for the first
+    /// node role of its kind (`_nodes.ROLE-NAME`, … for the next ones).
     pub file: String,
     /// Principal ARN (with its path).
     pub principal_arn: String,
@@ -741,10 +853,12 @@ pub struct AwsAuthMapping {
 pub struct AwsAuth {
     /// Cluster name in the program.
     pub cluster: String,
-    /// `mapRoles`: the node role first, then the accesses by name.
+    /// `mapRoles`: the node roles first, then the accesses by name.
     pub map_roles: Vec<AwsAuthMapping>,
     /// `mapUsers`, by access name.
     pub map_users: Vec<AwsAuthMapping>,
+    /// Items carried through verbatim, written after the others.
+    pub passthrough: Passthrough,
 }
 
 /// A RoleBinding (namespace set) or ClusterRoleBinding of a group to a built-in ClusterRole.

@@ -61,15 +61,9 @@ fn mappings(config_map: &str, key: &str, arn_key: &str) -> Mappings {
         .collect()
 }
 
-fn cluster(mode: &str, nodes: &str) -> String {
-    format!(
-        "cluster legacy {{\n  account   = \"111122223333\"\n  region    = \"us-west-2\"\n  auth_mode = {mode}\n  nodes     = \"{nodes}\"\n}}\n"
-    )
-}
-
-fn build(imported_source: &str, mode: &str, nodes: &str) -> BTreeMap<String, String> {
+fn build(imported_source: &str, mode: &str) -> BTreeMap<String, String> {
     let mut sources = Sources::new();
-    sources.add("cluster.access", cluster(mode, nodes));
+    sources.add("cluster.access", merged_cluster(imported_source, mode));
     sources.add("imported.access", imported_source.to_string());
     let compiled = accessc::compile(&sources);
     let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
@@ -112,18 +106,20 @@ fn the_fixture_is_realistic() {
 }
 
 #[test]
-fn import_reports_what_it_cannot_express() {
+fn import_expresses_the_node_roles_and_drops_nothing() {
     let (imported, source) = imported();
-    assert_eq!(imported.nodes.as_deref(), Some(NODE_ROLE));
+    assert_eq!(imported.nodes, [NODE_ROLE]);
+    // The Fargate pod execution role is a node role of its own kind (it was reported as "not
+    // imported" before, and so lost from the rebuilt aws-auth).
+    assert_eq!(imported.fargate_roles, [FARGATE_ROLE]);
     assert_eq!(imported.accesses.len(), 6);
     let not_imported: Vec<_> = imported
         .notes
         .iter()
         .filter(|n| n.kind == NoteKind::NotImported)
         .collect();
-    assert_eq!(not_imported.len(), 1, "{not_imported:?}");
-    assert!(not_imported[0].message.contains(FARGATE_ROLE));
-    assert!(source.contains(FARGATE_ROLE), "reported in the output too");
+    assert!(not_imported.is_empty(), "{not_imported:?}");
+    assert!(source.contains(&format!("fargate_roles = \"{FARGATE_ROLE}\"")));
     // system:masters → break-glass cluster admin, with a comment asking for review.
     let admin = imported
         .accesses
@@ -142,14 +138,12 @@ fn import_reports_what_it_cannot_express() {
 
 #[test]
 fn round_trip_on_a_config_map_cluster() {
-    let (imported, source) = imported();
-    let nodes = imported.nodes.clone().unwrap();
-    let out = build(&source, "config_map", &nodes);
+    let (_, source) = imported();
+    let out = build(&source, "config_map");
     let compiled = &out["clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml"];
 
-    let mut want_roles = mappings(AWS_AUTH, "mapRoles", "rolearn");
+    let want_roles = mappings(AWS_AUTH, "mapRoles", "rolearn");
     let want_users = mappings(AWS_AUTH, "mapUsers", "userarn");
-    want_roles.remove(&strip_path(FARGATE_ROLE)); // reported, not imported
     let got_roles = mappings(compiled, "mapRoles", "rolearn");
     let got_users = mappings(compiled, "mapUsers", "userarn");
 
@@ -201,8 +195,7 @@ fn round_trip_on_a_config_map_cluster() {
 #[test]
 fn round_trip_on_an_api_cluster() {
     let (imported, source) = imported();
-    let nodes = imported.nodes.clone().unwrap();
-    let out = build(&source, "api", &nodes);
+    let out = build(&source, "api");
     assert!(!out.keys().any(|p| p.contains("aws-auth")));
     let dir = "clusters/legacy/eks/access-entries";
     let node: serde_json::Value =
@@ -256,20 +249,23 @@ fn round_trip_on_an_api_cluster() {
     assert_eq!(seen, 6);
 }
 
-#[test]
-fn the_command_writes_a_file_that_builds() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("aws-auth.yaml");
-    std::fs::write(&input, AWS_AUTH).unwrap();
-    let run = |args: &[&str], cwd: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_accessc"))
-            .args(args)
-            .current_dir(cwd)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    };
-    std::fs::create_dir(dir.path().join("src")).unwrap();
+/// Run accessc in `cwd`.
+fn run(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_accessc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// As a user migrates: `accessc import aws-auth aws-auth.yaml --cluster legacy -o
+/// src/imported.access` of `config_map` in `cwd`, the cluster declaration merged from its
+/// header (`src/cluster.access`), then `accessc build src -o out`. The import's standard error
+/// (which must not report anything dropped), the imported source and the build's standard error.
+fn import_and_build(cwd: &Path, config_map: &str) -> (String, String, String) {
+    std::fs::write(cwd.join("aws-auth.yaml"), config_map).unwrap();
+    std::fs::create_dir(cwd.join("src")).unwrap();
     let o = run(
         &[
             "import",
@@ -280,23 +276,33 @@ fn the_command_writes_a_file_that_builds() {
             "-o",
             "src/imported.access",
         ],
-        dir.path(),
+        cwd,
     );
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
-    assert!(err.contains("not imported: "), "{err}");
-    assert!(err.contains("6 access declarations"), "{err}");
+    let import_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{import_err}");
+    assert!(
+        !import_err.contains("not imported:"),
+        "nothing is dropped: {import_err}"
+    );
+    let source = std::fs::read_to_string(cwd.join("src/imported.access")).unwrap();
     std::fs::write(
-        dir.path().join("src/cluster.access"),
-        cluster("config_map", NODE_ROLE),
+        cwd.join("src/cluster.access"),
+        merged_cluster(&source, "config_map"),
     )
     .unwrap();
-    let o = run(&["build", "src", "-o", "out"], dir.path());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = run(&["build", "src", "-o", "out"], cwd);
+    let build_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{build_err}\n{source}");
+    (import_err, source, build_err)
+}
+
+#[test]
+fn the_command_writes_a_file_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (err, _, _) = import_and_build(dir.path(), AWS_AUTH);
+    assert!(
+        err.contains("6 access declarations for cluster `legacy`, 2 node roles"),
+        "{err}"
     );
     assert!(dir
         .path()
@@ -320,4 +326,298 @@ fn the_command_writes_a_file_that_builds() {
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+const EVERYTHING: &str = include_str!("data/import/fid_import_aws_auth_everything.yaml");
+
+/// The cluster declaration a user writes after `import aws-auth`: the merge block of the
+/// imported file's header (`#   cluster NAME { … }`) uncommented, with the account and region
+/// added and `auth_mode` set.
+fn merged_cluster(imported_source: &str, mode: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in imported_source.lines() {
+        let Some(text) = line.strip_prefix("#   ") else {
+            inside = false;
+            continue;
+        };
+        if text.starts_with("cluster ") {
+            inside = true;
+            out.push_str(text);
+            out.push_str("\n  account = \"111122223333\"\n  region = \"us-west-2\"\n");
+        } else if inside && text.trim_start().starts_with("auth_mode") {
+            out.push_str(&format!("  auth_mode = {mode}\n"));
+        } else if inside {
+            out.push_str(text);
+            out.push('\n');
+            if text == "}" {
+                inside = false;
+            }
+        }
+    }
+    assert!(out.contains("cluster legacy {"), "{imported_source}");
+    out
+}
+
+/// One aws-auth list as a set of canonical items: the ARN without its path (aws-auth matches
+/// only that form, and accessc writes it so), groups as a set, keys sorted.
+fn item_set(config_map: &str, key: &str) -> BTreeMap<String, serde_json::Value> {
+    let doc: Y = serde_yaml::from_str(config_map).unwrap();
+    let Some(text) = doc["data"].get(key).and_then(Y::as_str) else {
+        return BTreeMap::new();
+    };
+    let list: Vec<serde_json::Value> = serde_yaml::from_str(text).unwrap();
+    let mut out = BTreeMap::new();
+    for item in list {
+        let mut canon: BTreeMap<String, serde_json::Value> = match item {
+            serde_json::Value::Object(m) => m.into_iter().collect(),
+            other => {
+                out.insert(other.to_string(), other);
+                continue;
+            }
+        };
+        let arn_key = if canon.contains_key("rolearn") {
+            "rolearn"
+        } else {
+            "userarn"
+        };
+        let arn = canon[arn_key].as_str().unwrap().to_string();
+        let arn = if arn.contains(":iam::") {
+            strip_path(&arn)
+        } else {
+            arn
+        };
+        canon.insert(arn_key.into(), arn.clone().into());
+        if let Some(serde_json::Value::Array(g)) = canon.get_mut("groups") {
+            g.sort_by_key(ToString::to_string);
+        }
+        let value = serde_json::Value::Object(canon.into_iter().collect());
+        assert!(
+            out.insert(arn.clone(), value).is_none(),
+            "{arn} twice in {key}"
+        );
+    }
+    out
+}
+
+#[test]
+fn an_imported_aws_auth_rebuilds_with_every_mapping() {
+    // The README's realistic ConfigMap plus a second Linux node role, a Windows node role, a
+    // node mapping of another form, a reserved group, a hostile group name, a reserved username,
+    // an STS session and mapAccounts, through the command line as a user runs it.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, err) = import_and_build(dir.path(), EVERYTHING);
+    assert!(err.contains("W404"), "the pass-through is flagged: {err}");
+    let compiled = std::fs::read_to_string(
+        dir.path()
+            .join("out/clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml"),
+    )
+    .unwrap();
+
+    for key in ["mapRoles", "mapUsers"] {
+        let want = item_set(EVERYTHING, key);
+        let mut got = item_set(&compiled, key);
+        assert!(want.len() >= 2, "{key}");
+        for (arn, item) in &want {
+            let Some(g) = got.get_mut(arn) else {
+                panic!("{key}: {arn} is lost:\n{compiled}");
+            };
+            let groups = &item["groups"];
+            if groups
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g == "system:masters"))
+            {
+                // system:masters (E402) becomes the access's own group, bound to the
+                // built-in cluster-admin ClusterRole.
+                assert_eq!(g["groups"], serde_json::json!(["accessc:platform-admin"]));
+                g["groups"] = groups.clone();
+            }
+            if item.get("username").is_none() {
+                // No username: accessc writes its default, NAME:{{SessionName}}.
+                let u = g.as_object_mut().unwrap().remove("username").unwrap();
+                assert!(u.as_str().unwrap().ends_with(":{{SessionName}}"), "{u}");
+            }
+        }
+        assert_eq!(want, got, "{key}:\n{compiled}");
+    }
+    let accounts = |text: &str| -> BTreeSet<String> {
+        let doc: Y = serde_yaml::from_str(text).unwrap();
+        doc["data"]
+            .get("mapAccounts")
+            .and_then(Y::as_str)
+            .map(|t| {
+                serde_yaml::from_str::<Vec<Y>>(t)
+                    .unwrap()
+                    .iter()
+                    .map(|a| match a {
+                        Y::Number(n) => n.to_string(),
+                        other => other.as_str().unwrap().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(accounts(EVERYTHING).len(), 2);
+    assert_eq!(accounts(EVERYTHING), accounts(&compiled));
+    assert!(compiled.contains("system:node-proxier"), "the Fargate role");
+
+    // `check` agrees with what `build` wrote.
+    let o = run(&["check", "src", "-o", "out"], dir.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn every_node_role_gets_an_access_entry_of_its_type() {
+    let imported = aws_auth::convert(EVERYTHING, "legacy").unwrap();
+    let source = imported.to_source("aws-auth.yaml");
+    for (mode, aws_auth) in [("api", false), ("api_and_config_map", true)] {
+        let mut sources = Sources::new();
+        sources.add("cluster.access", merged_cluster(&source, mode));
+        sources.add("imported.access", source.clone());
+        let compiled = accessc::compile(&sources);
+        let errors: Vec<_> = compiled.diags.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let out: BTreeMap<String, String> = compiled
+            .artifacts
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.path, a.contents))
+            .collect();
+        let dir = "clusters/legacy/eks/access-entries";
+        let entry = |file: &str| -> serde_json::Value {
+            serde_json::from_str(&out[&format!("{dir}/{file}.create-access-entry.json")]).unwrap()
+        };
+        for (file, arn, entry_type) in [
+            ("_nodes", NODE_ROLE, "EC2_LINUX"),
+            (
+                "_nodes.eksctl-legacy-nodegroup-ng-2-NodeInstanceRole-9QX2ABCD",
+                "arn:aws:iam::111122223333:role/eksctl-legacy-nodegroup-ng-2-NodeInstanceRole-9QX2ABCD",
+                "EC2_LINUX",
+            ),
+            (
+                "_windows-nodes",
+                "arn:aws:iam::111122223333:role/eksctl-legacy-nodegroup-win-NodeInstanceRole-7ZZ1WIN",
+                "EC2_WINDOWS",
+            ),
+            ("_fargate", FARGATE_ROLE, "FARGATE_LINUX"),
+        ] {
+            let e = entry(file);
+            assert_eq!(e["principalArn"], arn, "{mode} {file}");
+            assert_eq!(e["type"], entry_type, "{mode} {file}");
+            assert!(e.get("kubernetesGroups").is_none() && e.get("username").is_none());
+        }
+        let config_map = out.get("clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml");
+        assert_eq!(config_map.is_some(), aws_auth, "{mode}");
+        if let Some(cm) = config_map {
+            // The node roles and the pass-through stay in aws-auth (no access entry carries
+            // them); the accesses are access entries.
+            let roles = item_set(cm, "mapRoles");
+            assert_eq!(roles.len(), 4 + imported.passthrough_roles.len(), "{cm}");
+            assert_eq!(
+                item_set(cm, "mapUsers").len(),
+                imported.passthrough_users.len()
+            );
+            assert!(cm.contains("mapAccounts"));
+        }
+        let w404 = compiled
+            .diags
+            .iter()
+            .filter(|d| d.code.as_str() == "W404")
+            .count();
+        assert_eq!(w404, 1, "{mode}");
+    }
+}
+
+/// A string of anything a reviewer can see (hidden characters are E004 and reported by the
+/// import), YAML, JSON and language specials above all.
+fn visible() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop::collection::vec(
+        prop_oneof![
+            3 => any::<char>()
+                .prop_filter("visible", |c| !accessc::source::is_hidden(*c))
+                .prop_map(String::from),
+            3 => prop::sample::select(vec![
+                "\"", "\\", "\\u0041", "{{", "}}", ": ", " #", "- ", "|", ">", "'", "&a", "*a",
+                "!!str", "---", "...", "[", "]", ",", "null", "~", "0x1F", "1e3", " ", "%",
+                "@", "`",
+            ])
+            .prop_map(String::from),
+            2 => "[a-z]{1,4}",
+        ],
+        0..8,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever strings an aws-auth item the language cannot express holds (its group, its
+    /// username, a field of its own), `import aws-auth` carries it through and `build` writes
+    /// the same item back, as data: nothing lost, nothing added.
+    #[test]
+    fn hostile_passthrough_items_come_back_unchanged(
+        group in visible(),
+        username in visible(),
+        key in visible(),
+        value in visible(),
+        account in visible(),
+    ) {
+        let mut item = serde_json::Map::new();
+        item.insert("rolearn".into(), "arn:aws:iam::111122223333:role/odd".into());
+        item.insert("username".into(), username.into());
+        item.insert("groups".into(), serde_json::json!(["team", format!("system:{group}")]));
+        if !matches!(key.as_str(), "rolearn" | "username" | "groups") {
+            item.insert(key, value.into());
+        }
+        let item = serde_json::Value::Object(item);
+        let roles = serde_yaml::to_string(&vec![
+            serde_json::json!({
+                "rolearn": NODE_ROLE,
+                "username": "system:node:{{EC2PrivateDNSName}}",
+                "groups": ["system:bootstrappers", "system:nodes"],
+            }),
+            item.clone(),
+        ])
+        .unwrap();
+        let accounts = (!account.trim().is_empty()).then(|| vec![account.clone()]);
+        let mut data = serde_json::json!({ "mapRoles": roles });
+        if let Some(a) = &accounts {
+            data["mapAccounts"] = serde_yaml::to_string(a).unwrap().into();
+        }
+        let config_map = serde_yaml::to_string(&serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": { "name": "aws-auth", "namespace": "kube-system" },
+            "data": data,
+        }))
+        .unwrap();
+        let imported = aws_auth::convert(&config_map, "legacy").unwrap();
+        let dropped: Vec<_> = imported
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .collect();
+        proptest::prop_assert!(dropped.is_empty(), "{dropped:?}");
+        let out = build(&imported.to_source("aws-auth.yaml"), "config_map");
+        let compiled = &out["clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml"];
+        let doc: Y = serde_yaml::from_str(compiled).unwrap();
+        let got: Vec<serde_json::Value> =
+            serde_yaml::from_str(doc["data"]["mapRoles"].as_str().unwrap()).unwrap();
+        proptest::prop_assert_eq!(got.len(), 2, "{}", compiled);
+        proptest::prop_assert_eq!(&got[1], &item);
+        let got_accounts: Option<Vec<String>> = doc["data"]
+            .get("mapAccounts")
+            .map(|a| serde_yaml::from_str(a.as_str().unwrap()).unwrap());
+        proptest::prop_assert_eq!(got_accounts, accounts);
+    }
 }

@@ -11,15 +11,18 @@
 //! | `api_and_config_map` | same as `api`; aws-auth keeps only the node role | same as `api` | same |
 //! | `config_map` | aws-auth mapping (ARN without path), groups = `groups` + `G` | (Cluster)RoleBinding of `G` to the built-in ClusterRole | same |
 //!
-//! The node role is an `EC2_LINUX` access entry wherever access entries are read, and the first
-//! aws-auth mapping wherever aws-auth is read.
+//! The node roles (`nodes`, `windows_nodes`, `fargate_roles`) are `EC2_LINUX`, `EC2_WINDOWS`,
+//! `FARGATE_LINUX` access entries wherever access entries are read, and the first aws-auth
+//! mappings wherever aws-auth is read, followed there by the cluster's pass-through items
+//! (`passthrough_map_…`, W404).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{
-    self, AccessPolicy, AccessScope, AuthMode, Ir, Origin, PolicyRule, Principal, PrincipalKind,
+    self, AccessPolicy, AccessScope, AuthMode, Ir, NodeKind, NodeRole, Origin, PolicyRule,
+    Principal, PrincipalKind,
 };
 
 use super::resolve::{self, Symbols};
@@ -40,11 +43,173 @@ pub const ACCESS_SETTINGS: &[&str] = &[
 /// Username prefixes EKS reserves.
 pub const RESERVED_USERNAME_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
 
-/// The groups of the node role's aws-auth mapping.
+/// The groups of a Linux node role's aws-auth mapping.
 pub const NODE_GROUPS: &[&str] = &["system:bootstrappers", "system:nodes"];
 
-/// The username of the node role's aws-auth mapping.
+/// The username of a Linux (or Windows) node role's aws-auth mapping.
 pub const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
+
+/// The aws-auth key of a pass-through setting's items, by setting.
+pub const PASSTHROUGH_SETTINGS: &[(&str, Option<&str>)] = &[
+    ("passthrough_map_roles", Some("rolearn")),
+    ("passthrough_map_users", Some("userarn")),
+    ("passthrough_map_accounts", None),
+];
+
+/// A cluster's node roles: `nodes` (EC2 Linux), `windows_nodes` (EC2 Windows) and
+/// `fargate_roles` (Fargate pod execution roles), each a role ARN or a list of them, in the
+/// cluster's account (E113), each role once (E404).
+pub fn node_roles(s: &Settings<'_>, account: Option<&str>, diags: &mut Vec<Diag>) -> Vec<NodeRole> {
+    let mut out: Vec<(NodeRole, String, String)> = Vec::new();
+    for kind in [NodeKind::Linux, NodeKind::Windows, NodeKind::Fargate] {
+        for item in s.list(kind.setting(), diags).unwrap_or_default() {
+            let (acct, name) = match values::role_arn(&item.node) {
+                Ok((acct, _, name)) => (acct, name),
+                Err((msg, help)) => {
+                    diags.push(
+                        Diag::new(Code::E113, msg)
+                            .at(item.span)
+                            .label("invalid value")
+                            .help(help),
+                    );
+                    continue;
+                }
+            };
+            if let Some(a) = account.filter(|a| *a != acct) {
+                diags.push(
+                    Diag::new(
+                        Code::E113,
+                        format!("the node role is in account `{acct}`, the cluster in `{a}`"),
+                    )
+                    .at(item.span)
+                    .label("other account")
+                    .help(format!("EKS nodes run as a role of the cluster's account: name the node role of account `{a}`")),
+                );
+                continue;
+            }
+            if let Some((first, ..)) = out.iter().find(|(_, a, n)| *a == acct && *n == name) {
+                diags.push(
+                    Diag::new(Code::E404, format!("role `{name}` is declared twice as a node role"))
+                        .at(item.span)
+                        .label(format!("again in `{}`", kind.setting()))
+                        .related(first.span, format!("first in `{}`", first.kind.setting()))
+                        .help("EKS has one access entry per role (and aws-auth one mapping), of one type: keep the role in one of `nodes`, `windows_nodes`, `fargate_roles`"),
+                );
+                continue;
+            }
+            out.push((
+                NodeRole {
+                    kind,
+                    arn: item.node,
+                    span: item.span,
+                },
+                acct,
+                name,
+            ));
+        }
+    }
+    out.into_iter().map(|(r, ..)| r).collect()
+}
+
+/// A cluster's aws-auth pass-through: `passthrough_map_roles` and `passthrough_map_users` (each
+/// item a JSON object with a `rolearn` / `userarn` string), `passthrough_map_accounts` (account
+/// IDs). Written into aws-auth as given; only their form is checked (E109), that they do not
+/// map `system:masters` (E402) nor hold a hidden character after JSON decoding (E004), and
+/// (in [`lower`]) that they do not map a principal the program declares (E404).
+pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
+    let mut p = ir::Passthrough::default();
+    for (key, arn_key) in PASSTHROUGH_SETTINGS {
+        let Some(items) = s.list(key, diags) else {
+            continue;
+        };
+        if let Some(span) = s.span(key) {
+            p.spans.push(span);
+        }
+        for item in items {
+            let Some(arn_key) = arn_key else {
+                if item.node.trim().is_empty() {
+                    diags.push(
+                        Diag::new(Code::E109, format!("`{key}` has an empty item"))
+                            .at(item.span)
+                            .label("invalid value")
+                            .help("mapAccounts items are account IDs, such as \"111122223333\""),
+                    );
+                } else {
+                    p.map_accounts.push(item.node);
+                }
+                continue;
+            };
+            let example = format!(
+                "write each item as one JSON object, as aws-auth has it: {{\"{arn_key}\": \"arn:aws:iam::111122223333:…\", \"username\": \"…\", \"groups\": [\"…\"]}}, inside a string (each `\"` written `\\\"`)"
+            );
+            let value: serde_json::Value = match serde_json::from_str(&item.node) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.push(
+                        Diag::new(Code::E109, format!("an item of `{key}` is not JSON: {e}"))
+                            .at(item.span)
+                            .label("invalid value")
+                            .help(example),
+                    );
+                    continue;
+                }
+            };
+            if !value
+                .get(*arn_key)
+                .is_some_and(serde_json::Value::is_string)
+                || !value.is_object()
+            {
+                diags.push(
+                    Diag::new(
+                        Code::E109,
+                        format!(
+                            "an item of `{key}` is not a JSON object with a `{arn_key}` string"
+                        ),
+                    )
+                    .at(item.span)
+                    .label("invalid value")
+                    .help(example),
+                );
+                continue;
+            }
+            if let Some(c) = hidden_char(&value) {
+                diags.push(
+                    Diag::new(
+                        Code::E004,
+                        format!("an item of `{key}` holds the hidden character U+{:04X}", u32::from(c)),
+                    )
+                    .at(item.span)
+                    .label("hidden character (after JSON decoding)")
+                    .help("remove it: aws-auth items may not hold control, bidirectional or invisible characters, written raw or as JSON `\\u` escapes; they would reach aws-auth unseen"),
+                );
+                continue;
+            }
+            let masters = value
+                .get("groups")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|g| g.iter().any(|g| g.as_str() == Some("system:masters")));
+            if masters {
+                diags.push(
+                    Diag::new(Code::E402, format!("an item of `{key}` maps to `system:masters`"))
+                        .at(item.span)
+                        .label("cannot be audited or revoked")
+                        .help("`system:masters` bypasses RBAC and cannot be limited; declare an `access` with `policy = cluster_admin` and `break_glass = true` for this principal instead"),
+                );
+                continue;
+            }
+            let items = if *arn_key == "rolearn" {
+                &mut p.map_roles
+            } else {
+                &mut p.map_users
+            };
+            items.push(ir::PassthroughItem {
+                value,
+                span: item.span,
+            });
+        }
+    }
+    p
+}
 
 /// The Kubernetes group accessc binds an access's `policy` (on `config_map` clusters) and its
 /// `kubernetes { … }` rules to: `accessc:NAME`, never shared with another declaration.
@@ -125,6 +290,20 @@ pub fn principal(text: &str) -> Result<Principal, values::Problem> {
         path,
         name,
     })
+}
+
+/// The first hidden character (control, bidirectional, invisible) of a JSON value's keys and
+/// strings.
+pub fn hidden_char(v: &serde_json::Value) -> Option<char> {
+    let first = |s: &str| s.chars().find(|c| crate::source::is_hidden(*c));
+    match v {
+        serde_json::Value::String(s) => first(s),
+        serde_json::Value::Array(items) => items.iter().find_map(hidden_char),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .find_map(|(k, v)| first(k).or_else(|| hidden_char(v))),
+        _ => None,
+    }
 }
 
 /// Whether EKS moves a cluster from one authentication mode to another: `Err((message, help))`
@@ -237,7 +416,7 @@ fn clusters(
         let mode_span = setting("auth_mode")
             .map(|s| word_span(&s.value))
             .unwrap_or(decl.name.span);
-        if c.auth_mode.uses_aws_auth() && c.nodes.is_none() {
+        if c.auth_mode.uses_aws_auth() && c.node_roles.is_empty() {
             diags.push(
                 Diag::new(
                     Code::E405,
@@ -249,8 +428,40 @@ fn clusters(
                 .at(decl.name.span)
                 .label("no `nodes`")
                 .related(mode_span, "authentication mode")
-                .help(format!("accessc writes the whole aws-auth ConfigMap; without the node role's mapping the nodes could no longer join the cluster. Add `nodes = \"arn:aws:iam::{}:role/NAME\"`, NAME being the role the nodes run as (`aws eks describe-nodegroup --region {} --cluster-name {} --nodegroup-name GROUP --query nodegroup.nodeRole` prints its ARN)", c.account, c.region, c.eks_name)),
+                .help(format!("accessc writes the whole aws-auth ConfigMap; without the node roles' mappings the nodes could no longer join the cluster. Add `nodes = \"arn:aws:iam::{}:role/NAME\"`, NAME being the role the nodes run as (`aws eks describe-nodegroup --region {} --cluster-name {} --nodegroup-name GROUP --query nodegroup.nodeRole` prints its ARN); a list for several node groups, and `windows_nodes` and `fargate_roles` for Windows nodes and Fargate profiles", c.account, c.region, c.eks_name)),
             );
+        }
+        if !c.passthrough.is_empty() {
+            let count = c.passthrough.map_roles.len()
+                + c.passthrough.map_users.len()
+                + c.passthrough.map_accounts.len();
+            let items = if count == 1 { "item" } else { "items" };
+            let span = c
+                .passthrough
+                .spans
+                .first()
+                .copied()
+                .unwrap_or(decl.name.span);
+            let diag = if c.auth_mode.uses_aws_auth() {
+                Diag::new(
+                    Code::W404,
+                    format!("cluster `{name}` carries {count} aws-auth {items} through unchecked"),
+                )
+                .label("written into aws-auth as given")
+                .help("accessc does not check who these principals are, their groups or usernames, nor what RBAC grants them; declare each as an `access` (or a node role in `nodes`, `windows_nodes`, `fargate_roles`) when the language can express it")
+            } else {
+                Diag::new(
+                    Code::W404,
+                    format!("cluster `{name}` declares {count} aws-auth pass-through {items}, but an `api` cluster does not read aws-auth"),
+                )
+                .label("no effect")
+                .help("EKS ignores aws-auth in API mode: give these principals access entries (an `access` each) and remove the `passthrough_map_…` settings")
+            };
+            let diag = diag.at(span);
+            diags.push(match setting("auth_mode") {
+                Some(_) => diag.related(mode_span, "authentication mode"),
+                None => diag,
+            });
         }
         let explicit_bootstrap = setting("bootstrap_admin");
         if c.auth_mode == AuthMode::ConfigMap && !c.bootstrap_admin {
@@ -724,17 +935,17 @@ fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diag
                     .help("a principal of another account reaches the cluster; make sure that is intended and that the other account restricts who can assume it, or use a role in the cluster's account"),
                 );
             }
-            if let Some(nodes) = &c.nodes {
-                if principal(nodes).is_ok_and(|n| same_principal(&n, &p.node)) {
+            for n in &c.node_roles {
+                if principal(&n.arn).is_ok_and(|n| same_principal(&n, &p.node)) {
                     diags.push(
                         Diag::new(
                             Code::E404,
-                            format!("access `{name}` is for the node role of cluster `{}`", c.name),
+                            format!("access `{name}` is for a node role of cluster `{}`", c.name),
                         )
                         .at(p.span)
-                        .label("the node role")
-                        .related(nodes_span(syms, &c.name).unwrap_or(c.span), format!("`nodes` of `{}`", c.name))
-                        .help("the node role already has its own entry (EC2_LINUX / the aws-auth node mapping); give people and CI a role of their own"),
+                        .label("a node role")
+                        .related(n.span, format!("`{}` of `{}`", n.kind.setting(), c.name))
+                        .help(format!("the node role already has its own entry ({} / its aws-auth node mapping); give people and CI a role of their own", n.kind.entry_type().eks_value())),
                     );
                 }
             }
@@ -772,16 +983,43 @@ fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diag
             }
         }
     }
-}
-
-/// The span of a cluster's `nodes` value.
-fn nodes_span(syms: &Symbols<'_>, cluster: &str) -> Option<Span> {
-    syms.clusters
-        .get(cluster)?
-        .settings
-        .iter()
-        .find(|s| s.key.node == "nodes")
-        .map(|s| s.value.span)
+    // A pass-through item is unchecked, but not a second mapping of a declared principal.
+    for c in ir.clusters.values() {
+        let items = c
+            .passthrough
+            .map_roles
+            .iter()
+            .map(|i| (i, "rolearn"))
+            .chain(c.passthrough.map_users.iter().map(|i| (i, "userarn")));
+        for (item, arn_key) in items {
+            let Some(p) = item.value[arn_key].as_str().and_then(|a| principal(a).ok()) else {
+                continue;
+            };
+            let key = (c.name.clone(), p.kind, p.account.clone(), p.name.clone());
+            let node = c
+                .node_roles
+                .iter()
+                .find(|n| principal(&n.arn).is_ok_and(|n| same_principal(&n, &p)));
+            let (what, span) = match (seen.get(&key), node) {
+                (Some((access, span)), _) => (format!("access `{access}`"), *span),
+                (None, Some(n)) => (format!("`{}` of `{}`", n.kind.setting(), c.name), n.span),
+                (None, None) => continue,
+            };
+            diags.push(
+                Diag::new(
+                    Code::E404,
+                    format!(
+                        "an aws-auth pass-through item of cluster `{}` maps `{}`, declared by {what}",
+                        c.name, p.arn
+                    ),
+                )
+                .at(item.span)
+                .label("mapped again")
+                .related(span, what)
+                .help("aws-auth would map the principal twice, leaving it to chance which mapping wins: remove the item, or the declaration"),
+            );
+        }
+    }
 }
 
 fn same_principal(a: &Principal, b: &Principal) -> bool {
@@ -796,6 +1034,7 @@ fn aws_auth_of<'i>(ir: &'i mut Ir, cluster: &str) -> &'i mut ir::AwsAuth {
                 cluster: cluster.to_string(),
                 map_roles: Vec::new(),
                 map_users: Vec::new(),
+                passthrough: ir::Passthrough::default(),
             });
             ir.aws_auth.len() - 1
         }
@@ -906,8 +1145,10 @@ fn emit_access(a: &Access<'_>, ir: &mut Ir) {
     }
 }
 
-/// The node role of each cluster: an EC2_LINUX access entry where access entries are read, the
-/// first aws-auth mapping where aws-auth is read. Every aws-auth cluster gets its ConfigMap.
+/// The node roles of each cluster: an access entry of their type (EC2_LINUX, EC2_WINDOWS,
+/// FARGATE_LINUX) where access entries are read, the first aws-auth mappings (as EKS writes
+/// them) where aws-auth is read, followed there by the pass-through items. Every aws-auth
+/// cluster gets its ConfigMap.
 fn nodes(ir: &mut Ir) {
     let clusters: Vec<ir::Cluster> = ir.clusters.values().cloned().collect();
     for c in &clusters {
@@ -915,30 +1156,38 @@ fn nodes(ir: &mut Ir) {
             what: format!("cluster {}", c.name),
             span: c.span,
         };
+        let roles: Vec<(&NodeRole, Principal)> = c
+            .node_roles
+            .iter()
+            .filter_map(|r| principal(&r.arn).ok().map(|p| (r, p)))
+            .collect();
         if c.auth_mode.uses_aws_auth() {
-            let mapping =
-                c.nodes
-                    .as_deref()
-                    .and_then(|n| principal(n).ok())
-                    .map(|n| ir::AwsAuthMapping {
-                        arn: n.arn_without_path(),
-                        username: NODE_USERNAME.to_string(),
-                        groups: NODE_GROUPS.iter().map(|g| g.to_string()).collect(),
-                        origin: origin.clone(),
-                    });
             let auth = aws_auth_of(ir, &c.name);
-            if let Some(m) = mapping {
-                auth.map_roles.push(m);
+            for (r, p) in &roles {
+                auth.map_roles.push(ir::AwsAuthMapping {
+                    arn: p.arn_without_path(),
+                    username: r.kind.username().to_string(),
+                    groups: r.kind.groups().iter().map(|g| g.to_string()).collect(),
+                    origin: origin.clone(),
+                });
             }
+            auth.passthrough = c.passthrough.clone();
         }
         if c.auth_mode.uses_access_entries() {
-            if let Some(n) = &c.nodes {
+            let mut firsts: BTreeSet<NodeKind> = BTreeSet::new();
+            for (r, p) in &roles {
+                let stem = r.kind.file_stem();
+                let file = if firsts.insert(r.kind) {
+                    stem.to_string()
+                } else {
+                    format!("{stem}.{}", p.name)
+                };
                 ir.access_entries.push(ir::AccessEntry {
                     cluster: c.name.clone(),
                     eks_name: c.eks_name.clone(),
-                    file: "_nodes".to_string(),
-                    principal_arn: n.clone(),
-                    entry_type: ir::AccessEntryType::Ec2Linux,
+                    file,
+                    principal_arn: r.arn.clone(),
+                    entry_type: r.kind.entry_type(),
                     groups: Vec::new(),
                     username: None,
                     origin: origin.clone(),

@@ -195,6 +195,8 @@ codes! {
     W402 = "W402", Warning, "cross-account access";
     /// An access with an admin policy on `kube-system` without `break_glass`.
     W403 = "W403", Warning, "admin access to `kube-system` without `break_glass`";
+    /// aws-auth items carried through unchecked (`passthrough_map_…`).
+    W404 = "W404", Warning, "aws-auth pass-through is not checked";
 
     /// A malformed `# accessc: allow CODE "reason"` suppression.
     W001 = "W001", Warning, "invalid lint suppression";

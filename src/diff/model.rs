@@ -504,7 +504,9 @@ impl Model {
                     if let Some(stem) = file.strip_suffix(".create-access-entry.json") {
                         let p = m.get(id.clone());
                         p.arns.insert(arn.to_string());
-                        p.names.insert(if stem == "_nodes" {
+                        // `_nodes`, `_windows-nodes`, `_fargate` (and `.ROLE` after the
+                        // first): node roles; access names never start with `_`.
+                        p.names.insert(if stem.starts_with('_') {
                             "nodes".to_string()
                         } else {
                             stem.to_string()

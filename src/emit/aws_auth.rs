@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::k8s::{dir, write_metadata, yaml};
 use super::yaml::Writer;
 use super::Artifact;
-use crate::ir::{AwsAuth, AwsAuthMapping, GroupBinding, Ir};
+use crate::ir::{AwsAuth, AwsAuthMapping, GroupBinding, Ir, PassthroughItem};
 use crate::source::Sources;
 
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
@@ -140,44 +140,95 @@ fn map_users_serde(m: &[AwsAuthMapping]) -> String {
     serde_yaml::to_string(&items).unwrap_or_default()
 }
 
-/// The aws-auth ConfigMap of a cluster.
-fn config_map(auth: &AwsAuth, source: &str, buf: &mut String) -> String {
-    let map_roles = (!auth.map_roles.is_empty()).then(|| map_roles_in(&auth.map_roles, buf));
-    let map_users = (!auth.map_users.is_empty()).then(|| map_users_in(&auth.map_users, buf));
-    config_map_fast(map_roles.as_deref(), map_users.as_deref(), source, buf)
-        .unwrap_or_else(|| config_map_serde(map_roles, map_users, source))
+/// A list of mappings followed by the items carried through verbatim (serialized by
+/// `serde_yaml`, keys in their order): the two texts are block sequences at column 0, so one
+/// after the other they are one sequence.
+fn with_passthrough(
+    typed: &[AwsAuthMapping],
+    text: impl FnOnce() -> String,
+    passthrough: &[PassthroughItem],
+) -> Option<String> {
+    if typed.is_empty() && passthrough.is_empty() {
+        return None;
+    }
+    let mut out = if typed.is_empty() {
+        String::new()
+    } else {
+        text()
+    };
+    if !passthrough.is_empty() {
+        let items: Vec<&serde_json::Value> = passthrough.iter().map(|p| &p.value).collect();
+        out.push_str(&serde_yaml::to_string(&items).unwrap_or_default());
+    }
+    Some(out)
 }
 
-fn config_map_fast(
-    map_roles: Option<&str>,
-    map_users: Option<&str>,
-    source: &str,
-    buf: &mut String,
-) -> Option<String> {
+/// The `mapAccounts` text of aws-auth.
+fn map_accounts(accounts: &[String]) -> Option<String> {
+    (!accounts.is_empty()).then(|| serde_yaml::to_string(accounts).unwrap_or_default())
+}
+
+/// The aws-auth ConfigMap of a cluster.
+fn config_map(auth: &AwsAuth, source: &str, buf: &mut String) -> String {
+    let p = &auth.passthrough;
+    let map_roles = with_passthrough(
+        &auth.map_roles,
+        || map_roles_in(&auth.map_roles, buf),
+        &p.map_roles,
+    );
+    let map_users = with_passthrough(
+        &auth.map_users,
+        || map_users_in(&auth.map_users, buf),
+        &p.map_users,
+    );
+    let data = Data {
+        map_accounts: map_accounts(&p.map_accounts),
+        map_roles,
+        map_users,
+    };
+    config_map_fast(&data, source, buf).unwrap_or_else(|| config_map_serde(data, source))
+}
+
+/// The texts of the ConfigMap's `data`.
+#[derive(Clone, Default)]
+struct Data {
+    map_accounts: Option<String>,
+    map_roles: Option<String>,
+    map_users: Option<String>,
+}
+
+fn config_map_fast(data: &Data, source: &str, buf: &mut String) -> Option<String> {
     let mut w = Writer::with_header(buf, source);
     w.field(0, "apiVersion", "v1");
     w.field(0, "kind", "ConfigMap");
     write_metadata(&mut w, "aws-auth", Some("kube-system"), None);
-    if map_roles.is_none() && map_users.is_none() {
+    if data.map_accounts.is_none() && data.map_roles.is_none() && data.map_users.is_none() {
         w.empty_map(0, "data");
     } else {
         w.key(0, "data");
-        if let Some(text) = map_roles {
+        // In `serde_yaml`'s order (the keys of a BTreeMap).
+        if let Some(text) = &data.map_accounts {
+            w.field(2, "mapAccounts", text);
+        }
+        if let Some(text) = &data.map_roles {
             w.field(2, "mapRoles", text);
         }
-        if let Some(text) = map_users {
+        if let Some(text) = &data.map_users {
             w.field(2, "mapUsers", text);
         }
     }
     w.finish()
 }
 
-fn config_map_serde(map_roles: Option<String>, map_users: Option<String>, source: &str) -> String {
+fn config_map_serde(d: Data, source: &str) -> String {
     let mut data = BTreeMap::new();
-    if let Some(text) = map_roles {
+    if let Some(text) = d.map_accounts {
+        data.insert("mapAccounts", text);
+    }
+    if let Some(text) = d.map_roles {
         data.insert("mapRoles", text);
     }
-    if let Some(text) = map_users {
+    if let Some(text) = d.map_users {
         data.insert("mapUsers", text);
     }
     let doc = ConfigMapDoc {
@@ -246,6 +297,7 @@ pub fn emit(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_>) {
             .iter()
             .chain(&auth.map_users)
             .map(|m| m.origin.span)
+            .chain(auth.passthrough.spans.iter().copied())
             .collect();
         if spans.is_empty() {
             if let Some(c) = ir.clusters.get(&auth.cluster) {
@@ -331,16 +383,21 @@ mod tests {
             );
             let roles = map_roles(&ms);
             let users = map_users(&ms[1..]);
-            for (r, u) in [
-                (None, None),
-                (Some(roles.clone()), None),
-                (None, Some(users.clone())),
-                (Some(roles), Some(users)),
-                (Some(s.to_string()), Some(format!("{s}\n"))),
+            for (a, r, u) in [
+                (None, None, None),
+                (None, Some(roles.clone()), None),
+                (None, None, Some(users.clone())),
+                (Some(s.to_string()), Some(roles), Some(users)),
+                (None, Some(s.to_string()), Some(format!("{s}\n"))),
             ] {
+                let data = Data {
+                    map_accounts: a,
+                    map_roles: r,
+                    map_users: u,
+                };
                 check(
-                    config_map_fast(r.as_deref(), u.as_deref(), s, &mut buf),
-                    config_map_serde(r.clone(), u.clone(), s),
+                    config_map_fast(&data, s, &mut buf),
+                    config_map_serde(data.clone(), s),
                     &format!("ConfigMap {s:?}"),
                 );
             }

@@ -5,20 +5,27 @@
 //!   kept (`groups = […]`), and a username that is not accessc's default is kept.
 //! * `system:masters` becomes `policy = cluster_admin` + `break_glass = true`, with a comment
 //!   asking for review.
-//! * The node role mapping (`system:nodes`, username `system:node:{{EC2PrivateDNSName}}`)
-//!   becomes the cluster's `nodes`, written as a comment to merge into the cluster declaration.
-//! * Whatever the language cannot express (other `system:` groups, reserved usernames, a second
-//!   node role, Fargate and Windows node mappings, `mapAccounts`, invalid ARNs, a principal
-//!   mapped twice) is reported as a [`Note`] and written as a comment, never dropped silently.
+//! * The node mappings exactly as EKS and eksctl write them become the cluster's `nodes` (EC2
+//!   Linux), `windows_nodes` (EC2 Windows, `eks:kube-proxy-windows`) and `fargate_roles` (Fargate
+//!   pod execution roles, `system:node:{{SessionName}}`, `system:node-proxier`), written as a
+//!   comment to merge into the cluster declaration.
+//! * Whatever else the language cannot express (other `system:` groups, reserved usernames, a
+//!   node mapping of another form, `mapAccounts`, STS sessions and other ARNs, every mapping of a
+//!   principal mapped more than once, fields aws-auth does not define) is carried through whole
+//!   and verbatim: the cluster's `passthrough_map_roles` / `passthrough_map_users` /
+//!   `passthrough_map_accounts` (W404), each with a [`Note`]. Nothing that EKS reads is dropped;
+//!   only items that are not mappings at all, items holding a hidden character (E004 would refuse
+//!   them), data keys that are not part of aws-auth, and what a `system:masters` mapping's
+//!   cluster admin covers are reported as not imported.
 
 use std::collections::BTreeSet;
 
 use serde_yaml::Value as Y;
 
 use super::{Note, NoteKind};
-use crate::check::access::{self, NODE_USERNAME, RESERVED_USERNAME_PREFIXES};
+use crate::check::access::{self, RESERVED_USERNAME_PREFIXES};
 use crate::check::values;
-use crate::ir::PrincipalKind;
+use crate::ir::{NodeKind, PrincipalKind};
 
 /// One imported access declaration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,8 +51,18 @@ pub struct ImportedAccess {
 pub struct Imported {
     /// The cluster the declarations are on.
     pub cluster: String,
-    /// The node role ARN, for the cluster's `nodes`.
-    pub nodes: Option<String>,
+    /// The EC2 Linux node role ARNs, for the cluster's `nodes`.
+    pub nodes: Vec<String>,
+    /// The EC2 Windows node role ARNs, for `windows_nodes`.
+    pub windows_nodes: Vec<String>,
+    /// The Fargate pod execution role ARNs, for `fargate_roles`.
+    pub fargate_roles: Vec<String>,
+    /// `mapRoles` items carried through verbatim, for `passthrough_map_roles`.
+    pub passthrough_roles: Vec<serde_json::Value>,
+    /// `mapUsers` items carried through verbatim, for `passthrough_map_users`.
+    pub passthrough_users: Vec<serde_json::Value>,
+    /// `mapAccounts` items, for `passthrough_map_accounts`.
+    pub passthrough_accounts: Vec<String>,
     /// The access declarations, in the order of the ConfigMap.
     pub accesses: Vec<ImportedAccess>,
     /// What could not be imported, and what needs review.
@@ -163,16 +180,14 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
     let empty = serde_yaml::Mapping::new();
     let data = cm.get("data").and_then(Y::as_mapping).unwrap_or(&empty);
     let mut items: Vec<(PrincipalKind, Y)> = Vec::new();
+    let mut accounts_value: Option<Y> = None;
     for (key, value) in data {
         let key = key.as_str().unwrap_or("");
         let kind = match key {
             "mapRoles" => PrincipalKind::Role,
             "mapUsers" => PrincipalKind::User,
             "mapAccounts" => {
-                notes.push(Note::new(
-                    NoteKind::NotImported,
-                    "`mapAccounts` maps every IAM principal of whole accounts; declare an access per role instead",
-                ));
+                accounts_value = Some(value.clone());
                 continue;
             }
             other => {
@@ -197,21 +212,154 @@ pub fn convert(text: &str, cluster: &str) -> Result<Imported, ImportError> {
 
     let mut out = Imported {
         cluster: cluster.to_string(),
-        nodes: None,
+        nodes: Vec::new(),
+        windows_nodes: Vec::new(),
+        fargate_roles: Vec::new(),
+        passthrough_roles: Vec::new(),
+        passthrough_users: Vec::new(),
+        passthrough_accounts: Vec::new(),
         accesses: Vec::new(),
         notes,
     };
     let mut names: BTreeSet<String> = BTreeSet::new();
     let mut principals: BTreeSet<(PrincipalKind, String, String)> = BTreeSet::new();
+    let twice = mapped_twice(&items);
     for (kind, item) in &items {
-        import_item(*kind, item, &mut out, &mut names, &mut principals);
+        import_item(*kind, item, &twice, &mut out, &mut names, &mut principals);
+    }
+    if let Some(value) = accounts_value {
+        import_accounts(&value, &mut out)?;
     }
     Ok(out)
+}
+
+/// `mapAccounts`: carried through (aws-auth maps every principal of these accounts, which the
+/// language does not express).
+fn import_accounts(value: &Y, out: &mut Imported) -> Result<(), ImportError> {
+    let list: Y = match value {
+        Y::String(s) => serde_yaml::from_str(s)
+            .map_err(|e| ImportError(format!("`mapAccounts` is not a YAML list: {e}")))?,
+        other => other.clone(),
+    };
+    let items = match list {
+        Y::Null => return Ok(()),
+        Y::Sequence(seq) => seq,
+        _ => return err("`mapAccounts` is not a list"),
+    };
+    for item in items {
+        let text = match &item {
+            Y::String(s) => s.clone(),
+            Y::Number(n) => n.to_string(),
+            _ => {
+                out.notes.push(Note::new(
+                    NoteKind::NotImported,
+                    "a `mapAccounts` item that is not an account ID",
+                ));
+                continue;
+            }
+        };
+        out.notes.push(Note::new(
+            NoteKind::Review,
+            format!("mapAccounts `{text}`: every IAM principal of the account is mapped; carried through unchecked in `passthrough_map_accounts` (W404): declare an access per role instead"),
+        ));
+        out.passthrough_accounts.push(text);
+    }
+    Ok(())
+}
+
+/// A principal of aws-auth: kind, account, name (role names are unique in an account whatever
+/// their path).
+type PrincipalKey = (PrincipalKind, String, String);
+
+/// The principal an item maps, when its ARN is a role or user of its list's kind.
+fn principal_key(kind: PrincipalKind, item: &Y) -> Option<PrincipalKey> {
+    let arn_key = match kind {
+        PrincipalKind::Role => "rolearn",
+        PrincipalKind::User => "userarn",
+    };
+    let arn = item.get(arn_key)?.as_str()?.trim();
+    let p = access::principal(arn).ok().filter(|p| p.kind == kind)?;
+    Some((kind, p.account, p.name))
+}
+
+/// Whether an item maps `system:masters`.
+fn maps_masters(item: &Y) -> bool {
+    matches!(item.get("groups"), Some(Y::Sequence(g)) if g.iter().any(|g| g.as_str() == Some("system:masters")))
+}
+
+/// The principals aws-auth maps more than once, and those of them with a `system:masters`
+/// mapping. Their other mappings are carried through together (a declaration beside a
+/// pass-through item of the same principal is E404), or, beside `system:masters`, reported.
+struct MappedTwice {
+    all: BTreeSet<PrincipalKey>,
+    masters: BTreeSet<PrincipalKey>,
+}
+
+fn mapped_twice(items: &[(PrincipalKind, Y)]) -> MappedTwice {
+    let mut seen = BTreeSet::new();
+    let mut all = BTreeSet::new();
+    let mut masters = BTreeSet::new();
+    for (kind, item) in items {
+        let Some(key) = principal_key(*kind, item) else {
+            continue;
+        };
+        if maps_masters(item) {
+            masters.insert(key.clone());
+        }
+        if !seen.insert(key.clone()) {
+            all.insert(key);
+        }
+    }
+    masters.retain(|k| all.contains(k));
+    MappedTwice { all, masters }
+}
+
+/// The node kind whose mapping, as EKS and eksctl write it, this is exactly.
+fn node_kind(username: Option<&str>, groups: &[String]) -> Option<NodeKind> {
+    let set: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
+    [NodeKind::Linux, NodeKind::Windows, NodeKind::Fargate]
+        .into_iter()
+        .find(|k| {
+            username == Some(k.username())
+                && set == k.groups().iter().copied().collect::<BTreeSet<_>>()
+                && set.len() == groups.len()
+        })
+}
+
+/// Carry an item through verbatim, with a note saying why.
+fn pass_through(kind: PrincipalKind, item: &Y, arn: &str, why: &str, out: &mut Imported) {
+    let setting = match kind {
+        PrincipalKind::Role => "passthrough_map_roles",
+        PrincipalKind::User => "passthrough_map_users",
+    };
+    match serde_json::to_value(item) {
+        Ok(v) => match access::hidden_char(&v) {
+            Some(c) => out.notes.push(Note::new(
+                NoteKind::NotImported,
+                format!("{arn}: {why}, and the item holds the hidden character U+{:04X} (E004): re-create it by hand if it is genuine", u32::from(c)),
+            )),
+            None => {
+                out.notes.push(Note::new(
+                    NoteKind::Review,
+                    format!("{arn}: {why}; carried through unchecked in `{setting}` (W404)"),
+                ));
+                match kind {
+                    PrincipalKind::Role => out.passthrough_roles.push(v),
+                    PrincipalKind::User => out.passthrough_users.push(v),
+                }
+            }
+        },
+        Err(e) => out.notes.push(Note::new(
+            NoteKind::NotImported,
+            format!("{arn}: {why}, and the item cannot be written as JSON: {e}"),
+        )),
+    }
 }
 
 fn import_item(
     kind: PrincipalKind,
     item: &Y,
+    twice: &MappedTwice,
     out: &mut Imported,
     names: &mut BTreeSet<String>,
     principals: &mut BTreeSet<(PrincipalKind, String, String)>,
@@ -234,76 +382,137 @@ fn import_item(
         ));
         return;
     };
-    for (k, _) in map {
-        let k = k.as_str().unwrap_or("");
-        if !matches!(k, "rolearn" | "userarn" | "username" | "groups") {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("{arn}: field `{k}`"),
-            ));
+    if let Some(key) = principal_key(kind, item).filter(|k| twice.all.contains(k)) {
+        if !maps_masters(item) {
+            if twice.masters.contains(&key) {
+                out.notes.push(Note::new(
+                    NoteKind::NotImported,
+                    format!("{arn}: mapped again beside its `system:masters` mapping, which is imported as cluster admin (it covers this one)"),
+                ));
+                return;
+            }
+            return pass_through(
+                kind,
+                item,
+                arn,
+                "the principal is mapped more than once",
+                out,
+            );
         }
     }
+    let other_fields: Vec<&str> = map
+        .iter()
+        .map(|(k, _)| k.as_str().unwrap_or(""))
+        .filter(|k| !matches!(*k, "rolearn" | "userarn" | "username" | "groups"))
+        .collect();
+    if !other_fields.is_empty() {
+        let fields: Vec<String> = other_fields.iter().map(|f| format!("`{f}`")).collect();
+        return pass_through(
+            kind,
+            item,
+            arn,
+            &format!(
+                "field {} is not expressed by the language",
+                fields.join(", ")
+            ),
+            out,
+        );
+    }
     let username = item.get("username").and_then(Y::as_str).map(str::to_string);
+    if item.get("username").is_some_and(|u| !u.is_string()) {
+        return pass_through(kind, item, arn, "`username` is not a string", out);
+    }
     let groups = match strings(item.get("groups")) {
         Ok(g) => g,
-        Err(e) => {
-            out.notes
-                .push(Note::new(NoteKind::NotImported, format!("{arn}: {e}")));
-            return;
-        }
+        Err(e) => return pass_through(kind, item, arn, &e, out),
     };
 
-    // Node mappings.
+    // Node mappings: exactly as EKS writes them, or carried through.
     let node_like = groups.iter().any(|g| g == "system:nodes")
         || username
             .as_deref()
             .is_some_and(|u| u.starts_with("system:node:"));
-    if node_like && kind == PrincipalKind::Role {
-        let linux = username.as_deref() == Some(NODE_USERNAME)
-            && !groups.iter().any(|g| g == "eks:kube-proxy-windows");
-        if !linux {
-            let what = if groups.iter().any(|g| g == "eks:kube-proxy-windows") {
-                "a Windows node role (EC2_WINDOWS) is not supported by `nodes`; keep its mapping or access entry outside accessc"
-            } else if username
-                .as_deref()
-                .is_some_and(|u| u.contains("{{SessionName}}"))
-            {
-                "a Fargate pod execution role: EKS creates its access entry (or mapping) for the Fargate profile; keep it outside accessc"
-            } else {
-                "a node-like mapping that is not the standard Linux node role"
-            };
-            out.notes
-                .push(Note::new(NoteKind::NotImported, format!("{arn}: {what}")));
-            return;
+    if node_like {
+        let known = node_kind(username.as_deref(), &groups).filter(|_| {
+            kind == PrincipalKind::Role && matches!(item.get("groups"), Some(Y::Sequence(_)))
+        });
+        let Some(node) = known else {
+            return pass_through(
+                kind,
+                item,
+                arn,
+                "a node mapping that is not as EKS writes it for EC2 Linux, EC2 Windows or Fargate nodes",
+                out,
+            );
+        };
+        let p = match access::principal(arn) {
+            Ok(p) => p,
+            Err((msg, _)) => return pass_through(kind, item, arn, &msg, out),
+        };
+        if !principals.insert((kind, p.account.clone(), p.name.clone())) {
+            return pass_through(kind, item, arn, "mapped a second time", out);
         }
-        if let Some(first) = &out.nodes {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("{arn}: a second node role (`nodes` is `{first}`); a cluster declares one node role, so give the node groups one role or keep this mapping outside accessc"),
-            ));
-            return;
-        }
-        let extra: Vec<&String> = groups
-            .iter()
-            .filter(|g| !access::NODE_GROUPS.contains(&g.as_str()))
-            .collect();
-        if !extra.is_empty() {
-            out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!(
-                    "{arn}: node role groups {} (accessc maps the node role to system:bootstrappers and system:nodes)",
-                    extra.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-        match access::principal(arn) {
-            Ok(_) => out.nodes = Some(arn.to_string()),
-            Err((msg, _)) => out.notes.push(Note::new(
-                NoteKind::NotImported,
-                format!("node role: {msg}"),
-            )),
+        match node {
+            NodeKind::Linux => out.nodes.push(arn.to_string()),
+            NodeKind::Windows => out.windows_nodes.push(arn.to_string()),
+            NodeKind::Fargate => out.fargate_roles.push(arn.to_string()),
         }
         return;
+    }
+
+    let masters = groups.iter().any(|g| g == "system:masters");
+    if !masters {
+        // What an `access` cannot say: the whole item is carried through.
+        let why = match access::principal(arn) {
+            Err((msg, _)) => Some(msg),
+            Ok(p) if p.kind != kind => {
+                Some(format!("listed under `{arn_key}` but is not of that kind"))
+            }
+            Ok(p) if principals.contains(&(kind, p.account.clone(), p.name.clone())) => {
+                Some("mapped a second time".to_string())
+            }
+            Ok(_) => None,
+        }
+        .or_else(|| {
+            groups
+                .iter()
+                .find(|g| g.starts_with("system:"))
+                .map(|g| format!("group `{g}` (`system:` groups are reserved)"))
+        })
+        .or_else(|| {
+            let u = username.as_deref()?;
+            if let Some(prefix) = RESERVED_USERNAME_PREFIXES
+                .iter()
+                .find(|p| u.starts_with(**p))
+            {
+                return Some(format!(
+                    "username `{u}` (the prefix `{prefix}` is reserved)"
+                ));
+            }
+            u.find("{{SessionName")
+                .is_some_and(|pos| !u[..pos].contains(':'))
+                .then(|| format!("username `{u}` needs a `:` before the session name"))
+        })
+        .or_else(|| {
+            let u = username.as_deref()?;
+            values::username(u)
+                .err()
+                .map(|(msg, _)| format!("username: {msg}"))
+        })
+        .or_else(|| {
+            groups
+                .iter()
+                .find(|g| g.chars().any(crate::source::is_hidden))
+                .map(|g| {
+                    format!(
+                        "group `{}` has a hidden character",
+                        crate::source::show_hidden(g, false)
+                    )
+                })
+        });
+        if let Some(why) = why {
+            return pass_through(kind, item, arn, &why, out);
+        }
     }
 
     let principal = match access::principal(arn) {
@@ -484,18 +693,55 @@ impl Imported {
                 s.push_str(&format!("#   {}\n", line(&n.message)));
             }
         }
-        match &self.nodes {
-            Some(n) => s.push_str(&format!(
-                "#\n# The node role: merge into the declaration of cluster `{}`:\n#\n#   cluster {} {{\n#     auth_mode = config_map    # api_and_config_map while migrating to access entries\n#     nodes     = {}\n#   }}\n",
-                self.cluster,
-                self.cluster,
-                quote(n)
-            )),
-            None => s.push_str(&format!(
+        let carried: Vec<&Note> = self
+            .notes
+            .iter()
+            .filter(|n| n.message.contains("carried through unchecked"))
+            .collect();
+        if !carried.is_empty() {
+            s.push_str("#\n# Carried through verbatim, unchecked (W404): the language cannot express these\n# mappings; replace them by declarations when you can.\n");
+            for n in carried {
+                s.push_str(&format!("#   {}\n", line(&n.message)));
+            }
+        }
+        let settings = self.cluster_settings();
+        if self.nodes.is_empty() && self.windows_nodes.is_empty() && self.fargate_roles.is_empty() {
+            s.push_str(&format!(
                 "#\n# aws-auth has no node role mapping: set `nodes` on cluster `{}` before building.\n",
                 self.cluster
-            )),
+            ));
         }
+        s.push_str(&format!(
+            "#\n# The node roles{}: merge into the declaration of cluster `{}`:\n#\n#   cluster {} {{\n",
+            if settings.iter().any(|(k, _)| k.starts_with("passthrough")) {
+                " and the items carried through"
+            } else {
+                ""
+            },
+            self.cluster,
+            self.cluster
+        ));
+        let width = settings
+            .iter()
+            .map(|(k, _)| k.len())
+            .filter(|w| *w <= "fargate_roles".len())
+            .max()
+            .unwrap_or(0)
+            .max("auth_mode".len());
+        s.push_str(&format!(
+            "#     {:width$} = config_map    # api_and_config_map while migrating to access entries\n",
+            "auth_mode"
+        ));
+        for (k, v) in &settings {
+            for (n, l) in v.lines().enumerate() {
+                if n == 0 {
+                    s.push_str(&format!("#     {k:width$} = {}\n", line(l)));
+                } else {
+                    s.push_str(&format!("#     {}\n", line(l)));
+                }
+            }
+        }
+        s.push_str("#   }\n");
         for a in &self.accesses {
             s.push('\n');
             let mut lines: Vec<(&str, String)> = Vec::new();
@@ -528,6 +774,70 @@ impl Imported {
             s.push_str("}\n");
         }
         s
+    }
+}
+
+/// JSON text of a value in printable ASCII: every other character of its strings as a `\\u`
+/// escape, so that the text shows the same in a `#` comment, a string literal and a terminal.
+fn ascii_json(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        }
+    }
+    out
+}
+
+impl Imported {
+    /// The settings to merge into the cluster's declaration, as source text: the node roles
+    /// (`nodes`, `windows_nodes`, `fargate_roles`) and the items carried through verbatim
+    /// (`passthrough_map_roles`, `passthrough_map_users`, `passthrough_map_accounts`). A list
+    /// of more than one item is written one item a line.
+    pub fn cluster_settings(&self) -> Vec<(&'static str, String)> {
+        let list = |items: Vec<String>| -> String {
+            match items.len() {
+                1 if !items[0].starts_with("\"{") => items[0].clone(),
+                _ => {
+                    let mut v = String::from("[\n");
+                    for i in items {
+                        v.push_str(&format!("  {i},\n"));
+                    }
+                    v.push(']');
+                    v
+                }
+            }
+        };
+        let quoted = |items: &[String]| items.iter().map(|i| quote(i)).collect::<Vec<_>>();
+        let json = |items: &[serde_json::Value]| {
+            items
+                .iter()
+                .map(|v| quote(&ascii_json(v)))
+                .collect::<Vec<_>>()
+        };
+        let mut out = Vec::new();
+        for (key, items) in [
+            ("nodes", quoted(&self.nodes)),
+            ("windows_nodes", quoted(&self.windows_nodes)),
+            ("fargate_roles", quoted(&self.fargate_roles)),
+            ("passthrough_map_roles", json(&self.passthrough_roles)),
+            ("passthrough_map_users", json(&self.passthrough_users)),
+            (
+                "passthrough_map_accounts",
+                quoted(&self.passthrough_accounts),
+            ),
+        ] {
+            if !items.is_empty() {
+                out.push((key, list(items)));
+            }
+        }
+        out
     }
 }
 
@@ -564,35 +874,119 @@ mod tests {
           }}]}"#;
         let i = convert(json, "prod").unwrap();
         assert_eq!(
-            i.nodes.as_deref(),
-            Some("arn:aws:iam::111122223333:role/n1")
+            i.nodes,
+            [
+                "arn:aws:iam::111122223333:role/n1",
+                "arn:aws:iam::111122223333:role/n2"
+            ]
         );
-        assert_eq!(i.accesses.len(), 1);
-        assert_eq!(i.accesses[0].groups, vec!["devs".to_string()]);
-        assert_eq!(i.accesses[0].username, None);
-        let dropped: Vec<&str> = i
+        assert_eq!(i.windows_nodes, ["arn:aws:iam::111122223333:role/win"]);
+        // Dev and team/Dev (one role mapped twice: neither can be a declaration beside the
+        // other, E404) and the STS session are carried through whole.
+        assert_eq!(i.accesses.len(), 0);
+        assert_eq!(i.passthrough_accounts, ["111122223333"]);
+        assert_eq!(i.passthrough_roles.len(), 3);
+        assert_eq!(i.passthrough_roles[0]["username"], "eks:dev");
+        assert!(i.notes.iter().all(|n| n.kind != NoteKind::NotImported));
+        let carried: Vec<&str> = i
             .notes
             .iter()
-            .filter(|n| n.kind == NoteKind::NotImported)
+            .filter(|n| n.kind == NoteKind::Review)
             .map(|n| n.message.as_str())
             .collect();
         for needle in [
             "mapAccounts",
-            "role/n2: a second node role",
-            "role/win: a Windows node role",
-            "group `system:authenticated`",
-            "username `eks:dev`",
-            "role/team/Dev: mapped a second time",
+            "role/Dev: the principal is mapped more than once",
+            "role/team/Dev: the principal is mapped more than once",
             "STS session",
         ] {
             assert!(
-                dropped.iter().any(|m| m.contains(needle)),
-                "{needle}: {dropped:#?}"
+                carried.iter().any(|m| m.contains(needle)),
+                "{needle}: {carried:#?}"
             );
         }
         let source = i.to_source("test");
-        assert!(source.contains("NOT IMPORTED: group `system:authenticated`"));
-        assert!(source.contains("#   `mapAccounts`"));
+        assert!(source.contains("#     passthrough_map_accounts = \"111122223333\""));
+        assert!(
+            source.contains("\\\"username\\\":\\\"eks:dev\\\""),
+            "{source}"
+        );
+    }
+
+    /// Whatever a ConfigMap holds, the imported text is printable ASCII (other characters as
+    /// JSON `\u` escapes) and its pass-through strings read back as the items; an item with a
+    /// hidden character is not carried (E004 would refuse it), and says so.
+    #[test]
+    fn passthrough_text_is_ascii_and_reads_back() {
+        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/x\n      username: \"eks:\\u00fc\\\"q\\\\\\U0001F600\"\n      groups: [a]\n    - rolearn: arn:aws:iam::111122223333:role/y\n      username: \"eks:\\u202e\"\n";
+        let i = convert(yaml, "prod").unwrap();
+        assert_eq!(i.passthrough_roles.len(), 1, "{:?}", i.notes);
+        let hidden: Vec<String> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(hidden.len(), 1, "{hidden:?}");
+        assert!(
+            hidden[0].contains("role/y") && hidden[0].contains("U+202E"),
+            "{hidden:?}"
+        );
+        assert!(
+            hidden[0].contains("eks:\\u{202e}"),
+            "shown escaped: {hidden:?}"
+        );
+        let settings = i.cluster_settings();
+        let (key, value) = settings.last().unwrap();
+        assert_eq!(*key, "passthrough_map_roles");
+        assert!(
+            value.chars().all(|c| c == '\n' || (' '..='~').contains(&c)),
+            "{value}"
+        );
+        let source = format!(
+            "cluster prod {{\n  account = \"111122223333\"\n  region = \"us-west-2\"\n  auth_mode = config_map\n  nodes = \"arn:aws:iam::111122223333:role/n\"\n  {key} = {value}\n}}\n"
+        );
+        let mut sources = crate::source::Sources::new();
+        sources.add("c.access", source.clone());
+        let compiled = crate::compile(&sources);
+        assert!(
+            compiled.diags.iter().all(|d| !d.is_error()),
+            "{:#?}\n{source}",
+            compiled.diags
+        );
+        let cm = compiled
+            .artifacts
+            .unwrap()
+            .into_iter()
+            .find(|a| a.path.ends_with("configmap-aws-auth.yaml"))
+            .unwrap()
+            .contents;
+        let doc: Y = serde_yaml::from_str(&cm).unwrap();
+        let roles: Vec<serde_json::Value> =
+            serde_yaml::from_str(doc["data"]["mapRoles"].as_str().unwrap()).unwrap();
+        assert_eq!(roles[1], i.passthrough_roles[0]);
+        assert_eq!(roles[1]["username"], "eks:\u{fc}\"q\\\u{1F600}");
+    }
+
+    /// Every mapping of a principal mapped twice is carried through (no declaration beside a
+    /// pass-through item of the same principal, E404), unless one is `system:masters`: that one
+    /// is the cluster-admin access, and the others are reported.
+    #[test]
+    fn a_principal_mapped_twice() {
+        let yaml = "kind: ConfigMap\nmetadata: {name: aws-auth}\ndata:\n  mapRoles: |\n    - {rolearn: 'arn:aws:iam::111122223333:role/a', groups: [x]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/p/a', groups: [y]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/n', username: 'system:node:{{EC2PrivateDNSName}}', groups: [system:bootstrappers, system:nodes]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/n', username: 'system:node:{{EC2PrivateDNSName}}', groups: [system:bootstrappers, system:nodes]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/m', groups: [z]}\n    - {rolearn: 'arn:aws:iam::111122223333:role/m', groups: [system:masters]}\n";
+        let i = convert(yaml, "prod").unwrap();
+        assert_eq!(i.passthrough_roles.len(), 4, "{:#?}", i.notes);
+        assert!(i.nodes.is_empty());
+        assert_eq!(i.accesses.len(), 1);
+        assert!(i.accesses[0].cluster_admin && i.accesses[0].arn.ends_with("role/m"));
+        let dropped: Vec<String> = i
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::NotImported)
+            .map(|n| n.message.clone())
+            .collect();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert!(dropped[0].contains("role/m: mapped again beside its `system:masters`"));
     }
 
     #[test]

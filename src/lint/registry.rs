@@ -38,6 +38,7 @@ const NAMES: &[(Code, &str)] = &[
     (Code::W401, "iam-user-access"),
     (Code::W402, "cross-account-access"),
     (Code::W403, "admin-in-kube-system"),
+    (Code::W404, "aws-auth-passthrough"),
 ];
 
 /// Rules that `unsafe "reason"` accepts: `accessc lint` lists the accepted uses as notes.

@@ -708,7 +708,11 @@ fn clusters(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 oidc_provider_arn: c.oidc_provider_arn(),
                 org: c.org.clone(),
                 auth_mode: c.auth_mode.eks_value(),
-                nodes: c.nodes.clone(),
+                nodes: c
+                    .node_roles
+                    .iter()
+                    .find(|r| r.kind == crate::ir::NodeKind::Linux)
+                    .map(|r| r.arn.clone()),
                 boundary: c.boundary.clone(),
                 role_path: c.role_path.clone(),
                 bootstrap_admin: c.bootstrap_admin,
