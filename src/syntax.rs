@@ -272,7 +272,11 @@ mod tests {
         let (decls, diags, (_, bytes)) = parsed(&text);
         assert_eq!(diags.len(), 15, "{diags:?}");
         assert_eq!(decls.len(), 15 * 40);
-        assert!(bytes <= 2 * text.len(), "{bytes} bytes parsed for {}", text.len());
+        assert!(
+            bytes <= 2 * text.len(),
+            "{bytes} bytes parsed for {}",
+            text.len()
+        );
     }
 
     /// The declarations found and the errors reported are those of re-parsing the whole file
@@ -298,7 +302,11 @@ mod tests {
             .collect();
         // `ap y` is no declaration start: the blank runs from `app x` (the declaration the
         // error is in, for the line heuristic) to `cluster c`.
-        assert_eq!(kinds, ["namespace a", "cluster c", "namespace z"], "{diags:?}");
+        assert_eq!(
+            kinds,
+            ["namespace a", "cluster c", "namespace z"],
+            "{diags:?}"
+        );
         assert_eq!(diags.len(), 2, "{diags:?}");
     }
 
@@ -355,7 +363,9 @@ mod tests {
             seed ^= seed << 17;
             usize::try_from(seed % 1_000_003).unwrap_or(0)
         };
-        let tokens = ["{", "}", "\"", "=", "app ", "\n", "[", ",", "when ", "#", "x"];
+        let tokens = [
+            "{", "}", "\"", "=", "app ", "\n", "[", ",", "when ", "#", "x",
+        ];
         let mut broken = 0;
         for text in &files {
             for _ in 0..8 {
@@ -383,7 +393,11 @@ mod tests {
                 let text: String = s.into_iter().collect();
                 let (want, want_diags) = reparse_blanked(&text);
                 let (got, got_diags) = parse_file(FileId(0), &text);
-                assert_eq!(format!("{got:?}"), format!("{want:?}"), "declarations of {text:?}");
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want:?}"),
+                    "declarations of {text:?}"
+                );
                 assert_eq!(
                     format!("{got_diags:?}"),
                     format!("{want_diags:?}"),
@@ -395,4 +409,3 @@ mod tests {
         assert!(broken > files.len(), "only {broken} inputs had an error");
     }
 }
-

@@ -36,10 +36,7 @@ impl Ctx<'_> {
     /// A token's text and span (a token holds no trivia: nothing to trim).
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
         let s = p.as_span();
-        Spanned::new(
-            s.as_str().to_string(),
-            self.at(s.start(), s.end()),
-        )
+        Spanned::new(s.as_str().to_string(), self.at(s.start(), s.end()))
     }
 }
 
