@@ -940,6 +940,40 @@ fn named_with_get_only_does_not_warn() {
     assert!(c.diags.is_empty(), "{:#?}", c.diags);
 }
 
+/// A subresource is requested on a named object (`create pods/exec` on pod NAME), so `named`
+/// does restrict `create` there: no W301, and the escalation warning names the pod, not every
+/// pod of the namespace.
+#[test]
+fn named_restricts_create_on_a_subresource() {
+    let c = assert_compiles(&k8s(
+        "kubernetes {\n    create pods/exec, pods/portforward named \"debug\"\n  }",
+    ));
+    let found: Vec<(&str, &str)> = c
+        .diags
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("W306", "`pods/exec` reaches into pod `debug` in the namespace: its files, secrets and service account"),
+            ("W306", "`pods/portforward` reaches into pod `debug` in the namespace: its files, secrets and service account"),
+        ]
+    );
+}
+
+/// With a whole resource in the rule too, `create` is reported for that resource only.
+#[test]
+fn named_create_on_a_resource_and_a_subresource_names_the_resource() {
+    expect(
+        &k8s("kubernetes {\n    get, create pods, pods/exec named \"debug\"\n  }"),
+        Code::W301,
+        "a rule with `named` never grants `create` on `pods`",
+        "it does on a subresource such as `pods/exec`",
+        "create",
+    );
+}
+
 #[test]
 fn a_program_with_only_warnings_produces_artifacts() {
     let (_, c) = compile(&k8s(

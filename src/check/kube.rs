@@ -101,13 +101,36 @@ fn check_rule_uncached(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) 
         }
     }
     if !rule.names.is_empty() {
+        // A subresource is requested on a named object (`create pods/exec` on pod NAME), so
+        // names do restrict `create` there: only the rule's whole resources are reported.
+        let whole: Vec<&str> = rule
+            .resources
+            .iter()
+            .map(|r| r.node.as_str())
+            .filter(|r| !r.contains('/'))
+            .collect();
         for v in &rule.verbs {
+            if v.node == "create" && whole.is_empty() {
+                continue;
+            }
             if kube::verb_ignores_resource_names(&v.node) {
                 let (message, help) = match v.node.as_str() {
                     "create" | "deletecollection" => (
-                        format!("a rule with `named` never grants `{}`", v.node),
                         format!(
-                            "Kubernetes does not know the object's name when it authorizes `{}`, so a rule with resource names never matches it; grant `{}` in a rule without `named`",
+                            "a rule with `named` never grants `{}` on {}",
+                            v.node,
+                            if whole.is_empty() {
+                                rule.resources.iter().map(|r| r.node.as_str()).collect()
+                            } else {
+                                whole.clone()
+                            }
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                        ),
+                        format!(
+                            "Kubernetes does not know the new object's name when it authorizes `{}` on a resource, so a rule with resource names never matches it (it does on a subresource such as `pods/exec`, requested on a named object); grant `{}` in a rule without `named`",
                             v.node, v.node
                         ),
                     ),

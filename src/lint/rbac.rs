@@ -48,6 +48,18 @@ fn where_(namespaced: bool) -> &'static str {
     }
 }
 
+/// Which objects of a kind a rule reaches: `every pod in the namespace`, or with `named`,
+/// `pod `debug` in the namespace` (a subresource is requested on a named object, so the names
+/// do restrict it).
+fn reach(rule: &K8sRule, kind: &str, namespaced: bool) -> String {
+    let names: Vec<String> = rule.names.iter().map(|n| format!("`{}`", n.node)).collect();
+    match names.len() {
+        0 => format!("every {kind} {}", where_(namespaced)),
+        1 => format!("{kind} {} {}", names[0], where_(namespaced)),
+        _ => format!("{kind}s {} {}", names.join(", "), where_(namespaced)),
+    }
+}
+
 /// The API group, resource and subresource a written resource names, if it is built in.
 fn builtin(written: &str) -> Option<(&'static str, &'static str, Option<String>)> {
     match kube::resolve(written) {
@@ -166,8 +178,8 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                         code: Code::W310,
                         span: v.span,
                         message: format!(
-                            "`create serviceaccounts/token` mints a token for any service account {}: its RBAC and IAM role",
-                            where_(namespaced)
+                            "`create serviceaccounts/token` mints a token for {}: its RBAC and IAM role",
+                            reach(rule, "service account", namespaced)
                         ),
                         help: "mount the app's own token (a projected volume) instead; if the app issues tokens for others, add `unsafe \"reason\"` to the rule".into(),
                     });
@@ -179,9 +191,9 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                         code: Code::W311,
                         span: v.span,
                         message: format!(
-                            "`{} pods/ephemeralcontainers` adds a container to a running pod {}: it runs as the pod's service account and mounts its secrets",
+                            "`{} pods/ephemeralcontainers` adds a container to {}: it runs as the pod's service account and mounts its secrets",
                             v.node,
-                            where_(namespaced)
+                            reach(rule, "running pod", namespaced)
                         ),
                         help: "debug with read-only access and `pods/log`; if debugging containers are needed, add `unsafe \"reason\"` to the rule".into(),
                     });
@@ -236,8 +248,8 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
                 code: Code::W306,
                 span: r.span,
                 message: format!(
-                    "`pods/{s}` reaches into every pod {}: its files, secrets and service account",
-                    where_(namespaced)
+                    "`pods/{s}` reaches into {}: its files, secrets and service account",
+                    reach(rule, "pod", namespaced)
                 ),
                 help: "prefer `pods/log` and read-only access; if shell access is needed, add `unsafe \"reason\"` to the rule".into(),
             }),
