@@ -72,13 +72,19 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
             }
         }
         // Something that is no declaration follows the last one that parsed. A detailed parse
-        // from that declaration's start explains it: pest names what was expected at the
-        // furthest position it reached, which the declaration's optional tail is part of.
-        // Without one, from the blank character before `resume` (pest names no expected
-        // token for an error at the very start of its input).
-        let from = kept
-            .last()
-            .map_or(resume.saturating_sub(1), |(d, _)| d.span().start as usize);
+        // explains it: pest names what was expected at the furthest position it reached. It
+        // starts where it sees what a parse of the whole file would see there: at a namespace
+        // (which looks past its end for its optional `{ … }` or `, CLUSTER`), or after the last
+        // declaration when whitespace follows it; pest names nothing for an error at the very
+        // start of its input, so never right at the error.
+        let from = match kept.last() {
+            Some((d @ Decl::Namespace(_), _)) => d.span().start as usize,
+            Some((d, _)) if !work.get(resume..).is_some_and(starts_with_trivia) => {
+                d.span().start as usize
+            }
+            Some(_) => resume,
+            None => resume.saturating_sub(1),
+        };
         let Err(err) = error::parse_detailed(work.get(from..).unwrap_or("")) else {
             // Cannot happen: `decls` stopped before the end, so `file` fails. Keep what parsed.
             break;
@@ -122,6 +128,11 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Decl>, Vec<Diag>) {
         errors.extend(diags);
     }
     (decls, errors)
+}
+
+/// Whether `text` starts with what the grammar skips between tokens (its `WHITESPACE`).
+fn starts_with_trivia(text: &str) -> bool {
+    text.starts_with([' ', '\t', '\n', '\r', ';', '#', '\u{FEFF}'])
 }
 
 /// Whether `text` holds only what the grammar skips between tokens (its `WHITESPACE`).
