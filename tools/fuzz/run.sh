@@ -9,6 +9,9 @@
 #   SANITIZER=address tools/fuzz/run.sh …      with AddressSanitizer (default: none; the code
 #                                              fuzzed is safe Rust; ASan slows every run)
 #   ACCESSC_FUZZ_PLAIN_NAMES=1 …               structured target with plain file names only
+#   TRACE_COMPARES=1 tools/fuzz/run.sh …       with libFuzzer's comparison tracing (default: off;
+#                                              3x the executions a second and more coverage in
+#                                              the same time here, see docs/robustness.md)
 #
 # The fuzz crate builds against the working tree; when others edit it while you fuzz, fuzz a
 # copy: `cp -a` the repository elsewhere (without target/) and run this script from there.
@@ -24,8 +27,10 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(compile_bytes compile_structured)
 
 san=${SANITIZER:-none}
+build_flags=(-s "$san")
+[ "${TRACE_COMPARES:-0}" = 1 ] || build_flags+=(--no-trace-compares)
 cd fuzz
-cargo +nightly fuzz build -s "$san"
+cargo +nightly fuzz build "${build_flags[@]}"
 mkdir -p logs corpus/compile_bytes corpus/compile_structured
 # Seeds: every .access file of the examples, the snapshot cases, the bad-input corpus.
 n=0
@@ -40,7 +45,7 @@ run() {
     local extra=()
     [ "$t" = compile_bytes ] && extra=(-dict=../tools/fuzz/dict.txt)
     local rc=0
-    cargo +nightly fuzz run -s "$san" "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+    cargo +nightly fuzz run "${build_flags[@]}" "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
         -max_len=4096 -print_final_stats=1 "${extra[@]}" ${FUZZ_FLAGS:-} >"logs/$t.log" 2>&1 || rc=$?
     echo "$t: exit $rc; $(grep -E '^stat::number_of_executed_units' "logs/$t.log" || true)" \
         "(log: fuzz/logs/$t.log)"
