@@ -13,6 +13,7 @@ pub mod diff;
 pub mod emit;
 pub mod explain;
 pub mod fmt;
+pub mod hash;
 pub mod import;
 pub mod ir;
 pub mod kube;

@@ -8,7 +8,7 @@ use crate::ast::Span;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{Boundary, IamRole, Ir};
 
-use super::workloads::{fnv1a_continue, FNV1A_OFFSET};
+use crate::hash::{fnv1a_continue, FNV1A_OFFSET};
 
 /// IAM wildcard match: `*` any run of characters, `?` one character. `fold` compares ASCII
 /// case-insensitively (action names); resources are case-sensitive.

@@ -55,23 +55,6 @@ struct App<'a> {
     key: String,
 }
 
-/// FNV-1a, 64 bit: a stable hash for shortened names.
-pub fn fnv1a(text: &str) -> u64 {
-    fnv1a_continue(FNV1A_OFFSET, text.as_bytes())
-}
-
-/// FNV-1a's offset basis: the hash of nothing.
-pub const FNV1A_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a of `bytes` continuing from the hash `h` of what came before.
-pub fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// A role name IAM accepts: invalid characters become `-`; names over 64 characters keep
 /// their first 55 and end with `-` and 8 hex digits of a hash of the full name.
 pub fn role_name(wanted: &str) -> String {
@@ -86,7 +69,7 @@ pub fn role_name(wanted: &str) -> String {
     if clean.len() <= MAX_ROLE_NAME {
         return clean;
     }
-    let hash = format!("{:016x}", fnv1a(&clean));
+    let hash = format!("{:016x}", crate::hash::fnv1a(&clean));
     format!("{}-{}", &clean[..55], &hash[..8])
 }
 

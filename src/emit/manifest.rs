@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::json::Json;
 use super::Artifact;
@@ -52,17 +51,7 @@ pub struct Entry {
     pub sha256: String,
 }
 
-/// Hex SHA-256.
-pub fn sha256(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(2 * digest.len());
-    for b in digest {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
-    hex
-}
+pub use crate::hash::sha256_hex as sha256;
 
 /// One artifact's entry (the manifest is written by [`emit`]; this is what it reads back as).
 #[cfg(test)]
@@ -90,7 +79,7 @@ fn entry(a: &Artifact, sources: &Sources) -> Entry {
 /// have 223 MB of artifacts; hashing them is most of the manifest's time).
 fn digests(artifacts: &[Artifact]) -> Vec<[u8; 32]> {
     // At least 2 MB of text per thread: below that a thread costs more than it saves.
-    crate::writer::stamp::sha256_all(artifacts, |a| a.contents.as_bytes(), 2 << 20)
+    crate::hash::sha256_all(artifacts, |a| a.contents.as_bytes(), 2 << 20)
 }
 
 /// The hex of a digest, into `hex`.

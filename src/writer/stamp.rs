@@ -29,8 +29,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 /// Files modified less than this before the stamp was written are not trusted.
 pub const RACY: Duration = Duration::from_millis(50);
 
@@ -39,20 +37,7 @@ const HEADER: &str = "accessc-stamp 3";
 /// A 128-bit content hash (the first half of SHA-256).
 pub type Hash = [u8; 16];
 
-/// SHA-256 of a file's contents.
-pub fn sha256(contents: &[u8]) -> [u8; 32] {
-    Sha256::digest(contents).into()
-}
-
-/// SHA-256 of each item's bytes, in order, on several threads when there are at least
-/// `min_bytes` per thread.
-pub fn sha256_all<T: Sync>(
-    items: &[T],
-    bytes: impl Fn(&T) -> &[u8] + Sync,
-    min_bytes: usize,
-) -> Vec<[u8; 32]> {
-    crate::par::map(items, |t| bytes(t).len(), min_bytes, |t| sha256(bytes(t)))
-}
+pub use crate::hash::{sha256, sha256_all};
 
 /// The stamp's hash: the first half of the SHA-256.
 pub fn short(sha256: &[u8; 32]) -> Hash {
@@ -192,7 +177,7 @@ fn cache_dir() -> Option<PathBuf> {
 pub fn location(out: &Path) -> Option<(PathBuf, String)> {
     let dir = cache_dir()?;
     let abs = fs::canonicalize(out).ok()?.to_string_lossy().into_owned();
-    let key = crate::check::workloads::fnv1a(&abs);
+    let key = crate::hash::fnv1a(&abs);
     Some((dir.join("stamps").join(format!("{key:016x}")), abs))
 }
 
@@ -444,7 +429,7 @@ impl Stamp {
 
 /// The key of a path in the stamp.
 fn key(path: &str) -> u64 {
-    crate::check::workloads::fnv1a(path)
+    crate::hash::fnv1a(path)
 }
 
 fn hex(h: &Hash) -> String {
