@@ -17,13 +17,18 @@ const SAFE: &str = " ._-/+@=:~^";
 /// an escape sequence; the form is reversible, and ordinary names (`apps/payments.access`) are
 /// unchanged.
 pub fn display_name(raw: &str) -> Cow<'_, str> {
-    let safe = |c: char| c.is_alphanumeric() || SAFE.contains(c);
-    if raw.chars().all(safe) {
-        return Cow::Borrowed(raw);
+    escape_unless(raw, |c| c.is_alphanumeric() || SAFE.contains(c))
+}
+
+/// `text` with every character that `keep` refuses written as `\u{HEX}` (lowercase
+/// hexadecimal, like Rust's escape); borrowed when nothing is refused.
+fn escape_unless(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if text.chars().all(&keep) {
+        return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(raw.len() + 16);
-    for c in raw.chars() {
-        if safe(c) {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if keep(c) {
             out.push(c);
         } else {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
@@ -53,19 +58,9 @@ pub fn is_hidden(c: char) -> bool {
 /// Text for a terminal or a log: every [hidden](is_hidden) character as `\u{HEX}`, except line
 /// breaks and tabs when `lines` is set.
 pub fn show_hidden(text: &str, lines: bool) -> Cow<'_, str> {
-    let keep = |c: char| !is_hidden(c) || (lines && (c == '\n' || c == '\t'));
-    if text.chars().all(keep) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if keep(c) {
-            out.push(c);
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        }
-    }
-    Cow::Owned(out)
+    escape_unless(text, |c| {
+        !is_hidden(c) || (lines && (c == '\n' || c == '\t'))
+    })
 }
 
 /// Source text for a terminal with the same byte offsets: every [hidden](is_hidden) character
