@@ -214,7 +214,9 @@ fn broken_links(root: &Path) -> Vec<String> {
                 .entry(dest.clone())
                 .or_insert_with(|| anchors(&fs::read_to_string(&dest).unwrap()));
             if !set.contains(anchor) {
-                broken.push(format!("{shown}:{line}: {target}: no heading `#{anchor}` there"));
+                broken.push(format!(
+                    "{shown}:{line}: {target}: no heading `#{anchor}` there"
+                ));
             }
         }
     }
@@ -260,8 +262,14 @@ fn every_relative_link_of_the_readme_and_docs_resolves() {
 
 #[test]
 fn the_readme_stays_under_400_lines() {
-    let n = fs::read_to_string(root().join("README.md")).unwrap().lines().count();
-    assert!(n < 400, "README.md has {n} lines; move detail to a page under docs/");
+    let n = fs::read_to_string(root().join("README.md"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        n < 400,
+        "README.md has {n} lines; move detail to a page under docs/"
+    );
 }
 
 #[test]
@@ -280,7 +288,10 @@ fn every_docs_page_the_sources_name_exists() {
         for p in docs_paths(text) {
             scanned += 1;
             if !docs_path_exists(&root, &p) {
-                missing.push(format!("{}: {p}", e.path().strip_prefix(&root).unwrap().display()));
+                missing.push(format!(
+                    "{}: {p}",
+                    e.path().strip_prefix(&root).unwrap().display()
+                ));
             }
         }
     }
@@ -292,12 +303,22 @@ fn every_docs_page_the_sources_name_exists() {
         for p in docs_paths(&fs::read_to_string(e.path()).unwrap()) {
             scanned += 1;
             if !docs_path_exists(&root, &p) {
-                missing.push(format!("{}: {p}", e.path().strip_prefix(&root).unwrap().display()));
+                missing.push(format!(
+                    "{}: {p}",
+                    e.path().strip_prefix(&root).unwrap().display()
+                ));
             }
         }
     }
-    assert!(scanned > 0, "no docs path found in the sources: the scan is broken");
-    assert!(missing.is_empty(), "docs pages named but missing:\n{}", missing.join("\n"));
+    assert!(
+        scanned > 0,
+        "no docs path found in the sources: the scan is broken"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs pages named but missing:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -318,7 +339,10 @@ fn every_docs_page_the_help_names_exists() {
         .filter(|c| *c != "help")
         .map(str::to_string)
         .collect();
-    assert!(commands.iter().any(|c| c == "build"), "no commands in:\n{top}");
+    assert!(
+        commands.iter().any(|c| c == "build"),
+        "no commands in:\n{top}"
+    );
     let mut texts = vec![("accessc --help".to_string(), top.clone())];
     for c in &commands {
         texts.push((format!("accessc {c} --help"), help(&[c, "--help"])));
@@ -334,7 +358,11 @@ fn every_docs_page_the_help_names_exists() {
         }
     }
     assert!(named > 0, "the help names no docs page: the scan is broken");
-    assert!(missing.is_empty(), "docs pages named but missing:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "docs pages named but missing:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -368,5 +396,8 @@ fn the_checker_finds_a_broken_link_and_a_broken_anchor() {
         ["docs/pipelines.md", "docs/rules.md"]
     );
     assert!(!docs_path_exists(root, "docs/pipelines.md"));
-    assert_eq!(slug("Per-cluster scoping: `${cluster}`"), "per-cluster-scoping-cluster");
+    assert_eq!(
+        slug("Per-cluster scoping: `${cluster}`"),
+        "per-cluster-scoping-cluster"
+    );
 }
