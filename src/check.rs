@@ -3,10 +3,10 @@
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
 //! here into their checked values; the checks of apps and shared roles ([`aws`] for grants,
 //! [`kube`] for Kubernetes rules), of `access` declarations ([`access`]) and of resources
-//! ([`resources`]) are called by [`crate::lower`] as it builds the IR, and [`boundary`] and
+//! ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
 //! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
 //! `lint` nor `emit`: the RBAC escalation lints run over the rules checked here as a lint pass
-//! ([`crate::lint::rbac::check_rules`]).
+//! (`lint::rbac::check_rules`).
 
 pub mod access;
 pub mod aws;
@@ -64,7 +64,7 @@ pub struct Checked<'p> {
 
 /// Check what a program declares on its own: the symbol tables, clusters, boundaries,
 /// namespaces and the references of declarations checked nowhere else. Apps, shared roles,
-/// resources and accesses are checked as [`crate::lower`] lowers them.
+/// resources and accesses are checked as the `lower` stage lowers them.
 pub fn check<'p>(program: &'p Program, diags: &mut Vec<Diag>) -> Checked<'p> {
     let syms = resolve::collect(program, diags);
     let mut clusters = BTreeMap::new();

@@ -237,7 +237,7 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
 pub fn check_and_lower(program: &ast::Program, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
     let mut diags = Vec::new();
     let checked = check::check(program, &mut diags);
-    let lowered = lower::lower(&checked, options, &mut diags);
+    let lowered = lower::lower(checked, options, &mut diags);
     lint::rbac::check_rules(&lowered.rules, &mut diags);
     diagnostics::sort(&mut diags);
     if diagnostics::has_errors(&diags) {

@@ -29,18 +29,24 @@ pub struct Lowered<'p> {
 
 /// Lower a checked program with build options (the previous output's authentication modes).
 pub fn lower<'p>(
-    checked: &Checked<'p>,
+    checked: Checked<'p>,
     options: &crate::Options,
     diags: &mut Vec<Diag>,
 ) -> Lowered<'p> {
-    let syms = &checked.syms;
+    let Checked {
+        syms,
+        clusters,
+        namespaces,
+        boundaries,
+    } = checked;
+    let syms = &syms;
     let mut ir = Ir {
-        clusters: checked.clusters.clone(),
-        namespaces: checked.namespaces.clone(),
+        clusters,
+        namespaces,
         ..Ir::default()
     };
     let mut rules = Vec::new();
-    for app in workloads::lower(syms, &checked.boundaries, &mut ir, diags) {
+    for app in workloads::lower(syms, &boundaries, &mut ir, diags) {
         for block in &app.body.kubernetes {
             let namespaced = !matches!(block.target, K8sTarget::Cluster);
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));

@@ -1,7 +1,8 @@
-//! Cluster access: `access` declarations → EKS access entries, access policy associations,
-//! aws-auth mappings and RBAC, each cluster by its authentication mode; the clusters' access
-//! configuration (`aws eks create-cluster --access-config`); authentication-mode transitions
-//! against the previous output.
+//! Cluster access, checked: `access` declarations (principals, policies, scopes, groups,
+//! Kubernetes rules), the clusters' access configuration (`aws eks create-cluster
+//! --access-config`), authentication-mode transitions against the previous output. `lower::access`
+//! lowers them to EKS access entries, access policy associations, aws-auth mappings and RBAC,
+//! each cluster by its authentication mode.
 //!
 //! How one declaration compiles (`G` is the access's own group, [`own_group`]):
 //!
@@ -115,7 +116,7 @@ pub fn node_roles(s: &Settings<'_>, account: Option<&str>, diags: &mut Vec<Diag>
 /// item a JSON object with a `rolearn` / `userarn` string), `passthrough_map_accounts` (account
 /// IDs). Written into aws-auth as given; only their form is checked (E109), that they do not
 /// map `system:masters` (E402) nor hold a hidden character after JSON decoding (E004), and
-/// (in [`lower`]) that they do not map a principal the program declares (E404).
+/// (in `lower::access`) that they do not map a principal the program declares (E404).
 pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
     let mut p = ir::Passthrough::default();
     for (key, arn_key) in PASSTHROUGH_SETTINGS {

@@ -1,4 +1,5 @@
-//! `resource "ARN" { LEVEL | allow … by NS/APP, … }` → resource-based policies.
+//! `resource "ARN" { LEVEL | allow … by NS/APP, … }`: how apps are admitted, and what AWS decides
+//! (`lower::resources` writes the resource-based policies).
 //!
 //! Pod Identity apps are admitted as the guide's S3 example does: `Principal` the account root of
 //! the app's role, with `StringEquals` on `aws:PrincipalTag/eks-cluster-arn`,

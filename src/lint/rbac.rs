@@ -31,7 +31,7 @@ pub struct Hazard {
 }
 
 impl Hazard {
-    /// The checker's warning.
+    /// The warning.
     fn diag(self) -> Diag {
         Diag::new(self.code, self.message)
             .at(self.span)
