@@ -116,7 +116,7 @@ pub fn node_roles(s: &Settings<'_>, account: Option<&str>, diags: &mut Vec<Diag>
 /// item a JSON object with a `rolearn` / `userarn` string), `passthrough_map_accounts` (account
 /// IDs). Written into aws-auth as given; only their form is checked (E109), that they do not
 /// map `system:masters` (E402) nor hold a hidden character after JSON decoding (E004), and
-/// (in `lower::access`) that they do not map a principal the program declares (E404).
+/// (in [`per_cluster_checks`]) that they do not map a principal the program declares (E404).
 pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
     let mut p = ir::Passthrough::default();
     for (key, arn_key) in PASSTHROUGH_SETTINGS {
