@@ -1,10 +1,12 @@
-//! Resolve and type-check a program: AST → [`Ir`] plus diagnostics.
+//! Resolve and type-check a program: AST → diagnostics and checked values ([`Checked`]).
 //!
-//! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are lowered
-//! here; [`workloads`] lowers apps and shared roles (IAM roles, service accounts, RBAC) using
-//! [`aws`] for grants and [`kube`] for Kubernetes rules; [`access`] lowers `access`
-//! declarations and each cluster's access configuration (access entries, aws-auth, auth-mode
-//! transitions). All problems are gathered; the IR is returned only when there is no error.
+//! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
+//! here into their checked values; the checks of apps and shared roles ([`aws`] for grants,
+//! [`kube`] for Kubernetes rules), of `access` declarations ([`access`]) and of resources
+//! ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
+//! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
+//! `lint` nor `emit`: the RBAC escalation lints run over the rules checked here as a lint pass
+//! (`lint::rbac::check_rules`).
 
 pub mod access;
 pub mod aws;
@@ -16,13 +18,12 @@ pub mod resolve;
 pub mod resources;
 pub mod settings;
 pub mod values;
-pub mod workloads;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::*;
-use crate::diagnostics::{self, Code, Diag};
-use crate::ir::{self, AuthMode, Ir};
+use crate::diagnostics::{Code, Diag};
+use crate::ir::{self, AuthMode};
 
 use settings::Settings;
 
@@ -49,38 +50,42 @@ pub const CLUSTER_SETTINGS: &[&str] = &[
     "max_managed_policies",
 ];
 
-/// Check a whole program.
-pub fn check(program: &Program) -> (Option<Ir>, Vec<Diag>) {
-    check_with(program, &crate::Options::default())
+/// What checking gives lowering: the symbol tables and the declarations checked on their own.
+pub struct Checked<'p> {
+    /// The declarations by name.
+    pub syms: resolve::Symbols<'p>,
+    /// The clusters without errors.
+    pub clusters: BTreeMap<String, ir::Cluster>,
+    /// The namespaces without errors.
+    pub namespaces: BTreeMap<String, ir::Namespace>,
+    /// The boundaries' statements.
+    pub boundaries: BTreeMap<String, BoundaryDef>,
 }
 
-/// Check a whole program with build options (the previous output's authentication modes).
-pub fn check_with(program: &Program, options: &crate::Options) -> (Option<Ir>, Vec<Diag>) {
-    let mut diags = Vec::new();
-    let syms = resolve::collect(program, &mut diags);
-    let mut ir = Ir::default();
+/// Check what a program declares on its own: the symbol tables, clusters, boundaries,
+/// namespaces and the references of declarations checked nowhere else. Apps, shared roles,
+/// resources and accesses are checked as the `lower` stage lowers them.
+pub fn check<'p>(program: &'p Program, diags: &mut Vec<Diag>) -> Checked<'p> {
+    let syms = resolve::collect(program, diags);
+    let mut clusters = BTreeMap::new();
     for (name, decl) in &syms.clusters {
-        if let Some(c) = cluster(decl, &syms, &mut diags) {
-            ir.clusters.insert((*name).to_string(), c);
+        if let Some(c) = cluster(decl, &syms, diags) {
+            clusters.insert((*name).to_string(), c);
         }
     }
-    let boundaries = boundaries(&syms, &mut diags);
+    let boundaries = boundaries(&syms, diags);
+    let mut namespaces = BTreeMap::new();
     for (name, decl) in &syms.namespaces {
-        if let Some(ns) = namespace(decl, &syms, &mut diags) {
-            ir.namespaces.insert((*name).to_string(), ns);
+        if let Some(ns) = namespace(decl, &syms, diags) {
+            namespaces.insert((*name).to_string(), ns);
         }
     }
-    workloads::lower(&syms, &boundaries, &mut ir, &mut diags);
-    resources::lower(&syms, &mut ir, &mut diags);
-    boundary::check(&ir, &mut diags);
-    resources::check_admitted(&ir, &mut diags);
-    access::lower(&syms, &options.previous_auth_modes, &mut ir, &mut diags);
-    other_references(&syms, &mut diags);
-    diagnostics::sort(&mut diags);
-    if diagnostics::has_errors(&diags) {
-        (None, diags)
-    } else {
-        (Some(ir), diags)
+    other_references(&syms, diags);
+    Checked {
+        syms,
+        clusters,
+        namespaces,
+        boundaries,
     }
 }
 

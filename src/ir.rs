@@ -945,6 +945,22 @@ pub struct ResourceStatement {
     pub conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
 }
 
+/// A statement id part from a name (of a cluster, a resource): `payments-api` → `PaymentsApi`.
+/// Shared by lowering and the IAM emitter.
+pub fn sid_part(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = true;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(if up { c.to_ascii_uppercase() } else { c });
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod origins_tests {
     use super::*;

@@ -1,8 +1,9 @@
 //! accessc: a policy-as-code compiler for EKS IAM and Kubernetes RBAC.
 //!
 //! The pipeline runs in one direction: source text → [`syntax`] (pest) → [`ast`] with spans →
-//! [`check`] (resolve and type-check) → [`ir`] → [`emit`] (pure emitters) → [`writer`] (the only
-//! stage that touches the file system). [`compile`] chains the pure stages.
+//! [`check`] (resolve and type-check) → [`lower`] → [`ir`] → [`lint`] passes → [`emit`] (pure
+//! emitters) → [`writer`] (the only stage that touches the file system). [`compile`] chains the
+//! pure stages.
 
 pub mod ast;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod import;
 pub mod ir;
 pub mod kube;
 pub mod lint;
+pub mod lower;
 pub mod par;
 pub mod source;
 pub mod suggest;
@@ -217,7 +219,7 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
     if diagnostics::has_errors(&diags) {
         return (None, diags);
     }
-    let (ir, check_diags) = check::check_with(&program, options);
+    let (ir, check_diags) = check_and_lower(&program, options);
     diags.extend(check_diags);
     // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
     // and free it (a large program's tree is as big as its emitted files).
@@ -228,6 +230,21 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
         return (None, diags);
     }
     (ir, diags)
+}
+
+/// Check and lower a program, then lint the rules the checker checked: the IR when there is no
+/// error, and the diagnostics, sorted.
+pub fn check_and_lower(program: &ast::Program, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
+    let mut diags = Vec::new();
+    let checked = check::check(program, &mut diags);
+    let lowered = lower::lower(checked, options, &mut diags);
+    lint::rbac::check_rules(&lowered.rules, &mut diags);
+    diagnostics::sort(&mut diags);
+    if diagnostics::has_errors(&diags) {
+        (None, diags)
+    } else {
+        (Some(lowered.ir), diags)
+    }
 }
 
 /// Errors only emission finds (policy sizes, templates) join the others. As when suppressions

@@ -2,8 +2,8 @@
 //!
 //! * [`registry`]: every rule (code, name, default level, rationale, example, fix); the source
 //!   of `docs/rules.md` and of SARIF's rule metadata.
-//! * [`rbac`]: Kubernetes RBAC escalation paths (W302–W314): those of a rule alone are warned by
-//!   the checker for every rule (`check::kube`), those that depend on where the block applies
+//! * [`rbac`]: Kubernetes RBAC escalation paths (W302–W314): those of a rule alone are warned for
+//!   every rule the checker checked ([`rbac::check_rules`], a pass after lowering), those that depend on where the block applies
 //!   after checking ([`rbac::check_program`]).
 //! * [`access`]: cluster-access escalation (W403) of `access` declarations.
 //! * [`iam`]: IAM escalation paths within one workload role (W205–W207), on the compiled IR.
@@ -122,7 +122,7 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
     let (program, parse_diags) = crate::parse(sources);
     if !diagnostics::has_errors(&parse_diags) {
         // The warnings before suppression: the checker's and the IAM escalations.
-        let (ir, mut raw) = crate::check::check_with(&program, options);
+        let (ir, mut raw) = crate::check_and_lower(&program, options);
         if let Some(ir) = &ir {
             escalations(&program, ir, &mut raw);
         }

@@ -1,7 +1,8 @@
-//! Cluster access: `access` declarations → EKS access entries, access policy associations,
-//! aws-auth mappings and RBAC, each cluster by its authentication mode; the clusters' access
-//! configuration (`aws eks create-cluster --access-config`); authentication-mode transitions
-//! against the previous output.
+//! Cluster access, checked: `access` declarations (principals, policies, scopes, groups,
+//! Kubernetes rules), the clusters' access configuration (`aws eks create-cluster
+//! --access-config`), authentication-mode transitions against the previous output. `lower::access`
+//! lowers them to EKS access entries, access policy associations, aws-auth mappings and RBAC,
+//! each cluster by its authentication mode.
 //!
 //! How one declaration compiles (`G` is the access's own group, [`own_group`]):
 //!
@@ -115,7 +116,7 @@ pub fn node_roles(s: &Settings<'_>, account: Option<&str>, diags: &mut Vec<Diag>
 /// item a JSON object with a `rolearn` / `userarn` string), `passthrough_map_accounts` (account
 /// IDs). Written into aws-auth as given; only their form is checked (E109), that they do not
 /// map `system:masters` (E402) nor hold a hidden character after JSON decoding (E004), and
-/// (in [`lower`]) that they do not map a principal the program declares (E404).
+/// (in [`per_cluster_checks`]) that they do not map a principal the program declares (E404).
 pub fn passthrough(s: &Settings<'_>, diags: &mut Vec<Diag>) -> ir::Passthrough {
     let mut p = ir::Passthrough::default();
     for (key, arn_key) in PASSTHROUGH_SETTINGS {
@@ -338,25 +339,25 @@ pub fn transition(cluster: &str, from: AuthMode, to: AuthMode) -> Result<(), val
     }
 }
 
-/// One access declaration after its own checks.
-struct Access<'a> {
-    decl: &'a AccessDecl,
-    principal: Option<Spanned<Principal>>,
-    policy: Option<Spanned<AccessPolicy>>,
+/// One access declaration after its own checks (lowered by `lower::access`).
+pub(crate) struct Access<'a> {
+    pub(crate) decl: &'a AccessDecl,
+    pub(crate) principal: Option<Spanned<Principal>>,
+    pub(crate) policy: Option<Spanned<AccessPolicy>>,
     /// The scope, and the namespaces as written (for spans).
-    scope: AccessScope,
-    scope_items: Vec<Spanned<String>>,
-    groups: Vec<String>,
-    username: Option<String>,
+    pub(crate) scope: AccessScope,
+    pub(crate) scope_items: Vec<Spanned<String>>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) username: Option<String>,
     /// Target namespace (None: cluster-wide) → rules, and the span of the `in NS`.
-    rules: BTreeMap<Option<String>, (Vec<PolicyRule>, Option<Span>)>,
+    pub(crate) rules: BTreeMap<Option<String>, (Vec<PolicyRule>, Option<Span>)>,
 }
 
 impl Access<'_> {
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.decl.name.node
     }
-    fn origin(&self) -> Origin {
+    pub(crate) fn origin(&self) -> Origin {
         Origin {
             what: format!("access {}", self.name()),
             span: self.decl.span,
@@ -364,45 +365,8 @@ impl Access<'_> {
     }
 }
 
-/// Check and lower every access declaration and the clusters' access configuration.
-pub fn lower(
-    syms: &Symbols<'_>,
-    previous: &BTreeMap<String, AuthMode>,
-    ir: &mut Ir,
-    diags: &mut Vec<Diag>,
-) {
-    clusters(syms, previous, ir, diags);
-    let mut accesses = Vec::new();
-    for decl in syms.accesses.values() {
-        accesses.push(check_access(decl, syms, diags));
-    }
-    per_cluster_checks(&accesses, syms, ir, diags);
-    for a in &accesses {
-        emit_access(a, ir);
-    }
-    nodes(ir);
-    ir.access_entries
-        .sort_by(|a, b| (&a.cluster, &a.file).cmp(&(&b.cluster, &b.file)));
-    ir.access_policy_associations
-        .sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
-    ir.aws_auth.sort_by(|a, b| a.cluster.cmp(&b.cluster));
-    for auth in &mut ir.aws_auth {
-        // The node role first, then the accesses by name.
-        auth.map_roles
-            .sort_by_key(|m| m.origin.what.starts_with("access "));
-        auth.map_users
-            .sort_by(|a, b| a.origin.what.cmp(&b.origin.what));
-    }
-    ir.group_bindings.sort_by(|a, b| {
-        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
-    });
-    ir.rbac.sort_by(|a, b| {
-        (&a.cluster, &a.namespace, &a.name).cmp(&(&b.cluster, &b.namespace, &b.name))
-    });
-}
-
 /// Access configuration, node role presence, bootstrap admin and mode transitions.
-fn clusters(
+pub(crate) fn clusters(
     syms: &Symbols<'_>,
     previous: &BTreeMap<String, AuthMode>,
     ir: &mut Ir,
@@ -498,7 +462,11 @@ fn clusters(
     }
 }
 
-fn check_access<'a>(decl: &'a AccessDecl, syms: &Symbols<'_>, diags: &mut Vec<Diag>) -> Access<'a> {
+pub(crate) fn check_access<'a>(
+    decl: &'a AccessDecl,
+    syms: &Symbols<'_>,
+    diags: &mut Vec<Diag>,
+) -> Access<'a> {
     let name = decl.name.node.as_str();
     let s = Settings::new(&decl.settings, ACCESS_SETTINGS, "access", diags);
     for c in &decl.clusters {
@@ -842,7 +810,12 @@ fn checked_principal(
 
 /// Checks that depend on the cluster: namespaces, accounts, partitions, the node role, and the
 /// same principal twice.
-fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diags: &mut Vec<Diag>) {
+pub(crate) fn per_cluster_checks(
+    accesses: &[Access<'_>],
+    syms: &Symbols<'_>,
+    ir: &Ir,
+    diags: &mut Vec<Diag>,
+) {
     // (cluster, kind, account, name) → (access, span): role names are unique in an account
     // whatever their path, so the path is ignored.
     let mut seen: BTreeMap<(String, PrincipalKind, String, String), (&str, Span)> = BTreeMap::new();
@@ -1024,177 +997,6 @@ fn per_cluster_checks(accesses: &[Access<'_>], syms: &Symbols<'_>, ir: &Ir, diag
 
 fn same_principal(a: &Principal, b: &Principal) -> bool {
     (a.kind, &a.account, &a.name) == (b.kind, &b.account, &b.name)
-}
-
-fn aws_auth_of<'i>(ir: &'i mut Ir, cluster: &str) -> &'i mut ir::AwsAuth {
-    let pos = match ir.aws_auth.iter().position(|a| a.cluster == cluster) {
-        Some(p) => p,
-        None => {
-            ir.aws_auth.push(ir::AwsAuth {
-                cluster: cluster.to_string(),
-                map_roles: Vec::new(),
-                map_users: Vec::new(),
-                passthrough: ir::Passthrough::default(),
-            });
-            ir.aws_auth.len() - 1
-        }
-    };
-    &mut ir.aws_auth[pos]
-}
-
-/// The artifacts of one access on each of its clusters.
-fn emit_access(a: &Access<'_>, ir: &mut Ir) {
-    let Some(p) = &a.principal else {
-        return;
-    };
-    let p = &p.node;
-    let name = a.name();
-    let group = own_group(name);
-    let has_rules = !a.rules.is_empty();
-    let mut clusters: Vec<ir::Cluster> = a
-        .decl
-        .clusters
-        .iter()
-        .filter_map(|c| ir.clusters.get(&c.node).cloned())
-        .collect();
-    clusters.sort_by(|x, y| x.name.cmp(&y.name));
-    clusters.dedup_by(|x, y| x.name == y.name);
-    for c in &clusters {
-        if c.auth_mode.uses_access_entries() {
-            let mut groups: BTreeSet<String> = a.groups.iter().cloned().collect();
-            if has_rules {
-                groups.insert(group.clone());
-            }
-            ir.access_entries.push(ir::AccessEntry {
-                cluster: c.name.clone(),
-                eks_name: c.eks_name.clone(),
-                file: name.to_string(),
-                principal_arn: p.arn.clone(),
-                entry_type: ir::AccessEntryType::Standard,
-                groups: groups.into_iter().collect(),
-                username: a.username.clone(),
-                origin: a.origin(),
-            });
-            if let Some(policy) = &a.policy {
-                ir.access_policy_associations
-                    .push(ir::AccessPolicyAssociation {
-                        cluster: c.name.clone(),
-                        eks_name: c.eks_name.clone(),
-                        name: name.to_string(),
-                        principal_arn: p.arn.clone(),
-                        policy_arn: policy.node.arn(&c.partition),
-                        scope: a.scope.clone(),
-                        origin: a.origin(),
-                    });
-            }
-        } else {
-            let mut groups = a.groups.clone();
-            if (a.policy.is_some() || has_rules) && !groups.contains(&group) {
-                groups.push(group.clone());
-            }
-            let mapping = ir::AwsAuthMapping {
-                arn: p.arn_without_path(),
-                username: a
-                    .username
-                    .clone()
-                    .unwrap_or_else(|| default_username(name, p.kind)),
-                groups,
-                origin: a.origin(),
-            };
-            let auth = aws_auth_of(ir, &c.name);
-            match p.kind {
-                PrincipalKind::Role => auth.map_roles.push(mapping),
-                PrincipalKind::User => auth.map_users.push(mapping),
-            }
-            if let Some(policy) = &a.policy {
-                let namespaces: Vec<Option<String>> = match &a.scope {
-                    AccessScope::Cluster => vec![None],
-                    AccessScope::Namespaces(ns) => ns.iter().cloned().map(Some).collect(),
-                };
-                for ns in namespaces {
-                    ir.group_bindings.push(ir::GroupBinding {
-                        cluster: c.name.clone(),
-                        namespace: ns,
-                        name: policy_binding_name(name, policy.node),
-                        cluster_role: policy.node.cluster_role().to_string(),
-                        group: group.clone(),
-                        origin: a.origin(),
-                    });
-                }
-            }
-        }
-        for (target, (policy_rules, _)) in &a.rules {
-            if let Some(ns) = target {
-                let on_cluster = ir
-                    .namespaces
-                    .get(ns)
-                    .is_some_and(|n| n.clusters.contains(&c.name));
-                if !on_cluster {
-                    continue;
-                }
-            }
-            ir.rbac.push(ir::RbacGrant {
-                cluster: c.name.clone(),
-                namespace: target.clone(),
-                name: rules_name(name),
-                rules: policy_rules.clone(),
-                subject: ir::Subject::Group(group.clone()),
-                origin: a.origin(),
-            });
-        }
-    }
-}
-
-/// The node roles of each cluster: an access entry of their type (EC2_LINUX, EC2_WINDOWS,
-/// FARGATE_LINUX) where access entries are read, the first aws-auth mappings (as EKS writes
-/// them) where aws-auth is read, followed there by the pass-through items. Every aws-auth
-/// cluster gets its ConfigMap.
-fn nodes(ir: &mut Ir) {
-    let clusters: Vec<ir::Cluster> = ir.clusters.values().cloned().collect();
-    for c in &clusters {
-        let origin = Origin {
-            what: format!("cluster {}", c.name),
-            span: c.span,
-        };
-        let roles: Vec<(&NodeRole, Principal)> = c
-            .node_roles
-            .iter()
-            .filter_map(|r| principal(&r.arn).ok().map(|p| (r, p)))
-            .collect();
-        if c.auth_mode.uses_aws_auth() {
-            let auth = aws_auth_of(ir, &c.name);
-            for (r, p) in &roles {
-                auth.map_roles.push(ir::AwsAuthMapping {
-                    arn: p.arn_without_path(),
-                    username: r.kind.username().to_string(),
-                    groups: r.kind.groups().iter().map(|g| g.to_string()).collect(),
-                    origin: origin.clone(),
-                });
-            }
-            auth.passthrough = c.passthrough.clone();
-        }
-        if c.auth_mode.uses_access_entries() {
-            let mut firsts: BTreeSet<NodeKind> = BTreeSet::new();
-            for (r, p) in &roles {
-                let stem = r.kind.file_stem();
-                let file = if firsts.insert(r.kind) {
-                    stem.to_string()
-                } else {
-                    format!("{stem}.{}", p.name)
-                };
-                ir.access_entries.push(ir::AccessEntry {
-                    cluster: c.name.clone(),
-                    eks_name: c.eks_name.clone(),
-                    file,
-                    principal_arn: r.arn.clone(),
-                    entry_type: r.kind.entry_type(),
-                    groups: Vec::new(),
-                    username: None,
-                    origin: origin.clone(),
-                });
-            }
-        }
-    }
 }
 
 #[cfg(test)]

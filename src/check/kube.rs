@@ -1,4 +1,6 @@
 //! Kubernetes rules: verbs and resources checked against the API table, grouped by API group.
+//! The escalation paths of a rule (W302–W314) are a lint pass over the checked rules
+//! (`lint::rbac::check_rules`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -24,9 +26,8 @@ const MAX_RULE_MEMO: usize = 1 << 14;
 
 /// The memo key of a rule: everything its result depends on but the resource names' text.
 ///
-/// [`check_rule_uncached`] (with the RBAC lint it calls) reads the verbs and resources by
-/// their text and in order, whether the rule is namespaced, whether it has an `unsafe` reason
-/// and whether it names resources; the names' text only goes into each rule's
+/// [`check_rule_uncached`] reads the verbs and resources by their text and in order, whether
+/// the rule is namespaced, whether it has an `unsafe` reason and whether it names resources; the names' text only goes into each rule's
 /// `resource_names`. The spans only go into diagnostics, and only rules that gave none are
 /// memoised.
 fn rule_key(rule: &K8sRule, namespaced: bool) -> Vec<u8> {
@@ -151,8 +152,6 @@ fn check_rule_uncached(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) 
             }
         }
     }
-    // Escalation paths (W302–W308), unless the rule says `unsafe "reason"`.
-    crate::lint::rbac::check_rule(rule, namespaced, diags);
     // api group -> resources, in source order
     let mut by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut group_order: Vec<String> = Vec::new();

@@ -10,7 +10,7 @@ use super::json::{
 };
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
-use crate::ir::{self, Identity, Ir, Trust};
+use crate::ir::{self, sid_part, Identity, Ir, Trust};
 
 pub use crate::ir::Limits;
 
@@ -237,21 +237,6 @@ pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
             .collect(),
     };
     PolicyDocument::new(statements)
-}
-
-/// `payments-api` → `PaymentsApi`
-pub fn sid_part(s: &str) -> String {
-    let mut out = String::new();
-    let mut up = true;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(if up { c.to_ascii_uppercase() } else { c });
-            up = false;
-        } else {
-            up = true;
-        }
-    }
-    out
 }
 
 fn statement_doc(s: &ir::Statement) -> StatementDoc {

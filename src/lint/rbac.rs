@@ -4,8 +4,8 @@
 //! `pods/ephemeralcontainers`, admission webhooks, CSR approval, workload controllers in other
 //! namespaces.
 //!
-//! The rules that read only the rule itself ([`hazards`]) are warned by the checker for every rule
-//! ([`check_rule`], memoised by `check::kube`); the rules that also read where the block applies
+//! The rules that read only the rule itself ([`hazards`]) are warned for every rule the checker
+//! checked ([`check_rules`], a pass after lowering); the rules that also read where the block applies
 //! (its namespace, whether it is the app's own, the clusters' authentication mode:
 //! [`scoped_hazards`]) run on the whole program after checking ([`check_program`]). A rule with
 //! `unsafe "reason"` is accepted, and `accessc lint` lists it as a note ([`notes`]).
@@ -31,7 +31,7 @@ pub struct Hazard {
 }
 
 impl Hazard {
-    /// The checker's warning.
+    /// The warning.
     fn diag(self) -> Diag {
         Diag::new(self.code, self.message)
             .at(self.span)
@@ -274,7 +274,15 @@ pub fn hazards(rule: &K8sRule, namespaced: bool) -> Vec<Hazard> {
     out
 }
 
-/// The checker's warnings for one rule: its hazards, unless the rule says `unsafe "reason"`.
+/// The warnings of the rules the checker checked (each with whether its block is namespaced),
+/// in order: [`check_rule`] of each.
+pub fn check_rules(rules: &[(&K8sRule, bool)], diags: &mut Vec<Diag>) {
+    for &(rule, namespaced) in rules {
+        check_rule(rule, namespaced, diags);
+    }
+}
+
+/// The warnings for one rule: its hazards, unless the rule says `unsafe "reason"`.
 pub fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) {
     if rule.unsafe_reason.is_some() {
         return;

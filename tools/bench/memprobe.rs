@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     rss("read");
     let (program, _) = accessc::parse(&sources);
     rss("parsed");
-    let (ir, _) = accessc::check::check(&program);
+    let (ir, _) = accessc::check_and_lower(&program, &accessc::Options::default());
     rss("checked");
     drop(program);
     rss("tree dropped");

@@ -1,4 +1,7 @@
 //! Apps and shared roles → IAM roles, service accounts, Pod Identity associations and RBAC.
+//!
+//! Each app's and shared role's settings, grants ([`crate::check::aws`]) and Kubernetes rules
+//! ([`crate::check::kube`]) are checked here, with the checker's functions, as they are lowered.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -6,10 +9,10 @@ use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir};
 
-use super::aws::{self, CheckedGrant, Vars};
-use super::resolve::{self, Symbols};
-use super::settings::Settings;
-use super::{kube, values, BoundaryDef};
+use crate::check::aws::{self, CheckedGrant, Vars};
+use crate::check::resolve::{self, Symbols};
+use crate::check::settings::Settings;
+use crate::check::{kube, values, BoundaryDef};
 
 /// The settings an app knows.
 pub const APP_SETTINGS: &[&str] = &[
@@ -184,12 +187,12 @@ fn arn_context(
 }
 
 /// Lower every app and shared role into the IR.
-pub fn lower(
-    syms: &Symbols<'_>,
+pub fn lower<'p>(
+    syms: &Symbols<'p>,
     boundaries: &BTreeMap<String, BoundaryDef>,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
-) {
+) -> Vec<&'p AppDecl> {
     // Shared roles: settings and grants.
     let mut shared: BTreeMap<&str, Shared<'_>> = BTreeMap::new();
     for (name, decl) in &syms.roles {
@@ -258,7 +261,7 @@ pub fn lower(
     // app's other diagnostics and its W202, where a one-thread loop puts it.
     let mut apps: Vec<App<'_>> = Vec::new();
     let mut service_accounts: BTreeMap<(&str, String), &AppDecl> = BTreeMap::new();
-    let decls: Vec<(&str, &AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
+    let decls: Vec<(&str, &'p AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
     let (namespaces, clusters) = (&ir.namespaces, &ir.clusters);
     let prepared = crate::par::map(
         &decls,
@@ -266,11 +269,14 @@ pub fn lower(
         2048,
         |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters),
     );
-    for prep in prepared {
+    // The apps whose Kubernetes rules are checked (below, in `lower_rules`).
+    let mut checked: Vec<&'p AppDecl> = Vec::new();
+    for (prep, &(_, app_decl)) in prepared.into_iter().zip(&decls) {
         diags.extend(prep.diags);
         let Some(app) = prep.app else {
             continue;
         };
+        checked.push(app_decl);
         let (ns_name, sa) = (prep.ns_name, &app.service_account);
         let decl = app.decl;
         let entry = service_accounts.entry((ns_name, sa.clone()));
@@ -512,6 +518,7 @@ pub fn lower(
         |a| &a.cluster,
         |a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)),
     );
+    checked
 }
 
 /// A stable sort by (cluster, `rest`): the items are parted by cluster (in order), then each
