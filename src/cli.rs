@@ -1,14 +1,22 @@
 //! The command line: argument parsing, reading inputs, printing, exit codes.
+//!
+//! Every command is a module here (`build` serves `build` and `check`; `diff`, `who_can`,
+//! `lint`, `fmt`, `explain`, `import`): it reads what the command needs (through [`input`], the
+//! writer, git or standard input), calls the library, which returns data, prints through
+//! [`stdout`] and standard error, and returns the exit code ([`exit`]). The library imports
+//! nothing from here (but for the templates' reading of their folder, which is moving to the
+//! caller), and only here and the writer touch the file system, read the environment or print
+//! (tests/architecture.rs).
 
 mod build;
-mod diff;
+pub mod diff;
 mod explain;
 mod fmt;
 mod import;
 pub mod input;
 mod lint;
 pub mod stdout;
-mod who_can;
+pub mod who_can;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,7 +24,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::render::{self, Format};
-use crate::diagnostics::Diag;
+use crate::diagnostics::{self, Diag};
 use crate::source::Sources;
 
 /// Exit codes.
@@ -257,6 +265,37 @@ fn summary(diags: &[Diag]) -> Option<String> {
             if w == 1 { "" } else { "s" }
         )),
     }
+}
+
+/// Why [`compiled_ir`] has no IR.
+enum NoIr {
+    /// The inputs could not be read (said).
+    Unread,
+    /// The program has errors (printed).
+    Errors,
+}
+
+/// Read and compile the program under `paths` for a command that asks the IR a question
+/// (`explain`, `who-can`): the IR and the sources, else why not, said or printed.
+fn compiled_ir(cli: &Cli, paths: &[PathBuf]) -> Result<(crate::ir::Ir, Sources), NoIr> {
+    let (sources, read_diags) = match input::load(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(NoIr::Unread);
+        }
+    };
+    let mut compiled = crate::compile(&sources);
+    compiled.diags.extend(read_diags);
+    diagnostics::sort(&mut compiled.diags);
+    let Some(ir) = compiled
+        .ir
+        .filter(|_| !diagnostics::has_errors(&compiled.diags))
+    else {
+        print_diags(cli, &compiled.diags, &sources);
+        return Err(NoIr::Errors);
+    };
+    Ok((ir, sources))
 }
 
 /// Run a parsed command line.

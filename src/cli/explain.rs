@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{exit, input, print_diags, stdout, Cli};
-use crate::diagnostics::{self, Code};
+use super::{compiled_ir, exit, stdout, Cli, NoIr};
+use crate::diagnostics::Code;
 
 /// `accessc explain CODE`: the code's documentation.
 pub fn code(code: &str) -> u8 {
@@ -22,23 +22,13 @@ pub fn code(code: &str) -> u8 {
 
 /// `accessc explain NAMESPACE/APP [PATH…]`: the app's effective permissions.
 pub fn app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
-    let (sources, read_diags) = match input::load(paths) {
+    let (ir, sources) = match compiled_ir(cli, paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::SYSTEM;
+        Err(NoIr::Unread) => return exit::SYSTEM,
+        Err(NoIr::Errors) => {
+            eprintln!("accessc: cannot explain `{key}`: the input has errors");
+            return exit::INPUT;
         }
-    };
-    let mut compiled = crate::compile(&sources);
-    compiled.diags.extend(read_diags);
-    diagnostics::sort(&mut compiled.diags);
-    let Some(ir) = compiled
-        .ir
-        .filter(|_| !diagnostics::has_errors(&compiled.diags))
-    else {
-        print_diags(cli, &compiled.diags, &sources);
-        eprintln!("accessc: cannot explain `{key}`: the input has errors");
-        return exit::INPUT;
     };
     match crate::explain::app(&ir, &sources, key) {
         Some(text) => {

@@ -99,29 +99,21 @@ pub fn run(paths: &[PathBuf], options: Options, format: Format) -> u8 {
         }
     }
     let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
-    if options.check {
-        eprintln!(
-            "accessc fmt: {} would be reformatted, {} already formatted{}",
-            files(changed),
-            files(unchanged),
-            if broken > 0 {
-                format!(", {} not formatted (errors)", files(broken))
-            } else {
-                String::new()
-            }
-        );
+    let (would_change, would_stay) = if options.check {
+        ("would be reformatted", "already formatted")
     } else {
-        eprintln!(
-            "accessc fmt: {} reformatted, {} unchanged{}",
-            files(changed),
-            files(unchanged),
-            if broken > 0 {
-                format!(", {} not formatted (errors)", files(broken))
-            } else {
-                String::new()
-            }
-        );
-    }
+        ("reformatted", "unchanged")
+    };
+    eprintln!(
+        "accessc fmt: {} {would_change}, {} {would_stay}{}",
+        files(changed),
+        files(unchanged),
+        if broken > 0 {
+            format!(", {} not formatted (errors)", files(broken))
+        } else {
+            String::new()
+        }
+    );
     if failed {
         exit::SYSTEM
     } else if broken > 0 || (options.check && changed > 0) {

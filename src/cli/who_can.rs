@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::stdout::print;
-use super::{exit, input, print_diags, Cli};
-use crate::diagnostics;
+use super::{compiled_ir, exit, Cli, NoIr};
 use crate::source::show_hidden;
 use crate::who_can::{iam, is_iam_question, kube};
 
@@ -57,23 +56,13 @@ pub fn run(cli: &Cli, args: &WhoCanArgs) -> u8 {
         );
         return exit::SYSTEM;
     }
-    let (sources, read_diags) = match input::load(&args.paths) {
+    let (ir, sources) = match compiled_ir(cli, &args.paths) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(NoIr::Unread) => return exit::SYSTEM,
+        Err(NoIr::Errors) => {
+            eprintln!("accessc: cannot answer: the input has errors");
             return exit::SYSTEM;
         }
-    };
-    let mut compiled = crate::compile(&sources);
-    compiled.diags.extend(read_diags);
-    diagnostics::sort(&mut compiled.diags);
-    let Some(ir) = compiled
-        .ir
-        .filter(|_| !diagnostics::has_errors(&compiled.diags))
-    else {
-        print_diags(cli, &compiled.diags, &sources);
-        eprintln!("accessc: cannot answer: the input has errors");
-        return exit::SYSTEM;
     };
     if iam {
         let a = iam::answer(&ir, &sources, &args.action, &args.resource);
