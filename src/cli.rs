@@ -1,8 +1,22 @@
 //! The command line: argument parsing, reading inputs, printing, exit codes.
+//!
+//! Every command is a module here (`build` serves `build` and `check`; `diff`, `who_can`,
+//! `lint`, `fmt`, `explain`, `import`): it reads what the command needs (through [`input`], the
+//! writer, git or standard input), calls the library, which returns data, prints through
+//! [`stdout`] and standard error, and returns the exit code ([`exit`]). The library imports
+//! nothing from here (but for the templates' reading of their folder, which is moving to the
+//! caller), and only here and the writer touch the file system, read the environment or print
+//! (tests/architecture.rs).
 
 mod build;
+pub mod diff;
+mod explain;
+mod fmt;
+mod import;
 pub mod input;
+mod lint;
 pub mod stdout;
+pub mod who_can;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +24,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::render::{self, Format};
-use crate::diagnostics::{self, Code, Diag};
+use crate::diagnostics::{self, Diag};
 use crate::source::Sources;
 
 /// Exit codes.
@@ -88,8 +102,8 @@ pub enum Command {
         /// `.access` files or folders; default `.`.
         paths: Vec<PathBuf>,
         /// Report format.
-        #[arg(long, value_enum, default_value_t = crate::lint::command::LintFormat::Text)]
-        format: crate::lint::command::LintFormat,
+        #[arg(long, value_enum, default_value_t = crate::lint::render::LintFormat::Text)]
+        format: crate::lint::render::LintFormat,
         /// The previous output folder (its manifest's authentication modes, for E408).
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
@@ -119,10 +133,10 @@ pub enum Command {
     },
     /// Show what `build` would change: the permission changes per principal, then the text
     /// diff (against OUT, `--base DIR` or `--git REV`). Exit 0: no change; 1: changes; 2: errors.
-    Diff(crate::diff::DiffArgs),
+    Diff(diff::DiffArgs),
     /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
     /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
-    WhoCan(crate::who_can::WhoCanArgs),
+    WhoCan(who_can::WhoCanArgs),
 }
 
 /// Which outputs `build` and `check` write.
@@ -165,6 +179,7 @@ pub enum ImportCommand {
 /// Run the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     quiet_on_closed_pipe();
+    threads_from_env();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -177,6 +192,18 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(run(cli))
+}
+
+/// `ACCESSC_THREADS=N` caps the threads a large build uses (1 turns parallelism off; unset,
+/// zero or not a number: every core).
+fn threads_from_env() {
+    if let Some(n) = std::env::var("ACCESSC_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        crate::par::set_threads(n);
+    }
 }
 
 /// End the process quietly, as a Unix filter does, when whoever reads its output goes away
@@ -192,22 +219,42 @@ fn quiet_on_closed_pipe() {
     }
 }
 
+/// The human report for standard error: colours and wrapping at its width only on a terminal
+/// (colours not with `NO_COLOR`); a pipe or a file gets every line whole.
+fn human_for_stderr() -> Format {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    Format::Human {
+        color: terminal && std::env::var_os("NO_COLOR").is_none(),
+        width: terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stderr()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0).max(MIN_WIDTH)),
+    }
+}
+
+/// Narrower terminals are wrapped as if they had this many columns.
+const MIN_WIDTH: usize = 40;
+
+/// The diagnostics format `--error-format` asks for.
 fn format(cli: &Cli) -> Format {
     match cli.error_format {
-        ErrorFormat::Human => Format::human_for_stderr(),
+        ErrorFormat::Human => human_for_stderr(),
         ErrorFormat::Short => Format::Short,
         ErrorFormat::Json => Format::Json,
     }
 }
 
-pub(crate) fn print_diags(cli: &Cli, diags: &[Diag], sources: &Sources) {
+/// Print diagnostics to standard error as `--error-format` says (JSON prints `[]` for none).
+fn print_diags(cli: &Cli, diags: &[Diag], sources: &Sources) {
     if diags.is_empty() && cli.error_format != ErrorFormat::Json {
         return;
     }
     eprint!("{}", render::render(diags, sources, format(cli)));
 }
 
-pub(crate) fn summary(diags: &[Diag]) -> Option<String> {
+/// `1 error, 2 warnings` (None without diagnostics).
+fn summary(diags: &[Diag]) -> Option<String> {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     match (errors, warnings) {
@@ -218,6 +265,37 @@ pub(crate) fn summary(diags: &[Diag]) -> Option<String> {
             if w == 1 { "" } else { "s" }
         )),
     }
+}
+
+/// Why [`compiled_ir`] has no IR.
+enum NoIr {
+    /// The inputs could not be read (said).
+    Unread,
+    /// The program has errors (printed).
+    Errors,
+}
+
+/// Read and compile the program under `paths` for a command that asks the IR a question
+/// (`explain`, `who-can`): the IR and the sources, else why not, said or printed.
+fn compiled_ir(cli: &Cli, paths: &[PathBuf]) -> Result<(crate::ir::Ir, Sources), NoIr> {
+    let (sources, read_diags) = match input::load(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(NoIr::Unread);
+        }
+    };
+    let mut compiled = crate::compile(&sources);
+    compiled.diags.extend(read_diags);
+    diagnostics::sort(&mut compiled.diags);
+    let Some(ir) = compiled
+        .ir
+        .filter(|_| !diagnostics::has_errors(&compiled.diags))
+    else {
+        print_diags(cli, &compiled.diags, &sources);
+        return Err(NoIr::Errors);
+    };
+    Ok((ir, sources))
 }
 
 /// Run a parsed command line.
@@ -235,7 +313,7 @@ pub fn run(cli: Cli) -> u8 {
         } => build::run(&cli, paths, out, outputs, true),
         Command::Import {
             what: ImportCommand::AwsAuth { file, cluster, out },
-        } => import_aws_auth(file, cluster, out.as_deref()),
+        } => import::aws_auth(file, cluster, out.as_deref()),
         Command::Lint {
             paths,
             format,
@@ -243,14 +321,14 @@ pub fn run(cli: Cli) -> u8 {
             rules_doc,
         } => {
             if *rules_doc {
-                crate::lint::command::rules_doc()
+                lint::rules_doc()
             } else {
-                crate::lint::command::run(paths, out, *format, cli.deny_warnings)
+                lint::run(paths, out, *format, cli.deny_warnings)
             }
         }
-        Command::Fmt { paths, check, diff } => crate::fmt::command::run(
+        Command::Fmt { paths, check, diff } => fmt::run(
             paths,
-            crate::fmt::command::Options {
+            fmt::Options {
                 check: *check,
                 diff: *diff,
             },
@@ -258,136 +336,12 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Explain { what, paths } => {
             if what.contains('/') {
-                explain_app(&cli, what, paths)
+                explain::app(&cli, what, paths)
             } else {
-                explain(what)
+                explain::code(what)
             }
         }
-        Command::Diff(args) => crate::diff::command(&cli, args),
-        Command::WhoCan(args) => crate::who_can::command(&cli, args),
-    }
-}
-
-fn explain(code: &str) -> u8 {
-    match code.parse::<Code>() {
-        Ok(c) => {
-            stdout::print(c.doc());
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit::SYSTEM
-        }
-    }
-}
-
-fn explain_app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
-    let (sources, read_diags) = match input::load(paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::SYSTEM;
-        }
-    };
-    let mut compiled = crate::compile(&sources);
-    compiled.diags.extend(read_diags);
-    diagnostics::sort(&mut compiled.diags);
-    let Some(ir) = compiled
-        .ir
-        .filter(|_| !diagnostics::has_errors(&compiled.diags))
-    else {
-        print_diags(cli, &compiled.diags, &sources);
-        eprintln!("accessc: cannot explain `{key}`: the input has errors");
-        return exit::INPUT;
-    };
-    match crate::explain::app(&ir, &sources, key) {
-        Some(text) => {
-            // Values quoted in it reach the terminal with nothing hidden.
-            stdout::print(&crate::source::show_hidden(&text, true));
-            exit::OK
-        }
-        None => {
-            eprintln!("error: no app `{key}` in the program");
-            exit::INPUT
-        }
-    }
-}
-
-fn import_aws_auth(file: &std::path::Path, cluster: &str, out: Option<&std::path::Path>) -> u8 {
-    use std::io::Read;
-    if let Err(e) = crate::import::aws_auth::check_cluster_name(cluster) {
-        eprintln!("error: --cluster: {e}");
-        return exit::SYSTEM;
-    }
-    let (text, from) = if file.as_os_str() == "-" {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {e}");
-            return exit::SYSTEM;
-        }
-        (text, "standard input".to_string())
-    } else {
-        match std::fs::read_to_string(file) {
-            Ok(t) => (
-                t,
-                format!(
-                    "`{}`",
-                    crate::source::display_name(&file.display().to_string())
-                ),
-            ),
-            Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", file.display());
-                return exit::SYSTEM;
-            }
-        }
-    };
-    let imported = match crate::import::aws_auth::convert(&text, cluster) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
-            return exit::INPUT;
-        }
-    };
-    let source = imported.to_source(&from);
-    for n in &imported.notes {
-        eprintln!("{n}");
-    }
-    let node_roles =
-        imported.nodes.len() + imported.windows_nodes.len() + imported.fargate_roles.len();
-    if node_roles == 0 {
-        eprintln!("note: no node role mapping: set `nodes` on cluster `{cluster}` before building");
-    }
-    let dropped = imported
-        .notes
-        .iter()
-        .filter(|n| n.kind == crate::import::NoteKind::NotImported)
-        .count();
-    let count = imported.accesses.len();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let carried = imported.passthrough_roles.len()
-        + imported.passthrough_users.len()
-        + imported.passthrough_accounts.len();
-    eprintln!(
-        "accessc: {count} access declaration{} for cluster `{cluster}`, {node_roles} node role{}, {carried} item{} carried through unchecked (W404); {dropped} item{} not imported",
-        plural(count),
-        plural(node_roles),
-        plural(carried),
-        plural(dropped),
-    );
-    match out {
-        None => {
-            stdout::print(&source);
-            exit::OK
-        }
-        Some(path) => match std::fs::write(path, source) {
-            Ok(()) => {
-                eprintln!("accessc: wrote {}", path.display());
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
-                exit::SYSTEM
-            }
-        },
+        Command::Diff(args) => diff::run(&cli, args),
+        Command::WhoCan(args) => who_can::run(&cli, args),
     }
 }

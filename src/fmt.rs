@@ -3,7 +3,8 @@
 //! Stages: [`cst`] reads a file into a [`doc::File`] (declarations, items, tokens, and every
 //! comment with where it stood); [`layout`] writes it back in the canonical style; [`format`]
 //! checks that the result means the same (same AST, same comments in the same order) before
-//! handing it out. [`command`] is the command line's side (files, `--check`, atomic writes).
+//! handing it out. [`command::diff`] is the unified diff `--diff` prints; the command line's side
+//! (files, `--check`, atomic writes) is src/cli/fmt.rs.
 //!
 //! The style (the README's examples):
 //!

@@ -2,8 +2,14 @@
 //!
 //! The pipeline runs in one direction: source text → [`syntax`] (pest) → [`ast`] with spans →
 //! [`check`] (resolve and type-check) → [`lower`] → [`ir`] → [`lint`] passes → [`emit`] (pure
-//! emitters) → [`writer`] (the only stage that touches the file system). [`compile`] chains the
-//! pure stages.
+//! emitters) → [`writer`] (writes the output folder). [`compile`] chains the pure stages.
+//!
+//! The commands live in [`cli`]: arguments, reading the inputs (files, standard input, the
+//! environment), printing and exit codes. The modules beside the pipeline ([`fmt`], [`lint`],
+//! [`diff`], [`who_can`], [`explain`], [`import`]) return data. Only `cli` and the writer touch
+//! the file system, read the environment or print (tests/architecture.rs checks it, and that the
+//! top-level modules import each other in one direction, with the exceptions still being
+//! removed).
 
 pub mod ast;
 pub mod catalog;

@@ -11,14 +11,14 @@
 //! * [`finish`] runs after checking in [`crate::compile_with`]: the program-wide escalations
 //!   ([`escalations`]), then suppressions; so `build`, `check` and `lint` agree on the warnings.
 //! * [`analyze`] is `accessc lint`'s view: the compiler's diagnostics, the suppressed warnings
-//!   (with their reasons) and notes for what `unsafe "reason"` accepted; [`sarif`] and
-//!   [`command`] print it.
+//!   (with their reasons) and notes for what `unsafe "reason"` accepted; [`render`] (and
+//!   [`sarif`]) write it as text, JSON or SARIF, which src/cli/lint.rs prints.
 
 pub mod access;
-pub mod command;
 pub mod iam;
 pub mod rbac;
 pub mod registry;
+pub mod render;
 pub mod sarif;
 pub mod suppress;
 
@@ -69,7 +69,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn from_diag(d: Diag, suppressed: Option<String>) -> Finding {
+    /// The finding of a diagnostic (`suppressed`: the reason of the suppression that hides it).
+    pub fn from_diag(d: Diag, suppressed: Option<String>) -> Finding {
         Finding {
             code: d.code,
             level: match d.severity {

@@ -6,17 +6,25 @@
 
 use std::thread;
 
-/// How many threads to use: the machine's parallelism, or `ACCESSC_THREADS` (1 turns
-/// parallelism off); read once.
+/// The most threads any stage uses.
+const MAX_THREADS: usize = 16;
+
+static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Cap the threads to use at `n` (1 turns parallelism off; at most 16): the command line's
+/// `ACCESSC_THREADS`. Only before the first parallel stage: once [`threads`] has answered, the
+/// number is fixed and this does nothing.
+pub fn set_threads(n: usize) {
+    let _ = THREADS.set(n.clamp(1, MAX_THREADS));
+}
+
+/// How many threads to use: the number [`set_threads`] gave, else the machine's parallelism
+/// (at most 16); fixed at the first call.
 pub fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| {
-        std::env::var("ACCESSC_THREADS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
-            .min(16)
+        thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS)
     })
 }
 

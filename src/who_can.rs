@@ -10,128 +10,14 @@
 //!   accesses, EKS access policies ([`eks_policies`] approximates what they grant), aws-auth
 //!   groups bound to the built-in ClusterRoles, and the cluster creator ([`kube`]).
 //!
-//! Exit codes, as `grep`: 0 someone can, 1 nobody can, 2 the question or the input is wrong.
+//! The answers are data; src/cli/who_can.rs asks the question and prints them.
 
 pub mod eks_policies;
 pub mod iam;
 pub mod kube;
 pub mod pattern;
 
-use std::path::PathBuf;
-
-use clap::{Args, ValueEnum};
-
-use crate::cli::stdout::print;
-use crate::cli::{exit, Cli};
-use crate::diagnostics;
-use crate::source::show_hidden;
-
-/// Output formats of `who-can`.
-#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
-pub enum WhoCanFormat {
-    /// Readable text.
-    #[default]
-    Text,
-    /// JSON.
-    Json,
-}
-
-/// `accessc who-can` arguments.
-#[derive(Args, Debug)]
-pub struct WhoCanArgs {
-    /// An IAM action (`s3:GetObject`, wildcards allowed) or a Kubernetes verb (`get`, `delete`).
-    pub action: String,
-    /// An ARN (for an IAM action) or a Kubernetes resource as `.access` files write it
-    /// (`pods`, `pods/exec`, `deployments`, `certificates.cert-manager.io`).
-    pub resource: String,
-    /// `.access` files or folders; default `.`.
-    pub paths: Vec<PathBuf>,
-    /// Kubernetes: the namespace (default: every namespace).
-    #[arg(short, long)]
-    pub namespace: Option<String>,
-    /// Kubernetes: only this cluster (default: every cluster).
-    #[arg(long)]
-    pub cluster: Option<String>,
-    /// Kubernetes: the object's name (rules restricted with `named` match only their names).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = WhoCanFormat::Text)]
-    pub format: WhoCanFormat,
-}
-
 /// Whether the question is about IAM (an action has a service prefix) rather than Kubernetes.
 pub fn is_iam_question(action: &str) -> bool {
     action.contains(':')
-}
-
-/// Run `accessc who-can`.
-pub fn command(cli: &Cli, args: &WhoCanArgs) -> u8 {
-    let iam = is_iam_question(&args.action);
-    if iam && (args.namespace.is_some() || args.name.is_some() || args.cluster.is_some()) {
-        eprintln!(
-            "error: `-n`, `--cluster` and `--name` are for Kubernetes questions; `{}` is an IAM action",
-            args.action
-        );
-        return exit::SYSTEM;
-    }
-    let (sources, read_diags) = match crate::cli::input::load(&args.paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::SYSTEM;
-        }
-    };
-    let mut compiled = crate::compile(&sources);
-    compiled.diags.extend(read_diags);
-    diagnostics::sort(&mut compiled.diags);
-    let Some(ir) = compiled
-        .ir
-        .filter(|_| !diagnostics::has_errors(&compiled.diags))
-    else {
-        crate::diff::print_diags(cli, &compiled.diags, &sources);
-        eprintln!("accessc: cannot answer: the input has errors");
-        return exit::SYSTEM;
-    };
-    if iam {
-        let a = iam::answer(&ir, &sources, &args.action, &args.resource);
-        match args.format {
-            WhoCanFormat::Text => print(&show_hidden(&iam::render_text(&a), true)),
-            WhoCanFormat::Json => print(&format!("{}\n", json(&a))),
-        }
-        if a.anyone() {
-            exit::OK
-        } else {
-            exit::INPUT
-        }
-    } else {
-        let q = kube::KubeQuery {
-            verb: args.action.clone(),
-            resource: args.resource.clone(),
-            namespace: args.namespace.clone(),
-            cluster: args.cluster.clone(),
-            name: args.name.clone(),
-        };
-        match kube::answer(&ir, &sources, &q) {
-            Ok(a) => {
-                match args.format {
-                    WhoCanFormat::Text => print(&show_hidden(&kube::render_text(&a), true)),
-                    WhoCanFormat::Json => print(&format!("{}\n", json(&a))),
-                }
-                if a.grants.is_empty() {
-                    exit::INPUT
-                } else {
-                    exit::OK
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::SYSTEM
-            }
-        }
-    }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
 }

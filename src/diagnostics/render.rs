@@ -9,7 +9,8 @@ use miette::{
 use super::{Diag, Severity};
 use crate::source::{is_hidden, mask_hidden, show_hidden, Sources};
 
-/// How diagnostics are printed.
+/// How diagnostics are printed (the command line chooses the human form's colours and width
+/// from its standard error).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// miette's graphical report; `color` adds ANSI colours.
@@ -25,25 +26,6 @@ pub enum Format {
     /// One JSON array.
     Json,
 }
-
-impl Format {
-    /// The human report for standard error: colours and wrapping at its width only on a
-    /// terminal (colours not with `NO_COLOR`); a pipe or a file gets every line whole.
-    pub fn human_for_stderr() -> Format {
-        use std::io::IsTerminal;
-        let terminal = std::io::stderr().is_terminal();
-        Format::Human {
-            color: terminal && std::env::var_os("NO_COLOR").is_none(),
-            width: terminal
-                .then(|| terminal_size::terminal_size_of(std::io::stderr()))
-                .flatten()
-                .map(|(w, _)| usize::from(w.0).max(MIN_WIDTH)),
-        }
-    }
-}
-
-/// Narrower terminals are wrapped as if they had this many columns.
-const MIN_WIDTH: usize = 40;
 
 /// Render every diagnostic in the given format.
 pub fn render(diags: &[Diag], sources: &Sources, format: Format) -> String {

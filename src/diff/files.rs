@@ -1,9 +1,5 @@
 //! The files on each side of a diff, and their text differences.
 
-use std::fs;
-use std::io;
-use std::path::Path;
-
 use serde::Serialize;
 
 use super::model::Files;
@@ -51,67 +47,6 @@ pub fn from_artifacts(artifacts: &[Artifact]) -> Files {
         .iter()
         .map(|a| (a.path.clone(), a.contents.clone()))
         .collect()
-}
-
-/// The files of an output folder that `build` would look at: those its manifest lists, those
-/// the new build produces, and the manifest. A missing folder has no files. Read under the
-/// folder's shared lock, through [`crate::writer::paths`]: a folder that is or holds a symbolic
-/// link, a manifest entry that is not a path inside the folder, and a file accessc did not
-/// write that a deployment tool may read are errors (naming them), never read.
-pub fn read_output(dir: &Path, produced: &Files) -> Result<Files, String> {
-    use crate::writer::{lock, paths};
-    let _lock = lock::take(dir, lock::Kind::Shared).map_err(|e| e.to_string())?;
-    let listing = paths::list(dir).map_err(|e| e.to_string())?;
-    if dir.exists() && !dir.is_dir() {
-        return Err(format!("`{}` is not a folder", dir.display()));
-    }
-    let mut paths: Vec<String> = produced.keys().cloned().collect();
-    paths.push(manifest::FILE.to_string());
-    if let Some(m) = crate::writer::read_manifest(dir) {
-        for e in m.artifacts {
-            crate::writer::refuse_entry(dir, &e.path).map_err(|e| e.to_string())?;
-            paths.push(e.path);
-        }
-    }
-    paths.sort();
-    paths.dedup();
-    let foreign = paths::foreign(&listing.files, |p| {
-        paths.binary_search_by(|q| q.as_str().cmp(p)).is_ok()
-    });
-    if !foreign.is_empty() {
-        let list: Vec<String> = foreign
-            .iter()
-            .map(|p| format!("\n  foreign: {}", paths::shown(p)))
-            .collect();
-        return Err(format!(
-            "`{}` holds {} file(s) accessc did not write that Terraform, kubectl, kustomize or \
-             another tool may apply with it (`accessc check` fails, `accessc build` refuses to \
-             write):{}",
-            dir.display(),
-            foreign.len(),
-            list.concat()
-        ));
-    }
-    let mut files = Files::new();
-    for p in paths {
-        let full = paths::join(dir, &p).map_err(|why| {
-            format!(
-                "internal error: the output path `{}` is refused ({why})",
-                paths::shown(&p)
-            )
-        })?;
-        match fs::read(&full) {
-            Ok(bytes) => {
-                files.insert(p, String::from_utf8_lossy(&bytes).into_owned());
-            }
-            Err(e)
-                if e.kind() == io::ErrorKind::NotFound
-                    || e.kind() == io::ErrorKind::NotADirectory
-                    || e.kind() == io::ErrorKind::IsADirectory => {}
-            Err(e) => return Err(format!("cannot read `{}`: {e}", full.display())),
-        }
-    }
-    Ok(files)
 }
 
 fn unified(path: &str, old: &str, new: &str, status: FileStatus) -> String {

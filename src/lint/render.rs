@@ -1,16 +1,9 @@
-//! `accessc lint [PATH…] [--format text|json|sarif] [--deny-warnings] [-o OUT]`: the command
-//! line's side of the lint (reading inputs, printing the report, the exit code).
-//!
-//! The report goes to standard output, the summary to standard error. Exit codes: 0 no errors
-//! (warnings allowed unless `--deny-warnings`; notes and suppressed findings never fail), 1 the
-//! input has errors or denied warnings, 2 the inputs could not be read.
-
-use std::path::{Path, PathBuf};
+//! A lint [`Report`] as `accessc lint` prints it: text, JSON or SARIF ([`sarif`]), and its
+//! one-line summary (src/cli/lint.rs reads the inputs and prints them).
 
 use serde_json::json;
 
-use super::{registry, sarif, Finding, Level, Report};
-use crate::cli::exit;
+use super::{registry, sarif, Level, Report};
 use crate::source::{show_hidden, Sources};
 
 /// Report formats.
@@ -22,39 +15,6 @@ pub enum LintFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
-}
-
-/// Run `accessc lint`.
-pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: bool) -> u8 {
-    let (sources, read_diags) = match crate::cli::input::load(paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::SYSTEM;
-        }
-    };
-    let options = crate::writer::read_manifest(out)
-        .map(|m| crate::Options::from_manifest(&m))
-        .unwrap_or_default();
-    let mut report = super::analyze(&sources, &options);
-    report
-        .findings
-        .extend(read_diags.into_iter().map(|d| Finding::from_diag(d, None)));
-    crate::cli::stdout::print(&render(&report, &sources, format));
-    let errors = report.count(Level::Error);
-    let warnings = report.count(Level::Warning);
-    eprintln!("accessc lint: {}", summary(&report));
-    if errors > 0 || (deny_warnings && warnings > 0) {
-        exit::INPUT
-    } else {
-        exit::OK
-    }
-}
-
-/// Print `docs/rules.md`.
-pub fn rules_doc() -> u8 {
-    crate::cli::stdout::print(&registry::markdown());
-    exit::OK
 }
 
 fn plural(n: usize, word: &str) -> String {
