@@ -191,7 +191,7 @@ p("Builds into an empty folder write every file and make the tree durable (one `
 p("the atomic swap; `cp -r` does not sync. Each such run writes into a folder of its own.")
 p("A check or rebuild whose inputs (sources, options, the accessc executable) are the ones the")
 p("output's stamp recorded, over an untouched output, compiles nothing: it verifies every output")
-p("file's `stat` and replays the recorded warnings (README, \"How `build` writes\"). After a")
+p("file's `stat` and replays the recorded warnings ([docs/writer.md](docs/writer.md)). After a")
 p("one-line edit of one source, a check compiles the whole program and compares its output")
 p("through the stat cache: that is the cost of a pull request's check.")
 p("")
