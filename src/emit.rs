@@ -1,4 +1,6 @@
-//! Emitters: pure functions from the [`Ir`] to documents. Nothing here touches the file system.
+//! Emitters: pure functions from the [`Ir`] to documents, custom [`templates`] included. Nothing
+//! here touches the file system, and nothing here knows the writer, the stage after it: a build
+//! streams artifacts to a sink whose receipt and error types are parameters of [`out`].
 //!
 //! Output layout (relative to the output folder):
 //!

@@ -243,13 +243,14 @@ fn report(
 }
 
 /// Reading a template folder for `--templates DIR` (emission itself reads no file).
-impl crate::templates::TemplateSet {
+impl crate::emit::templates::TemplateSet {
     /// Read every `*.hbs` file directly in `dir`. A `*.hbs` entry that is a symbolic link to a
     /// path outside `dir`, that is not a regular file (a FIFO, a device) or that is larger than
-    /// [`crate::templates::MAX_TEMPLATE_BYTES`] is refused: templates render into the output that is committed.
-    pub fn read(dir: &std::path::Path) -> Result<crate::templates::TemplateSet, String> {
+    /// [`MAX_TEMPLATE_BYTES`](crate::emit::templates::MAX_TEMPLATE_BYTES) is refused:
+    /// templates render into the output that is committed.
+    pub fn read(dir: &std::path::Path) -> Result<crate::emit::templates::TemplateSet, String> {
+        use crate::emit::templates::{Kind, TemplateFile, TemplateSet, MAX_TEMPLATE_BYTES};
         use crate::source::display_name;
-        use crate::templates::{Kind, TemplateFile, TemplateSet, MAX_TEMPLATE_BYTES};
         use std::path::Path;
         let shown = |p: &Path| display_name(&p.display().to_string()).into_owned();
         let entries = std::fs::read_dir(dir)
