@@ -1,4 +1,6 @@
-//! Emitters: pure functions from the [`Ir`] to documents. Nothing here touches the file system.
+//! Emitters: pure functions from the [`Ir`] to documents, custom [`templates`] included. Nothing
+//! here touches the file system, and nothing here knows the writer, the stage after it: a build
+//! streams artifacts to a sink whose receipt and error types are parameters of [`out`].
 //!
 //! Output layout (relative to the output folder):
 //!
@@ -29,8 +31,10 @@ pub mod json;
 pub mod k8s;
 pub mod manifest;
 pub mod out;
+pub mod paths;
 pub mod resource_policy;
 pub mod target;
+pub mod templates;
 pub mod terraform;
 pub mod yaml;
 
@@ -69,7 +73,7 @@ pub fn with_options(
     sources: &Sources,
     options: &crate::Options,
 ) -> Result<Vec<Artifact>, Vec<Diag>> {
-    let mut items = run(ir, sources, options, &Out::new())?.into_items();
+    let mut items = run(ir, sources, options, &out::Memory::new())?.into_items();
     items.retain(|a| options.targets.writes(&a.path));
     items.sort_by(|a, b| a.path.cmp(&b.path));
     // Every artifact is kept until the build ends: drop the slack of strings that grew.
@@ -79,25 +83,26 @@ pub fn with_options(
     Ok(items)
 }
 
-/// Why streaming emission stopped.
+/// Why streaming emission stopped (`E`: the sink's error).
 #[derive(Debug)]
-pub enum Failure {
+pub enum Failure<E> {
     /// The program has errors only emission finds (policy sizes, templates).
     Diags(Vec<Diag>),
-    /// The sink (the writer) failed.
-    Write(crate::writer::WriteError),
+    /// The sink (in a build or check, the writer) failed.
+    Write(E),
 }
 
 /// Emit the selected targets into `sink` one artifact at a time (from several threads);
-/// returns every artifact without its contents, with what the sink made of it, sorted by path.
+/// returns every artifact without its contents, with what the sink made of it (`T`), sorted by
+/// path.
 /// [`stream_manifest`] then adds `manifest.json` (it needs the clusters of the IR only, so a
 /// caller can free the rest first).
-pub fn stream<'s>(
+pub fn stream<'s, T: Send + Sync, E: Send + Sync>(
     ir: &Ir,
     sources: &Sources,
     options: &'s crate::Options,
-    sink: &'s out::Sink<'s>,
-) -> Result<Vec<(Artifact, crate::writer::Taken)>, Failure> {
+    sink: &'s out::Sink<'s, T, E>,
+) -> Result<Vec<(Artifact, T)>, Failure<E>> {
     let (items, taken) = run(
         ir,
         sources,
@@ -107,21 +112,21 @@ pub fn stream<'s>(
     .map_err(Failure::Diags)?
     .finish()
     .map_err(Failure::Write)?;
-    let mut done: Vec<(Artifact, crate::writer::Taken)> = items.into_iter().zip(taken).collect();
+    let mut done: Vec<(Artifact, T)> = items.into_iter().zip(taken).collect();
     done.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     Ok(done)
 }
 
 /// Hand `manifest.json` of the artifacts `done` (sorted by path) to `sink`, and add it to
 /// them, last.
-pub fn stream_manifest<'s>(
+pub fn stream_manifest<'s, T: out::Receipt, E>(
     ir: &Ir,
-    done: &mut Vec<(Artifact, crate::writer::Taken)>,
+    done: &mut Vec<(Artifact, T)>,
     sources: &Sources,
     options: &'s crate::Options,
-    sink: &'s out::Sink<'s>,
-) -> Result<(), crate::writer::WriteError> {
-    let manifest = manifest::emit_hashed(ir, done.iter().map(|(a, t)| (a, &t.sha256)), sources);
+    sink: &'s out::Sink<'s, T, E>,
+) -> Result<(), E> {
+    let manifest = manifest::emit_hashed(ir, done.iter().map(|(a, t)| (a, t.sha256())), sources);
     let mut last = Out::streaming(sink, &options.targets);
     last.push(manifest);
     let (m, t) = last.finish()?;
@@ -131,19 +136,19 @@ pub fn stream_manifest<'s>(
 
 /// The emission itself, into `base`'s kind of [`Out`] (in memory, or streamed): every artifact
 /// but the manifest, or the errors only emission finds.
-fn run<'s>(
+fn run<'s, T: Send + Sync, E: Send + Sync>(
     ir: &Ir,
     sources: &Sources,
     options: &crate::Options,
-    base: &Out<'s>,
-) -> Result<Out<'s>, Vec<Diag>> {
+    base: &Out<'s, T, E>,
+) -> Result<Out<'s, T, E>, Vec<Diag>> {
     // The emitters are independent: each runs on a thread of its own (results in this order).
     // Those that can report an error (IAM policy sizes, templates) always run, so that a
     // selection never hides an error; the others only for the targets selected.
     use target::Target;
     let wants = |t: Target| options.targets.contains(t);
-    type Job<'a, 's> = Box<dyn FnOnce() -> (Out<'s>, Vec<Diag>) + Send + 'a>;
-    let mut jobs: Vec<Job<'_, 's>> = vec![Box::new(|| {
+    type Job<'a, 's, T, E> = Box<dyn FnOnce() -> (Out<'s, T, E>, Vec<Diag>) + Send + 'a>;
+    let mut jobs: Vec<Job<'_, 's, T, E>> = vec![Box::new(|| {
         let (mut out, mut diags) = (base.sibling(), Vec::new());
         iam::emit(ir, &mut out, &mut diags);
         if wants(Target::Aws) {
@@ -185,7 +190,7 @@ fn run<'s>(
         .filter(|_| options.targets.contains(target::Target::Templates))
     {
         let mut rendered = Vec::new();
-        crate::templates::render(ir, sources, set, &mut rendered, &mut diags);
+        templates::render(ir, sources, set, &mut rendered, &mut diags);
         out.extend(rendered);
     }
     if !diags.is_empty() {

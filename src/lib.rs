@@ -30,7 +30,8 @@ pub mod par;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
-pub mod templates;
+/// Custom templates: an emitter (`emit::templates`), also reachable here for embedders.
+pub use emit::templates;
 pub mod who_can;
 pub mod writer;
 
@@ -181,7 +182,7 @@ pub struct Streamed {
 pub fn compile_into<'s>(
     sources: &Sources,
     options: &'s Options,
-    sink: &'s emit::out::Sink<'s>,
+    sink: &'s emit::out::Sink<'s, writer::Taken, writer::WriteError>,
 ) -> Streamed {
     let (ir, mut diags) = front(sources, options);
     let mut streamed = Streamed {

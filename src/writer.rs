@@ -1,4 +1,7 @@
-//! The writer: the only part of accessc that changes the file system.
+//! The writer: the last stage of the pipeline, where a build's artifacts reach the output folder.
+//! It is the only part of accessc that changes an output folder (elsewhere only files a user
+//! names are written: `fmt --write` rewrites sources, `import -o FILE` writes one file). It
+//! imports the emitters' types ([`Artifact`], the manifest); emission never imports the writer.
 //!
 //! A build is applied atomically. When anything changed, the complete new tree is staged in a
 //! sibling folder — unchanged files and files accessc does not own are hard-linked from the
@@ -477,6 +480,47 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    /// Emission is pure and comes before the writer: no file of `emit` (custom templates
+    /// included) names the writer or the CLI, touches the file system or the environment, or
+    /// prints. (The check lives here because reading the sources is file access.)
+    #[test]
+    fn emission_imports_neither_the_writer_nor_the_cli() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![root.join("emit.rs")];
+        for entry in walkdir::WalkDir::new(root.join("emit")).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_some_and(|x| x == "rs") {
+                files.push(entry.path().to_path_buf());
+            }
+        }
+        assert!(files.len() > 10, "{files:?}");
+        let forbidden = [
+            "crate::writer",
+            "crate::cli",
+            "std::fs",
+            "std::env",
+            "print!",
+            "println!",
+        ];
+        for f in &files {
+            let text = fs::read_to_string(f).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                for word in forbidden {
+                    assert!(
+                        !code.contains(word),
+                        "{}:{}: `{word}` in emission: {line}",
+                        f.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -241,3 +241,61 @@ fn report(
     }
     exit::OK
 }
+
+/// Reading a template folder for `--templates DIR` (emission itself reads no file).
+impl crate::emit::templates::TemplateSet {
+    /// Read every `*.hbs` file directly in `dir`. A `*.hbs` entry that is a symbolic link to a
+    /// path outside `dir`, that is not a regular file (a FIFO, a device) or that is larger than
+    /// [`MAX_TEMPLATE_BYTES`](crate::emit::templates::MAX_TEMPLATE_BYTES) is refused:
+    /// templates render into the output that is committed.
+    pub fn read(dir: &std::path::Path) -> Result<crate::emit::templates::TemplateSet, String> {
+        use crate::emit::templates::{Kind, TemplateFile, TemplateSet, MAX_TEMPLATE_BYTES};
+        use crate::source::display_name;
+        use std::path::Path;
+        let shown = |p: &Path| display_name(&p.display().to_string()).into_owned();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
+        let base = std::fs::canonicalize(dir)
+            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry
+                .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if !name.ends_with(".hbs") || path.is_dir() {
+                continue;
+            }
+            let target = std::fs::canonicalize(&path)
+                .map_err(|e| format!("cannot read template `{}`: {e}", shown(&path)))?;
+            if !target.starts_with(&base) {
+                return Err(format!(
+                    "template `{}` is a symbolic link to a path outside `{}`; accessc reads only templates inside the template folder",
+                    shown(&path),
+                    shown(dir)
+                ));
+            }
+            let bytes = input::read_capped(&path, MAX_TEMPLATE_BYTES, "template")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("cannot read template `{}`: not valid UTF-8", shown(&path)))?;
+            files.push(TemplateFile {
+                name: name.to_string(),
+                text,
+            });
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        if !files.iter().any(|f| !f.name.starts_with('_')) {
+            return Err(format!(
+                "`{}` has no templates (`KIND[.LABEL].EXT.hbs`, KIND one of {})",
+                shown(dir),
+                Kind::ALL.map(Kind::word).join(", ")
+            ));
+        }
+        Ok(TemplateSet {
+            dir: shown(dir),
+            files,
+        })
+    }
+}

@@ -288,7 +288,7 @@ fn group_binding_serde(b: &GroupBinding, kind: &'static str, source: &str) -> St
 }
 
 /// The aws-auth ConfigMaps and the group bindings.
-pub fn emit(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_>) {
+pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
     let mut buf = String::with_capacity(4096);
     for auth in &ir.aws_auth {

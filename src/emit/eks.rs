@@ -27,7 +27,7 @@ pub fn entries_dir(cluster: &str) -> String {
 }
 
 /// Every EKS access artifact.
-pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
+pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
     for c in &ir.access_configs {
         out.push(Artifact {

@@ -362,7 +362,7 @@ fn rbac_grant_in(
 }
 
 /// All Kubernetes artifacts of workloads.
-pub fn emit(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_>) {
+pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E>) {
     // The account of the last cluster looked up: workloads come cluster by cluster.
     let mut last: Option<(&str, &str)> = None;
     let mut account = |cluster: &str| -> Option<String> {

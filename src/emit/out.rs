@@ -2,31 +2,49 @@
 //! handed over one by one, as they are made, to a sink — a build or check streams them to the
 //! writer, which compares (and stages) each at once, and only their descriptions are kept. A
 //! large build thus never holds its whole output in memory.
+//!
+//! Emission knows nothing of what the sink is: what it makes of an artifact (`T`, a
+//! [`Receipt`]) and how it fails (`E`) are the sink's own types, handed back to the caller
+//! untouched. An `Out` without a sink uses [`Infallible`] for both.
+
+use std::convert::Infallible;
 
 use super::target::Targets;
 use super::Artifact;
-use crate::writer::{Taken, WriteError};
 
-/// Takes one artifact (from any emitter thread) and says what became of it.
-pub type Sink<'s> = dyn Fn(&Artifact) -> Result<Taken, WriteError> + Sync + 's;
+/// Takes one artifact (from any emitter thread) and says what became of it (`T`), or why it
+/// could not take it (`E`).
+pub type Sink<'s, T, E> = dyn Fn(&Artifact) -> Result<T, E> + Sync + 's;
 
-/// The artifacts of one emitter (or of several, in order).
-pub struct Out<'s> {
-    items: Vec<Artifact>,
-    stream: Option<(&'s Sink<'s>, &'s Targets)>,
-    taken: Vec<Taken>,
-    error: Option<WriteError>,
+/// What a sink made of one artifact, as far as emission needs it: `manifest.json` lists the
+/// SHA-256 of each artifact's contents, which a streaming sink computes (and the artifact is
+/// kept without its contents).
+pub trait Receipt {
+    /// SHA-256 of the artifact's contents.
+    fn sha256(&self) -> &[u8; 32];
 }
 
-impl Default for Out<'_> {
+/// An [`Out`] that keeps every artifact in memory: it has no sink, so nothing to receive and
+/// nothing to fail.
+pub type Memory<'s> = Out<'s, Infallible, Infallible>;
+
+/// The artifacts of one emitter (or of several, in order); `T` and `E` are its sink's.
+pub struct Out<'s, T, E> {
+    items: Vec<Artifact>,
+    stream: Option<(&'s Sink<'s, T, E>, &'s Targets)>,
+    taken: Vec<T>,
+    error: Option<E>,
+}
+
+impl<T, E> Default for Out<'_, T, E> {
     fn default() -> Self {
         Out::new()
     }
 }
 
-impl<'s> Out<'s> {
+impl<'s, T, E> Out<'s, T, E> {
     /// Keep every artifact in memory.
-    pub fn new() -> Out<'s> {
+    pub fn new() -> Out<'s, T, E> {
         Out {
             items: Vec::new(),
             stream: None,
@@ -37,7 +55,7 @@ impl<'s> Out<'s> {
 
     /// Hand the artifacts of the selected targets to `sink` as they come, keeping them without
     /// their contents; the others are dropped.
-    pub fn streaming(sink: &'s Sink<'s>, targets: &'s Targets) -> Out<'s> {
+    pub fn streaming(sink: &'s Sink<'s, T, E>, targets: &'s Targets) -> Out<'s, T, E> {
         Out {
             stream: Some((sink, targets)),
             ..Out::new()
@@ -45,7 +63,7 @@ impl<'s> Out<'s> {
     }
 
     /// Like this one: the same sink, nothing in it yet (for another emitter thread).
-    pub fn sibling(&self) -> Out<'s> {
+    pub fn sibling(&self) -> Out<'s, T, E> {
         Out {
             stream: self.stream,
             ..Out::new()
@@ -95,7 +113,7 @@ impl<'s> Out<'s> {
     }
 
     /// Append another `Out`'s artifacts.
-    pub fn append(&mut self, other: Out<'s>) {
+    pub fn append(&mut self, other: Out<'s, T, E>) {
         self.items.extend(other.items);
         self.taken.extend(other.taken);
         if self.error.is_none() {
@@ -110,7 +128,7 @@ impl<'s> Out<'s> {
 
     /// The artifacts (and, when streaming, what the sink made of each), or the sink's first
     /// error.
-    pub fn finish(self) -> Result<(Vec<Artifact>, Vec<Taken>), WriteError> {
+    pub fn finish(self) -> Result<(Vec<Artifact>, Vec<T>), E> {
         match self.error {
             Some(e) => Err(e),
             None => Ok((self.items, self.taken)),

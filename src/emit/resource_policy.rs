@@ -72,7 +72,7 @@ fn folder(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && crate::writer::paths::check(name).is_ok();
+        && super::paths::check(name).is_ok();
     if plain {
         let mask = name
             .bytes()
@@ -141,7 +141,7 @@ pub fn dir(p: &ResourcePolicy) -> String {
 }
 
 /// All resource-policy artifacts.
-pub fn emit(ir: &Ir, out: &mut super::out::Out<'_>) {
+pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     for p in &ir.resource_policies {
         let doc = document(p);
         let policy = to_compact(&doc);
@@ -320,7 +320,7 @@ mod tests {
         for (p, want) in &cases {
             let d = dir(p);
             assert_eq!(&d, want);
-            assert!(crate::writer::paths::check(&d).is_ok(), "{d}");
+            assert!(crate::emit::paths::check(&d).is_ok(), "{d}");
             assert!(seen.insert(d.to_lowercase()), "{d} twice");
         }
     }
@@ -370,7 +370,7 @@ mod tests {
         for n in names {
             let f = folder(n);
             assert!(
-                crate::writer::paths::check(&f).is_ok() && !f.contains('/'),
+                crate::emit::paths::check(&f).is_ok() && !f.contains('/'),
                 "{n:?} -> {f:?}"
             );
             assert!(f.len() <= 140, "{n:?} -> {f:?}");

@@ -211,7 +211,7 @@ impl Pending {
 }
 
 /// Every Terraform root.
-pub fn emit(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_>) {
+pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E>) {
     let mut accounts: BTreeSet<String> = BTreeSet::new();
     accounts.extend(ir.roles.iter().map(|r| r.account.clone()));
     accounts.extend(ir.boundaries.iter().map(|b| b.account.clone()));
@@ -243,7 +243,7 @@ fn reference_or_literal<'a>(refs: &'a BTreeMap<String, String>, arn: &'a str) ->
     }
 }
 
-fn emit_root(ir: &Ir, sources: &Sources, account: &str, out: &mut super::out::Out<'_>) {
+fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::out::Out<'_, T, E>) {
     let mut names = Names::default();
     let mut files: BTreeMap<String, Pending> = BTreeMap::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();

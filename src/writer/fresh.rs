@@ -201,7 +201,7 @@ mod tests {
         };
         assert_ne!(inputs_key_for("exe 1", &program(), &aws), Some(base));
         let templates = Options {
-            templates: Some(crate::templates::TemplateSet::default()),
+            templates: Some(crate::emit::templates::TemplateSet::default()),
             ..Options::default()
         };
         assert_ne!(inputs_key_for("exe 1", &program(), &templates), Some(base));

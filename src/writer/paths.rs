@@ -2,7 +2,8 @@
 //! through — an artifact it writes, a manifest entry it reads back (`check`, `build`, `diff`),
 //! a stamp entry — and the one listing of the folder that finds what accessc did not write.
 //!
-//! * A relative path is `/`-separated components, each non-empty, not `.` or `..`, without a
+//! * A relative path must pass [`check`] (the pure rule, in `emit::paths`, which the emitters
+//!   also use to name folders): `/`-separated components, each non-empty, not `.` or `..`, without a
 //!   backslash, NUL or other control character, without a character Windows forbids in file
 //!   names (`<>:"|?*`), not ending in a dot or space, and not a name Windows reserves for a device
 //!   (`con`, `prn`, `aux`, `nul`, `com0`–`com9`, `lpt0`–`lpt9`, in any case, with any extension).
@@ -14,13 +15,13 @@
 //!   leave the folder.
 //! * Files accessc did not write may stay only when no consumer reads them (see [`inert`]).
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::stamp::FileStat;
 use super::WriteError;
+pub use crate::emit::paths::{check, shown};
 
 /// What [`list`] found in an output folder.
 #[derive(Debug, Default)]
@@ -33,63 +34,6 @@ pub struct Listing {
     pub dirs: Vec<(String, FileStat)>,
 }
 
-/// Why `rel` is not a path accessc may open inside an output folder, if it is not one.
-pub fn check(rel: &str) -> Result<(), String> {
-    if rel.is_empty() {
-        return Err("it is empty".into());
-    }
-    if rel.starts_with('/') {
-        return Err("it is absolute".into());
-    }
-    for part in rel.split('/') {
-        component(part)?;
-    }
-    Ok(())
-}
-
-fn component(part: &str) -> Result<(), String> {
-    if part.is_empty() {
-        return Err("it has an empty component".into());
-    }
-    if part == "." || part == ".." {
-        return Err(format!("it has a `{part}` component"));
-    }
-    if let Some(c) = part
-        .chars()
-        .find(|c| c.is_control() || "\\<>:\"|?*".contains(*c))
-    {
-        return Err(format!("it holds the character {}", c.escape_debug()));
-    }
-    if part.ends_with(['.', ' ']) {
-        return Err("a component ends with a dot or a space".into());
-    }
-    let stem = part.split('.').next().unwrap_or(part).trim_end();
-    if reserved(stem) {
-        return Err(format!(
-            "`{}` is a device name on Windows",
-            shown(stem.to_string().as_str())
-        ));
-    }
-    Ok(())
-}
-
-/// Whether `stem` (a file name before its first dot) names a device on Windows.
-fn reserved(stem: &str) -> bool {
-    let lower = stem.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "con" | "prn" | "aux" | "nul" | "conin$" | "conout$"
-    ) {
-        return true;
-    }
-    let (head, tail) = lower.split_at(lower.len().min(3));
-    (head == "com" || head == "lpt")
-        && matches!(
-            tail,
-            "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
-        )
-}
-
 /// `root` joined with the checked relative path `rel`.
 pub fn join(root: &Path, rel: &str) -> Result<PathBuf, String> {
     check(rel)?;
@@ -98,22 +42,6 @@ pub fn join(root: &Path, rel: &str) -> Result<PathBuf, String> {
         p.push(part);
     }
     Ok(p)
-}
-
-/// A path for a message: control characters, quotes and backslashes escaped, so that a hostile
-/// name cannot break the line (or the terminal) it is shown in.
-pub fn shown(rel: &str) -> String {
-    let mut s = String::with_capacity(rel.len());
-    for c in rel.chars() {
-        if c == '`' {
-            s.push_str("\\`");
-        } else if c.is_control() || c == '\\' || c == '"' {
-            let _ = write!(s, "{}", c.escape_default());
-        } else {
-            s.push(c);
-        }
-    }
-    s
 }
 
 /// Whether a file accessc did not write may stay in the output folder: a README, a Markdown

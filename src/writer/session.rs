@@ -51,6 +51,12 @@ pub struct Taken {
     read: bool,
 }
 
+impl crate::emit::out::Receipt for Taken {
+    fn sha256(&self) -> &[u8; 32] {
+        &self.sha256
+    }
+}
+
 /// Why the staging folder could not be made (kept to report it to every thread that asks).
 type StageError = (PathBuf, &'static str, io::ErrorKind, String);
 

@@ -14,13 +14,12 @@
 //! The context of each kind is built in [`context`] and documented in `docs/pipelines.md`; the
 //! helpers are listed in [`helpers`]. Strict mode: a field that is not in the context is an
 //! error (E501) naming the template, its line and column, and the entity; a template that does
-//! not parse or is misnamed is E502. Compiling stays pure: the CLI reads the folder
-//! ([`TemplateSet::read`]) and passes it in the build options.
+//! not parse or is misnamed is E502. Like every emitter this one is pure: it reads no file. The
+//! CLI reads the folder ([`TemplateSet::read`], in `src/cli/build.rs`) and passes its files in the
+//! build options as data (name → text).
 
 pub mod context;
 pub mod helpers;
-
-use std::path::Path;
 
 use handlebars::{Handlebars, RenderErrorReason};
 
@@ -56,57 +55,6 @@ pub struct TemplateFile {
 }
 
 impl TemplateSet {
-    /// Read every `*.hbs` file directly in `dir`. A `*.hbs` entry that is a symbolic link to a
-    /// path outside `dir`, that is not a regular file (a FIFO, a device) or that is larger than
-    /// [`MAX_TEMPLATE_BYTES`] is refused: templates render into the output that is committed.
-    pub fn read(dir: &Path) -> Result<TemplateSet, String> {
-        let shown = |p: &Path| display_name(&p.display().to_string()).into_owned();
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
-        let base = std::fs::canonicalize(dir)
-            .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry
-                .map_err(|e| format!("cannot read the template folder `{}`: {e}", shown(dir)))?;
-            let path = entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if !name.ends_with(".hbs") || path.is_dir() {
-                continue;
-            }
-            let target = std::fs::canonicalize(&path)
-                .map_err(|e| format!("cannot read template `{}`: {e}", shown(&path)))?;
-            if !target.starts_with(&base) {
-                return Err(format!(
-                    "template `{}` is a symbolic link to a path outside `{}`; accessc reads only templates inside the template folder",
-                    shown(&path),
-                    shown(dir)
-                ));
-            }
-            let bytes = crate::cli::input::read_capped(&path, MAX_TEMPLATE_BYTES, "template")?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| format!("cannot read template `{}`: not valid UTF-8", shown(&path)))?;
-            files.push(TemplateFile {
-                name: name.to_string(),
-                text,
-            });
-        }
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        if !files.iter().any(|f| !f.name.starts_with('_')) {
-            return Err(format!(
-                "`{}` has no templates (`KIND[.LABEL].EXT.hbs`, KIND one of {})",
-                shown(dir),
-                Kind::ALL.map(Kind::word).join(", ")
-            ));
-        }
-        Ok(TemplateSet {
-            dir: shown(dir),
-            files,
-        })
-    }
-
     /// The path of a template for messages: `DIR/NAME` (NAME in its display form).
     pub fn display(&self, name: &str) -> String {
         let name = display_name(name);
