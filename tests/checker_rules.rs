@@ -786,6 +786,22 @@ fn service_wildcard_needs_unsafe() {
     );
 }
 
+/// `*` alone names no service: the help's example of a narrower wildcard does not pick one.
+#[test]
+fn the_star_action_is_not_told_to_narrow_to_s3() {
+    let text = format!(
+        "{BASE}app checkout in payments {{\n  aws {{\n    allow * on \"arn:aws:s3:::r/*\"\n  }}\n}}\n"
+    );
+    let (_, d) = expect(
+        &text,
+        Code::E202,
+        "`*` grants every action of every service",
+        "a narrower wildcard such as `SERVICE:Get*`",
+        "*",
+    );
+    assert!(!d.help.as_deref().unwrap_or("").contains("s3:"), "{d:?}");
+}
+
 #[test]
 fn star_resource_needs_unsafe() {
     let text = format!(

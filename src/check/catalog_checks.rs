@@ -718,11 +718,16 @@ pub fn broad_wildcard_anywhere(w: &Spanned<String>) -> Option<Diag> {
 }
 
 fn wildcard_diag(w: &Spanned<String>, what: &str) -> Diag {
-    let service = w.node.split_once(':').map_or("s3", |(s, _)| s);
+    // A narrower wildcard of the same service; `*` alone names none, so the example names the
+    // service's place.
+    let narrower = match w.node.split_once(':') {
+        Some((service, _)) => format!("`{service}:Get*`"),
+        None => "`SERVICE:Get*`".to_string(),
+    };
     Diag::new(Code::E202, format!("`{}` grants {what}", w.node))
         .at(w.span)
         .label("wildcard action")
-        .help(format!("list the actions, use an access level (`read`, `write`, …) or a narrower wildcard such as `{service}:Get*`, or add `unsafe \"reason\"` to the grant"))
+        .help(format!("list the actions, use an access level (`read`, `write`, …) or a narrower wildcard such as {narrower}, or add `unsafe \"reason\"` to the grant"))
 }
 
 /// Check a condition key against the grant's actions; returns whether it can be used.
