@@ -482,47 +482,6 @@ mod tests {
         d
     }
 
-    /// Emission is pure and comes before the writer: no file of `emit` (custom templates
-    /// included) names the writer or the CLI, touches the file system or the environment, or
-    /// prints. (The check lives here because reading the sources is file access.)
-    #[test]
-    fn emission_imports_neither_the_writer_nor_the_cli() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = vec![root.join("emit.rs")];
-        for entry in walkdir::WalkDir::new(root.join("emit")).sort_by_file_name() {
-            let entry = entry.unwrap();
-            if entry.path().extension().is_some_and(|x| x == "rs") {
-                files.push(entry.path().to_path_buf());
-            }
-        }
-        assert!(files.len() > 10, "{files:?}");
-        let forbidden = [
-            "crate::writer",
-            "crate::cli",
-            "std::fs",
-            "std::env",
-            "print!",
-            "println!",
-        ];
-        for f in &files {
-            let text = fs::read_to_string(f).unwrap();
-            for (n, line) in text.lines().enumerate() {
-                let code = line.trim_start();
-                if code.starts_with("//") {
-                    continue;
-                }
-                for word in forbidden {
-                    assert!(
-                        !code.contains(word),
-                        "{}:{}: `{word}` in emission: {line}",
-                        f.display(),
-                        n + 1
-                    );
-                }
-            }
-        }
-    }
-
     #[test]
     fn manifest_head_reads_only_what_a_build_compares() {
         let d = temp("head");
