@@ -7,10 +7,12 @@
 //! Cluster access: one `access` declaration per authentication mode, the clusters' access
 //! configuration, and the authentication-mode transition table (library and command line).
 
+mod support;
+use support::accessc;
+
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use accessc::ir::AuthMode;
 use accessc::source::Sources;
@@ -147,15 +149,6 @@ fn one_declaration_three_modes() {
     let create = &cm_only["clusters/c/eks/create-cluster.json"];
     assert!(create.contains("\"CONFIG_MAP\"") && create.contains("Permissions\": true"));
     assert!(!cm_only.values().any(|c| c.contains("system:masters")));
-}
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 /// The migration a team runs: config_map → api_and_config_map → api, with the skipped step and

@@ -11,6 +11,9 @@
 //! afterwards `check` of the program that finished last passes and the folder is exactly its
 //! tree. `ACCESSC_CONCURRENCY_SEED` replays a run.
 
+mod support;
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -39,21 +42,6 @@ fn program(which: char) -> String {
 }
 
 type Tree = BTreeMap<String, Vec<u8>>;
-
-fn tree(dir: &Path) -> Tree {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().replace('\\', "/"),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn command(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_accessc"));

@@ -8,16 +8,15 @@
 //! sentences per principal, the Markdown report (snapshot), and the command line (exit codes,
 //! `--base`, `--git`, formats).
 
+mod support;
+use support::{accessc, code, root, stderr, stdout};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use accessc::diff::{self, DiffFormat, Files, Model};
 use accessc::source::Sources;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Every `.access` file under a folder, named relative to it (as `build` names them).
 fn load(dir: &Path) -> Sources {
@@ -479,27 +478,6 @@ fn json_and_text_formats() {
 }
 
 // ----- the command line -----
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from)

@@ -9,14 +9,13 @@
 //! `docs/….md` path that the sources (help strings, module docs), the `--help` text of every
 //! command and the diagnostic pages name exists. The checker itself is tested on a broken tree.
 
+mod support;
+use support::root;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
 
 /// The Markdown files whose links are checked: `README.md` and every `*.md` under `docs/`.
 fn markdown_files(root: &Path) -> Vec<PathBuf> {

@@ -8,16 +8,13 @@
 //! keeps every comment, reports files with syntax errors, and writes only what changes.
 
 mod support;
+use support::root;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use accessc::fmt::{self, FmtError};
 use accessc::source::Sources;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
 
 /// Every `.access` file of the examples (not their output) and of the test cases.
 fn corpus() -> Vec<PathBuf> {

@@ -12,6 +12,9 @@
 //! The two versions of the program alternate: each round builds the version the output does
 //! not hold yet, so every round has something to write. `ACCESSC_KILL_SEED` replays a run.
 
+mod support;
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -53,21 +56,6 @@ fn program(version: u32) -> String {
 }
 
 type Tree = BTreeMap<String, Vec<u8>>;
-
-fn tree(dir: &Path) -> Tree {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().replace('\\', "/"),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -9,6 +9,7 @@
 //! SARIF 2.1.0 schema), and the `accessc lint` command.
 
 mod support;
+use support::root;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,10 +18,6 @@ use accessc::diagnostics::{Code, Severity};
 use accessc::lint::{self, registry, Level};
 use accessc::source::Sources;
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
 
 const PRELUDE: &str = r#"cluster prod {
   account = "111122223333"

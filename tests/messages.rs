@@ -9,28 +9,14 @@
 //! snippet stays short whatever the size of the declaration it points at.
 
 mod support;
+use support::{accessc, stderr};
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use accessc::diagnostics::render::{quoted_values, render, Format};
 use accessc::diagnostics::{Code, Diag};
 use accessc::source::Sources;
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    // Output goes to pipes: what a CI log or `2>&1 | less` gets.
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const CLUSTER: &str = r#"cluster prod {
   account = "111122223333"

@@ -16,27 +16,13 @@
 //! build. Fault tests need root's powers (mounts, `chattr`) or a non-root user; where neither
 //! works they print why they are skipped.
 
+mod support;
+use support::{accessc, code, root, stderr, tree};
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// No panic: not killed by a signal, not Rust's panic exit code, no panic message.
 fn assert_no_panic(o: &Output, what: &str) {
@@ -59,29 +45,6 @@ fn json_diags(err: &str) -> Vec<serde_json::Value> {
         Ok(serde_json::Value::Array(v)) => v,
         other => panic!("not a JSON array of diagnostics: {other:?}\n{err}"),
     }
-}
-
-/// Every file under a folder with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 const BASE: &str = r#"cluster prod {

@@ -7,6 +7,9 @@
 //! The stat cache of large outputs (src/writer/stamp.rs): `check` trusts files whose `stat`
 //! and hash match the stamp, and reads everything else.
 
+mod support;
+use support::stderr;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -201,10 +204,6 @@ fn a_file_removed_after_the_stamp_is_missing() {
 /// The stamp's inputs key (src/writer/fresh.rs): a check or build whose sources, options and
 /// executable are the ones the stamp recorded, over an untouched output, does not compile.
 const NOTE: &str = "; inputs unchanged since the last run";
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn unchanged_inputs_over_an_untouched_output_are_not_compiled_again() {

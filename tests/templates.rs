@@ -8,11 +8,11 @@
 //! checked against the IAM documents it carries), strict mode, file naming, and the CLI.
 
 mod support;
+use support::accessc;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use accessc::templates::{TemplateFile, TemplateSet};
 use serde::Deserialize;
@@ -293,15 +293,6 @@ fn names_partials_and_empty_renderings() {
     );
     let sa: Value = serde_json::from_str(&out["templates/app.sa/acme.reader.json"]).unwrap();
     assert_eq!(sa.as_array().unwrap().len(), 2);
-}
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 #[test]

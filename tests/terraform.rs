@@ -9,11 +9,11 @@
 //! once, the policies equal to the documents under `aws/`, and target selection on the CLI.
 
 mod support;
+use support::accessc;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -413,15 +413,6 @@ fn policy_variables_are_escaped_and_resource_policies_reference_roles() {
         f.contains(r#"\"AWS\":\"${aws_iam_role.payments-ledger.arn}\""#),
         "{f}"
     );
-}
-
-fn accessc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 fn files(dir: &Path) -> BTreeSet<String> {

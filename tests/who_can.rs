@@ -7,6 +7,9 @@
 //! `accessc who-can`: answers on the shipped examples, compared with expectations computed by
 //! hand from their `.access` files (the comments say why each principal is or is not there).
 
+mod support;
+use support::{code, stdout};
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -582,14 +585,6 @@ fn accessc(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]
