@@ -11,6 +11,9 @@
 //! and never break the Markdown of `diff`. Inputs and templates are read only from inside the
 //! folders given on the command line.
 
+mod support;
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -202,22 +205,6 @@ const YAML_DOCS: [(&str, &str, &str, &str); 10] = [
 
 /// The top-level keys a Terraform JSON file may have.
 const TF_KEYS: [&str; 5] = ["//", "terraform", "provider", "resource", "output"];
-
-/// Every file under `dir`, relative, `/`-separated.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().replace('\\', "/"),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 /// Every YAML document of a file.
 fn yaml_docs(text: &str) -> Result<Vec<serde_yaml::Value>, String> {
@@ -444,8 +431,8 @@ fn check_hostile(
         (sb.clone(), "f2/apps.access".to_string()),
     ];
     names.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
-    let plain = files(&d.join("plain-out"));
-    let out = files(&d.join("out"));
+    let plain = tree(&d.join("plain-out"));
+    let out = tree(&d.join("out"));
     let keys = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
     if keys(&plain) != keys(&out) {
         return Err(format!(
@@ -685,7 +672,7 @@ name: system:authenticated\n  apiGroup: rbac.authorization.k8s.io\n---\n#.access
     let o = accessc(&["build", "src", "-o", "out"], d);
     assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
     let mut yaml = 0;
-    for (path, bytes) in files(&d.join("out")) {
+    for (path, bytes) in tree(&d.join("out")) {
         let text = String::from_utf8(bytes).unwrap();
         if !path.ends_with(".yaml") {
             assert!(!text.contains("ClusterRoleBinding\n"), "{path}:\n{text}");

@@ -9,9 +9,11 @@
 //! node mapping intact; `system:masters` replaced by a reviewed cluster-admin binding); on an
 //! `api` cluster the access entries match.
 
+mod support;
+use support::accessc;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use accessc::import::aws_auth;
 use accessc::import::NoteKind;
@@ -249,16 +251,6 @@ fn round_trip_on_an_api_cluster() {
     assert_eq!(seen, 6);
 }
 
-/// Run accessc in `cwd`.
-fn run(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_accessc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 /// As a user migrates: `accessc import aws-auth aws-auth.yaml --cluster legacy -o
 /// src/imported.access` of `config_map` in `cwd`, the cluster declaration merged from its
 /// header (`src/cluster.access`), then `accessc build src -o out`. The import's standard error
@@ -266,7 +258,7 @@ fn run(args: &[&str], cwd: &Path) -> std::process::Output {
 fn import_and_build(cwd: &Path, config_map: &str) -> (String, String, String) {
     std::fs::write(cwd.join("aws-auth.yaml"), config_map).unwrap();
     std::fs::create_dir(cwd.join("src")).unwrap();
-    let o = run(
+    let o = accessc(
         &[
             "import",
             "aws-auth",
@@ -290,7 +282,7 @@ fn import_and_build(cwd: &Path, config_map: &str) -> (String, String, String) {
         merged_cluster(&source, "config_map"),
     )
     .unwrap();
-    let o = run(&["build", "src", "-o", "out"], cwd);
+    let o = accessc(&["build", "src", "-o", "out"], cwd);
     let build_err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(0), "{build_err}\n{source}");
     (import_err, source, build_err)
@@ -310,12 +302,12 @@ fn the_command_writes_a_file_that_builds() {
         .exists());
 
     // Standard input, and errors.
-    let o = run(&["import", "aws-auth", "missing.yaml"], dir.path());
+    let o = accessc(&["import", "aws-auth", "missing.yaml"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     std::fs::write(dir.path().join("secret.yaml"), "kind: Secret\n").unwrap();
-    let o = run(&["import", "aws-auth", "secret.yaml"], dir.path());
+    let o = accessc(&["import", "aws-auth", "secret.yaml"], dir.path());
     assert_eq!(o.status.code(), Some(1));
-    let o = run(
+    let o = accessc(
         &[
             "import",
             "aws-auth",
@@ -462,7 +454,7 @@ fn an_imported_aws_auth_rebuilds_with_every_mapping() {
     assert!(compiled.contains("system:node-proxier"), "the Fargate role");
 
     // `check` agrees with what `build` wrote.
-    let o = run(&["check", "src", "-o", "out"], dir.path());
+    let o = accessc(&["check", "src", "-o", "out"], dir.path());
     assert_eq!(
         o.status.code(),
         Some(0),
