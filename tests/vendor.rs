@@ -1,0 +1,249 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+//! The controllers' own IAM policies, written in `.access`. Each folder under `tests/vendor/`
+//! holds `vendor.json` (the policy as the controller's project publishes it; source and version
+//! in the folder's `README.md`) and `program.access` (a cluster, a namespace and the app whose
+//! grants say the same). The test compiles the program and compares the app role's policy with
+//! the vendor's the way IAM reads them, one (effect, action, condition block) at a time:
+//!
+//! - the same actions under the same conditions, none dropped and none added;
+//! - each of our resources for an action inside one of the vendor's resources for it (equal or
+//!   narrower: a vendor `*` region or account becomes the cluster's).
+//!
+//! Where ours are narrower is the case's snapshot (`snapshots/vendor_NAME.snap`), so a change
+//! that widens or narrows anything fails; the folder's README says why each narrowing is safe.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+/// (effect, action in lower case, condition block in canonical form) → (the action as written,
+/// resources).
+type Grants = BTreeMap<(String, String, String), (String, BTreeSet<String>)>;
+
+#[test]
+fn vendor_policies() {
+    insta::glob!("vendor/*/program.access", |path| {
+        let dir = path.parent().unwrap();
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let report = compare(dir);
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            snapshot_suffix => "",
+            input_file => path,
+        }, {
+            insta::assert_snapshot!(format!("vendor_{name}"), report);
+        });
+    });
+}
+
+/// Compile the case's program, compare its role's policy with `vendor.json` and return where
+/// ours is narrower; panic on a dropped or added action or condition, or a wider resource.
+fn compare(dir: &Path) -> String {
+    let vendor: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("vendor.json")).unwrap()).unwrap();
+    let theirs = grants(&vendor);
+
+    let sources = support::load_dir(dir);
+    let compiled = accessc::compile(&sources);
+    let errors: Vec<_> = compiled
+        .diags
+        .iter()
+        .filter(|d| d.code.as_str().starts_with('E'))
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    assert!(errors.is_empty(), "{}: {errors:#?}", dir.display());
+    let artifacts = compiled.artifacts.unwrap();
+    let policies: Vec<_> = artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("aws/") && a.path.ends_with("/policy.json"))
+        .collect();
+    assert_eq!(policies.len(), 1, "one role policy: {policies:?}");
+    let ours_doc: Value = serde_json::from_str(&policies[0].contents).unwrap();
+    let ours = grants(&ours_doc);
+
+    let dropped: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
+    let added: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).collect();
+    assert!(
+        dropped.is_empty() && added.is_empty(),
+        "{}: (effect, action, conditions) dropped {dropped:#?}, added {added:#?}",
+        dir.display()
+    );
+
+    // Narrowings, grouped: (vendor resources, ours, conditions) → actions.
+    let mut narrower: BTreeMap<(Vec<String>, Vec<String>, String), Vec<String>> = BTreeMap::new();
+    for (key, (action, mine)) in &ours {
+        let (_, vendor) = &theirs[key];
+        for r in mine {
+            assert!(
+                vendor.iter().any(|v| glob(v, r)),
+                "{}: {action} on {r} is outside the vendor's {vendor:?}",
+                dir.display()
+            );
+        }
+        if mine != vendor {
+            narrower
+                .entry((
+                    vendor.iter().cloned().collect(),
+                    mine.iter().cloned().collect(),
+                    key.2.clone(),
+                ))
+                .or_default()
+                .push(action.clone());
+        }
+    }
+    let mut report = format!(
+        "{} (effect, action, conditions) triples, all present on both sides; narrower resources:\n",
+        ours.len()
+    );
+    for ((vendor, mine, conditions), actions) in &narrower {
+        report.push_str(&format!(
+            "\n{}\n  vendor: {}\n  ours:   {}\n",
+            actions.join(", "),
+            vendor.join(", "),
+            mine.join(", ")
+        ));
+        if conditions != "{}" {
+            report.push_str(&format!("  when:   {conditions}\n"));
+        }
+    }
+    report
+}
+
+/// Every (effect, action, conditions) of a policy document with its resources.
+fn grants(doc: &Value) -> Grants {
+    let mut out = Grants::new();
+    let statements = match &doc["Statement"] {
+        Value::Array(s) => s.clone(),
+        s @ Value::Object(_) => vec![s.clone()],
+        other => panic!("Statement: {other}"),
+    };
+    for s in &statements {
+        assert!(
+            s.get("NotAction").is_none() && s.get("NotResource").is_none(),
+            "NotAction / NotResource are not compared: {s}"
+        );
+        let effect = s["Effect"].as_str().unwrap().to_string();
+        let conditions = canonical_conditions(s.get("Condition"));
+        for action in strings(&s["Action"]) {
+            assert!(
+                !action.contains('*') && !action.contains('?'),
+                "wildcard actions are not compared: {action}"
+            );
+            let entry = out
+                .entry((
+                    effect.clone(),
+                    action.to_ascii_lowercase(),
+                    conditions.clone(),
+                ))
+                .or_insert_with(|| (action.clone(), BTreeSet::new()));
+            entry.1.extend(strings(&s["Resource"]));
+        }
+    }
+    out
+}
+
+/// A condition block as IAM compares it: operators as written, keys in lower case (IAM's keys
+/// are case-insensitive), each key's values as a sorted set.
+fn canonical_conditions(block: Option<&Value>) -> String {
+    let mut canon: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    if let Some(Value::Object(ops)) = block {
+        for (op, keys) in ops {
+            let Value::Object(keys) = keys else {
+                panic!("condition {op}: {keys}")
+            };
+            for (key, values) in keys {
+                canon
+                    .entry(op.clone())
+                    .or_default()
+                    .entry(key.to_ascii_lowercase())
+                    .or_default()
+                    .extend(strings(values));
+            }
+        }
+    }
+    serde_json::to_string(&canon).unwrap()
+}
+
+/// A string or a list of strings (booleans and numbers as IAM reads them: their text).
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Bool(b) => vec![b.to_string()],
+        Value::Number(n) => vec![n.to_string()],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        other => panic!("not a string or a list of strings: {other}"),
+    }
+}
+
+/// Whether IAM's wildcard pattern `pattern` (`*` any run, `?` one character) matches `text`
+/// taken literally: for the resources compared here (wildcards only in place of whole path
+/// parts), `text`'s own wildcards then stand for a subset of `pattern`'s.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[test]
+fn glob_matches_as_iam_does() {
+    assert!(glob("*", "arn:aws:ec2:us-west-2:1:volume/*"));
+    assert!(glob(
+        "arn:aws:ec2:*:*:volume/*",
+        "arn:aws:ec2:us-west-2:111122223333:volume/*"
+    ));
+    assert!(glob(
+        "arn:aws:ec2:*:*:snapshot/*",
+        "arn:aws:ec2:us-west-2::snapshot/*"
+    ));
+    assert!(!glob(
+        "arn:aws:ec2:*:*:volume/vol-*",
+        "arn:aws:ec2:us-west-2:111122223333:volume/*"
+    ));
+    assert!(!glob(
+        "arn:aws:ec2:*:*:volume/*",
+        "arn:aws:ec2:*:*:instance/*"
+    ));
+}
+
+/// The comparison fails on what it must catch: a dropped condition, a wider resource.
+#[test]
+fn a_dropped_condition_or_a_wider_resource_fails_the_comparison() {
+    let vendor = serde_json::json!({"Statement": [{
+        "Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": "arn:aws:ec2:*:*:volume/*",
+        "Condition": {"StringLike": {"ec2:ResourceTag/CSIVolumeName": "*"}}
+    }]});
+    let dropped = serde_json::json!({"Statement": [{
+        "Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": "arn:aws:ec2:*:*:volume/*"
+    }]});
+    assert_ne!(
+        grants(&vendor).keys().collect::<Vec<_>>(),
+        grants(&dropped).keys().collect::<Vec<_>>()
+    );
+    assert!(!glob("arn:aws:ec2:*:*:volume/*", "*"));
+}
