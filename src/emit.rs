@@ -29,6 +29,7 @@ pub mod gitops;
 pub mod iam;
 pub mod json;
 pub mod k8s;
+pub mod layout;
 pub mod manifest;
 pub mod out;
 pub mod paths;

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::emit::layout::{ArtifactPath, ResourceDir, RoleFile};
+
 /// Generated files: path relative to the output folder → contents.
 pub type Files = BTreeMap<String, String>;
 
@@ -412,9 +414,16 @@ impl Model {
         let mut members: BTreeMap<(String, String), BTreeSet<PrincipalId>> = BTreeMap::new();
 
         for (path, text) in files {
-            let parts: Vec<&str> = path.split('/').collect();
-            match parts.as_slice() {
-                ["aws", account, "roles", role, file] => {
+            // What the file is, by its place in the output layout (the only parser of it).
+            let Some(place) = ArtifactPath::parse(path) else {
+                continue;
+            };
+            match place {
+                ArtifactPath::Role {
+                    account,
+                    role,
+                    file,
+                } => {
                     let id = PrincipalId::Role {
                         account: account.to_string(),
                         name: role.to_string(),
@@ -422,23 +431,26 @@ impl Model {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
-                    let is_policy = *file == "policy.json"
-                        || (file.starts_with("policy-") && file.ends_with(".json"));
-                    if is_policy {
-                        let atoms = identity_atoms(&doc, "");
-                        m.get(id.clone()).aws.extend(atoms);
-                        contributed.push((id, path.clone()));
-                    } else if *file == "trust-policy.json" {
-                        let facts = trust_facts(&doc);
-                        m.get(id.clone()).trust.extend(facts);
-                        contributed.push((id, path.clone()));
-                    } else if *file == "create-role.json" {
-                        let p = m.get(id.clone());
-                        p.boundary = str_of(&doc, "PermissionsBoundary").map(str::to_string);
-                        contributed.push((id, path.clone()));
+                    match file {
+                        RoleFile::Policy { .. } => {
+                            let atoms = identity_atoms(&doc, "");
+                            m.get(id.clone()).aws.extend(atoms);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::TrustPolicy => {
+                            let facts = trust_facts(&doc);
+                            m.get(id.clone()).trust.extend(facts);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::CreateRole => {
+                            let p = m.get(id.clone());
+                            p.boundary = str_of(&doc, "PermissionsBoundary").map(str::to_string);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::CreatePolicy { .. } | RoleFile::AttachRolePolicy { .. } => {}
                     }
                 }
-                ["aws", account, "boundaries", name, "boundary-policy.json"] => {
+                ArtifactPath::Boundary { account, name } => {
                     let id = PrincipalId::Boundary {
                         account: account.to_string(),
                         name: name.to_string(),
@@ -450,7 +462,7 @@ impl Model {
                     m.get(id.clone()).aws.extend(atoms);
                     contributed.push((id, path.clone()));
                 }
-                ["clusters", cluster, "eks", "create-cluster.json"] => {
+                ArtifactPath::CreateCluster { cluster } => {
                     let id = PrincipalId::Cluster {
                         name: cluster.to_string(),
                     };
@@ -473,9 +485,7 @@ impl Model {
                     }
                     contributed.push((id, path.clone()));
                 }
-                ["clusters", cluster, "eks", "pod-identity-associations", file]
-                    if file.ends_with(".create-pod-identity-association.json") =>
-                {
+                ArtifactPath::PodIdentityAssociation { cluster, .. } => {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
@@ -491,7 +501,15 @@ impl Model {
                     };
                     m.get(id).trust.insert(fact);
                 }
-                ["clusters", cluster, "eks", "access-entries", file] => {
+                ArtifactPath::AccessEntry {
+                    cluster,
+                    name: stem,
+                }
+                | ArtifactPath::AccessPolicy {
+                    cluster,
+                    name: stem,
+                } => {
+                    let entry = matches!(place, ArtifactPath::AccessEntry { .. });
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
@@ -501,7 +519,7 @@ impl Model {
                     let id = PrincipalId::Access {
                         arn: without_path(arn),
                     };
-                    if let Some(stem) = file.strip_suffix(".create-access-entry.json") {
+                    if entry {
                         let p = m.get(id.clone());
                         p.arns.insert(arn.to_string());
                         // `_nodes`, `_windows-nodes`, `_fargate` (and `.ROLE` after the
@@ -531,7 +549,7 @@ impl Model {
                                 .insert(id.clone());
                         }
                         contributed.push((id, path.clone()));
-                    } else if let Some(stem) = file.strip_suffix(".associate-access-policy.json") {
+                    } else {
                         let p = m.get(id.clone());
                         p.arns.insert(arn.to_string());
                         p.names.insert(stem.to_string());
@@ -559,7 +577,7 @@ impl Model {
                         contributed.push((id, path.clone()));
                     }
                 }
-                ["clusters", cluster, "kubernetes", _ns, file] if file.ends_with(".yaml") => {
+                ArtifactPath::KubeObject { cluster, .. } => {
                     let Some(doc) = parse_yaml(text) else {
                         continue;
                     };
@@ -677,7 +695,18 @@ impl Model {
                         _ => {}
                     }
                 }
-                ["resources", service, name, file] if RESOURCE_POLICY_FILES.contains(file) => {
+                // Only the short form (`resources/SERVICE/NAME/`: an S3 bucket of the `aws`
+                // partition) is read.
+                ArtifactPath::Resource {
+                    dir:
+                        ResourceDir {
+                            partition: None,
+                            place: None,
+                            service,
+                            name,
+                        },
+                    file,
+                } if RESOURCE_POLICY_FILES.contains(&file) => {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };

@@ -48,6 +48,7 @@ use super::iam::StatementsText;
 use super::iam::{boundary_description, boundary_origin};
 use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
 use super::json::{render_nested, to_compact, to_pretty, ToJson};
+use super::layout::{self, ArtifactPath};
 use super::manifest::sha256;
 use super::Artifact;
 use crate::ast::Span;
@@ -55,7 +56,7 @@ use crate::ir::{AccessScope, Ir, ResourceKind, ResourcePolicy};
 use crate::source::Sources;
 
 /// The folder of the Terraform roots.
-pub const DIR: &str = "terraform";
+pub const DIR: &str = layout::TERRAFORM;
 
 /// The provider requirement of a root.
 const PROVIDER_SOURCE: &str = "hashicorp/aws";
@@ -338,7 +339,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         let arn = format!("${{aws_iam_role.{id}.arn}}");
         role_refs.insert(role.arn(), arn.clone());
         role_outputs.insert(role.name.clone(), arn);
-        files.insert(format!("role-{}.tf.json", role.name), f);
+        files.insert(layout::terraform_role_file(&role.name), f);
     }
 
     // Each cluster's EKS resources.
@@ -440,7 +441,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         }
         if !f.file.resource.is_empty() {
             regions.insert(c.region.clone());
-            files.insert(format!("cluster-{}.tf.json", c.name), f);
+            files.insert(layout::terraform_cluster_file(&c.name), f);
         }
     }
 
@@ -580,7 +581,11 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             from.join(", ")
         )));
         out.push(Artifact {
-            path: format!("{DIR}/{account}/{name}"),
+            path: ArtifactPath::Terraform {
+                account,
+                file: &name,
+            }
+            .render(),
             kind: f.kind,
             cluster: f.cluster,
             account: Some(account.to_string()),
