@@ -651,3 +651,372 @@ impl Section {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Parsing a path accessc writes gives the path back, in the part of the folder it is in.
+    fn round_trips(path: &str) -> ArtifactPath<'_> {
+        let p = ArtifactPath::parse(path).unwrap_or_else(|| panic!("{path:?} does not parse"));
+        assert_eq!(p.render(), path, "{p:?}");
+        assert_eq!(p.section(), Section::of(path), "{path:?}");
+        p
+    }
+
+    /// The `.access` files below `dir`, as sources named by their relative path.
+    fn load(dir: &std::path::Path) -> crate::source::Sources {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() && p.file_name().is_some_and(|n| n != "out") {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "access") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(dir, &mut files);
+        files.sort();
+        let mut sources = crate::source::Sources::new();
+        for f in files {
+            let rel = f.strip_prefix(dir).map(|r| r.to_string_lossy().replace('\\', "/"));
+            let text = std::fs::read_to_string(&f);
+            if let (Ok(rel), Ok(text)) = (rel, text) {
+                sources.add(rel, text);
+            }
+        }
+        sources
+    }
+
+    #[test]
+    fn every_path_of_the_examples_parses_back_to_itself() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let templates = crate::templates::TemplateSet::read(&root.join("templates/crossplane"));
+        let templates = templates.ok();
+        assert!(templates.is_some());
+        let mut seen = std::collections::BTreeSet::new();
+        let mut examples = 0;
+        for e in std::fs::read_dir(root.join("examples")).into_iter().flatten().flatten() {
+            let sources = load(&e.path());
+            let options = crate::Options {
+                templates: templates.clone(),
+                ..crate::Options::default()
+            };
+            let compiled = crate::compile_with(&sources, &options);
+            let artifacts = compiled.artifacts.unwrap_or_default();
+            assert!(!artifacts.is_empty(), "{:?}", e.path());
+            examples += 1;
+            for a in &artifacts {
+                let p = round_trips(&a.path);
+                // The kind of document agrees with the kind of path.
+                let agrees = match &p {
+                    ArtifactPath::Manifest => a.kind == "manifest",
+                    ArtifactPath::Role { .. } | ArtifactPath::Boundary { .. } => {
+                        a.kind.starts_with("iam-") || a.kind.starts_with("aws-cli-iam-")
+                    }
+                    ArtifactPath::CreateCluster { .. }
+                    | ArtifactPath::PodIdentityAssociation { .. }
+                    | ArtifactPath::AccessEntry { .. }
+                    | ArtifactPath::AccessPolicy { .. } => a.kind.starts_with("aws-cli-eks-"),
+                    ArtifactPath::KubeObject { kind, .. } => {
+                        kind.is_some() && a.kind.starts_with("k8s-")
+                    }
+                    ArtifactPath::Kustomization { .. } => a.kind == "gitops-kustomization",
+                    ArtifactPath::Resource { .. } => {
+                        a.kind == "iam-resource-policy" || a.kind == "aws-cli-put-resource-policy"
+                    }
+                    ArtifactPath::Terraform { .. } => a.kind.starts_with("terraform-"),
+                    ArtifactPath::Template { .. } => a.kind == "template",
+                };
+                assert!(agrees, "{} is a {}", a.path, a.kind);
+                let debug = format!("{p:?}");
+                let variant = debug.split([' ', '{']).next().unwrap_or_default();
+                seen.insert(variant.to_string());
+            }
+        }
+        assert!(examples >= 5);
+        // Every form but the boundary's (no example declares one) and the aws-auth ConfigMap's
+        // is among them; those two are in `hostile_names_round_trip`.
+        assert!(seen.len() >= 11, "{} forms", seen.len());
+    }
+
+    /// Names accessc may be given, hostile ones included (none holds a `/`).
+    const NAMES: &[&str] = &[
+        "payments",
+        "111122223333",
+        "a-b",
+        "_cluster",
+        "kube-system",
+        "role-x",
+        "clusterrole-x",
+        "x.yaml",
+        "kustomization.yaml",
+        "manifest.json",
+        "policy-2",
+        "..",
+        ".",
+        "",
+        "con",
+        "é-ß",
+        "a\nb",
+        "a\\b",
+        "~x~5400",
+        "x.create-access-entry.json",
+        "x.associate-access-policy.json",
+    ];
+
+    fn every_form<'a>(a: &'a str, b: &'a str) -> Vec<ArtifactPath<'a>> {
+        let mut v = vec![ArtifactPath::Manifest];
+        for file in [
+            RoleFile::TrustPolicy,
+            RoleFile::CreateRole,
+            RoleFile::Policy { suffix: "" },
+            RoleFile::Policy { suffix: "-2" },
+            RoleFile::CreatePolicy { suffix: "-10" },
+            RoleFile::AttachRolePolicy { suffix: "" },
+        ] {
+            v.push(ArtifactPath::Role {
+                account: a,
+                role: b,
+                file,
+            });
+        }
+        v.push(ArtifactPath::Boundary {
+            account: a,
+            name: b,
+        });
+        v.push(ArtifactPath::CreateCluster { cluster: a });
+        v.push(ArtifactPath::AccessEntry {
+            cluster: a,
+            name: b,
+        });
+        v.push(ArtifactPath::AccessPolicy {
+            cluster: a,
+            name: b,
+        });
+        v.push(ArtifactPath::Kustomization { cluster: a });
+        for kind in KubeKind::ALL {
+            for namespace in [None, Some(b)] {
+                v.push(ArtifactPath::KubeObject {
+                    cluster: a,
+                    namespace,
+                    kind: Some(kind),
+                    name: b,
+                });
+            }
+        }
+        v.push(ArtifactPath::Terraform {
+            account: a,
+            file: b,
+        });
+        v.push(ArtifactPath::Template {
+            folder: a,
+            entity: b,
+            ext: "yaml",
+        });
+        v
+    }
+
+    #[test]
+    fn hostile_names_round_trip() {
+        for a in NAMES {
+            for b in NAMES {
+                for p in every_form(a, b) {
+                    let s = p.render();
+                    let back = ArtifactPath::parse(&s);
+                    // Names accessc makes come back as they were; any other comes back as a
+                    // path that renders the same, or not at all: never as another file.
+                    let made = |n: &str| !n.is_empty() && !n.contains(['/', '.', '\n', '\\']);
+                    if made(a) && made(b) && *b != "_cluster" {
+                        assert_eq!(back.as_ref(), Some(&p), "{s:?}");
+                    }
+                    if let Some(back) = back {
+                        assert_eq!(back.render(), s, "{p:?}");
+                    }
+                    assert_eq!(p.section(), Section::of(&s), "{s:?}");
+                }
+            }
+            let pia = ArtifactPath::PodIdentityAssociation {
+                cluster: "prod",
+                namespace: "payments",
+                service_account: Some(a),
+            };
+            assert_eq!(
+                ArtifactPath::parse(&pia.render()).as_ref(),
+                Some(&pia),
+                "{a:?}"
+            );
+            let dir = ResourceDir::of("aws-cn", a, "us-east-1", "sqs", a);
+            for d in [dir, ResourceDir::of("aws", "", "", "s3", a)] {
+                let p = ArtifactPath::Resource {
+                    dir: d,
+                    file: "queue-policy.json",
+                };
+                assert_eq!(ArtifactPath::parse(&p.render()).as_ref(), Some(&p), "{a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_aws_auth_config_map_and_the_forms_of_a_role_folder() {
+        let p = round_trips("clusters/legacy/kubernetes/kube-system/configmap-aws-auth.yaml");
+        assert_eq!(
+            p,
+            ArtifactPath::KubeObject {
+                cluster: "legacy",
+                namespace: Some("kube-system"),
+                kind: Some(KubeKind::ConfigMap),
+                name: "aws-auth",
+            }
+        );
+        let p = round_trips("aws/1/roles/r/policy-3.json");
+        assert!(matches!(
+            p,
+            ArtifactPath::Role {
+                file: RoleFile::Policy { suffix: "-3" },
+                ..
+            }
+        ));
+        // Files of known folders but of names accessc does not write.
+        round_trips("clusters/c/kubernetes/ns/notes.yaml");
+        round_trips("clusters/c/eks/pod-identity-associations/x.create-pod-identity-association.json");
+        round_trips("resources/sqs/orders/queue-policy.json");
+        for other in [
+            "aws/1/roles/r/notes.json",
+            "aws/1/roles/r/policy2.json",
+            "aws/1/boundaries/b/other.json",
+            "clusters/c/eks/access-entries/x.json",
+            "clusters/c/kubernetes/ns/x.yml",
+            "clusters/c/kubernetes/a/b/x.yaml",
+            "resources/x",
+            "resources/1/2/3/4/5/6/x.json",
+            "terraform/1/a/b.tf.json",
+            "templates/role/noext",
+            "README.md",
+            "",
+        ] {
+            assert_eq!(ArtifactPath::parse(other), None, "{other:?}");
+        }
+        assert_eq!(policy_suffix(0), "");
+        assert_eq!(policy_suffix(1), "-2");
+    }
+
+    #[test]
+    fn sections_of_paths_of_no_known_form() {
+        let cases = [
+            ("manifest.json", Section::Manifest),
+            ("manifest.json/x", Section::Manifest),
+            ("terraform", Section::Terraform),
+            ("templates/x", Section::Templates),
+            ("clusters/c/kubernetes/kustomization.yaml", Section::Kustomization),
+            ("clusters/c/kubernetes/ns/kustomization.yaml", Section::Kubernetes),
+            ("clusters/c/kubernetes", Section::Kubernetes),
+            ("clusters/c/eks/x", Section::Aws),
+            ("clusters", Section::Aws),
+            ("README.md", Section::Aws),
+        ];
+        for (path, section) in cases {
+            assert_eq!(Section::of(path), section, "{path}");
+        }
+        assert_eq!(
+            kubernetes_rel("clusters/c/kubernetes/ns/x.yaml"),
+            Some(("c", "ns/x.yaml"))
+        );
+        assert_eq!(kubernetes_rel("clusters/c/eks/x.json"), None);
+        assert_eq!(
+            kubernetes_rel_of("clusters/a/b/kubernetes/ns/x.yaml", "a/b"),
+            Some("ns/x.yaml")
+        );
+    }
+
+    proptest! {
+        /// Any path that parses renders back to itself, in the same part of the folder.
+        #[test]
+        fn any_parsed_path_renders_back(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("aws".to_string()),
+                    Just("clusters".to_string()),
+                    Just("kubernetes".to_string()),
+                    Just("eks".to_string()),
+                    Just("roles".to_string()),
+                    Just("resources".to_string()),
+                    Just("terraform".to_string()),
+                    Just("templates".to_string()),
+                    Just("_cluster".to_string()),
+                    Just("access-entries".to_string()),
+                    Just("pod-identity-associations".to_string()),
+                    Just("policy-2.json".to_string()),
+                    Just("role-x.yaml".to_string()),
+                    Just("a.b.create-pod-identity-association.json".to_string()),
+                    Just("x.associate-access-policy.json".to_string()),
+                    "[a-z._~-]{0,6}",
+                ],
+                1..8,
+            )
+        ) {
+            let path = parts.join("/");
+            if let Some(p) = ArtifactPath::parse(&path) {
+                prop_assert_eq!(p.render(), path.clone());
+                prop_assert_eq!(p.section(), Section::of(&path));
+            }
+        }
+    }
+    #[test]
+    fn resource_folders_are_distinct_safe_file_names() {
+        assert_eq!(folder("orders"), "orders");
+        assert_eq!(folder("my.bucket-1_a"), "my.bucket-1_a");
+        assert_eq!(folder("ledger-db-AbCdEf"), "ledger-db-AbCdEf~5400");
+        assert_eq!(folder("team/app"), "~team_2fapp");
+        assert_eq!(folder(".."), "~_2e_2e");
+        let names = [
+            "team/app",
+            "team.app",
+            "team_app",
+            "team-app",
+            "team_2fapp",
+            "~team_2fapp",
+            "..",
+            ".",
+            "",
+            "con",
+            "CON",
+            "aux.json",
+            "com1",
+            "Com1",
+            "lpt9.x",
+            "nul",
+            "Orders",
+            "orders",
+            "ORDERS",
+            "x.",
+            "x ",
+            "a\\b",
+            "a\nb",
+            "é",
+            "É",
+            "ledger-db-AbCdEf",
+            "ledger-db-abcdef",
+            "ledger-db-abcdef~5400",
+            &"x".repeat(200),
+            &"x".repeat(199),
+            &"/".repeat(80),
+            &"/".repeat(81),
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for n in names {
+            let f = folder(n);
+            assert!(
+                crate::emit::paths::check(&f).is_ok() && !f.contains('/'),
+                "{n:?} -> {f:?}"
+            );
+            assert!(f.len() <= 140, "{n:?} -> {f:?}");
+            if let Some(other) = seen.insert(f.to_lowercase(), n) {
+                panic!("{other:?} and {n:?} share the folder {f:?}");
+            }
+        }
+    }
+}
