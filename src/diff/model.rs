@@ -1011,4 +1011,130 @@ mod tests {
             Some("ci")
         );
     }
+
+    /// Which arm of `Model::read` a path took before the layout parsed it (the match over path
+    /// strings it replaced): the layout's parse must send every path to the same one.
+    fn arm_by_strings(path: &str) -> Option<&'static str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        Some(match parts.as_slice() {
+            ["aws", _, "roles", _, file] => {
+                if *file == "policy.json"
+                    || (file.starts_with("policy-") && file.ends_with(".json"))
+                {
+                    "policy"
+                } else if *file == "trust-policy.json" {
+                    "trust"
+                } else if *file == "create-role.json" {
+                    "create-role"
+                } else {
+                    return None;
+                }
+            }
+            ["aws", _, "boundaries", _, "boundary-policy.json"] => "boundary",
+            ["clusters", _, "eks", "create-cluster.json"] => "cluster",
+            ["clusters", _, "eks", "pod-identity-associations", file]
+                if file.ends_with(".create-pod-identity-association.json") =>
+            {
+                "association"
+            }
+            ["clusters", _, "eks", "access-entries", file] => {
+                if file.ends_with(".create-access-entry.json") {
+                    "entry"
+                } else if file.ends_with(".associate-access-policy.json") {
+                    "policy-association"
+                } else {
+                    return None;
+                }
+            }
+            ["clusters", _, "kubernetes", _, file] if file.ends_with(".yaml") => "manifest",
+            ["resources", _, _, file] if RESOURCE_POLICY_FILES.contains(file) => "resource",
+            _ => return None,
+        })
+    }
+
+    /// The same, by the layout.
+    fn arm_by_layout(path: &str) -> Option<&'static str> {
+        Some(match ArtifactPath::parse(path)? {
+            ArtifactPath::Role { file, .. } => match file {
+                RoleFile::Policy { .. } => "policy",
+                RoleFile::TrustPolicy => "trust",
+                RoleFile::CreateRole => "create-role",
+                _ => return None,
+            },
+            ArtifactPath::Boundary { .. } => "boundary",
+            ArtifactPath::CreateCluster { .. } => "cluster",
+            ArtifactPath::PodIdentityAssociation { .. } => "association",
+            ArtifactPath::AccessEntry { .. } => "entry",
+            ArtifactPath::AccessPolicy { .. } => "policy-association",
+            ArtifactPath::KubeObject { .. } => "manifest",
+            ArtifactPath::Resource {
+                dir:
+                    ResourceDir {
+                        partition: None,
+                        place: None,
+                        ..
+                    },
+                file,
+            } if RESOURCE_POLICY_FILES.contains(&file) => "resource",
+            _ => return None,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_layout_reads_each_path_as_the_string_match_did(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("aws".to_string()),
+                    proptest::strategy::Just("clusters".to_string()),
+                    proptest::strategy::Just("kubernetes".to_string()),
+                    proptest::strategy::Just("eks".to_string()),
+                    proptest::strategy::Just("roles".to_string()),
+                    proptest::strategy::Just("boundaries".to_string()),
+                    proptest::strategy::Just("boundary-policy.json".to_string()),
+                    proptest::strategy::Just("create-cluster.json".to_string()),
+                    proptest::strategy::Just("resources".to_string()),
+                    proptest::strategy::Just("bucket-policy.json".to_string()),
+                    proptest::strategy::Just("access-entries".to_string()),
+                    proptest::strategy::Just("pod-identity-associations".to_string()),
+                    proptest::strategy::Just("policy-.json".to_string()),
+                    proptest::strategy::Just("policy-2.json".to_string()),
+                    proptest::strategy::Just("policy.json".to_string()),
+                    proptest::strategy::Just("trust-policy.json".to_string()),
+                    proptest::strategy::Just("create-role.json".to_string()),
+                    proptest::strategy::Just("x.yaml".to_string()),
+                    proptest::strategy::Just(".create-pod-identity-association.json".to_string()),
+                    proptest::strategy::Just("a.create-access-entry.json".to_string()),
+                    proptest::strategy::Just("x.associate-access-policy.json".to_string()),
+                    "[a-z._-]{0,5}",
+                ],
+                1..8,
+            )
+        ) {
+            let path = parts.join("/");
+            proptest::prop_assert_eq!(arm_by_layout(&path), arm_by_strings(&path), "{}", path);
+        }
+    }
+
+    #[test]
+    fn every_example_file_is_read_as_the_string_match_did() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut n = 0;
+        for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(e.path().join("out/manifest.json"));
+            let Some(mf) = text.ok().and_then(|t| crate::emit::manifest::parse(&t)) else {
+                continue;
+            };
+            for a in &mf.artifacts {
+                assert_eq!(
+                    arm_by_layout(&a.path),
+                    arm_by_strings(&a.path),
+                    "{}",
+                    a.path
+                );
+                n += usize::from(arm_by_layout(&a.path).is_some());
+            }
+        }
+        assert!(n > 100, "{n} files read");
+    }
 }

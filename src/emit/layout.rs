@@ -410,7 +410,10 @@ impl fmt::Display for ArtifactPath<'_> {
                 f.write_str(POD_IDENTITY)
             }
             ArtifactPath::AccessEntry { cluster, name } => {
-                write!(f, "{CLUSTERS}/{cluster}/eks/access-entries/{name}{ACCESS_ENTRY}")
+                write!(
+                    f,
+                    "{CLUSTERS}/{cluster}/eks/access-entries/{name}{ACCESS_ENTRY}"
+                )
             }
             ArtifactPath::AccessPolicy { cluster, name } => {
                 write!(
@@ -682,7 +685,9 @@ mod tests {
         files.sort();
         let mut sources = crate::source::Sources::new();
         for f in files {
-            let rel = f.strip_prefix(dir).map(|r| r.to_string_lossy().replace('\\', "/"));
+            let rel = f
+                .strip_prefix(dir)
+                .map(|r| r.to_string_lossy().replace('\\', "/"));
             let text = std::fs::read_to_string(&f);
             if let (Ok(rel), Ok(text)) = (rel, text) {
                 sources.add(rel, text);
@@ -699,7 +704,11 @@ mod tests {
         assert!(templates.is_some());
         let mut seen = std::collections::BTreeSet::new();
         let mut examples = 0;
-        for e in std::fs::read_dir(root.join("examples")).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(root.join("examples"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let sources = load(&e.path());
             let options = crate::Options {
                 templates: templates.clone(),
@@ -882,7 +891,9 @@ mod tests {
         ));
         // Files of known folders but of names accessc does not write.
         round_trips("clusters/c/kubernetes/ns/notes.yaml");
-        round_trips("clusters/c/eks/pod-identity-associations/x.create-pod-identity-association.json");
+        round_trips(
+            "clusters/c/eks/pod-identity-associations/x.create-pod-identity-association.json",
+        );
         round_trips("resources/sqs/orders/queue-policy.json");
         for other in [
             "aws/1/roles/r/notes.json",
@@ -911,8 +922,14 @@ mod tests {
             ("manifest.json/x", Section::Manifest),
             ("terraform", Section::Terraform),
             ("templates/x", Section::Templates),
-            ("clusters/c/kubernetes/kustomization.yaml", Section::Kustomization),
-            ("clusters/c/kubernetes/ns/kustomization.yaml", Section::Kubernetes),
+            (
+                "clusters/c/kubernetes/kustomization.yaml",
+                Section::Kustomization,
+            ),
+            (
+                "clusters/c/kubernetes/ns/kustomization.yaml",
+                Section::Kubernetes,
+            ),
             ("clusters/c/kubernetes", Section::Kubernetes),
             ("clusters/c/eks/x", Section::Aws),
             ("clusters", Section::Aws),
