@@ -336,6 +336,15 @@ pub fn folder(name: &str) -> String {
     escaped
 }
 
+/// The providers file of an account's Terraform root.
+pub const TERRAFORM_PROVIDERS: &str = "providers.tf.json";
+/// The permission boundaries file of an account's Terraform root.
+pub const TERRAFORM_BOUNDARIES: &str = "boundaries.tf.json";
+/// The resource policies file of an account's Terraform root.
+pub const TERRAFORM_RESOURCE_POLICIES: &str = "resource-policies.tf.json";
+/// The outputs file of an account's Terraform root.
+pub const TERRAFORM_OUTPUTS: &str = "outputs.tf.json";
+
 /// The file of a role in its account's Terraform root.
 pub fn terraform_role_file(role: &str) -> String {
     format!("role-{role}.tf.json")
@@ -451,9 +460,20 @@ impl fmt::Display for ArtifactPath<'_> {
 }
 
 impl<'a> ArtifactPath<'a> {
-    /// The path, relative to the output folder.
+    /// The path, relative to the output folder (in a string of its exact length: a build
+    /// keeps every artifact's path to its end).
     pub fn render(&self) -> String {
-        let mut s = String::with_capacity(96);
+        /// Counts what is written.
+        struct Len(usize);
+        impl fmt::Write for Len {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0 += s.len();
+                Ok(())
+            }
+        }
+        let mut len = Len(0);
+        let _ = write!(len, "{self}");
+        let mut s = String::with_capacity(len.0);
         let _ = write!(s, "{self}");
         s
     }

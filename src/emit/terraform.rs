@@ -281,7 +281,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             boundary_outputs.insert(b.name.clone(), arn);
             f.spans.push(b.span);
         }
-        files.insert("boundaries.tf.json".into(), f);
+        files.insert(layout::TERRAFORM_BOUNDARIES.into(), f);
     }
 
     // Roles, with their permissions policies.
@@ -491,7 +491,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         rp.spans.push(p.span);
     }
     if !rp.file.resource.is_empty() {
-        files.insert("resource-policies.tf.json".into(), rp);
+        files.insert(layout::TERRAFORM_RESOURCE_POLICIES.into(), rp);
     }
 
     if files.is_empty() {
@@ -521,7 +521,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
     }
     if !outputs.file.output.is_empty() {
         outputs.spans = all_spans.clone();
-        files.insert("outputs.tf.json".into(), outputs);
+        files.insert(layout::TERRAFORM_OUTPUTS.into(), outputs);
     }
 
     // Providers: the default configuration (IAM is global; S3 bucket policies) and one alias
@@ -570,7 +570,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         )]),
     });
     providers.spans = all_spans;
-    files.insert("providers.tf.json".into(), providers);
+    files.insert(layout::TERRAFORM_PROVIDERS.into(), providers);
 
     for (name, mut f) in files {
         let mut from: Vec<&str> = f.spans.iter().map(|s| sources.name(s.file)).collect();
