@@ -3,8 +3,9 @@
 //! Both sides of a diff are read into this model *from files*: the committed output folder,
 //! another output folder (`--base`), or the artifacts of compiling the current or an older
 //! program (`--git`), so that every form of `accessc diff` compares the same way. Only files
-//! whose meaning is known are read (by their place in the output layout); others (Terraform,
-//! kustomizations, files accessc did not write) only show in the text diff.
+//! whose meaning is known are read (by their place in the output layout, which
+//! [`crate::emit::layout`] parses); others (Terraform, kustomizations, files accessc did not
+//! write) only show in the text diff.
 //!
 //! A principal's permissions are sets of small facts ("atoms"); a diff is the set difference,
 //! grouped back into sentences by [`super::compare`].

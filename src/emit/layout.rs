@@ -2,8 +2,10 @@
 //! [`ArtifactPath`], rendered to its relative path here and parsed back from it here. The
 //! emitters name their artifacts with it, target selection ([`super::target`]) and `accessc
 //! diff` ([`crate::diff`]) tell what a file is by [`ArtifactPath::parse`] and [`Section::of`],
-//! and no other module spells a path of the layout. (The rule every path must pass before it is
-//! opened is [`super::paths`]'s.) Pure: nothing here touches the file system.
+//! and no other module builds or splits a path of the layout (the names of a resource policy's
+//! two files, `bucket-policy.json` and the like, are still chosen beside their documents in
+//! [`super::resource_policy`]). The rule every path must pass before it is opened is
+//! [`super::paths`]'s. Pure: nothing here touches the file system.
 //!
 //! ```text
 //! manifest.json
