@@ -2,26 +2,11 @@
 //! here touches the file system, and nothing here knows the writer, the stage after it: a build
 //! streams artifacts to a sink whose receipt and error types are parameters of [`out`].
 //!
-//! Output layout (relative to the output folder):
+//! Which file goes where in the output folder (the output layout) is [`layout`]'s: the
+//! emitters name their artifacts with its typed [`layout::ArtifactPath`].
 //!
-//! ```text
-//! manifest.json
-//! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
-//! aws/<account>/boundaries/<boundary>/{boundary-policy,boundary.create-policy}.json
-//! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
-//! clusters/<cluster>/eks/create-cluster.json                 (accessConfig of `aws eks create-cluster`)
-//! clusters/<cluster>/eks/access-entries/<access>.{create-access-entry,associate-access-policy}.json
-//! clusters/<cluster>/kubernetes/kube-system/configmap-aws-auth.yaml
-//! clusters/<cluster>/kubernetes/<ns>/<kind>-<name>.yaml
-//! clusters/<cluster>/kubernetes/_cluster/<kind>-<name>.yaml
-//! clusters/<cluster>/kubernetes/kustomization.yaml            (gitops: every manifest above)
-//! resources/s3/<bucket>/{bucket-policy,put-bucket-policy}.json
-//! resources/<account>/<region>/<service>/<name>/*.json        (other resources; resource_policy::dir)
-//! terraform/<account>/*.tf.json                               (one Terraform root per account)
-//! templates/<KIND[.LABEL]>/<entity>.<EXT>                     (--templates DIR)
-//! ```
-//!
-//! Which of them a build writes is chosen by [`target::Targets`] (`--target`).
+//! Which files a build writes is chosen by [`target::Targets`] (`--target`), by the part of the
+//! layout each lies in.
 
 pub mod aws_auth;
 pub mod eks;
@@ -29,6 +14,7 @@ pub mod gitops;
 pub mod iam;
 pub mod json;
 pub mod k8s;
+pub mod layout;
 pub mod manifest;
 pub mod out;
 pub mod paths;

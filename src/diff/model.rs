@@ -3,8 +3,9 @@
 //! Both sides of a diff are read into this model *from files*: the committed output folder,
 //! another output folder (`--base`), or the artifacts of compiling the current or an older
 //! program (`--git`), so that every form of `accessc diff` compares the same way. Only files
-//! whose meaning is known are read (by their place in the output layout); others (Terraform,
-//! kustomizations, files accessc did not write) only show in the text diff.
+//! whose meaning is known are read (by their place in the output layout, which
+//! [`crate::emit::layout`] parses); others (Terraform, kustomizations, files accessc did not
+//! write) only show in the text diff.
 //!
 //! A principal's permissions are sets of small facts ("atoms"); a diff is the set difference,
 //! grouped back into sentences by [`super::compare`].
@@ -12,6 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+
+use crate::emit::layout::{ArtifactPath, ResourceDir, RoleFile};
 
 /// Generated files: path relative to the output folder → contents.
 pub type Files = BTreeMap<String, String>;
@@ -412,9 +415,16 @@ impl Model {
         let mut members: BTreeMap<(String, String), BTreeSet<PrincipalId>> = BTreeMap::new();
 
         for (path, text) in files {
-            let parts: Vec<&str> = path.split('/').collect();
-            match parts.as_slice() {
-                ["aws", account, "roles", role, file] => {
+            // What the file is, by its place in the output layout (the only parser of it).
+            let Some(place) = ArtifactPath::parse(path) else {
+                continue;
+            };
+            match place {
+                ArtifactPath::Role {
+                    account,
+                    role,
+                    file,
+                } => {
                     let id = PrincipalId::Role {
                         account: account.to_string(),
                         name: role.to_string(),
@@ -422,23 +432,26 @@ impl Model {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
-                    let is_policy = *file == "policy.json"
-                        || (file.starts_with("policy-") && file.ends_with(".json"));
-                    if is_policy {
-                        let atoms = identity_atoms(&doc, "");
-                        m.get(id.clone()).aws.extend(atoms);
-                        contributed.push((id, path.clone()));
-                    } else if *file == "trust-policy.json" {
-                        let facts = trust_facts(&doc);
-                        m.get(id.clone()).trust.extend(facts);
-                        contributed.push((id, path.clone()));
-                    } else if *file == "create-role.json" {
-                        let p = m.get(id.clone());
-                        p.boundary = str_of(&doc, "PermissionsBoundary").map(str::to_string);
-                        contributed.push((id, path.clone()));
+                    match file {
+                        RoleFile::Policy { .. } => {
+                            let atoms = identity_atoms(&doc, "");
+                            m.get(id.clone()).aws.extend(atoms);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::TrustPolicy => {
+                            let facts = trust_facts(&doc);
+                            m.get(id.clone()).trust.extend(facts);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::CreateRole => {
+                            let p = m.get(id.clone());
+                            p.boundary = str_of(&doc, "PermissionsBoundary").map(str::to_string);
+                            contributed.push((id, path.clone()));
+                        }
+                        RoleFile::CreatePolicy { .. } | RoleFile::AttachRolePolicy { .. } => {}
                     }
                 }
-                ["aws", account, "boundaries", name, "boundary-policy.json"] => {
+                ArtifactPath::Boundary { account, name } => {
                     let id = PrincipalId::Boundary {
                         account: account.to_string(),
                         name: name.to_string(),
@@ -450,7 +463,7 @@ impl Model {
                     m.get(id.clone()).aws.extend(atoms);
                     contributed.push((id, path.clone()));
                 }
-                ["clusters", cluster, "eks", "create-cluster.json"] => {
+                ArtifactPath::CreateCluster { cluster } => {
                     let id = PrincipalId::Cluster {
                         name: cluster.to_string(),
                     };
@@ -473,9 +486,7 @@ impl Model {
                     }
                     contributed.push((id, path.clone()));
                 }
-                ["clusters", cluster, "eks", "pod-identity-associations", file]
-                    if file.ends_with(".create-pod-identity-association.json") =>
-                {
+                ArtifactPath::PodIdentityAssociation { cluster, .. } => {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
@@ -491,7 +502,15 @@ impl Model {
                     };
                     m.get(id).trust.insert(fact);
                 }
-                ["clusters", cluster, "eks", "access-entries", file] => {
+                ArtifactPath::AccessEntry {
+                    cluster,
+                    name: stem,
+                }
+                | ArtifactPath::AccessPolicy {
+                    cluster,
+                    name: stem,
+                } => {
+                    let entry = matches!(place, ArtifactPath::AccessEntry { .. });
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
@@ -501,7 +520,7 @@ impl Model {
                     let id = PrincipalId::Access {
                         arn: without_path(arn),
                     };
-                    if let Some(stem) = file.strip_suffix(".create-access-entry.json") {
+                    if entry {
                         let p = m.get(id.clone());
                         p.arns.insert(arn.to_string());
                         // `_nodes`, `_windows-nodes`, `_fargate` (and `.ROLE` after the
@@ -531,7 +550,7 @@ impl Model {
                                 .insert(id.clone());
                         }
                         contributed.push((id, path.clone()));
-                    } else if let Some(stem) = file.strip_suffix(".associate-access-policy.json") {
+                    } else {
                         let p = m.get(id.clone());
                         p.arns.insert(arn.to_string());
                         p.names.insert(stem.to_string());
@@ -559,7 +578,7 @@ impl Model {
                         contributed.push((id, path.clone()));
                     }
                 }
-                ["clusters", cluster, "kubernetes", _ns, file] if file.ends_with(".yaml") => {
+                ArtifactPath::KubeObject { cluster, .. } => {
                     let Some(doc) = parse_yaml(text) else {
                         continue;
                     };
@@ -677,7 +696,18 @@ impl Model {
                         _ => {}
                     }
                 }
-                ["resources", service, name, file] if RESOURCE_POLICY_FILES.contains(file) => {
+                // Only the short form (`resources/SERVICE/NAME/`: an S3 bucket of the `aws`
+                // partition) is read.
+                ArtifactPath::Resource {
+                    dir:
+                        ResourceDir {
+                            partition: None,
+                            place: None,
+                            service,
+                            name,
+                        },
+                    file,
+                } if RESOURCE_POLICY_FILES.contains(&file) => {
                     let Some(doc) = parse_json(text) else {
                         continue;
                     };
@@ -981,5 +1011,131 @@ mod tests {
             access_name("ci:{{SessionName}}", &[]).as_deref(),
             Some("ci")
         );
+    }
+
+    /// Which arm of `Model::read` a path took before the layout parsed it (the match over path
+    /// strings it replaced): the layout's parse must send every path to the same one.
+    fn arm_by_strings(path: &str) -> Option<&'static str> {
+        let parts: Vec<&str> = path.split('/').collect();
+        Some(match parts.as_slice() {
+            ["aws", _, "roles", _, file] => {
+                if *file == "policy.json"
+                    || (file.starts_with("policy-") && file.ends_with(".json"))
+                {
+                    "policy"
+                } else if *file == "trust-policy.json" {
+                    "trust"
+                } else if *file == "create-role.json" {
+                    "create-role"
+                } else {
+                    return None;
+                }
+            }
+            ["aws", _, "boundaries", _, "boundary-policy.json"] => "boundary",
+            ["clusters", _, "eks", "create-cluster.json"] => "cluster",
+            ["clusters", _, "eks", "pod-identity-associations", file]
+                if file.ends_with(".create-pod-identity-association.json") =>
+            {
+                "association"
+            }
+            ["clusters", _, "eks", "access-entries", file] => {
+                if file.ends_with(".create-access-entry.json") {
+                    "entry"
+                } else if file.ends_with(".associate-access-policy.json") {
+                    "policy-association"
+                } else {
+                    return None;
+                }
+            }
+            ["clusters", _, "kubernetes", _, file] if file.ends_with(".yaml") => "manifest",
+            ["resources", _, _, file] if RESOURCE_POLICY_FILES.contains(file) => "resource",
+            _ => return None,
+        })
+    }
+
+    /// The same, by the layout.
+    fn arm_by_layout(path: &str) -> Option<&'static str> {
+        Some(match ArtifactPath::parse(path)? {
+            ArtifactPath::Role { file, .. } => match file {
+                RoleFile::Policy { .. } => "policy",
+                RoleFile::TrustPolicy => "trust",
+                RoleFile::CreateRole => "create-role",
+                _ => return None,
+            },
+            ArtifactPath::Boundary { .. } => "boundary",
+            ArtifactPath::CreateCluster { .. } => "cluster",
+            ArtifactPath::PodIdentityAssociation { .. } => "association",
+            ArtifactPath::AccessEntry { .. } => "entry",
+            ArtifactPath::AccessPolicy { .. } => "policy-association",
+            ArtifactPath::KubeObject { .. } => "manifest",
+            ArtifactPath::Resource {
+                dir:
+                    ResourceDir {
+                        partition: None,
+                        place: None,
+                        ..
+                    },
+                file,
+            } if RESOURCE_POLICY_FILES.contains(&file) => "resource",
+            _ => return None,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_layout_reads_each_path_as_the_string_match_did(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("aws".to_string()),
+                    proptest::strategy::Just("clusters".to_string()),
+                    proptest::strategy::Just("kubernetes".to_string()),
+                    proptest::strategy::Just("eks".to_string()),
+                    proptest::strategy::Just("roles".to_string()),
+                    proptest::strategy::Just("boundaries".to_string()),
+                    proptest::strategy::Just("boundary-policy.json".to_string()),
+                    proptest::strategy::Just("create-cluster.json".to_string()),
+                    proptest::strategy::Just("resources".to_string()),
+                    proptest::strategy::Just("bucket-policy.json".to_string()),
+                    proptest::strategy::Just("access-entries".to_string()),
+                    proptest::strategy::Just("pod-identity-associations".to_string()),
+                    proptest::strategy::Just("policy-.json".to_string()),
+                    proptest::strategy::Just("policy-2.json".to_string()),
+                    proptest::strategy::Just("policy.json".to_string()),
+                    proptest::strategy::Just("trust-policy.json".to_string()),
+                    proptest::strategy::Just("create-role.json".to_string()),
+                    proptest::strategy::Just("x.yaml".to_string()),
+                    proptest::strategy::Just(".create-pod-identity-association.json".to_string()),
+                    proptest::strategy::Just("a.create-access-entry.json".to_string()),
+                    proptest::strategy::Just("x.associate-access-policy.json".to_string()),
+                    "[a-z._-]{0,5}",
+                ],
+                1..8,
+            )
+        ) {
+            let path = parts.join("/");
+            proptest::prop_assert_eq!(arm_by_layout(&path), arm_by_strings(&path), "{}", path);
+        }
+    }
+
+    #[test]
+    fn every_example_file_is_read_as_the_string_match_did() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut n = 0;
+        for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(e.path().join("out/manifest.json"));
+            let Some(mf) = text.ok().and_then(|t| crate::emit::manifest::parse(&t)) else {
+                continue;
+            };
+            for a in &mf.artifacts {
+                assert_eq!(
+                    arm_by_layout(&a.path),
+                    arm_by_strings(&a.path),
+                    "{}",
+                    a.path
+                );
+                n += usize::from(arm_by_layout(&a.path).is_some());
+            }
+        }
+        assert!(n > 100, "{n} files read");
     }
 }

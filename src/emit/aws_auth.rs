@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::k8s::{dir, write_metadata, yaml};
+use super::k8s::{write_metadata, yaml};
+use super::layout::{ArtifactPath, KubeKind};
 use super::yaml::Writer;
 use super::Artifact;
 use crate::ir::{AwsAuth, AwsAuthMapping, GroupBinding, Ir, PassthroughItem};
@@ -308,10 +309,13 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
         files.sort_unstable();
         files.dedup();
         out.push(Artifact {
-            path: format!(
-                "{}/configmap-aws-auth.yaml",
-                dir(&auth.cluster, Some("kube-system"))
-            ),
+            path: ArtifactPath::KubeObject {
+                cluster: &auth.cluster,
+                namespace: Some("kube-system"),
+                kind: Some(KubeKind::ConfigMap),
+                name: "aws-auth",
+            }
+            .render(),
             kind: "k8s-config-map-aws-auth",
             cluster: Some(auth.cluster.clone()),
             account: account(&auth.cluster),
@@ -323,12 +327,18 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
     for b in &ir.group_bindings {
         let ns = b.namespace.as_deref();
         let (kind, file) = if ns.is_some() {
-            ("RoleBinding", "rolebinding")
+            ("RoleBinding", KubeKind::RoleBinding)
         } else {
-            ("ClusterRoleBinding", "clusterrolebinding")
+            ("ClusterRoleBinding", KubeKind::ClusterRoleBinding)
         };
         out.push(Artifact {
-            path: format!("{}/{file}-{}.yaml", dir(&b.cluster, ns), b.name),
+            path: ArtifactPath::KubeObject {
+                cluster: &b.cluster,
+                namespace: ns,
+                kind: Some(file),
+                name: &b.name,
+            }
+            .render(),
             kind: if ns.is_some() {
                 "k8s-role-binding"
             } else {

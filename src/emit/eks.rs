@@ -9,6 +9,7 @@
 //! ```
 
 use super::json::{render, Json};
+use super::layout::ArtifactPath;
 use super::Artifact;
 use crate::ir::{AccessScope, Ir};
 
@@ -21,17 +22,15 @@ fn write_tags(w: &mut Json<'_>, origin: &str) {
     w.end_object();
 }
 
-/// The folder of a cluster's access entries.
-pub fn entries_dir(cluster: &str) -> String {
-    format!("clusters/{cluster}/eks/access-entries")
-}
-
 /// Every EKS access artifact.
 pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
     for c in &ir.access_configs {
         out.push(Artifact {
-            path: format!("clusters/{}/eks/create-cluster.json", c.cluster),
+            path: ArtifactPath::CreateCluster {
+                cluster: &c.cluster,
+            }
+            .render(),
             kind: "aws-cli-eks-create-cluster-access-config",
             cluster: Some(c.cluster.clone()),
             account: account(&c.cluster),
@@ -51,11 +50,11 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     }
     for e in &ir.access_entries {
         out.push(Artifact {
-            path: format!(
-                "{}/{}.create-access-entry.json",
-                entries_dir(&e.cluster),
-                e.file
-            ),
+            path: ArtifactPath::AccessEntry {
+                cluster: &e.cluster,
+                name: &e.file,
+            }
+            .render(),
             kind: "aws-cli-eks-create-access-entry",
             cluster: Some(e.cluster.clone()),
             account: account(&e.cluster),
@@ -79,11 +78,11 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     }
     for a in &ir.access_policy_associations {
         out.push(Artifact {
-            path: format!(
-                "{}/{}.associate-access-policy.json",
-                entries_dir(&a.cluster),
-                a.name
-            ),
+            path: ArtifactPath::AccessPolicy {
+                cluster: &a.cluster,
+                name: &a.name,
+            }
+            .render(),
             kind: "aws-cli-eks-associate-access-policy",
             cluster: Some(a.cluster.clone()),
             account: account(&a.cluster),

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::k8s::yaml;
+use super::layout::{self, ArtifactPath};
 use super::yaml::Writer;
 use super::Artifact;
 use crate::ast::{FileId, Span};
@@ -23,16 +24,11 @@ use crate::ir::Ir;
 use crate::source::Sources;
 
 /// The kustomization's file name.
-pub const FILE: &str = "kustomization.yaml";
+pub const FILE: &str = layout::KUSTOMIZATION;
 
 #[derive(Serialize)]
 struct Kustomization<'a> {
     resources: Vec<&'a str>,
-}
-
-/// The folder of a cluster's manifests.
-pub fn cluster_dir(cluster: &str) -> String {
-    format!("clusters/{cluster}/kubernetes")
 }
 
 /// The manifests of each cluster (in the order of `ir.clusters`) among `artifacts`, by their path
@@ -45,14 +41,7 @@ fn manifests<'a>(ir: &Ir, artifacts: &'a [Artifact]) -> Vec<Vec<(&'a str, &'a Ar
     if index.len() == names.len() && names.iter().all(|n| !n.contains('/')) {
         // One pass: `clusters/<cluster>/kubernetes/<rel>`.
         for a in artifacts {
-            let Some((cluster, rest)) = a
-                .path
-                .strip_prefix("clusters/")
-                .and_then(|p| p.split_once('/'))
-            else {
-                continue;
-            };
-            let Some(rel) = rest.strip_prefix("kubernetes/") else {
+            let Some((cluster, rel)) = layout::kubernetes_rel(&a.path) else {
                 continue;
             };
             if manifest(rel) {
@@ -63,9 +52,8 @@ fn manifests<'a>(ir: &Ir, artifacts: &'a [Artifact]) -> Vec<Vec<(&'a str, &'a Ar
         }
     } else {
         for (name, list) in names.iter().zip(&mut per) {
-            let prefix = format!("{}/", cluster_dir(name));
             for a in artifacts {
-                if let Some(rel) = a.path.strip_prefix(&prefix) {
+                if let Some(rel) = layout::kubernetes_rel_of(&a.path, name) {
                     if manifest(rel) {
                         list.push((rel, a));
                     }
@@ -117,7 +105,7 @@ pub fn emit(ir: &Ir, sources: &Sources, artifacts: &[Artifact]) -> Vec<Artifact>
             .finish()
             .unwrap_or_else(|| yaml(&Kustomization { resources }, &source));
         out.push(Artifact {
-            path: format!("{}/{FILE}", cluster_dir(&c.name)),
+            path: ArtifactPath::Kustomization { cluster: &c.name }.render(),
             kind: "gitops-kustomization",
             cluster: Some(c.name.clone()),
             account: Some(c.account.clone()),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::json::{
     escaped_len, render, to_pretty, to_pretty_and_compact_len, Json, OneOrMany, ToJson,
 };
+use super::layout::{policy_suffix, ArtifactPath, RoleFile};
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, sid_part, Identity, Ir, Trust};
@@ -648,15 +649,6 @@ fn suffix(i: usize) -> String {
     }
 }
 
-/// `dir/name`.
-fn join(dir: &str, name: &str) -> String {
-    let mut path = String::with_capacity(dir.len() + 1 + name.len());
-    path.push_str(dir);
-    path.push('/');
-    path.push_str(name);
-    path
-}
-
 /// All IAM artifacts.
 pub fn emit<T: Send + Sync, E: Send + Sync>(
     ir: &Ir,
@@ -683,7 +675,7 @@ pub fn emit<T: Send + Sync, E: Send + Sync>(
         let (account, name) = (&b.account, &b.name);
         let doc = boundary_policy(b);
         out.push(Artifact {
-            path: format!("aws/{account}/boundaries/{name}/boundary-policy.json"),
+            path: ArtifactPath::Boundary { account, name }.render(),
             kind: "iam-boundary-policy",
             cluster: None,
             account: Some(account.clone()),
@@ -699,9 +691,13 @@ pub fn emit<T: Send + Sync, E: Send + Sync>(
 /// The trust policy, permissions policies and CLI inputs of one role (or the errors of the
 /// size limits).
 fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diags: &mut Vec<Diag>) {
-    let dir = format!("aws/{}/roles/{}", role.account, role.name);
-    let art = |name: &str, kind: &'static str, contents: String| Artifact {
-        path: join(&dir, name),
+    let art = |file: RoleFile<'_>, kind: &'static str, contents: String| Artifact {
+        path: ArtifactPath::Role {
+            account: &role.account,
+            role: &role.name,
+            file,
+        }
+        .render(),
         kind,
         cluster: None,
         account: Some(role.account.clone()),
@@ -747,15 +743,15 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
     let mut whole = (parts.len() == 1).then_some(whole);
     let (mut attach, mut create, mut policies) = (Vec::new(), Vec::new(), Vec::new());
     for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
-        let sfx = suffix(i);
+        let sfx = policy_suffix(i);
         let document = StatementsText(p.statements);
         policies.push(art(
-            &format!("policy{sfx}.json"),
+            RoleFile::Policy { suffix: &sfx },
             "iam-policy",
             whole.take().unwrap_or_else(|| to_pretty(&document)),
         ));
         create.push(art(
-            &format!("create-policy{sfx}.json"),
+            RoleFile::CreatePolicy { suffix: &sfx },
             "aws-cli-iam-create-policy",
             render(true, |w| {
                 w.begin_object();
@@ -770,7 +766,7 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
             }),
         ));
         attach.push(art(
-            &format!("attach-role-policy{sfx}.json"),
+            RoleFile::AttachRolePolicy { suffix: &sfx },
             "aws-cli-iam-attach-role-policy",
             render(true, |w| {
                 w.begin_object();
@@ -784,7 +780,7 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
     // checked, not sorted again).
     attach.into_iter().chain(create).for_each(|a| out.push(a));
     out.push(art(
-        "create-role.json",
+        RoleFile::CreateRole,
         "aws-cli-iam-create-role",
         render(true, |w| {
             w.begin_object();
@@ -804,7 +800,7 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
         }),
     ));
     policies.into_iter().for_each(|a| out.push(a));
-    out.push(art("trust-policy.json", "iam-trust-policy", trust_text));
+    out.push(art(RoleFile::TrustPolicy, "iam-trust-policy", trust_text));
 }
 
 fn suffix_num(i: usize, n: usize) -> String {
@@ -818,10 +814,12 @@ fn suffix_num(i: usize, n: usize) -> String {
 fn emit_pod_identity<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     for a in &ir.pod_identity_associations {
         out.push(Artifact {
-            path: format!(
-                "clusters/{}/eks/pod-identity-associations/{}.{}.create-pod-identity-association.json",
-                a.cluster, a.namespace, a.service_account
-            ),
+            path: ArtifactPath::PodIdentityAssociation {
+                cluster: &a.cluster,
+                namespace: &a.namespace,
+                service_account: Some(&a.service_account),
+            }
+            .render(),
             kind: "aws-cli-eks-create-pod-identity-association",
             cluster: Some(a.cluster.clone()),
             account: ir.clusters.get(&a.cluster).map(|c| c.account.clone()),

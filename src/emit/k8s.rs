@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::layout::{ArtifactPath, KubeKind};
 use super::yaml::Writer;
 use super::Artifact;
 use crate::ast::Span;
@@ -271,14 +272,6 @@ fn binding_serde(
     yaml(&doc, source)
 }
 
-/// The folder of a cluster's manifests in a namespace (or `_cluster` for cluster-wide ones).
-pub fn dir(cluster: &str, namespace: Option<&str>) -> String {
-    format!(
-        "clusters/{cluster}/kubernetes/{}",
-        namespace.unwrap_or("_cluster")
-    )
-}
-
 fn subject_doc(s: &Subject) -> SubjectDoc {
     match s {
         Subject::ServiceAccount { name, namespace } => SubjectDoc {
@@ -310,28 +303,26 @@ fn rbac_grant_in(
 ) -> [Artifact; 2] {
     let namespaced = g.namespace.is_some();
     let (role_kind, binding_kind, role_file, binding_file) = if namespaced {
-        ("Role", "RoleBinding", "role", "rolebinding")
+        ("Role", "RoleBinding", KubeKind::Role, KubeKind::RoleBinding)
     } else {
         (
             "ClusterRole",
             "ClusterRoleBinding",
-            "clusterrole",
-            "clusterrolebinding",
+            KubeKind::ClusterRole,
+            KubeKind::ClusterRoleBinding,
         )
     };
     let source = source_of(sources, g.origin.span);
     let role_contents = role(g, role_kind, source, buf);
     let binding_contents = binding(g, role_kind, binding_kind, source, buf);
-    let d = dir(&g.cluster, g.namespace.as_deref());
-    let path = |kind_file: &str| {
-        let mut p = String::with_capacity(d.len() + kind_file.len() + g.name.len() + 7);
-        p.push_str(&d);
-        p.push('/');
-        p.push_str(kind_file);
-        p.push('-');
-        p.push_str(&g.name);
-        p.push_str(".yaml");
-        p
+    let path = |kind: KubeKind| {
+        ArtifactPath::KubeObject {
+            cluster: &g.cluster,
+            namespace: g.namespace.as_deref(),
+            kind: Some(kind),
+            name: &g.name,
+        }
+        .render()
     };
     [
         Artifact {
@@ -381,11 +372,13 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
     out.reserve(ir.service_accounts.len() + 2 * ir.rbac.len());
     for sa in &ir.service_accounts {
         out.push(Artifact {
-            path: format!(
-                "{}/serviceaccount-{}.yaml",
-                dir(&sa.cluster, Some(&sa.namespace)),
-                sa.name
-            ),
+            path: ArtifactPath::KubeObject {
+                cluster: &sa.cluster,
+                namespace: Some(&sa.namespace),
+                kind: Some(KubeKind::ServiceAccount),
+                name: &sa.name,
+            }
+            .render(),
             kind: "k8s-service-account",
             cluster: Some(sa.cluster.clone()),
             account: account(&sa.cluster),

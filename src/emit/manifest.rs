@@ -11,7 +11,7 @@ use crate::ir::Ir;
 use crate::source::Sources;
 
 /// The manifest's file name.
-pub const FILE: &str = "manifest.json";
+pub const FILE: &str = super::layout::MANIFEST;
 
 /// The manifest document.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::iam::{PolicyDocument, StatementDoc};
 use super::json::{render, to_compact, to_pretty, OneOrMany};
+use super::layout::{ArtifactPath, ResourceDir};
 use super::Artifact;
 use crate::ir::{Ir, ResourceKind, ResourcePolicy};
 
@@ -47,97 +48,16 @@ pub fn document(p: &ResourcePolicy) -> PolicyDocument {
     }
 }
 
-/// The folder of a resource: its name when that is a safe file name, else an escaped form. The
-/// mapping is injective even where case does not count (macOS, Windows), and never yields an
-/// empty name, `.`, `..`, a name Windows reserves (`con`, `aux`, `com1`, …) or one too long
-/// for a file system:
-///
-/// * a name of letters, digits, `-`, `_` and `.` that starts with a letter or digit, does not
-///   end with a dot, is at most 120 characters and is not a Windows device name is kept, with
-///   `~` and the positions of its capitals (a hexadecimal bit mask) appended when it has any
-///   (`ledger-db-AbCdEf~5400`);
-/// * any other name is `~` then the name with every character but lower-case letters, digits
-///   and `-` written `_` and the hexadecimal of its UTF-8 bytes (`team/app` is
-///   `~team_2fapp`, `..` is `~_2e_2e`), cut at 100 characters and followed by `~` and 16
-///   hexadecimal digits of its SHA-256 when longer.
-///
-/// A kept name has no `~` or a `~` only before its mask, and starts with a letter or digit; an
-/// escaped one starts with `~`: the two forms never meet.
-fn folder(name: &str) -> String {
-    const MAX: usize = 120;
-    let plain = !name.is_empty()
-        && name.len() <= MAX
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && !name.ends_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && super::paths::check(name).is_ok();
-    if plain {
-        let mask = name
-            .bytes()
-            .enumerate()
-            .filter(|(_, b)| b.is_ascii_uppercase())
-            .fold(0u128, |m, (i, _)| m | (1u128 << i));
-        return if mask == 0 {
-            name.to_string()
-        } else {
-            format!("{name}~{mask:x}")
-        };
-    }
-    let mut escaped = String::from("~");
-    for c in name.chars() {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
-            escaped.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                escaped.push_str(&format!("_{b:02x}"));
-            }
-        }
-    }
-    if escaped.len() > MAX {
-        let mut cut = 100;
-        while !escaped.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        escaped.truncate(cut);
-        let hash = super::manifest::sha256(name.as_bytes());
-        escaped.push('~');
-        escaped.push_str(hash.get(..16).unwrap_or(&hash));
-    }
-    escaped
-}
-
 /// The folder of a resource's two files, named after everything its ARN says (so that two
-/// resources never share one, in any case):
-///
-/// * `resources/s3/BUCKET` for a bucket (S3 bucket names are global in a partition; its ARN names
-///   no account and no region);
-/// * `resources/ACCOUNT/REGION/SERVICE/NAME` for every other resource (a queue `orders` in two
-///   regions, or in two accounts, is two resources), and for a bucket whose ARN does name an
-///   account or a region;
-/// * either one below `resources/PARTITION/` when the partition is not `aws`
-///   (`resources/aws-cn/s3/BUCKET`).
-///
-/// Each part is a [`folder`] name (an empty one is `~`). The forms differ in depth, and each is
-/// injective in the parts it names.
-pub fn dir(p: &ResourcePolicy) -> String {
-    let mut dir = String::from("resources");
-    let mut part = |s: &str| {
-        dir.push('/');
-        dir.push_str(&folder(s));
-    };
-    if p.partition != "aws" {
-        part(&p.partition);
-    }
-    if p.kind != ResourceKind::S3Bucket || !p.account.is_empty() || !p.region.is_empty() {
-        part(&p.account);
-        part(&p.region);
-    }
-    part(p.kind.service());
-    part(&p.name);
-    dir
+/// resources never share one, in any case): see [`ResourceDir`].
+pub fn dir(p: &ResourcePolicy) -> ResourceDir<'static> {
+    ResourceDir::of(
+        &p.partition,
+        &p.account,
+        &p.region,
+        p.kind.service(),
+        &p.name,
+    )
 }
 
 /// All resource-policy artifacts.
@@ -224,7 +144,11 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
         let dir = dir(p);
         let account = (!p.account.is_empty()).then(|| p.account.clone());
         out.push(Artifact {
-            path: format!("{dir}/{doc_name}"),
+            path: ArtifactPath::Resource {
+                dir: dir.clone(),
+                file: doc_name,
+            }
+            .render(),
             kind: "iam-resource-policy",
             cluster: None,
             account: account.clone(),
@@ -232,7 +156,11 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
             contents: to_pretty(&doc),
         });
         out.push(Artifact {
-            path: format!("{dir}/{call_name}"),
+            path: ArtifactPath::Resource {
+                dir,
+                file: call_name,
+            }
+            .render(),
             kind: "aws-cli-put-resource-policy",
             cluster: None,
             account,
@@ -244,7 +172,7 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{dir, folder};
+    use super::dir;
     use crate::ir::{ResourceKind, ResourcePolicy};
 
     fn policy(kind: ResourceKind, partition: &str, region: &str, account: &str) -> ResourcePolicy {
@@ -318,65 +246,10 @@ mod tests {
         ];
         let mut seen = std::collections::HashSet::new();
         for (p, want) in &cases {
-            let d = dir(p);
+            let d = dir(p).to_string();
             assert_eq!(&d, want);
             assert!(crate::emit::paths::check(&d).is_ok(), "{d}");
             assert!(seen.insert(d.to_lowercase()), "{d} twice");
-        }
-    }
-
-    #[test]
-    fn resource_folders_are_distinct_safe_file_names() {
-        assert_eq!(folder("orders"), "orders");
-        assert_eq!(folder("my.bucket-1_a"), "my.bucket-1_a");
-        assert_eq!(folder("ledger-db-AbCdEf"), "ledger-db-AbCdEf~5400");
-        assert_eq!(folder("team/app"), "~team_2fapp");
-        assert_eq!(folder(".."), "~_2e_2e");
-        let names = [
-            "team/app",
-            "team.app",
-            "team_app",
-            "team-app",
-            "team_2fapp",
-            "~team_2fapp",
-            "..",
-            ".",
-            "",
-            "con",
-            "CON",
-            "aux.json",
-            "com1",
-            "Com1",
-            "lpt9.x",
-            "nul",
-            "Orders",
-            "orders",
-            "ORDERS",
-            "x.",
-            "x ",
-            "a\\b",
-            "a\nb",
-            "é",
-            "É",
-            "ledger-db-AbCdEf",
-            "ledger-db-abcdef",
-            "ledger-db-abcdef~5400",
-            &"x".repeat(200),
-            &"x".repeat(199),
-            &"/".repeat(80),
-            &"/".repeat(81),
-        ];
-        let mut seen = std::collections::HashMap::new();
-        for n in names {
-            let f = folder(n);
-            assert!(
-                crate::emit::paths::check(&f).is_ok() && !f.contains('/'),
-                "{n:?} -> {f:?}"
-            );
-            assert!(f.len() <= 140, "{n:?} -> {f:?}");
-            if let Some(other) = seen.insert(f.to_lowercase(), n) {
-                panic!("{other:?} and {n:?} share the folder {f:?}");
-            }
         }
     }
 }

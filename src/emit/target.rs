@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use super::layout::Section;
+
 /// One group of artifacts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Target {
@@ -48,22 +50,21 @@ impl Target {
         }
     }
 
-    /// The target an output path belongs to (None: always written, i.e. `manifest.json`).
+    /// The target an output path belongs to (None: always written, i.e. `manifest.json`), by
+    /// the part of the output layout it lies in.
     pub fn of_path(path: &str) -> Option<Target> {
-        let mut parts = path.split('/');
-        match parts.next() {
-            Some("manifest.json") => None,
-            Some("terraform") => Some(Target::Terraform),
-            Some("templates") => Some(Target::Templates),
-            Some("clusters") => {
-                let _cluster = parts.next();
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some("kubernetes"), Some("kustomization.yaml"), None) => Some(Target::Gitops),
-                    (Some("kubernetes"), _, _) => Some(Target::Kubernetes),
-                    _ => Some(Target::Aws),
-                }
-            }
-            _ => Some(Target::Aws),
+        Target::of_section(Section::of(path))
+    }
+
+    /// The target that writes a part of the output layout (None: always written).
+    pub fn of_section(section: Section) -> Option<Target> {
+        match section {
+            Section::Manifest => None,
+            Section::Aws => Some(Target::Aws),
+            Section::Kubernetes => Some(Target::Kubernetes),
+            Section::Kustomization => Some(Target::Gitops),
+            Section::Terraform => Some(Target::Terraform),
+            Section::Templates => Some(Target::Templates),
         }
     }
 }

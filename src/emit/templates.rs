@@ -24,6 +24,7 @@ pub mod helpers;
 use handlebars::{Handlebars, RenderErrorReason};
 
 use crate::diagnostics::{Code, Diag};
+use crate::emit::layout::ArtifactPath;
 use crate::emit::Artifact;
 use crate::ir::Ir;
 use crate::source::{display_name, Sources};
@@ -34,7 +35,7 @@ pub use context::Kind;
 pub const MAX_TEMPLATE_BYTES: u64 = 4 << 20;
 
 /// The folder of rendered templates in the output.
-pub const DIR: &str = "templates";
+pub const DIR: &str = crate::emit::layout::TEMPLATES;
 
 /// A template folder, read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -171,7 +172,12 @@ pub fn render(
                         continue;
                     }
                     out.push(Artifact {
-                        path: format!("{DIR}/{}/{}.{}", d.stem, entity.file, d.ext),
+                        path: ArtifactPath::Template {
+                            folder: &d.stem,
+                            entity: &entity.file,
+                            ext: &d.ext,
+                        }
+                        .render(),
                         kind: "template",
                         cluster: None,
                         account: None,

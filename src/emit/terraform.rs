@@ -48,6 +48,7 @@ use super::iam::StatementsText;
 use super::iam::{boundary_description, boundary_origin};
 use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
 use super::json::{render_nested, to_compact, to_pretty, ToJson};
+use super::layout::{self, ArtifactPath};
 use super::manifest::sha256;
 use super::Artifact;
 use crate::ast::Span;
@@ -55,7 +56,7 @@ use crate::ir::{AccessScope, Ir, ResourceKind, ResourcePolicy};
 use crate::source::Sources;
 
 /// The folder of the Terraform roots.
-pub const DIR: &str = "terraform";
+pub const DIR: &str = layout::TERRAFORM;
 
 /// The provider requirement of a root.
 const PROVIDER_SOURCE: &str = "hashicorp/aws";
@@ -280,7 +281,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             boundary_outputs.insert(b.name.clone(), arn);
             f.spans.push(b.span);
         }
-        files.insert("boundaries.tf.json".into(), f);
+        files.insert(layout::TERRAFORM_BOUNDARIES.into(), f);
     }
 
     // Roles, with their permissions policies.
@@ -338,7 +339,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         let arn = format!("${{aws_iam_role.{id}.arn}}");
         role_refs.insert(role.arn(), arn.clone());
         role_outputs.insert(role.name.clone(), arn);
-        files.insert(format!("role-{}.tf.json", role.name), f);
+        files.insert(layout::terraform_role_file(&role.name), f);
     }
 
     // Each cluster's EKS resources.
@@ -440,7 +441,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         }
         if !f.file.resource.is_empty() {
             regions.insert(c.region.clone());
-            files.insert(format!("cluster-{}.tf.json", c.name), f);
+            files.insert(layout::terraform_cluster_file(&c.name), f);
         }
     }
 
@@ -490,7 +491,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         rp.spans.push(p.span);
     }
     if !rp.file.resource.is_empty() {
-        files.insert("resource-policies.tf.json".into(), rp);
+        files.insert(layout::TERRAFORM_RESOURCE_POLICIES.into(), rp);
     }
 
     if files.is_empty() {
@@ -520,7 +521,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
     }
     if !outputs.file.output.is_empty() {
         outputs.spans = all_spans.clone();
-        files.insert("outputs.tf.json".into(), outputs);
+        files.insert(layout::TERRAFORM_OUTPUTS.into(), outputs);
     }
 
     // Providers: the default configuration (IAM is global; S3 bucket policies) and one alias
@@ -569,7 +570,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         )]),
     });
     providers.spans = all_spans;
-    files.insert("providers.tf.json".into(), providers);
+    files.insert(layout::TERRAFORM_PROVIDERS.into(), providers);
 
     for (name, mut f) in files {
         let mut from: Vec<&str> = f.spans.iter().map(|s| sources.name(s.file)).collect();
@@ -580,7 +581,11 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             from.join(", ")
         )));
         out.push(Artifact {
-            path: format!("{DIR}/{account}/{name}"),
+            path: ArtifactPath::Terraform {
+                account,
+                file: &name,
+            }
+            .render(),
             kind: f.kind,
             cluster: f.cluster,
             account: Some(account.to_string()),
