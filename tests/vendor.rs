@@ -5,9 +5,9 @@
     reason = "tests fail loudly"
 )]
 //! The controllers' own IAM policies, written in `.access`. Each folder under `tests/vendor/`
-//! holds `vendor.json` (the policy as the controller's project publishes it; source and version
-//! in the folder's `README.md`) and `program.access` (a cluster, a namespace and the app whose
-//! grants say the same). The test compiles the program and compares the app role's policy with
+//! holds `vendor.txt` (the statements of the policy as the controller's project publishes it,
+//! transcribed one per paragraph; source and version in its header and in `README.md`) and
+//! `program.access` (a cluster, a namespace and the app whose grants say the same). The test compiles the program and compares the app role's policy with
 //! the vendor's the way IAM reads them, one (effect, action, condition block) at a time:
 //!
 //! - the same actions under the same conditions, none dropped and none added;
@@ -46,11 +46,10 @@ fn vendor_policies() {
     });
 }
 
-/// Compile the case's program, compare its role's policy with `vendor.json` and return where
+/// Compile the case's program, compare its role's policy with `vendor.txt` and return where
 /// ours is narrower; panic on a dropped or added action or condition, or a wider resource.
 fn compare(dir: &Path) -> String {
-    let vendor: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("vendor.json")).unwrap()).unwrap();
+    let vendor = statements(&std::fs::read_to_string(dir.join("vendor.txt")).unwrap());
     let theirs = grants(&vendor);
 
     let sources = support::load_dir(dir);
@@ -117,6 +116,47 @@ fn compare(dir: &Path) -> String {
         }
     }
     report
+}
+
+/// A policy document from the transcription's paragraphs: `EFFECT ACTION, …`, then `  on
+/// RESOURCE, …` and `  when OPERATOR KEY = VALUE | …` lines; `#` lines are comments.
+fn statements(text: &str) -> Value {
+    let mut statements = Vec::new();
+    let lines = text.lines().filter(|l| !l.starts_with('#'));
+    let mut current: Option<serde_json::Map<String, Value>> = None;
+    let list = |s: &str, sep: &str| -> Value {
+        Value::Array(s.split(sep).map(|x| Value::String(x.trim().to_string())).collect())
+    };
+    for line in lines.chain(std::iter::once("")) {
+        if line.trim().is_empty() {
+            statements.extend(current.take().map(Value::Object));
+        } else if let Some(rest) = line.strip_prefix("  on ") {
+            current.as_mut().unwrap().insert("Resource".into(), list(rest, ","));
+        } else if let Some(rest) = line.strip_prefix("  when ") {
+            let (op, rest) = rest.split_once(' ').unwrap();
+            let (key, values) = rest.split_once(" = ").unwrap();
+            let s = current.as_mut().unwrap();
+            let cond = s
+                .entry("Condition")
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            let op = cond
+                .as_object_mut()
+                .unwrap()
+                .entry(op)
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            op.as_object_mut()
+                .unwrap()
+                .insert(key.to_string(), list(values, "|"));
+        } else {
+            assert!(current.is_none(), "a statement without a blank line before: {line}");
+            let (effect, actions) = line.split_once(' ').unwrap();
+            let mut s = serde_json::Map::new();
+            s.insert("Effect".into(), Value::String(effect.to_string()));
+            s.insert("Action".into(), list(actions, ","));
+            current = Some(s);
+        }
+    }
+    serde_json::json!({ "Statement": statements })
 }
 
 /// Every (effect, action, conditions) of a policy document with its resources.
