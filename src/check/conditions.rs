@@ -57,7 +57,10 @@ pub fn scopes_by_tag(conds: &[Condition]) -> bool {
 pub fn check_grant_conditions(conds: &[Condition], deny: bool, diags: &mut Vec<Diag>) {
     for c in conds {
         check_condition(c, diags);
-        if !deny && c.qualifier.as_ref().is_some_and(|q| q.node == SetQualifier::All) {
+        if !deny
+            && c.kind != ValueKind::Null
+            && c.qualifier.as_ref().is_some_and(|q| q.node == SetQualifier::All)
+        {
             let guarded = conds.iter().any(|g| {
                 g.kind == ValueKind::Null
                     && g.op == CondOp::IsNot
@@ -135,11 +138,11 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
             )
             .at(c.op_span)
             .label("operator")
-            .help(format!(
-                "{} take {}",
-                capital(plural(c.kind)),
-                operators_for(c.kind)
-            ))
+            .help(match key_type(key).map(|t| t.trim_start_matches("ArrayOf")) {
+                // The values do not fit the key either: say how to write the key's.
+                Some(base) if !fits(c.kind, base) => fix_for_type(key, base),
+                _ => format!("{} take {}", capital(plural(c.kind)), operators_for(c.kind)),
+            })
         };
         diags.push(d);
         return;
@@ -163,7 +166,7 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
         diags.push(
             Diag::new(
                 Code::E218,
-                format!("`{key}` is a {base} key: {} does not fit it", c.kind.describe()),
+                format!("`{key}` has type {base}: {} does not fit it", c.kind.describe()),
             )
             .at(c.span)
             .label(format!("{} compared with {}", base, c.kind.describe()))
