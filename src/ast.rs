@@ -485,7 +485,12 @@ pub struct Condition {
 
 impl Condition {
     /// A plain `KEY OP "VALUE"` condition (no qualifier, strings).
-    pub fn string(key: Spanned<String>, op: CondOp, values: Vec<Spanned<String>>, span: Span) -> Self {
+    pub fn string(
+        key: Spanned<String>,
+        op: CondOp,
+        values: Vec<Spanned<String>>,
+        span: Span,
+    ) -> Self {
         Condition {
             qualifier: None,
             key,

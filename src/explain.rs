@@ -143,11 +143,19 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                 // may.
                 let mut maybe = Vec::new();
                 for d in denies.iter().filter(|d| deny_covers(d, &action, &resource)) {
-                    let at = d.sources.first().map(|sp| sources.location(*sp)).unwrap_or_default();
+                    let at = d
+                        .sources
+                        .first()
+                        .map(|sp| sources.location(*sp))
+                        .unwrap_or_default();
                     if d.conditions.is_empty() {
                         why.push(format!("deny `{}` ({at})", d.sid));
                     } else {
-                        maybe.push(format!("deny `{}` ({at}) when {}", d.sid, condition_text(&d.conditions)));
+                        maybe.push(format!(
+                            "deny `{}` ({at}) when {}",
+                            d.sid,
+                            condition_text(&d.conditions)
+                        ));
                     }
                 }
                 let verdict = if why.is_empty() { "allowed" } else { "DENIED " };
@@ -156,15 +164,28 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                     let _ = writeln!(out, "      denied: {w}");
                 }
                 for w in maybe {
-                    let _ = writeln!(out, "      may be denied: {w}");
+                    let _ = writeln!(
+                        out,
+                        "      may be denied: {}",
+                        crate::source::show_hidden(&w, false)
+                    );
                 }
             }
         }
         for d in &denies {
-            let at = d.sources.first().map(|sp| sources.location(*sp)).unwrap_or_default();
+            let at = d
+                .sources
+                .first()
+                .map(|sp| sources.location(*sp))
+                .unwrap_or_default();
             let resources: Vec<&str> = d.resources.iter().map(String::as_str).collect();
             let actions: Vec<&str> = d.actions.iter().map(String::as_str).collect();
-            let _ = writeln!(out, "  deny {} on {}  ({at})", actions.join(", "), resources.join(", "));
+            let _ = writeln!(
+                out,
+                "  deny {} on {}  ({at})",
+                actions.join(", "),
+                resources.join(", ")
+            );
             if !d.conditions.is_empty() {
                 let _ = writeln!(
                     out,
@@ -230,7 +251,9 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
 /// Whether a deny statement covers `action` on `resource` (IAM wildcards in both of its lists).
 fn deny_covers(d: &crate::ir::Statement, action: &str, resource: &str) -> bool {
     d.actions.iter().any(|a| boundary::glob(a, action, true))
-        && d.resources.iter().any(|r| boundary::glob(r, resource, false))
+        && d.resources
+            .iter()
+            .any(|r| boundary::glob(r, resource, false))
 }
 
 /// A statement's conditions in one line: `Null aws:RequestTag/x = true and …`.

@@ -772,7 +772,9 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
     for s in statements {
         match merged.last_mut() {
             Some(m)
-                if m.deny == s.deny && m.resources == s.resources && m.conditions == s.conditions =>
+                if m.deny == s.deny
+                    && m.resources == s.resources
+                    && m.conditions == s.conditions =>
             {
                 m.actions.extend(s.actions);
                 m.unsafe_reasons.extend(s.unsafe_reasons);

@@ -59,7 +59,9 @@ pub fn check_grant_conditions(conds: &[Condition], deny: bool, diags: &mut Vec<D
         check_condition(c, diags);
         if !deny
             && c.kind != ValueKind::Null
-            && c.qualifier.as_ref().is_some_and(|q| q.node == SetQualifier::All)
+            && c.qualifier
+                .as_ref()
+                .is_some_and(|q| q.node == SetQualifier::All)
         {
             let guarded = conds.iter().any(|g| {
                 g.kind == ValueKind::Null
@@ -103,7 +105,9 @@ fn fix_for_type(key: &str, base: &str) -> String {
         "Numeric" => format!("compare with a number: `{key} == 1`, `{key} < 3600`"),
         "Date" => format!("compare with a date: `{key} < date(\"2026-01-01T00:00:00Z\")`"),
         "IPAddress" => format!("compare with IP ranges: `{key} in ip(\"203.0.113.0/24\")`"),
-        "ARN" => format!("compare with ARNs or strings: `{key} like arn(\"arn:aws:…\")`, `{key} == \"…\"`"),
+        "ARN" => format!(
+            "compare with ARNs or strings: `{key} like arn(\"arn:aws:…\")`, `{key} == \"…\"`"
+        ),
         _ => format!("compare with strings: `{key} == \"…\"`, `{key} like \"…*\"`"),
     }
 }
@@ -130,7 +134,9 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
             Diag::new(Code::E218, "`is null` has no `if exists` form")
                 .at(c.span)
                 .label("`if exists` on `Null`")
-                .help("`is null` already tests whether the request carries the key: drop `if exists`")
+                .help(
+                    "`is null` already tests whether the request carries the key: drop `if exists`",
+                )
         } else {
             Diag::new(
                 Code::E218,
@@ -138,11 +144,13 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
             )
             .at(c.op_span)
             .label("operator")
-            .help(match key_type(key).map(|t| t.trim_start_matches("ArrayOf")) {
-                // The values do not fit the key either: say how to write the key's.
-                Some(base) if !fits(c.kind, base) => fix_for_type(key, base),
-                _ => format!("{} take {}", capital(plural(c.kind)), operators_for(c.kind)),
-            })
+            .help(
+                match key_type(key).map(|t| t.trim_start_matches("ArrayOf")) {
+                    // The values do not fit the key either: say how to write the key's.
+                    Some(base) if !fits(c.kind, base) => fix_for_type(key, base),
+                    _ => format!("{} take {}", capital(plural(c.kind)), operators_for(c.kind)),
+                },
+            )
         };
         diags.push(d);
         return;
@@ -150,10 +158,13 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
     for v in &c.values {
         if let Err(why) = check_value(c.kind, &v.node) {
             diags.push(
-                Diag::new(Code::E125, format!("`{}` is not {}", v.node, c.kind.describe()))
-                    .at(v.span)
-                    .label("invalid value")
-                    .help(why),
+                Diag::new(
+                    Code::E125,
+                    format!("`{}` is not {}", v.node, c.kind.describe()),
+                )
+                .at(v.span)
+                .label("invalid value")
+                .help(why),
             );
         }
     }
@@ -166,7 +177,10 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
         diags.push(
             Diag::new(
                 Code::E218,
-                format!("`{key}` has type {base}: {} does not fit it", c.kind.describe()),
+                format!(
+                    "`{key}` has type {base}: {} does not fit it",
+                    c.kind.describe()
+                ),
             )
             .at(c.span)
             .label(format!("{} compared with {}", base, c.kind.describe()))
@@ -176,13 +190,13 @@ fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
     if let Some(q) = &c.qualifier {
         if c.kind == ValueKind::Null {
             diags.push(
-                Diag::new(
-                    Code::E219,
-                    format!("`{}` with `is null`", q.node.keyword()),
-                )
-                .at(q.span)
-                .label("set qualifier")
-                .help(format!("`is null` tests whether the request carries `{key}` at all: drop `{}`", q.node.keyword())),
+                Diag::new(Code::E219, format!("`{}` with `is null`", q.node.keyword()))
+                    .at(q.span)
+                    .label("set qualifier")
+                    .help(format!(
+                        "`is null` tests whether the request carries `{key}` at all: drop `{}`",
+                        q.node.keyword()
+                    )),
             );
         } else if !multi {
             diags.push(
@@ -266,10 +280,18 @@ fn date(v: &str) -> bool {
         return true;
     }
     let b = v.as_bytes();
-    let (Some(_), Some(month), Some(day)) = (digits(v, 4), v.get(5..).and_then(|s| digits(s, 2)), v.get(8..).and_then(|s| digits(s, 2))) else {
+    let (Some(_), Some(month), Some(day)) = (
+        digits(v, 4),
+        v.get(5..).and_then(|s| digits(s, 2)),
+        v.get(8..).and_then(|s| digits(s, 2)),
+    ) else {
         return false;
     };
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+    {
         return false;
     }
     let rest = &v[10..];
@@ -359,7 +381,14 @@ mod tests {
         ] {
             assert!(date(ok), "{ok}");
         }
-        for bad in ["2026-13-01", "2026-1-1", "tomorrow", "2026-01-31T24:00:00Z", "2026-01-31T10:00:00+2", ""] {
+        for bad in [
+            "2026-13-01",
+            "2026-1-1",
+            "tomorrow",
+            "2026-01-31T24:00:00Z",
+            "2026-01-31T10:00:00+2",
+            "",
+        ] {
             assert!(!date(bad), "{bad}");
         }
     }
@@ -369,7 +398,13 @@ mod tests {
         for ok in ["10.0.0.0/8", "203.0.113.7", "2001:db8::/32", "::1"] {
             assert!(ip_range(ok), "{ok}");
         }
-        for bad in ["10.0.0.0/33", "10.0.0/8", "2001:db8::/129", "10.0.0.0/", "host"] {
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "2001:db8::/129",
+            "10.0.0.0/",
+            "host",
+        ] {
             assert!(!ip_range(bad), "{bad}");
         }
     }

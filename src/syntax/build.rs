@@ -358,7 +358,12 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
 
 fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
     let span = cx.span(&p);
-    let mut c = Condition::string(Spanned::new(String::new(), span), CondOp::Eq, Vec::new(), span);
+    let mut c = Condition::string(
+        Spanned::new(String::new(), span),
+        CondOp::Eq,
+        Vec::new(),
+        span,
+    );
     let mut negated = false;
     let mut op_start: Option<usize> = None;
     let mut kinds: Vec<Spanned<ValueKind>> = Vec::new();

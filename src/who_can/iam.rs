@@ -252,8 +252,7 @@ fn role_answer(
     // away; one with conditions makes each grant conditional on them not holding.
     for d in role.statements.iter().filter(|s| s.deny) {
         let covers = d.actions.iter().any(|a| action_matches(a, action))
-            && d
-                .resources
+            && d.resources
                 .iter()
                 .any(|r| Pattern::new(r, &|_| None).matches_arn(resource));
         if !covers {
