@@ -351,7 +351,7 @@ pub enum CondOp {
     Ge,
     /// `is true`, `is false`, `is null`
     Is,
-    /// `is not null`
+    /// `is not null` (`is not true` / `is not false` are E125: IAM has no negated `Bool`)
     IsNot,
 }
 
@@ -472,8 +472,10 @@ pub struct Condition {
     pub op: CondOp,
     /// The operator's span (`not like`: both words).
     pub op_span: Span,
-    /// The kind of the values (the first value's: the parser reports others, E125).
+    /// The kind of the values (the first value's).
     pub kind: ValueKind,
+    /// Values of another kind than the first (E125, reported by the checker).
+    pub mixed: Vec<Spanned<ValueKind>>,
     /// One or more values (the text inside `date("…")`; `true` / `false` for `is true` /
     /// `is false`; `true` for `is null`, `false` for `is not null`, as IAM's `Null` writes them).
     pub values: Vec<Spanned<String>>,
@@ -498,6 +500,7 @@ impl Condition {
             op_span: span,
             kind: ValueKind::String,
             values,
+            mixed: Vec::new(),
             if_exists: false,
             span,
         }

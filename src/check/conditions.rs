@@ -129,6 +129,32 @@ fn fits(kind: ValueKind, base: &str) -> bool {
 /// Check one condition on its own.
 fn check_condition(c: &Condition, diags: &mut Vec<Diag>) {
     let key = &c.key.node;
+    if let Some(first) = c.mixed.first() {
+        diags.push(
+            Diag::new(
+                Code::E125,
+                format!(
+                    "{} among the values of `{key}`, whose first value is {}",
+                    first.node.describe(),
+                    c.kind.describe()
+                ),
+            )
+            .at(first.span)
+            .label("another kind of value")
+            .help("the values of one condition are of one kind (IAM ORs them under one operator): write a condition per kind"),
+        );
+        return;
+    }
+    if c.kind == ValueKind::Bool && c.op == CondOp::IsNot {
+        let word = c.values.first().map_or("true", |v| v.node.as_str());
+        diags.push(
+            Diag::new(Code::E125, format!("`is not {word}` has no IAM operator"))
+                .at(c.op_span)
+                .label("negated boolean")
+                .help(format!("IAM's `Bool` has no negation: write `is {}` (a request without the key matches neither; add `if exists` to match it too)", if word == "true" { "false" } else { "true" })),
+        );
+        return;
+    }
     if c.iam_operator().is_none() {
         let d = if c.kind == ValueKind::Null {
             Diag::new(Code::E218, "`is null` has no `if exists` form")

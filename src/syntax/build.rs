@@ -4,7 +4,7 @@ use pest::iterators::{Pair, Pairs};
 
 use super::Rule;
 use crate::ast::*;
-use crate::diagnostics::{Code, Diag};
+use crate::diagnostics::Diag;
 
 struct Ctx<'d> {
     file: FileId,
@@ -413,19 +413,9 @@ fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
                 let (kind, value) = match (t.as_str(), negated) {
                     ("null", false) => (ValueKind::Null, "true"),
                     ("null", true) => (ValueKind::Null, "false"),
-                    (word, negated) => {
-                        if negated {
-                            cx.diags.push(
-                                Diag::new(Code::E125, format!("`is not {word}` has no IAM operator"))
-                                    .at(c.op_span)
-                                    .label("negated boolean")
-                                    .help(format!("IAM's `Bool` has no negation: write `is {}` (a request without the key matches neither; add `if exists` to match it too)", if word == "true" { "false" } else { "true" })),
-                            );
-                        }
-                        (ValueKind::Bool, word)
-                    }
+                    (word, _) => (ValueKind::Bool, word),
                 };
-                if negated && kind == ValueKind::Null {
+                if negated {
                     c.op = CondOp::IsNot;
                 }
                 kinds.push(Spanned::new(kind, s));
@@ -449,19 +439,11 @@ fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
     }
     if let Some(first) = kinds.first() {
         c.kind = first.node;
-        for k in &kinds[1..] {
-            if k.node != first.node {
-                cx.diags.push(
-                    Diag::new(
-                        Code::E125,
-                        format!("{} among the values of `{}`, whose first value is {}", k.node.describe(), c.key.node, first.node.describe()),
-                    )
-                    .at(k.span)
-                    .label("another kind of value")
-                    .help("the values of one condition are of one kind (IAM ORs them under one operator): write a condition per kind"),
-                );
-            }
-        }
+        c.mixed = kinds
+            .iter()
+            .filter(|k| k.node != first.node)
+            .cloned()
+            .collect();
     }
     c
 }
