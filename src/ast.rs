@@ -307,8 +307,10 @@ pub enum GrantKind {
         /// The ARNs.
         arns: Vec<Spanned<String>>,
     },
-    /// `allow ACTION, … [on "ARN", …] [when …]`
+    /// `allow|deny ACTION, … [on "ARN", …] [when …]`
     Allow {
+        /// `deny` instead of `allow`: a Deny statement.
+        deny: bool,
         /// The actions.
         actions: Vec<Spanned<String>>,
         /// The ARNs (empty: no `on`).
@@ -318,7 +320,9 @@ pub enum GrantKind {
     },
 }
 
-/// A condition operator.
+/// A condition operator as written. Which IAM operator it becomes depends on the values'
+/// kind too ([`Condition::iam_operator`]): `==` on strings is `StringEquals`, on numbers
+/// `NumericEquals`, on `date("…")` `DateEquals`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CondOp {
     /// `==`
@@ -327,15 +331,39 @@ pub enum CondOp {
     Ne,
     /// `like`
     Like,
+    /// `not like`
+    NotLike,
+    /// `in` (the same as `==`: IAM ORs the values of one key)
+    In,
+    /// `not in` (the same as `!=`)
+    NotIn,
+    /// `equals_ignore_case`
+    EqIgnoreCase,
+    /// `not equals_ignore_case`
+    NeIgnoreCase,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `is true`, `is false`, `is null`
+    Is,
+    /// `is not null` (`is not true` / `is not false` are E125: IAM has no negated `Bool`)
+    IsNot,
 }
 
 impl CondOp {
-    /// The IAM condition operator.
+    /// The IAM string operator of `==`, `!=` and `like` (the operators of the first version of
+    /// the language, whose values are always strings); other operators give `StringEquals` here:
+    /// use [`Condition::iam_operator`].
     pub fn iam_operator(self) -> &'static str {
         match self {
-            CondOp::Eq => "StringEquals",
             CondOp::Ne => "StringNotEquals",
             CondOp::Like => "StringLike",
+            _ => "StringEquals",
         }
     }
     /// The source form.
@@ -344,21 +372,189 @@ impl CondOp {
             CondOp::Eq => "==",
             CondOp::Ne => "!=",
             CondOp::Like => "like",
+            CondOp::NotLike => "not like",
+            CondOp::In => "in",
+            CondOp::NotIn => "not in",
+            CondOp::EqIgnoreCase => "equals_ignore_case",
+            CondOp::NeIgnoreCase => "not equals_ignore_case",
+            CondOp::Lt => "<",
+            CondOp::Le => "<=",
+            CondOp::Gt => ">",
+            CondOp::Ge => ">=",
+            CondOp::Is => "is",
+            CondOp::IsNot => "is not",
         }
     }
 }
 
-/// `KEY OP VALUE`
+/// The kind of a condition's values, from how they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ValueKind {
+    /// `"text"`
+    String,
+    /// `42`, `1.5`
+    Number,
+    /// `date("2026-01-01T00:00:00Z")`
+    Date,
+    /// `ip("10.0.0.0/8")`
+    Ip,
+    /// `arn("arn:aws:…")`
+    Arn,
+    /// `binary("QmluYXJ5")` (base64)
+    Binary,
+    /// `true`, `false` (after `is`)
+    Bool,
+    /// `null` (after `is`)
+    Null,
+}
+
+impl ValueKind {
+    /// How the kind is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueKind::String => "a string",
+            ValueKind::Number => "a number",
+            ValueKind::Date => "a date",
+            ValueKind::Ip => "an IP address",
+            ValueKind::Arn => "an ARN",
+            ValueKind::Binary => "a binary value",
+            ValueKind::Bool => "a boolean",
+            ValueKind::Null => "`null`",
+        }
+    }
+    /// The constructor word of a typed value (`date`, `ip`, `arn`, `binary`).
+    pub fn from_constructor(word: &str) -> Option<ValueKind> {
+        Some(match word {
+            "date" => ValueKind::Date,
+            "ip" => ValueKind::Ip,
+            "arn" => ValueKind::Arn,
+            "binary" => ValueKind::Binary,
+            _ => return None,
+        })
+    }
+}
+
+/// `any KEY …` / `all KEY …`: IAM's set qualifiers for keys with several values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SetQualifier {
+    /// `any`: `ForAnyValue:` (some value of the request's set matches).
+    Any,
+    /// `all`: `ForAllValues:` (every value of the request's set matches; true when the set is
+    /// empty or absent).
+    All,
+}
+
+impl SetQualifier {
+    /// The IAM prefix.
+    pub fn iam_prefix(self) -> &'static str {
+        match self {
+            SetQualifier::Any => "ForAnyValue:",
+            SetQualifier::All => "ForAllValues:",
+        }
+    }
+    /// The source form.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SetQualifier::Any => "any",
+            SetQualifier::All => "all",
+        }
+    }
+}
+
+/// `[any|all] KEY OP VALUE [if exists]`
 #[derive(Clone, Debug)]
 pub struct Condition {
+    /// `any` / `all`.
+    pub qualifier: Option<Spanned<SetQualifier>>,
     /// Condition key.
     pub key: Spanned<String>,
     /// Operator.
     pub op: CondOp,
-    /// One or more values.
+    /// The operator's span (`not like`: both words).
+    pub op_span: Span,
+    /// The kind of the values (the first value's).
+    pub kind: ValueKind,
+    /// Values of another kind than the first (E125, reported by the checker).
+    pub mixed: Vec<Spanned<ValueKind>>,
+    /// One or more values (the text inside `date("…")`; `true` / `false` for `is true` /
+    /// `is false`; `true` for `is null`, `false` for `is not null`, as IAM's `Null` writes them).
     pub values: Vec<Spanned<String>>,
+    /// `if exists`.
+    pub if_exists: bool,
     /// Whole condition.
     pub span: Span,
+}
+
+impl Condition {
+    /// A plain `KEY OP "VALUE"` condition (no qualifier, strings).
+    pub fn string(
+        key: Spanned<String>,
+        op: CondOp,
+        values: Vec<Spanned<String>>,
+        span: Span,
+    ) -> Self {
+        Condition {
+            qualifier: None,
+            key,
+            op,
+            op_span: span,
+            kind: ValueKind::String,
+            values,
+            mixed: Vec::new(),
+            if_exists: false,
+            span,
+        }
+    }
+
+    /// The IAM operator this condition writes (`ForAnyValue:StringLike`,
+    /// `NumericLessThanIfExists`, `Null`), or `None` when the operator does not apply to the
+    /// values' kind (`like` on numbers: E218, reported by the checker).
+    pub fn iam_operator(&self) -> Option<String> {
+        use CondOp::*;
+        use ValueKind as K;
+        let base = match (self.kind, self.op) {
+            (K::String, Eq | In) => "StringEquals",
+            (K::String, Ne | NotIn) => "StringNotEquals",
+            (K::String, Like) => "StringLike",
+            (K::String, NotLike) => "StringNotLike",
+            (K::String, EqIgnoreCase) => "StringEqualsIgnoreCase",
+            (K::String, NeIgnoreCase) => "StringNotEqualsIgnoreCase",
+            (K::Number, Eq | In) => "NumericEquals",
+            (K::Number, Ne | NotIn) => "NumericNotEquals",
+            (K::Number, Lt) => "NumericLessThan",
+            (K::Number, Le) => "NumericLessThanEquals",
+            (K::Number, Gt) => "NumericGreaterThan",
+            (K::Number, Ge) => "NumericGreaterThanEquals",
+            (K::Date, Eq | In) => "DateEquals",
+            (K::Date, Ne | NotIn) => "DateNotEquals",
+            (K::Date, Lt) => "DateLessThan",
+            (K::Date, Le) => "DateLessThanEquals",
+            (K::Date, Gt) => "DateGreaterThan",
+            (K::Date, Ge) => "DateGreaterThanEquals",
+            (K::Bool, Is) => "Bool",
+            (K::Binary, Eq | In) => "BinaryEquals",
+            (K::Ip, Eq | In) => "IpAddress",
+            (K::Ip, Ne | NotIn) => "NotIpAddress",
+            (K::Arn, Eq | In) => "ArnEquals",
+            (K::Arn, Ne | NotIn) => "ArnNotEquals",
+            (K::Arn, Like) => "ArnLike",
+            (K::Arn, NotLike) => "ArnNotLike",
+            (K::Null, Is | IsNot) => "Null",
+            _ => return None,
+        };
+        if self.kind == K::Null && self.if_exists {
+            return None;
+        }
+        let mut op = String::with_capacity(40);
+        if let Some(q) = &self.qualifier {
+            op.push_str(q.node.iam_prefix());
+        }
+        op.push_str(base);
+        if self.if_exists {
+            op.push_str("IfExists");
+        }
+        Some(op)
+    }
 }
 
 /// Where a `kubernetes` block applies.

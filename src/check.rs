@@ -2,6 +2,7 @@
 //!
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
 //! here into their checked values; the checks of apps and shared roles ([`aws`] for grants,
+//! [`conditions`] for their `when` conditions, [`deny`] for what their `deny` grants shadow,
 //! [`kube`] for Kubernetes rules), of `access` declarations ([`access`]) and of resources
 //! ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
 //! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
@@ -12,6 +13,8 @@ pub mod access;
 pub mod aws;
 pub mod boundary;
 pub mod catalog_checks;
+pub mod conditions;
+pub mod deny;
 pub mod kube;
 pub mod memo;
 pub mod resolve;

@@ -65,6 +65,11 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                 .iter()
                 .find(|x| x.name == b.name && x.account == role.account)
         });
+        let denies: Vec<&crate::ir::Statement> = role
+            .statements
+            .iter()
+            .filter(|s| s.deny && resources::tags_admit(ir, &s.conditions, role.identity, member))
+            .collect();
         // resource -> action -> grants
         let mut by_resource: BTreeMap<String, BTreeMap<String, BTreeSet<Span>>> = BTreeMap::new();
         let mut conditions: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -72,7 +77,7 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
         for s in role
             .statements
             .iter()
-            .filter(|s| resources::tags_admit(ir, &s.conditions, role.identity, member))
+            .filter(|s| !s.deny && resources::tags_admit(ir, &s.conditions, role.identity, member))
         {
             for r in &s.resources {
                 let entry = by_resource.entry(r.clone()).or_default();
@@ -134,11 +139,59 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
                         why.push("the resource's policy does not admit the app".to_string());
                     }
                 }
+                // The role's own `deny` grants: without a condition they win; with one, they
+                // may.
+                let mut maybe = Vec::new();
+                for d in denies.iter().filter(|d| deny_covers(d, &action, &resource)) {
+                    let at = d
+                        .sources
+                        .first()
+                        .map(|sp| sources.location(*sp))
+                        .unwrap_or_default();
+                    if d.conditions.is_empty() {
+                        why.push(format!("deny `{}` ({at})", d.sid));
+                    } else {
+                        maybe.push(format!(
+                            "deny `{}` ({at}) when {}",
+                            d.sid,
+                            condition_text(&d.conditions)
+                        ));
+                    }
+                }
                 let verdict = if why.is_empty() { "allowed" } else { "DENIED " };
                 let _ = writeln!(out, "    {action:width$}  {verdict}  {}", from.join(", "));
                 for w in why {
                     let _ = writeln!(out, "      denied: {w}");
                 }
+                for w in maybe {
+                    let _ = writeln!(
+                        out,
+                        "      may be denied: {}",
+                        crate::source::show_hidden(&w, false)
+                    );
+                }
+            }
+        }
+        for d in &denies {
+            let at = d
+                .sources
+                .first()
+                .map(|sp| sources.location(*sp))
+                .unwrap_or_default();
+            let resources: Vec<&str> = d.resources.iter().map(String::as_str).collect();
+            let actions: Vec<&str> = d.actions.iter().map(String::as_str).collect();
+            let _ = writeln!(
+                out,
+                "  deny {} on {}  ({at})",
+                actions.join(", "),
+                resources.join(", ")
+            );
+            if !d.conditions.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    when {}",
+                    crate::source::show_hidden(&condition_text(&d.conditions), false)
+                );
             }
         }
     }
@@ -193,4 +246,26 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
     }
     let _ = name;
     Some(out)
+}
+
+/// Whether a deny statement covers `action` on `resource` (IAM wildcards in both of its lists).
+fn deny_covers(d: &crate::ir::Statement, action: &str, resource: &str) -> bool {
+    d.actions.iter().any(|a| boundary::glob(a, action, true))
+        && d.resources
+            .iter()
+            .any(|r| boundary::glob(r, resource, false))
+}
+
+/// A statement's conditions in one line: `Null aws:RequestTag/x = true and …`.
+fn condition_text(c: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>) -> String {
+    let mut parts = Vec::new();
+    for (op, keys) in c {
+        for (k, v) in keys {
+            parts.push(format!(
+                "{op} {k} = {}",
+                v.iter().cloned().collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    }
+    parts.join(" and ")
 }

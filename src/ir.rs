@@ -396,12 +396,25 @@ pub struct Statement {
     pub resources: BTreeSet<String>,
     /// Condition operator → key → values.
     pub conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    /// A `deny` grant's statement: `Effect: Deny`.
+    pub deny: bool,
     /// `unsafe "reason"` of the grant(s).
     pub unsafe_reasons: BTreeSet<String>,
     /// The grants it came from.
     pub sources: Vec<Span>,
     /// For each action, the grants that gave it (for `accessc explain`).
     pub origins: Origins,
+}
+
+impl Statement {
+    /// `Allow`, or `Deny` for a `deny` grant's statement.
+    pub fn effect(&self) -> &'static str {
+        if self.deny {
+            "Deny"
+        } else {
+            "Allow"
+        }
+    }
 }
 
 /// For each action of a statement, the grants (spans) that gave it: a vector sorted by action,

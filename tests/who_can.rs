@@ -654,3 +654,32 @@ fn cli_exit_codes_and_formats() {
         2
     );
 }
+
+/// A `deny` is no grant: an unconditional one takes the allow away, a conditional one makes
+/// it conditional on the deny's conditions not holding.
+#[test]
+fn deny_grants_are_not_allows() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/ok_deny_grants");
+    let (ir, sources) = load(&dir);
+    let private = iam::answer(
+        &ir,
+        &sources,
+        "s3:GetObject",
+        "arn:aws:s3:::media/private/a",
+    );
+    assert!(allowed(&private).is_empty(), "{private:?}");
+    let public = iam::answer(&ir, &sources, "s3:GetObject", "arn:aws:s3:::media/public/a");
+    assert_eq!(allowed(&public), ["shared"]);
+    // Only the deny names `s3:*` on the audit bucket: nobody can.
+    let audit = iam::answer(&ir, &sources, "s3:GetObject", "arn:aws:s3:::audit/x");
+    assert!(allowed(&audit).is_empty(), "{audit:?}");
+    let tags = iam::answer(
+        &ir,
+        &sources,
+        "ec2:CreateTags",
+        "arn:aws:ec2:us-west-2:111122223333:volume/v1",
+    );
+    assert_eq!(allowed(&tags), ["ops-ebs"]);
+    let text = format!("{tags:?}");
+    assert!(text.contains("not denied by `DenyEc21`"), "{text}");
+}

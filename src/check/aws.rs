@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::ast::{CondOp, Grant, GrantKind, Span, Spanned};
+use crate::ast::{Grant, GrantKind, Span, Spanned};
 use crate::diagnostics::{Code, Diag};
 
 use super::catalog_checks;
@@ -29,8 +29,11 @@ pub struct CheckedGrant {
     pub actions: Arc<BTreeSet<String>>,
     /// Resources with variables (empty: `*`).
     pub resources: Vec<String>,
-    /// Conditions with variables (in keys: only in an app's own role).
-    pub conditions: Vec<(CondOp, String, Vec<String>)>,
+    /// Conditions with variables (in keys: only in an app's own role): the IAM operator
+    /// (`StringEquals`, `ForAnyValue:StringLike`, `Null`, …), the key, the values.
+    pub conditions: Vec<(String, String, Vec<String>)>,
+    /// A `deny` grant: its statements are `Effect: Deny`.
+    pub deny: bool,
     /// `unsafe "reason"`.
     pub unsafe_reason: Option<String>,
     /// Whether any `${namespace|service_account|cluster}` appears.
@@ -421,7 +424,14 @@ fn role_on_wide_arns(
 pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
     let shared_irsa = owner == Owner::SharedIrsa;
     let before = diags.iter().filter(|d| d.is_error()).count();
-    let unsafe_ok = g.unsafe_reason.is_some();
+    let deny = matches!(g.kind, GrantKind::Allow { deny: true, .. });
+    // A deny takes away: its wildcards and `"*"` need no `unsafe`.
+    let unsafe_ok = g.unsafe_reason.is_some() || deny;
+    // `on "*"` is allowed without `unsafe` for a grant scoped by a tag condition.
+    let tag_scoped = match &g.kind {
+        GrantKind::Allow { conditions, .. } => super::conditions::scopes_by_tag(conditions),
+        GrantKind::Level { .. } => false,
+    };
     let mut uses_variables = false;
     let mut resources = Vec::new();
     let mut actions: Arc<BTreeSet<String>> = Arc::default();
@@ -437,7 +447,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
     for a in arns {
         uses_variables |= check_variables(a, shared_irsa, diags);
         if a.node == "*" {
-            if !unsafe_ok {
+            if !unsafe_ok && !tag_scoped {
                 diags.push(
                     Diag::new(Code::E202, "`\"*\"` grants the actions on every resource")
                         .at(a.span)
@@ -509,6 +519,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
             actions: written,
             arns,
             conditions: conds,
+            ..
         } => {
             // Lowercased (copied only when it has a capital letter), sorted, deduplicated.
             let mut services: Vec<Cow<'_, str>> = Vec::new();
@@ -523,7 +534,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
             }
             services.sort();
             services.dedup();
-            label.push_str("Allow");
+            label.push_str(if deny { "Deny" } else { "Allow" });
             for s in &services {
                 capitalize_into(&mut label, s);
             }
@@ -536,6 +547,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
             if !conds.is_empty() {
                 let all: BTreeSet<String> =
                     actions.iter().chain(star_only.iter()).cloned().collect();
+                super::conditions::check_grant_conditions(conds, deny, diags);
                 for c in conds {
                     for v in &c.values {
                         uses_variables |= check_variables(v, shared_irsa, diags);
@@ -544,9 +556,12 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
                         continue;
                     };
                     uses_variables |= uses;
+                    let Some(op) = c.iam_operator() else {
+                        continue;
+                    };
                     if catalog_checks::condition_key_as(c, &key, &all, arns, diags) {
                         conditions.push((
-                            c.op,
+                            op,
                             c.key.node.clone(),
                             c.values.iter().map(|v| v.node.clone()).collect(),
                         ));
@@ -570,6 +585,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
         actions: star_only,
         resources: Vec::new(),
         conditions: conditions.clone(),
+        deny,
         unsafe_reason: unsafe_reason.clone(),
         uses_variables,
         span: g.span,
@@ -580,6 +596,7 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
             actions,
             resources,
             conditions,
+            deny,
             unsafe_reason,
             uses_variables,
             span: g.span,
@@ -721,7 +738,7 @@ fn instantiate_one(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
             _ => key.clone(),
         };
         let entry = conditions
-            .entry(op.iam_operator().to_string())
+            .entry(op.clone())
             .or_default()
             .entry(key)
             .or_default();
@@ -734,6 +751,7 @@ fn instantiate_one(g: &CheckedGrant, vars: &Vars<'_>) -> crate::ir::Statement {
         actions: (*g.actions).clone(),
         resources,
         conditions,
+        deny: g.deny,
         unsafe_reasons: g.unsafe_reason.iter().cloned().collect(),
         sources: vec![g.span],
         origins: crate::ir::Origins::from_grant(g.actions.iter(), g.span),
@@ -747,11 +765,17 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
     // by reference, no key copied); merging is order-independent (sets, the least `Sid`), and
     // the result is sorted below by a key that tells the merged statements apart.
     let mut statements = statements;
-    statements.sort_by(|a, b| (&a.resources, &a.conditions).cmp(&(&b.resources, &b.conditions)));
+    statements.sort_by(|a, b| {
+        (a.deny, &a.resources, &a.conditions).cmp(&(b.deny, &b.resources, &b.conditions))
+    });
     let mut merged: Vec<crate::ir::Statement> = Vec::with_capacity(statements.len());
     for s in statements {
         match merged.last_mut() {
-            Some(m) if m.resources == s.resources && m.conditions == s.conditions => {
+            Some(m)
+                if m.deny == s.deny
+                    && m.resources == s.resources
+                    && m.conditions == s.conditions =>
+            {
                 m.actions.extend(s.actions);
                 m.unsafe_reasons.extend(s.unsafe_reasons);
                 m.sources.extend(s.sources);
@@ -778,6 +802,7 @@ pub fn assemble(statements: Vec<crate::ir::Statement>) -> Vec<crate::ir::Stateme
     });
     statements.dedup_by(|b, a| {
         a.sid == b.sid
+            && a.deny == b.deny
             && a.actions == b.actions
             && a.resources == b.resources
             && a.conditions == b.conditions

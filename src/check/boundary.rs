@@ -179,7 +179,8 @@ fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
         };
         // (grant span, verdict) -> actions
         let mut findings: BTreeMap<(Span, &'static str), BTreeSet<String>> = BTreeMap::new();
-        for s in &role.statements {
+        // A deny takes away: the boundary need not allow it.
+        for s in role.statements.iter().filter(|s| !s.deny) {
             // A statement's verdict depends on its resources and on which boundary statements
             // cover the action: found once per class of coverings.
             verdicts.clear();

@@ -189,7 +189,7 @@ pub fn check_admitted(ir: &Ir, diags: &mut Vec<Diag>) {
     for role in &ir.roles {
         // (grant, policy, app) -> actions
         let mut findings: BTreeMap<(Span, usize, String), BTreeSet<String>> = BTreeMap::new();
-        for s in &role.statements {
+        for s in role.statements.iter().filter(|s| !s.deny) {
             for r in &s.resources {
                 let bucket = r.split_once('/').map_or(r.as_str(), |(b, _)| b);
                 let Some(pi) = by_arn

@@ -106,6 +106,9 @@ codes! {
     E123 = "E123", Error, "invalid role path";
     /// A Pod Identity role declared in another account than its cluster.
     E124 = "E124", Error, "Pod Identity role outside the cluster's account";
+    /// A condition value that is not of its kind (a date, an IP range, a number, a boolean,
+    /// base64) or of another kind than the condition's other values.
+    E125 = "E125", Error, "invalid condition value";
 
     /// An IAM action that is not written `service:Action`.
     E201 = "E201", Error, "malformed action";
@@ -142,6 +145,10 @@ codes! {
     /// A variable in a condition key that accessc cannot replace by a literal value (IAM
     /// replaces no variables in keys).
     E217 = "E217", Error, "variable in a condition key";
+    /// A condition operator or value kind that does not fit the condition key's type.
+    E218 = "E218", Error, "condition operator does not fit the key's type";
+    /// `any` / `all` on a single-valued condition key.
+    E219 = "E219", Error, "set qualifier on a single-valued key";
 
     /// An unknown Kubernetes verb.
     E301 = "E301", Error, "unknown verb";
@@ -218,6 +225,11 @@ codes! {
     /// An identity grant on a resource of another account whose declared resource policy does
     /// not admit the app.
     W211 = "W211", Warning, "grant not admitted by the resource's policy";
+    /// `all KEY …` (`ForAllValues:`) in an allow without a `KEY is not null` guard: it also
+    /// matches a request without the key.
+    W212 = "W212", Warning, "`all` without a `not null` guard";
+    /// A `deny` that makes an `allow` of the same role unreachable.
+    W213 = "W213", Warning, "deny makes an allow unreachable";
     /// RBAC `escalate` or `bind`.
     W302 = "W302", Warning, "RBAC `escalate` or `bind`";
     /// RBAC `impersonate`.

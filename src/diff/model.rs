@@ -73,7 +73,7 @@ pub enum PrincipalId {
 pub enum Effect {
     /// Allow.
     Allow,
-    /// Deny (boundaries only).
+    /// Deny (boundaries, and the statements of `deny` grants).
     Deny,
 }
 

@@ -243,7 +243,7 @@ pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
 fn statement_doc(s: &ir::Statement) -> StatementDoc {
     StatementDoc {
         sid: s.sid.clone(),
-        effect: "Allow",
+        effect: s.effect(),
         principal: None,
         action: OneOrMany::of(s.actions.iter().cloned()),
         resource: Some(OneOrMany::of(s.resources.iter().cloned())),
@@ -267,7 +267,7 @@ impl ToJson for StatementText<'_> {
         let s = self.0;
         w.begin_object();
         w.str_member("Sid", &s.sid);
-        w.str_member("Effect", "Allow");
+        w.str_member("Effect", s.effect());
         w.key("Action");
         write_values(w, &s.actions);
         w.key("Resource");
@@ -321,7 +321,7 @@ fn statement_len(s: &ir::Statement) -> usize {
     object_len(
         [
             member("Sid", escaped_len(&s.sid)),
-            member("Effect", escaped_len("Allow")),
+            member("Effect", escaped_len(s.effect())),
             member("Action", values_len(&s.actions)),
             member("Resource", values_len(&s.resources)),
         ]
@@ -963,6 +963,7 @@ mod tests {
                         )
                     })
                     .collect(),
+                deny: i % 5 == 4,
                 unsafe_reasons: Default::default(),
                 sources: Vec::new(),
                 origins: Default::default(),

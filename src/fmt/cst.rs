@@ -28,6 +28,16 @@ fn is_leaf(rule: Rule) -> bool {
             | Rule::level
             | Rule::effect
             | Rule::cond_op
+            | Rule::cond_qual
+            | Rule::cond_not
+            | Rule::cond_neg_op
+            | Rule::cond_word
+            | Rule::number
+            | Rule::typed_value
+            | Rule::kw_is
+            | Rule::kw_if
+            | Rule::kw_exists
+            | Rule::kw_deny
             | Rule::cluster_scope
             | Rule::kw_on
             | Rule::kw_in

@@ -12,7 +12,7 @@ use crate::ir::{IamRole, Ir, Trust};
 /// The grants (spans) of a role whose actions cover `action`, with the resources they give it.
 fn grants_of(role: &IamRole, action: &str) -> Vec<(Span, BTreeSet<String>)> {
     let mut out: Vec<(Span, BTreeSet<String>)> = Vec::new();
-    for s in &role.statements {
+    for s in role.statements.iter().filter(|s| !s.deny) {
         for (granted, spans) in &s.origins {
             if granted == "*" || glob(granted, action, true) {
                 for span in spans {

@@ -21,6 +21,8 @@ const NAMES: &[(Code, &str)] = &[
     (Code::W209, "boundary-allows-everything"),
     (Code::W210, "resource-grant-to-shared-irsa-role"),
     (Code::W211, "grant-not-admitted-by-resource-policy"),
+    (Code::W212, "for-all-values-without-null-guard"),
+    (Code::W213, "deny-shadows-allow"),
     (Code::W301, "named-verb-not-restricted"),
     (Code::W302, "rbac-escalate-or-bind"),
     (Code::W303, "rbac-impersonate"),

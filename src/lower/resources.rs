@@ -57,6 +57,7 @@ fn identity_statement(
         actions: actions.clone(),
         resources: BTreeSet::from([part.to_string()]),
         conditions: conditions.clone(),
+        deny: false,
         unsafe_reasons: g.unsafe_reason.iter().map(|r| r.node.clone()).collect(),
         sources: vec![g.span],
         origins: crate::ir::Origins::from_grant(actions, g.span),
@@ -247,6 +248,7 @@ fn policy(
             .iter()
             .flat_map(|(_, _, a)| a.iter().cloned())
             .collect();
+        crate::check::conditions::check_grant_conditions(&g.conditions, false, diags);
         for c in &g.conditions {
             if let Some(key) = IDENTITY_KEYS
                 .iter()
@@ -272,9 +274,12 @@ fn policy(
                 aws::check_variables(v, false, diags);
             }
             let arns = [decl.arn.clone()];
+            let Some(op) = c.iam_operator() else {
+                continue;
+            };
             if catalog_checks::condition_key(c, &all_actions, &arns, diags) {
                 conditions
-                    .entry(c.op.iam_operator().to_string())
+                    .entry(op)
                     .or_default()
                     .entry(c.key.node.clone())
                     .or_default()

@@ -115,11 +115,14 @@ fn identity_choice(
 }
 
 fn check_grants(body: &Body, owner: aws::Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
-    body.aws
+    let grants: Vec<CheckedGrant> = body
+        .aws
         .iter()
         .flat_map(|b| b.grants.iter())
         .flat_map(|g| aws::check_grant(g, owner, diags))
-        .collect()
+        .collect();
+    crate::check::deny::shadowed_allows(&grants, diags);
+    grants
 }
 
 /// W202: ARNs whose partition, region or account differ from every cluster the role is used on.

@@ -287,20 +287,6 @@ fn string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> String {
     out
 }
 
-/// A `string_list` or `string_array`: its children are the strings.
-fn strings(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Vec<Spanned<String>> {
-    let inner = p.into_inner();
-    let mut out = Vec::with_capacity(inner.len());
-    for c in inner {
-        if c.as_rule() == Rule::string {
-            let s = c.as_span();
-            let span = cx.at(s.start(), s.end());
-            out.push(Spanned::new(string(cx, c), span));
-        }
-    }
-    out
-}
-
 /// A string token: its value (escapes resolved) and its span.
 fn spanned_string(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Spanned<String> {
     let s = p.as_span();
@@ -340,10 +326,12 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     let mut conditions = Vec::new();
     let mut unsafe_reason = None;
     let mut after_unsafe = false;
+    let mut deny = false;
     for c in p.into_inner() {
         end = last_end(&c);
         match c.as_rule() {
             Rule::level => lvl = Some(level(cx, &c)),
+            Rule::kw_deny => deny = true,
             Rule::action => actions.push(cx.ident(c)),
             Rule::condition => conditions.push(condition(cx, c)),
             Rule::kw_unsafe => after_unsafe = true,
@@ -355,6 +343,7 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
     let kind = match lvl {
         Some(level) => GrantKind::Level { level, arns },
         None => GrantKind::Allow {
+            deny,
             actions,
             arns,
             conditions,
@@ -369,32 +358,116 @@ fn grant(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Grant {
 
 fn condition(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Condition {
     let span = cx.span(&p);
-    let mut key = Spanned::new(String::new(), span);
-    let mut op = CondOp::Eq;
-    let mut values = Vec::new();
-    for c in p.into_inner() {
-        match c.as_rule() {
-            Rule::cond_key => key = cx.ident(c),
-            Rule::cond_op => {
-                op = match c.as_str() {
-                    "!=" => CondOp::Ne,
-                    "like" => CondOp::Like,
+    let mut c = Condition::string(
+        Spanned::new(String::new(), span),
+        CondOp::Eq,
+        Vec::new(),
+        span,
+    );
+    let mut negated = false;
+    let mut op_start: Option<usize> = None;
+    let mut kinds: Vec<Spanned<ValueKind>> = Vec::new();
+    for t in p.into_inner() {
+        match t.as_rule() {
+            Rule::cond_qual => {
+                let q = if t.as_str() == "all" {
+                    SetQualifier::All
+                } else {
+                    SetQualifier::Any
+                };
+                c.qualifier = Some(Spanned::new(q, cx.span(&t)));
+            }
+            Rule::cond_key => c.key = cx.ident(t),
+            Rule::cond_not => {
+                negated = true;
+                op_start.get_or_insert(t.as_span().start());
+            }
+            Rule::kw_is => {
+                op_start = Some(t.as_span().start());
+                c.op = CondOp::Is;
+                c.op_span = cx.span(&t);
+            }
+            Rule::cond_op | Rule::cond_neg_op => {
+                let start = *op_start.get_or_insert(t.as_span().start());
+                c.op_span = cx.at(start, t.as_span().end());
+                c.op = match (t.as_str(), negated) {
+                    ("!=", _) => CondOp::Ne,
+                    ("like", false) => CondOp::Like,
+                    ("like", true) => CondOp::NotLike,
+                    ("in", false) => CondOp::In,
+                    ("in", true) => CondOp::NotIn,
+                    ("equals_ignore_case", false) => CondOp::EqIgnoreCase,
+                    ("equals_ignore_case", true) => CondOp::NeIgnoreCase,
+                    ("<", _) => CondOp::Lt,
+                    ("<=", _) => CondOp::Le,
+                    (">", _) => CondOp::Gt,
+                    (">=", _) => CondOp::Ge,
                     _ => CondOp::Eq,
+                };
+            }
+            Rule::cond_word => {
+                let s = cx.span(&t);
+                if let Some(start) = op_start {
+                    c.op_span = cx.at(start, t.as_span().end());
+                }
+                let (kind, value) = match (t.as_str(), negated) {
+                    ("null", false) => (ValueKind::Null, "true"),
+                    ("null", true) => (ValueKind::Null, "false"),
+                    (word, _) => (ValueKind::Bool, word),
+                };
+                if negated {
+                    c.op = CondOp::IsNot;
+                }
+                kinds.push(Spanned::new(kind, s));
+                c.values.push(Spanned::new(value.to_string(), s));
+            }
+            Rule::string | Rule::number | Rule::typed_value => {
+                let (kind, value) = cond_value(cx, t);
+                kinds.push(Spanned::new(kind, value.span));
+                c.values.push(value);
+            }
+            Rule::string_array => {
+                for v in t.into_inner() {
+                    let (kind, value) = cond_value(cx, v);
+                    kinds.push(Spanned::new(kind, value.span));
+                    c.values.push(value);
                 }
             }
-            Rule::string => {
-                let s = cx.span(&c);
-                values.push(Spanned::new(string(cx, c), s));
-            }
-            Rule::string_array => values = strings(cx, c),
+            Rule::kw_exists => c.if_exists = true,
             _ => {}
         }
     }
-    Condition {
-        key,
-        op,
-        values,
-        span,
+    if let Some(first) = kinds.first() {
+        c.kind = first.node;
+        c.mixed = kinds
+            .iter()
+            .filter(|k| k.node != first.node)
+            .cloned()
+            .collect();
+    }
+    c
+}
+
+/// One condition value: its kind and its text (inside the quotes of `date("…")` and the like).
+fn cond_value(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> (ValueKind, Spanned<String>) {
+    match p.as_rule() {
+        Rule::number => (ValueKind::Number, cx.ident(p)),
+        Rule::typed_value => {
+            let span = cx.span(&p);
+            let mut kind = ValueKind::String;
+            let mut text = String::new();
+            for t in p.into_inner() {
+                match t.as_rule() {
+                    Rule::value_type => {
+                        kind = ValueKind::from_constructor(t.as_str()).unwrap_or(ValueKind::String);
+                    }
+                    Rule::string => text = string(cx, t),
+                    _ => {}
+                }
+            }
+            (kind, Spanned::new(text, span))
+        }
+        _ => (ValueKind::String, spanned_string(cx, p)),
     }
 }
 

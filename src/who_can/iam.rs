@@ -186,6 +186,10 @@ fn role_answer(
             if !crate::check::resources::tags_admit(ir, &s.conditions, role.identity, *m) {
                 continue;
             }
+            // A deny grants nothing: it is applied to the allows below.
+            if s.deny {
+                continue;
+            }
             let actions: Vec<&String> = s
                 .actions
                 .iter()
@@ -242,6 +246,28 @@ fn role_answer(
                     },
                 );
             }
+        }
+    }
+    // The role's `deny` grants on the request: one without a condition takes every grant
+    // away; one with conditions makes each grant conditional on them not holding.
+    for d in role.statements.iter().filter(|s| s.deny) {
+        let covers = d.actions.iter().any(|a| action_matches(a, action))
+            && d.resources
+                .iter()
+                .any(|r| Pattern::new(r, &|_| None).matches_arn(resource));
+        if !covers {
+            continue;
+        }
+        if d.conditions.is_empty() {
+            return None;
+        }
+        let unless = format!(
+            "not denied by `{}` ({})",
+            d.sid,
+            conditions_text(&d.conditions, &|_| false).join(" and ")
+        );
+        for g in grants.values_mut() {
+            g.conditions.push(unless.clone());
         }
     }
     if grants.is_empty() {
