@@ -46,6 +46,9 @@ fn is_leaf(rule: Rule) -> bool {
             | Rule::kw_resource
             | Rule::kw_aws
             | Rule::kw_kubernetes
+            | Rule::kw_pack
+            | Rule::kw_use
+            | Rule::param_type
     )
 }
 
@@ -62,7 +65,7 @@ fn line_item_align(rule: Rule) -> Option<Align> {
     match rule {
         Rule::setting => Some(Align::Key),
         Rule::grant | Rule::boundary_stmt | Rule::res_grant => Some(Align::Keyword),
-        Rule::k8s_rule => Some(Align::None),
+        Rule::k8s_rule | Rule::use_stmt => Some(Align::None),
         _ => None,
     }
 }
@@ -198,6 +201,21 @@ impl<'a> Cursor<'a> {
                         w.push(',');
                     }
                 }
+                ':' => {
+                    if let Some(w) = line.last_word_mut() {
+                        w.push(':');
+                    }
+                }
+                '(' => line.word("(", true, false),
+                ')' => {
+                    if let Some(w) = line.last_word_mut() {
+                        // A trailing comma before `)` is dropped.
+                        if w.ends_with(',') {
+                            w.pop();
+                        }
+                    }
+                    line.word(")", true, false);
+                }
                 '=' => line.word("=", false, false),
                 '[' => line.word("[", false, false),
                 ']' => {
@@ -231,7 +249,8 @@ impl<'a> Cursor<'a> {
     ) -> Result<(), String> {
         let span = pair.as_span();
         self.inner(span.start(), line, false)?;
-        let join = matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[");
+        let join =
+            matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[" || text == "(");
         line.word(span.as_str(), join, clause);
         self.pos = span.end();
         Ok(())
@@ -255,8 +274,8 @@ impl<'a> Cursor<'a> {
                 self.tokens(child, line)?;
             }
         }
-        // Lists end in `]`, which no token holds.
-        if matches!(rule, Rule::list | Rule::string_array) {
+        // Lists end in `]` and uses in `)`, which no token holds.
+        if matches!(rule, Rule::list | Rule::string_array | Rule::use_stmt) {
             self.inner(end, line, false)?;
         }
         Ok(())
