@@ -707,3 +707,151 @@ impl Subst<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The program of `text`, expanded, and its diagnostics' codes.
+    fn expanded(text: &str) -> (Program, Vec<&'static str>) {
+        let (decls, mut diags) = crate::syntax::parse_file(FileId(0), text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut program = Program { decls };
+        expand(&mut program, &mut diags);
+        (program, diags.iter().map(|d| d.code.as_str()).collect())
+    }
+
+    fn app_arns(program: &Program, name: &str) -> Vec<String> {
+        program
+            .decls
+            .iter()
+            .find_map(|d| match d {
+                Decl::App(a) if a.name.node == name => Some(a),
+                _ => None,
+            })
+            .unwrap()
+            .body
+            .aws
+            .iter()
+            .flat_map(|b| &b.grants)
+            .flat_map(|g| match &g.kind {
+                GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns.clone(),
+            })
+            .map(|a| a.node)
+            .collect()
+    }
+
+    #[test]
+    fn types_are_the_three_scalars_and_their_lists() {
+        assert_eq!(
+            Type::parse("[arn]"),
+            Some(Type {
+                scalar: Scalar::Arn,
+                list: true
+            })
+        );
+        assert_eq!(
+            Type::parse("name"),
+            Some(Type {
+                scalar: Scalar::Name,
+                list: false
+            })
+        );
+        assert_eq!(Type::parse("[[arn]]"), None);
+        assert_eq!(Type::parse("str"), None);
+    }
+
+    #[test]
+    fn a_list_parameter_alone_in_a_string_stands_for_its_items_with_their_spans() {
+        let text = r#"
+pack p(objects: [arn]) { aws { read "${objects}" } }
+app a in ns { use p(objects = ["arn:aws:s3:::x/*", "arn:aws:s3:::y/*"]) }
+"#;
+        let (program, codes) = expanded(text);
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(app_arns(&program, "a"), ["arn:aws:s3:::x/*", "arn:aws:s3:::y/*"]);
+        let Decl::App(app) = &program.decls[1] else {
+            panic!()
+        };
+        let GrantKind::Level { arns, .. } = &app.body.aws[0].grants[0].kind else {
+            panic!()
+        };
+        // Each item keeps the span of the argument that gave it (the use site).
+        let at = |s: Span| &text[s.start as usize..s.end as usize];
+        assert_eq!(at(arns[0].span), "\"arn:aws:s3:::x/*\"");
+        assert_eq!(at(arns[1].span), "\"arn:aws:s3:::y/*\"");
+        assert!(app.body.uses.is_empty());
+    }
+
+    #[test]
+    fn values_are_put_in_once_and_other_variables_are_left_for_the_checker() {
+        let (program, codes) = expanded(
+            r#"
+pack p(bucket: string, other: string = "${bucket}") {
+  aws { read "arn:aws:s3:::${bucket}/${namespace}/${other}" }
+}
+app a in ns { use p(bucket = "b-${cluster}") }
+"#,
+        );
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(
+            app_arns(&program, "a"),
+            ["arn:aws:s3:::b-${cluster}/${namespace}/${bucket}"]
+        );
+    }
+
+    #[test]
+    fn a_use_inside_a_pack_gets_the_outer_parameters() {
+        let (program, codes) = expanded(
+            r#"
+pack inner(keys: [arn]) { aws { allow kms:Decrypt on "${keys}" } }
+pack outer(key: arn) { use inner(keys = ["${key}", "arn:aws:kms:us-west-2:111122223333:key/b"]) }
+app a in ns { use outer(key = "arn:aws:kms:us-west-2:111122223333:key/a") }
+"#,
+        );
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(
+            app_arns(&program, "a"),
+            [
+                "arn:aws:kms:us-west-2:111122223333:key/a",
+                "arn:aws:kms:us-west-2:111122223333:key/b"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_use_with_an_error_adds_nothing() {
+        let (program, codes) = expanded(
+            r#"
+pack p(objects: [arn]) { aws { read "${objects}" } }
+app a in ns { use p(objects = "arn:aws:s3:::x/*") }
+app b in ns { use p() }
+app c in ns { use q() }
+"#,
+        );
+        assert_eq!(codes, ["E133", "E131", "E130"]);
+        for app in ["a", "b", "c"] {
+            assert!(app_arns(&program, app).is_empty(), "{app}");
+        }
+    }
+
+    #[test]
+    fn a_program_without_packs_is_left_as_it_is() {
+        let text = "app a in ns { aws { read \"arn:aws:s3:::x/*\" } }\n";
+        let (program, codes) = expanded(text);
+        assert!(codes.is_empty());
+        assert_eq!(app_arns(&program, "a"), ["arn:aws:s3:::x/*"]);
+    }
+
+    #[test]
+    fn packs_stay_in_the_program_after_expansion() {
+        let (program, _) = expanded(
+            "pack p(x: string) { aws { read \"arn:aws:s3:::${x}/*\" } }\napp a in ns { use p(x = \"b\") }\n",
+        );
+        let Decl::Pack(p) = &program.decls[0] else {
+            panic!()
+        };
+        assert_eq!(p.params.len(), 1);
+        assert_eq!(p.body.aws.len(), 1);
+    }
+}

@@ -266,8 +266,13 @@ impl<'a> Cursor<'a> {
         // A rule's first resource starts a clause (its resource list is silent: the resources
         // are the rule's own children).
         let mut first = rule == Rule::k8s_rule;
+        // A long `use` breaks before its arguments.
+        let mut arg = rule == Rule::arg;
         for child in pair.into_inner() {
-            if first && child.as_rule() == Rule::k8s_resource {
+            if arg && child.as_rule() == Rule::name {
+                self.token(&child, line, true)?;
+                arg = false;
+            } else if first && child.as_rule() == Rule::k8s_resource {
                 self.token(&child, line, true)?;
                 first = false;
             } else {
