@@ -226,10 +226,14 @@ fn signatures<'p>(
             let ty = Type::parse(&p.ty.node);
             if ty.is_none() {
                 diags.push(
-                    Diag::new(Code::E136, format!("unknown parameter type `{}`", p.ty.node))
-                        .at(p.ty.span)
-                        .label("unknown type")
-                        .help(match crate::suggest::closest(
+                    Diag::new(
+                        Code::E136,
+                        format!("unknown parameter type `{}`", p.ty.node),
+                    )
+                    .at(p.ty.span)
+                    .label("unknown type")
+                    .help(
+                        match crate::suggest::closest(
                             p.ty.node.trim_matches(['[', ']']),
                             ["string", "arn", "name"].into_iter(),
                         ) {
@@ -240,7 +244,8 @@ fn signatures<'p>(
                             None => "the types are `string`, `arn`, `name` and lists of them: \
                                      `[string]`, `[arn]`, `[name]`"
                                 .into(),
-                        }),
+                        },
+                    ),
                 );
             }
             if let (Some(ty), Some(default)) = (ty, &p.default) {
@@ -300,20 +305,17 @@ fn instantiate(
         let mut chain = stack.clone();
         chain.push(u.pack.node.clone());
         diags.push(
-            Diag::new(
-                Code::E135,
-                format!("pack `{}` uses itself", u.pack.node),
-            )
-            .at(u.pack.span)
-            .label("used again here")
-            .help(format!(
-                "the uses go round: {}; remove one of them",
-                chain
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(" → ")
-            )),
+            Diag::new(Code::E135, format!("pack `{}` uses itself", u.pack.node))
+                .at(u.pack.span)
+                .label("used again here")
+                .help(format!(
+                    "the uses go round: {}; remove one of them",
+                    chain
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                )),
         );
         return None;
     }
@@ -454,8 +456,7 @@ fn arguments(u: &Use, pack: &Pack<'_>, outer: Option<&Env>, diags: &mut Vec<Diag
             ),
         }
     }
-    (diags.len() == before && !bad_default && pack.types.iter().all(Option::is_some))
-        .then_some(env)
+    (diags.len() == before && !bad_default && pack.types.iter().all(Option::is_some)).then_some(env)
 }
 
 /// A value checked against a parameter's type (`what`: "argument" or "default").
@@ -471,10 +472,7 @@ fn bind(ty: Type, value: &Spanned<Value>, param: &Ident, what: &str) -> Result<B
         };
         Diag::new(
             Code::E133,
-            format!(
-                "{what} `{}` must be {expected}, not {found}",
-                param.node
-            ),
+            format!("{what} `{}` must be {expected}, not {found}", param.node),
         )
         .at(span)
         .label("wrong type")
@@ -769,7 +767,10 @@ app a in ns { use p(objects = ["arn:aws:s3:::x/*", "arn:aws:s3:::y/*"]) }
 "#;
         let (program, codes) = expanded(text);
         assert!(codes.is_empty(), "{codes:?}");
-        assert_eq!(app_arns(&program, "a"), ["arn:aws:s3:::x/*", "arn:aws:s3:::y/*"]);
+        assert_eq!(
+            app_arns(&program, "a"),
+            ["arn:aws:s3:::x/*", "arn:aws:s3:::y/*"]
+        );
         let Decl::App(app) = &program.decls[1] else {
             panic!()
         };

@@ -249,8 +249,7 @@ impl<'a> Cursor<'a> {
     ) -> Result<(), String> {
         let span = pair.as_span();
         self.inner(span.start(), line, false)?;
-        let join =
-            matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[" || text == "(");
+        let join = matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[" || text == "(");
         line.word(span.as_str(), join, clause);
         self.pos = span.end();
         Ok(())
