@@ -102,6 +102,8 @@ pub enum Decl {
     Access(AccessDecl),
     /// `resource "ARN" { … }`
     Resource(ResourceDecl),
+    /// `pack NAME(PARAM: TYPE, …) { … }`
+    Pack(PackDecl),
 }
 
 impl Decl {
@@ -115,6 +117,7 @@ impl Decl {
             Decl::Boundary(d) => d.span,
             Decl::Access(d) => d.span,
             Decl::Resource(d) => d.span,
+            Decl::Pack(d) => d.span,
         }
     }
 }
@@ -206,6 +209,9 @@ pub struct Body {
     pub aws: Vec<AwsBlock>,
     /// `kubernetes … { … }` blocks.
     pub kubernetes: Vec<K8sBlock>,
+    /// `use PACK(…)` items, replaced by the pack's blocks when the program is expanded
+    /// ([`crate::expand`]): after expansion every body's list is empty.
+    pub uses: Vec<Use>,
 }
 
 /// `app NAME in NS { … }`
@@ -665,5 +671,54 @@ pub struct ResGrant {
     /// `unsafe "reason"`.
     pub unsafe_reason: Option<Spanned<String>>,
     /// Whole grant.
+    pub span: Span,
+}
+
+/// `pack NAME(PARAM: TYPE [= DEFAULT], …) { … }`: grants and Kubernetes rules written once and
+/// used by apps and roles (`use NAME(ARG = VALUE, …)`).
+#[derive(Clone, Debug)]
+pub struct PackDecl {
+    /// Name.
+    pub name: Ident,
+    /// Parameters, in order.
+    pub params: Vec<Param>,
+    /// `aws { … }` and `kubernetes … { … }` blocks and `use` items (no settings).
+    pub body: Body,
+    /// Whole declaration.
+    pub span: Span,
+}
+
+/// `NAME: TYPE [= DEFAULT]`
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Name.
+    pub name: Ident,
+    /// The type as written (`arn`, `[arn]`, …), resolved by the expander.
+    pub ty: Spanned<String>,
+    /// The value when a use gives none.
+    pub default: Option<Spanned<Value>>,
+    /// Whole parameter.
+    pub span: Span,
+}
+
+/// `use PACK(ARG = VALUE, …)`
+#[derive(Clone, Debug)]
+pub struct Use {
+    /// The pack's name.
+    pub pack: Ident,
+    /// The arguments, in order.
+    pub args: Vec<Arg>,
+    /// Whole item.
+    pub span: Span,
+}
+
+/// `NAME = VALUE` in a `use`.
+#[derive(Clone, Debug)]
+pub struct Arg {
+    /// The parameter's name.
+    pub name: Ident,
+    /// The value: a string or a list.
+    pub value: Spanned<Value>,
+    /// Whole argument.
     pub span: Span,
 }

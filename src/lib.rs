@@ -18,6 +18,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
+pub mod expand;
 pub mod explain;
 pub mod fmt;
 pub mod hash;
@@ -98,7 +99,8 @@ pub struct Compiled {
     pub diags: Vec<Diag>,
 }
 
-/// Parse every file of a program (large programs on several threads, one run of files each).
+/// Parse every file of a program (large programs on several threads, one run of files each),
+/// then expand its packs ([`expand`]).
 pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
     let files: Vec<_> = sources.iter().collect();
     let parsed = par::map(
@@ -112,6 +114,11 @@ pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
     for (decls, d) in parsed {
         program.decls.extend(decls);
         diags.extend(d);
+    }
+    // Packs are expanded once every file is parsed (a pack may be declared in any of them);
+    // after a syntax error the program stops here anyway.
+    if !diagnostics::has_errors(&diags) {
+        expand::expand(&mut program, &mut diags);
     }
     (program, diags)
 }

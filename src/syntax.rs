@@ -31,6 +31,7 @@ pub const DECL_KEYWORDS: &[&str] = &[
     "boundary",
     "access",
     "resource",
+    "pack",
 ];
 
 /// Parse one file. Declarations that parse are returned even when others fail.

@@ -152,6 +152,9 @@ pub fn collect<'a>(program: &'a Program, diags: &mut Vec<Diag>) -> Symbols<'a> {
                     diags,
                 );
             }
+            // Packs are names of the expander's (`crate::expand`): by now their uses are
+            // replaced by their blocks.
+            Decl::Pack(_) => {}
         }
     }
     s

@@ -109,6 +109,21 @@ codes! {
     /// A condition value that is not of its kind (a date, an IP range, a number, a boolean,
     /// base64) or of another kind than the condition's other values.
     E125 = "E125", Error, "invalid condition value";
+    /// `use` of a pack that is not declared.
+    E130 = "E130", Error, "unknown pack";
+    /// A `use` that gives no value for a parameter without a default.
+    E131 = "E131", Error, "missing pack argument";
+    /// A `use` argument that names no parameter of the pack.
+    E132 = "E132", Error, "unknown pack argument";
+    /// A pack argument or default of the wrong type.
+    E133 = "E133", Error, "pack argument of the wrong type";
+    /// A pack parameter used where it cannot go (a list inside a longer string), or named like
+    /// a built-in variable.
+    E134 = "E134", Error, "misused pack parameter";
+    /// Packs whose `use`s go round.
+    E135 = "E135", Error, "pack uses itself";
+    /// A pack parameter of an unknown type.
+    E136 = "E136", Error, "unknown parameter type";
 
     /// An IAM action that is not written `service:Action`.
     E201 = "E201", Error, "malformed action";
@@ -209,6 +224,8 @@ codes! {
     W001 = "W001", Warning, "invalid lint suppression";
     /// A suppression that suppresses nothing.
     W002 = "W002", Warning, "unused lint suppression";
+    /// A pack that no app, role or other pack uses.
+    W003 = "W003", Warning, "unused pack";
     /// `iam:PassRole` on every role.
     W205 = "W205", Warning, "`iam:PassRole` on every role";
     /// `eks:CreateAccessEntry` with `eks:AssociateAccessPolicy` in one role.

@@ -56,6 +56,9 @@ fn is_leaf(rule: Rule) -> bool {
             | Rule::kw_resource
             | Rule::kw_aws
             | Rule::kw_kubernetes
+            | Rule::kw_pack
+            | Rule::kw_use
+            | Rule::param_type
     )
 }
 
@@ -72,7 +75,7 @@ fn line_item_align(rule: Rule) -> Option<Align> {
     match rule {
         Rule::setting => Some(Align::Key),
         Rule::grant | Rule::boundary_stmt | Rule::res_grant => Some(Align::Keyword),
-        Rule::k8s_rule => Some(Align::None),
+        Rule::k8s_rule | Rule::use_stmt => Some(Align::None),
         _ => None,
     }
 }
@@ -208,6 +211,21 @@ impl<'a> Cursor<'a> {
                         w.push(',');
                     }
                 }
+                ':' => {
+                    if let Some(w) = line.last_word_mut() {
+                        w.push(':');
+                    }
+                }
+                '(' => line.word("(", true, false),
+                ')' => {
+                    if let Some(w) = line.last_word_mut() {
+                        // A trailing comma before `)` is dropped.
+                        if w.ends_with(',') {
+                            w.pop();
+                        }
+                    }
+                    line.word(")", true, false);
+                }
                 '=' => line.word("=", false, false),
                 '[' => line.word("[", false, false),
                 ']' => {
@@ -241,7 +259,7 @@ impl<'a> Cursor<'a> {
     ) -> Result<(), String> {
         let span = pair.as_span();
         self.inner(span.start(), line, false)?;
-        let join = matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[");
+        let join = matches!(line.pieces.last(), Some(Piece::Word { text, .. }) if text == "[" || text == "(");
         line.word(span.as_str(), join, clause);
         self.pos = span.end();
         Ok(())
@@ -257,16 +275,21 @@ impl<'a> Cursor<'a> {
         // A rule's first resource starts a clause (its resource list is silent: the resources
         // are the rule's own children).
         let mut first = rule == Rule::k8s_rule;
+        // A long `use` breaks before its arguments.
+        let mut arg = rule == Rule::arg;
         for child in pair.into_inner() {
-            if first && child.as_rule() == Rule::k8s_resource {
+            if arg && child.as_rule() == Rule::name {
+                self.token(&child, line, true)?;
+                arg = false;
+            } else if first && child.as_rule() == Rule::k8s_resource {
                 self.token(&child, line, true)?;
                 first = false;
             } else {
                 self.tokens(child, line)?;
             }
         }
-        // Lists end in `]`, which no token holds.
-        if matches!(rule, Rule::list | Rule::string_array) {
+        // Lists end in `]` and uses in `)`, which no token holds.
+        if matches!(rule, Rule::list | Rule::string_array | Rule::use_stmt) {
             self.inner(end, line, false)?;
         }
         Ok(())

@@ -10,6 +10,7 @@ use crate::diagnostics::{Code, Severity};
 const NAMES: &[(Code, &str)] = &[
     (Code::W001, "invalid-suppression"),
     (Code::W002, "unused-suppression"),
+    (Code::W003, "unused-pack"),
     (Code::W201, "resource-arn-not-supported"),
     (Code::W202, "arn-outside-cluster-account"),
     (Code::W203, "grant-outside-boundary"),

@@ -28,7 +28,8 @@ impl Ctx<'_> {
             | Rule::res_grant
             | Rule::boundary_stmt
             | Rule::condition
-            | Rule::setting => content_end(p),
+            | Rule::setting
+            | Rule::param => content_end(p),
             _ => s.end(),
         };
         self.at(s.start(), end)
@@ -97,6 +98,7 @@ fn decl(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Option<Decl> {
         Rule::boundary => Decl::Boundary(boundary(cx, p)),
         Rule::access => Decl::Access(access(cx, p)),
         Rule::resource => Decl::Resource(resource(cx, p)),
+        Rule::pack => Decl::Pack(pack(cx, p)),
         _ => return None,
     })
 }
@@ -146,7 +148,95 @@ fn body_member(cx: &mut Ctx<'_>, body: &mut Body, c: Pair<'_, Rule>) {
         Rule::setting => body.settings.push(setting(cx, c)),
         Rule::aws_block => body.aws.push(aws_block(cx, c)),
         Rule::k8s_block => body.kubernetes.push(k8s_block(cx, c)),
+        Rule::use_stmt => body.uses.push(use_stmt(cx, c)),
         _ => {}
+    }
+}
+
+fn pack(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> PackDecl {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut params = Vec::new();
+    let mut body = Body::default();
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            Rule::param => params.push(param(cx, c)),
+            _ => body_member(cx, &mut body, c),
+        }
+    }
+    PackDecl {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        params,
+        body,
+        span,
+    }
+}
+
+fn param(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Param {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut ty = None;
+    let mut default = None;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::name => name = Some(cx.ident(c)),
+            Rule::param_type => ty = Some(cx.ident(c)),
+            Rule::string | Rule::list => default = Some(param_value(cx, c)),
+            _ => {}
+        }
+    }
+    Param {
+        name: name.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        ty: ty.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        default,
+        span,
+    }
+}
+
+fn use_stmt(cx: &mut Ctx<'_>, p: Pair<'_, Rule>) -> Use {
+    let span = cx.span(&p);
+    let mut pack = None;
+    let mut args = Vec::new();
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::name => pack = Some(cx.ident(c)),
+            Rule::arg => {
+                let aspan = cx.span(&c);
+                let mut name = None;
+                let mut value = None;
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::name => name = Some(cx.ident(a)),
+                        Rule::string | Rule::list => value = Some(param_value(cx, a)),
+                        _ => {}
+                    }
+                }
+                args.push(Arg {
+                    name: name.unwrap_or_else(|| Spanned::new(String::new(), aspan)),
+                    value: value.unwrap_or_else(|| Spanned::new(Value::List(Vec::new()), aspan)),
+                    span: aspan,
+                });
+            }
+            _ => {}
+        }
+    }
+    Use {
+        pack: pack.unwrap_or_else(|| Spanned::new(String::new(), span)),
+        args,
+        span,
+    }
+}
+
+/// A parameter's default or an argument: a string (its span without the quotes' outside, as
+/// every string's) or a list.
+fn param_value(cx: &mut Ctx<'_>, c: Pair<'_, Rule>) -> Spanned<Value> {
+    if c.as_rule() == Rule::string {
+        let s = spanned_string(cx, c);
+        Spanned::new(Value::Str(s.node), s.span)
+    } else {
+        let vspan = cx.span(&c);
+        Spanned::new(Value::List(list(cx, c)), vspan)
     }
 }
 

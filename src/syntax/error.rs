@@ -49,6 +49,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_unsafe => "`unsafe`",
         Rule::kw_aws => "`aws`",
         Rule::kw_kubernetes => "`kubernetes`",
+        Rule::use_stmt | Rule::kw_use => "`use PACK(…)`",
+        Rule::param => "a parameter `NAME: TYPE`",
+        Rule::param_type => "a type (`string`, `arn`, `name`, `[string]`, `[arn]`, `[name]`)",
+        Rule::arg => "an argument `NAME = VALUE`",
         Rule::cluster
         | Rule::namespace
         | Rule::app
@@ -56,13 +60,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::boundary
         | Rule::access
         | Rule::resource
+        | Rule::pack
         | Rule::kw_cluster
         | Rule::kw_namespace
         | Rule::kw_app
         | Rule::kw_role
         | Rule::kw_boundary
         | Rule::kw_access
-        | Rule::kw_resource => "a declaration (`cluster`, `namespace`, `app`, `role`, `boundary`, `access`, `resource`)",
+        | Rule::kw_resource
+        | Rule::kw_pack => "a declaration (`cluster`, `namespace`, `app`, `role`, `boundary`, `access`, `resource`, `pack`)",
         Rule::EOI => "end of file",
         _ => return None,
     })
@@ -72,7 +78,7 @@ fn describe_token(tok: &str) -> String {
     match tok {
         "{" | "}" | "[" | "]" | "=" | "," | "\"" | "==" | "!=" => format!("`{tok}`"),
         t if DECL_KEYWORDS.contains(&t) => {
-            "a declaration (`cluster`, `namespace`, `app`, `role`, `boundary`, `access`, `resource`)"
+            "a declaration (`cluster`, `namespace`, `app`, `role`, `boundary`, `access`, `resource`, `pack`)"
                 .to_string()
         }
         t => format!("`{t}`"),
@@ -152,6 +158,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         Rule::kw_unsafe => &["unsafe"],
         Rule::kw_aws | Rule::aws_block => &["aws"],
         Rule::kw_kubernetes | Rule::k8s_block => &["kubernetes"],
+        Rule::kw_use | Rule::use_stmt => &["use"],
         Rule::cluster_scope => &["cluster"],
         Rule::effect | Rule::boundary_stmt => &["allow", "deny"],
         Rule::cond_op => &["like", "in", "equals_ignore_case"],
@@ -170,13 +177,15 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         | Rule::boundary
         | Rule::access
         | Rule::resource
+        | Rule::pack
         | Rule::kw_cluster
         | Rule::kw_namespace
         | Rule::kw_app
         | Rule::kw_role
         | Rule::kw_boundary
         | Rule::kw_access
-        | Rule::kw_resource => DECL_KEYWORDS,
+        | Rule::kw_resource
+        | Rule::kw_pack => DECL_KEYWORDS,
         _ => &[],
     }
 }
