@@ -62,13 +62,35 @@ fn compare(dir: &Path) -> String {
         .collect();
     assert!(errors.is_empty(), "{}: {errors:#?}", dir.display());
     let artifacts = compiled.artifacts.unwrap();
+    // The role's policy, which accessc splits into `policy.json`, `policy-2.json`, … when it
+    // is longer than a managed policy may be.
     let policies: Vec<_> = artifacts
         .iter()
-        .filter(|a| a.path.starts_with("aws/") && a.path.ends_with("/policy.json"))
+        .filter(|a| {
+            let name = a.path.rsplit('/').next().unwrap_or_default();
+            a.path.starts_with("aws/")
+                && (name == "policy.json"
+                    || name
+                        .strip_prefix("policy-")
+                        .and_then(|n| n.strip_suffix(".json"))
+                        .is_some_and(|n| n.parse::<u32>().is_ok()))
+        })
         .collect();
-    assert_eq!(policies.len(), 1, "one role policy: {policies:?}");
-    let ours_doc: Value = serde_json::from_str(&policies[0].contents).unwrap();
-    let ours = grants(&ours_doc);
+    let roles: BTreeSet<&str> = policies
+        .iter()
+        .map(|a| a.path.rsplit_once('/').unwrap().0)
+        .collect();
+    assert_eq!(roles.len(), 1, "one role: {roles:?}");
+    let mut ours = Grants::new();
+    for p in &policies {
+        let doc: Value = serde_json::from_str(&p.contents).unwrap();
+        for (key, (action, resources)) in grants(&doc) {
+            ours.entry(key)
+                .or_insert_with(|| (action, BTreeSet::new()))
+                .1
+                .extend(resources);
+        }
+    }
 
     let dropped: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
     let added: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).collect();
@@ -125,13 +147,20 @@ fn statements(text: &str) -> Value {
     let lines = text.lines().filter(|l| !l.starts_with('#'));
     let mut current: Option<serde_json::Map<String, Value>> = None;
     let list = |s: &str, sep: &str| -> Value {
-        Value::Array(s.split(sep).map(|x| Value::String(x.trim().to_string())).collect())
+        Value::Array(
+            s.split(sep)
+                .map(|x| Value::String(x.trim().to_string()))
+                .collect(),
+        )
     };
     for line in lines.chain(std::iter::once("")) {
         if line.trim().is_empty() {
             statements.extend(current.take().map(Value::Object));
         } else if let Some(rest) = line.strip_prefix("  on ") {
-            current.as_mut().unwrap().insert("Resource".into(), list(rest, ","));
+            current
+                .as_mut()
+                .unwrap()
+                .insert("Resource".into(), list(rest, ","));
         } else if let Some(rest) = line.strip_prefix("  when ") {
             let (op, rest) = rest.split_once(' ').unwrap();
             let (key, values) = rest.split_once(" = ").unwrap();
@@ -148,7 +177,10 @@ fn statements(text: &str) -> Value {
                 .unwrap()
                 .insert(key.to_string(), list(values, "|"));
         } else {
-            assert!(current.is_none(), "a statement without a blank line before: {line}");
+            assert!(
+                current.is_none(),
+                "a statement without a blank line before: {line}"
+            );
             let (effect, actions) = line.split_once(' ').unwrap();
             let mut s = serde_json::Map::new();
             s.insert("Effect".into(), Value::String(effect.to_string()));
@@ -233,12 +265,13 @@ fn glob(pattern: &str, text: &str) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        // The pattern's `*` first: the text's own `*`s are characters it may span.
+        if pi < p.len() && p[pi] == '*' {
             star = Some((pi, ti));
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
         } else if let Some((sp, st)) = star {
             pi = sp + 1;
             ti = st + 1;
@@ -268,6 +301,11 @@ fn glob_matches_as_iam_does() {
     assert!(!glob(
         "arn:aws:ec2:*:*:volume/*",
         "arn:aws:ec2:*:*:instance/*"
+    ));
+    // A `*` of the pattern spans `/` (and the text's own `*`s), as IAM's does.
+    assert!(glob(
+        "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
+        "arn:aws:elasticloadbalancing:us-west-2:1:listener-rule/app/*/*/*/*"
     ));
 }
 
