@@ -37,7 +37,9 @@ of the whole run.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import functools
+import ipaddress
 import json
 import os
 import re
@@ -401,7 +403,145 @@ def run_parliament(report, path, doc, kind, where="", service=None):
             level, msg = "WARN", msg + " (known to iam-data: parliament's database is older)"
         if issue == "UNKNOWN_CONDITION_FOR_ACTION" and _policy_sentry_knows_condition(str(detail)):
             level, msg = "WARN", msg + " (policy_sentry lists this key for the action)"
+        elif issue == "UNKNOWN_CONDITION_FOR_ACTION" and _iam_data_knows_condition(str(detail)):
+            level, msg = "WARN", msg + " (iam-data lists this key for the action: parliament's database is older)"
+        if issue == "MISMATCHED_TYPE" and _values_of_type(str(detail)):
+            level, msg = "WARN", msg + (" (each value is valid for the type as IAM reads it: a W3C ISO 8601 date or"
+                                        " epoch seconds, an IPv4 or IPv6 address or CIDR range)")
+        if issue == "RESOURCE_STAR" and kind in ("identity", "session") and _star_scoped_by_tags(doc, f.detail):
+            level, msg = "WARN", msg + " (each such statement is scoped by a resource or request tag condition)"
+        if issue == "RESOURCE_MISMATCH" and _covered_elsewhere(doc, f.detail):
+            level, msg = "WARN", msg + " (another statement of the policy grants the action on that resource type)"
         report.add(level, "parliament", path, issue, msg, where)
+
+
+# W3C's profile of ISO 8601 (what IAM's Date operators take), from a year alone to fractions of a second
+W3C_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?$")
+
+
+def _values_of_type(detail: str) -> bool:
+    """parliament's MISMATCHED_TYPE checks dates and IP addresses more narrowly than IAM: it takes
+    neither a date without a time, nor epoch seconds (both valid for IAM's Date operators), nor
+    IPv6 ranges. The finding is covered when every value it names is valid for the type as IAM
+    documents it, judged by an independent parser (the `ipaddress` module, the W3C profile)."""
+    m = re.match(r"^Type mismatch: (\S+) requires a value of type (\w+) but given (\[.*\])$", detail.strip())
+    if not m:
+        return False
+    try:
+        values = json.loads(m.group(3).replace("'", '"'))
+    except ValueError:
+        return False
+    kind = m.group(2).lower()
+    for v in as_list(values):
+        v = str(v)
+        if kind == "date":
+            if not (W3C_DATE_RE.match(v) or re.fullmatch(r"\d{1,11}", v)):
+                return False
+        elif kind == "ip":
+            try:
+                ipaddress.ip_network(v, strict=False)
+            except ValueError:
+                return False
+        else:
+            return False
+    return True
+
+
+# `…ResourceTag/…` / `…RequestTag/…` condition keys (global or a service's own)
+TAG_KEY_RE = re.compile(r"^[a-z0-9-]+:(resourcetag|requesttag)/.+$", re.I)
+# operators that require the tag to have one of the values (or, `Null: false`, to be there)
+TAG_SCOPE_OP_RE = re.compile(r"^(StringEquals|StringEqualsIgnoreCase|StringLike)$")
+
+
+def _star_scoped_by_tags(doc, detail) -> bool:
+    """parliament's RESOURCE_STAR flags actions that have resource types granted on `*`. A grant
+    on `*` whose statement requires a resource or request tag (`StringEquals`/`StringLike` on
+    `aws:ResourceTag/…`, or `Null: false` on it) is scoped by tags instead of by ARN, as AWS's
+    ABAC guidance and the controllers' own policies do (accessc accepts such a grant without
+    `unsafe`). The finding is covered when every Allow statement on `*` that grants one of the
+    flagged actions carries such a condition."""
+    actions = [str(a).lower() for a in (detail if isinstance(detail, list) else []) if isinstance(a, str)]
+    if not actions:
+        return False
+    for s in as_list(doc.get("Statement")):
+        if not isinstance(s, dict) or s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource")):
+            continue
+        granted = [str(a).lower() for a in as_list(s.get("Action"))]
+        if not any(fnmatch.fnmatchcase(a, g) for a in actions for g in granted):
+            continue
+        scoped = False
+        for op, keys in (s.get("Condition") or {}).items():
+            if not isinstance(keys, dict):
+                continue
+            for key, values in keys.items():
+                if not TAG_KEY_RE.match(str(key)):
+                    continue
+                if TAG_SCOPE_OP_RE.match(str(op)) or (op == "Null" and as_list(values) == ["false"]):
+                    scoped = True
+        if not scoped:
+            return False
+    return True
+
+
+def _covered_elsewhere(doc, detail) -> bool:
+    """parliament's RESOURCE_MISMATCH asks every statement to name every resource type an action
+    requires. IAM authorizes an action that takes several resources (ec2:CreateVolume: the new
+    volume and the source snapshot) resource by resource, so a policy may grant each in its own
+    statement, with its own conditions (as the EBS CSI driver's and the Load Balancer
+    Controller's published policies do). The finding is covered when, for each missing
+    (action, format), some Allow statement of the same document grants the action on a resource
+    the format matches."""
+    items = detail if isinstance(detail, list) else []
+    if not items:
+        return False
+    stmts = [s for s in as_list(doc.get("Statement")) if isinstance(s, dict) and s.get("Effect") == "Allow"]
+    for item in items:
+        if not isinstance(item, dict):
+            return False
+        action = str(item.get("action", "")).lower()
+        fmt = str(item.get("required_format", ""))
+        covered = False
+        for s in stmts:
+            actions = [str(a).lower() for a in as_list(s.get("Action"))]
+            if not any(fnmatch.fnmatchcase(action, a) for a in actions):
+                continue
+            if any(r == "*" or fnmatch.fnmatchcase(str(r), fmt) for r in as_list(s.get("Resource"))):
+                covered = True
+                break
+        if not covered:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _iam_data_condition_keys() -> dict:
+    """Each action of the repository's IAM catalog (data/iam-catalog.txt) with its condition keys."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "iam-catalog.txt")
+    keys = {}
+    prefix = None
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if parts[0] == "S" and len(parts) > 1:
+                    prefix = parts[1].lower()
+                elif parts[0] == "A" and len(parts) > 4 and prefix:
+                    keys[f"{prefix}:{parts[1].lower()}"] = tuple(k.lower() for k in parts[4].split())
+    except OSError:
+        pass
+    return keys
+
+
+def _iam_data_knows_condition(detail: str) -> bool:
+    """parliament: "Unknown condition KEY for action SVC:ACTION" -> does the catalog list KEY for it?"""
+    m = re.match(r"^Unknown condition (\S+) for action (\S+)$", detail.strip())
+    if not m:
+        return False
+    key = m.group(1).lower()
+    for k in _iam_data_condition_keys().get(m.group(2).lower(), ()):
+        if k == key or ("${" in k and key.startswith(k.split("${", 1)[0])):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=None)
