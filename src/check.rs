@@ -14,6 +14,8 @@ pub mod boundary;
 pub mod catalog_checks;
 pub mod kube;
 pub mod memo;
+
+pub use memo::Memos;
 pub mod resolve;
 pub mod resources;
 pub mod settings;

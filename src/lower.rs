@@ -31,6 +31,7 @@ pub struct Lowered<'p> {
 pub fn lower<'p>(
     checked: Checked<'p>,
     options: &crate::Options,
+    memos: &check::Memos,
     diags: &mut Vec<Diag>,
 ) -> Lowered<'p> {
     let Checked {
@@ -46,7 +47,7 @@ pub fn lower<'p>(
         ..Ir::default()
     };
     let mut rules = Vec::new();
-    for app in workloads::lower(syms, &boundaries, &mut ir, diags) {
+    for app in workloads::lower(syms, &boundaries, memos, &mut ir, diags) {
         for block in &app.body.kubernetes {
             let namespaced = !matches!(block.target, K8sTarget::Cluster);
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));
@@ -65,6 +66,6 @@ pub fn lower<'p>(
             }
         }
     }
-    access::lower(syms, &options.previous_auth_modes, &mut ir, diags);
+    access::lower(syms, &options.previous_auth_modes, memos, &mut ir, diags);
     Lowered { ir, rules }
 }

@@ -465,6 +465,7 @@ pub(crate) fn clusters(
 pub(crate) fn check_access<'a>(
     decl: &'a AccessDecl,
     syms: &Symbols<'_>,
+    memos: &super::Memos,
     diags: &mut Vec<Diag>,
 ) -> Access<'a> {
     let name = decl.name.node.as_str();
@@ -733,7 +734,7 @@ pub(crate) fn check_access<'a>(
                 (Some(ns.node.clone()), true, Some(ns.span))
             }
         };
-        let checked = kube::check_rules(&block.rules, namespaced, diags);
+        let checked = kube::check_rules(&block.rules, namespaced, memos, diags);
         let entry = rules.entry(target).or_insert_with(|| (Vec::new(), span));
         entry.0.extend(checked);
     }

@@ -12,7 +12,7 @@ use crate::ir::{self, Identity, Ir};
 use crate::check::aws::{self, CheckedGrant, Vars};
 use crate::check::resolve::{self, Symbols};
 use crate::check::settings::Settings;
-use crate::check::{kube, values, BoundaryDef};
+use crate::check::{kube, values, BoundaryDef, Memos};
 
 /// The settings an app knows.
 pub const APP_SETTINGS: &[&str] = &[
@@ -114,11 +114,16 @@ fn identity_choice(
     (id, span)
 }
 
-fn check_grants(body: &Body, owner: aws::Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+fn check_grants(
+    body: &Body,
+    owner: aws::Owner,
+    memos: &Memos,
+    diags: &mut Vec<Diag>,
+) -> Vec<CheckedGrant> {
     body.aws
         .iter()
         .flat_map(|b| b.grants.iter())
-        .flat_map(|g| aws::check_grant(g, owner, diags))
+        .flat_map(|g| aws::check_grant(g, owner, memos, diags))
         .collect()
 }
 
@@ -190,6 +195,7 @@ fn arn_context(
 pub fn lower<'p>(
     syms: &Symbols<'p>,
     boundaries: &BTreeMap<String, BoundaryDef>,
+    memos: &Memos,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
 ) -> Vec<&'p AppDecl> {
@@ -222,7 +228,7 @@ pub fn lower<'p>(
         } else {
             aws::Owner::SharedPodIdentity
         };
-        let grants = check_grants(&decl.body, owner, diags);
+        let grants = check_grants(&decl.body, owner, memos, diags);
         let uses_variables = grants.iter().any(|g| g.uses_variables);
         if let Some(st) = &session_tags {
             if !st.node && identity == Identity::PodIdentity && uses_variables {
@@ -267,7 +273,7 @@ pub fn lower<'p>(
         &decls,
         |(_, d)| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
         2048,
-        |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters),
+        |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters, memos),
     );
     // The apps whose Kubernetes rules are checked (below, in `lower_rules`).
     let mut checked: Vec<&'p AppDecl> = Vec::new();
@@ -316,8 +322,8 @@ pub fn lower<'p>(
     // Each cluster's ARN, written once (every role on the cluster names it in its trust).
     let cluster_arns: ClusterArns = ir
         .clusters
-        .values()
-        .map(|c| (std::ptr::from_ref(c).addr(), c.arn()))
+        .iter()
+        .map(|(name, c)| (name.clone(), c.arn()))
         .collect();
     // Each app's roles are independent: built on several threads, a run of apps at a time
     // (whose checked grants are then freed: a large program's are as big as its roles), and
@@ -466,7 +472,7 @@ pub fn lower<'p>(
         1024,
         |app| {
             let mut d = Vec::new();
-            let rules = lower_rules(app, syms, ir, &mut d);
+            let rules = lower_rules(app, syms, ir, memos, &mut d);
             (app_outputs(app, rules, ir, &role_of), d)
         },
     );
@@ -566,11 +572,12 @@ fn prepare_app<'a>(
     syms: &Symbols<'_>,
     namespaces: &'a BTreeMap<String, ir::Namespace>,
     clusters: &BTreeMap<String, ir::Cluster>,
+    memos: &Memos,
 ) -> PreparedApp<'a> {
     let mut diags = Vec::new();
     let diags = &mut diags;
     let mut grant_diags = Vec::new();
-    let grants = check_grants(&decl.body, aws::Owner::App, &mut grant_diags);
+    let grants = check_grants(&decl.body, aws::Owner::App, memos, &mut grant_diags);
     let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
     let (identity, identity_span) = identity_choice(&s, true, diags);
     let boundary = boundary_choice(&s, syms, diags);
@@ -700,8 +707,9 @@ fn prepare_app<'a>(
     }
 }
 
-/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's address in `ir.clusters`.
-type ClusterArns = BTreeMap<usize, String>;
+/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's name (its key in
+/// `ir.clusters`).
+type ClusterArns = BTreeMap<String, String>;
 
 /// Each member's first role, by the member's (cluster, namespace, service account, app).
 type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
@@ -815,6 +823,7 @@ fn lower_rules(
     app: &App<'_>,
     syms: &Symbols<'_>,
     ir: &Ir,
+    memos: &Memos,
     diags: &mut Vec<Diag>,
 ) -> Vec<(Option<String>, String, Vec<ir::PolicyRule>)> {
     let own_ns = app.namespace.name.as_str();
@@ -861,7 +870,7 @@ fn lower_rules(
                 (Some(ns.node.clone()), true)
             }
         };
-        let rules = kube::check_rules(&block.rules, namespaced, diags);
+        let rules = kube::check_rules(&block.rules, namespaced, memos, diags);
         by_target.entry(target).or_default().extend(rules);
     }
     by_target
@@ -1002,7 +1011,7 @@ fn build_roles(
                 account: account.clone(),
                 cluster_arns: cluster_list
                     .iter()
-                    .map(|c| match cluster_arns.get(&std::ptr::from_ref(*c).addr()) {
+                    .map(|c| match cluster_arns.get(c.name.as_str()) {
                         Some(arn) => arn.clone(),
                         None => c.arn(),
                     })
