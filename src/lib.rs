@@ -334,7 +334,7 @@ fn check_and_lower_now(
     options: &Options,
 ) -> (Option<ir::Ir>, Vec<Diag>) {
     let mut diags = Vec::new();
-    let checked = check::check(program, &mut diags);
+    let checked = check::check(program, &ctx.memos, &mut diags);
     let lowered = lower::lower(checked, options, &ctx.memos, &mut diags);
     lint::rbac::check_rules(&lowered.rules, &mut diags);
     diagnostics::sort(&mut diags);

@@ -39,6 +39,8 @@ pub fn lower<'p>(
         clusters,
         namespaces,
         boundaries,
+        shared_roles,
+        apps,
     } = checked;
     let syms = &syms;
     let mut ir = Ir {
@@ -47,7 +49,15 @@ pub fn lower<'p>(
         ..Ir::default()
     };
     let mut rules = Vec::new();
-    for app in workloads::lower(syms, &boundaries, memos, &mut ir, diags) {
+    for app in workloads::lower(
+        syms,
+        &boundaries,
+        &shared_roles,
+        apps,
+        memos,
+        &mut ir,
+        diags,
+    ) {
         for block in &app.body.kubernetes {
             let namespaced = !matches!(block.target, K8sTarget::Cluster);
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));

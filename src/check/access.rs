@@ -549,14 +549,9 @@ pub(crate) fn check_access<'a>(
                     );
                 }
                 for item in &scope_items {
-                    if let Err((msg, help)) = values::k8s_name(&item.node) {
-                        diags.push(
-                            Diag::new(Code::E106, msg)
-                                .at(item.span)
-                                .label("invalid namespace name")
-                                .help(help),
-                        );
-                    } else if !syms.namespaces.contains_key(item.node.as_str()) {
+                    if values::check_k8s_name(item, "invalid namespace name", diags)
+                        && !syms.namespaces.contains_key(item.node.as_str())
+                    {
                         diags.push(resolve::unknown(
                             Code::E103,
                             "namespace",

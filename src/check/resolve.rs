@@ -61,14 +61,7 @@ fn insert<'a, K: Ord + Copy, T>(
 }
 
 fn check_name(name: &Ident, diags: &mut Vec<Diag>) {
-    if let Err((msg, help)) = values::k8s_name(&name.node) {
-        diags.push(
-            Diag::new(Code::E106, msg)
-                .at(name.span)
-                .label("invalid name")
-                .help(help),
-        );
-    }
+    values::check_k8s_name(name, "invalid name", diags);
 }
 
 /// Build the symbol tables, reporting duplicate and malformed names.

@@ -1,7 +1,8 @@
 //! Apps and shared roles → IAM roles, service accounts, Pod Identity associations and RBAC.
 //!
-//! Each app's and shared role's settings, grants ([`crate::check::aws`]) and Kubernetes rules
-//! ([`crate::check::kube`]) are checked here, with the checker's functions, as they are lowered.
+//! The apps and shared roles come checked ([`crate::check::apps`]: settings, grants, identity,
+//! service accounts); their Kubernetes rules ([`crate::check::kube`]) and what depends on the
+//! roles they make are still checked here, with the checker's functions, as they are lowered.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,38 +10,15 @@ use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir};
 
+use crate::check::apps::{BoundaryChoice, CheckedApp, SharedRole};
 use crate::check::aws::{self, CheckedGrant, Vars};
 use crate::check::resolve::{self, Symbols};
-use crate::check::settings::Settings;
 use crate::check::{kube, values, BoundaryDef, Memos};
-
-/// The settings an app knows.
-pub const APP_SETTINGS: &[&str] = &[
-    "identity",
-    "service_account",
-    "role",
-    "boundary",
-    "account",
-    "session_tags",
-];
-/// The settings a shared role knows.
-pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
 
 /// IAM's limit on role names.
 pub const MAX_ROLE_NAME: usize = 64;
 
-/// Which boundary a role carries.
-#[derive(Clone, Debug, PartialEq)]
-enum BoundaryChoice {
-    /// The clusters' default.
-    Default,
-    /// `boundary = none`.
-    None,
-    /// `boundary = NAME`.
-    Named(String),
-}
-
-/// One app after its own checks.
+/// One app after its checks ([`CheckedApp`]), with its namespace.
 struct App<'a> {
     decl: &'a AppDecl,
     namespace: &'a ir::Namespace,
@@ -76,232 +54,37 @@ pub fn role_name(wanted: &str) -> String {
     format!("{}-{}", &clean[..55], &hash[..8])
 }
 
-fn boundary_choice(s: &Settings<'_>, syms: &Symbols<'_>, diags: &mut Vec<Diag>) -> BoundaryChoice {
-    match s.word_or_string("boundary", diags) {
-        None => BoundaryChoice::Default,
-        Some(b) if b.node == "none" => BoundaryChoice::None,
-        Some(b) => {
-            if !syms.boundaries.contains_key(b.node.as_str()) {
-                diags.push(resolve::unknown(
-                    Code::E105,
-                    "boundary",
-                    &b,
-                    syms.boundaries.keys().copied(),
-                ));
-            }
-            BoundaryChoice::Named(b.node)
-        }
-    }
-}
-
-fn identity_choice(
-    s: &Settings<'_>,
-    allow_none: bool,
-    diags: &mut Vec<Diag>,
-) -> (Option<Option<Identity>>, Option<Span>) {
-    let allowed: &[&'static str] = if allow_none {
-        &["pod_identity", "irsa", "none"]
-    } else {
-        &["pod_identity", "irsa"]
-    };
-    let v = s.choice("identity", allowed, diags);
-    let span = v.as_ref().map(|v| v.span);
-    let id = v.map(|v| match v.node {
-        "irsa" => Some(Identity::Irsa),
-        "none" => None,
-        _ => Some(Identity::PodIdentity),
-    });
-    (id, span)
-}
-
-fn check_grants(
-    body: &Body,
-    owner: aws::Owner,
-    memos: &Memos,
-    diags: &mut Vec<Diag>,
-) -> Vec<CheckedGrant> {
-    body.aws
-        .iter()
-        .flat_map(|b| b.grants.iter())
-        .flat_map(|g| aws::check_grant(g, owner, memos, diags))
-        .collect()
-}
-
-/// W202: ARNs whose partition, region or account differ from every cluster the role is used on.
-fn arn_context(
-    body: &Body,
-    clusters: &[&ir::Cluster],
-    own_account: Option<&str>,
-    app_name: &str,
-    diags: &mut Vec<Diag>,
-) {
-    if clusters.is_empty() {
-        return;
-    }
-    let fixed = |v: &str| !v.is_empty() && !v.contains(['*', '?', '$']);
-    for block in &body.aws {
-        for g in &block.grants {
-            let arns = match &g.kind {
-                GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
-            };
-            for a in arns {
-                let Ok(arn) = values::arn(&a.node) else {
-                    continue;
-                };
-                let mut problems = Vec::new();
-                if fixed(arn.partition) && clusters.iter().all(|c| c.partition != arn.partition) {
-                    problems.push(format!(
-                        "partition `{}` (the clusters are in `{}`)",
-                        arn.partition, clusters[0].partition
-                    ));
-                }
-                if fixed(arn.region) && clusters.iter().all(|c| c.region != arn.region) {
-                    let regions: BTreeSet<&str> =
-                        clusters.iter().map(|c| c.region.as_str()).collect();
-                    problems.push(format!(
-                        "region `{}` (the clusters are in {})",
-                        arn.region,
-                        regions
-                            .into_iter()
-                            .map(|r| format!("`{r}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                if fixed(arn.account)
-                    && arn.account != "aws"
-                    && own_account != Some(arn.account)
-                    && clusters.iter().all(|c| c.account != arn.account)
-                {
-                    problems.push(format!(
-                        "account `{}`, not the clusters' account",
-                        arn.account
-                    ));
-                }
-                if !problems.is_empty() {
-                    diags.push(
-                        Diag::new(Code::W202, format!("`{}` is in {}", a.node, problems.join(" and ")))
-                            .at(a.span)
-                            .label("outside the cluster's partition, region or account")
-                            .help(format!("app `{app_name}` runs elsewhere: check the ARN. Access in another account also needs the resource's own policy to allow it")),
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// Lower every app and shared role into the IR.
 pub fn lower<'p>(
     syms: &Symbols<'p>,
     boundaries: &BTreeMap<String, BoundaryDef>,
+    shared: &BTreeMap<&'p str, SharedRole<'p>>,
+    checked_apps: Vec<CheckedApp<'p>>,
     memos: &Memos,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
 ) -> Vec<&'p AppDecl> {
-    // Shared roles: settings and grants.
-    let mut shared: BTreeMap<&str, Shared<'_>> = BTreeMap::new();
-    for (name, decl) in &syms.roles {
-        let s = Settings::new(&decl.body.settings, ROLE_SETTINGS, "role", diags);
-        let identity = identity_choice(&s, false, diags)
-            .0
-            .flatten()
-            .unwrap_or(Identity::PodIdentity);
-        let boundary = boundary_choice(&s, syms, diags);
-        for k in &decl.body.kubernetes {
-            diags.push(
-                Diag::new(
-                    Code::E120,
-                    format!("shared role `{name}` cannot hold Kubernetes rules"),
-                )
-                .at(k.span)
-                .label("Kubernetes rules here")
-                .help(
-                    "a shared role is an IAM role; put `kubernetes { … }` in the apps that use it",
-                ),
-            );
-        }
-        let account = account_setting(&s, diags);
-        let session_tags = s.boolean("session_tags", diags);
-        let owner = if identity == Identity::Irsa {
-            aws::Owner::SharedIrsa
-        } else {
-            aws::Owner::SharedPodIdentity
-        };
-        let grants = check_grants(&decl.body, owner, memos, diags);
-        let uses_variables = grants.iter().any(|g| g.uses_variables);
-        if let Some(st) = &session_tags {
-            if !st.node && identity == Identity::PodIdentity && uses_variables {
-                diags.push(
-                    Diag::new(Code::E215, format!("shared role `{name}` disables session tags but its grants use `${{…}}` variables"))
-                        .at(st.span)
-                        .label("session tags disabled")
-                        .help("the variables become `${aws:PrincipalTag/…}`, which EKS only sets with session tags: remove `session_tags = false` or the variables"),
-                );
-            }
-        }
-        if !grants.is_empty() && !uses_variables {
-            diags.push(
-                Diag::new(Code::W204, format!("shared role `{name}` uses no `${{namespace}}`, `${{service_account}}` or `${{cluster}}` variable"))
-                    .at(decl.name.span)
-                    .label("every member gets every permission")
-                    .help("every app using the role gets the union of its permissions; partition the ARNs by `${namespace}`/`${service_account}` (ABAC), or give the apps their own roles"),
-            );
-        }
-        shared.insert(
-            name,
-            Shared {
-                identity,
-                boundary,
-                account,
-                session_tags: session_tags.map(|s| s.node).unwrap_or(true),
-                grants,
-                decl,
-            },
-        );
-    }
-
-    // Apps. Each app's settings and grants are checked on its own (its grants against the
-    // IAM catalog): on several threads for a large program, gathered in app order. Only the
-    // service-account check (E116) looks across apps: it runs here, in order, between an
-    // app's other diagnostics and its W202, where a one-thread loop puts it.
-    let mut apps: Vec<App<'_>> = Vec::new();
-    let mut service_accounts: BTreeMap<(&str, String), &AppDecl> = BTreeMap::new();
-    let decls: Vec<(&str, &'p AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
-    let (namespaces, clusters) = (&ir.namespaces, &ir.clusters);
-    let prepared = crate::par::map(
-        &decls,
-        |(_, d)| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
-        2048,
-        |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters, memos),
-    );
     // The apps whose Kubernetes rules are checked (below, in `lower_rules`).
-    let mut checked: Vec<&'p AppDecl> = Vec::new();
-    for (prep, &(_, app_decl)) in prepared.into_iter().zip(&decls) {
-        diags.extend(prep.diags);
-        let Some(app) = prep.app else {
-            continue;
-        };
-        checked.push(app_decl);
-        let (ns_name, sa) = (prep.ns_name, &app.service_account);
-        let decl = app.decl;
-        let entry = service_accounts.entry((ns_name, sa.clone()));
-        if let std::collections::btree_map::Entry::Occupied(first) = &entry {
-            let first = *first.get();
-            diags.push(
-                Diag::new(Code::E116, format!("service account `{sa}` in namespace `{ns_name}` is used by apps `{}` and `{}`", first.name.node, decl.name.node))
-                    .at(decl.name.span)
-                    .label("second app with this service account")
-                    .related(first.name.span, "first app")
-                    .help("give each app its own `service_account`: a service account has one IAM role, so the apps would share permissions"),
-            );
-        } else {
-            entry.or_insert(decl);
-        }
-        diags.extend(prep.context_diags);
-        apps.push(app);
-    }
-
+    let checked: Vec<&'p AppDecl> = checked_apps.iter().map(|a| a.decl).collect();
+    let mut apps: Vec<App<'_>> = checked_apps
+        .into_iter()
+        .filter_map(|a| {
+            Some(App {
+                namespace: ir.namespaces.get(a.namespace)?,
+                decl: a.decl,
+                service_account: a.service_account,
+                identity: a.identity,
+                identity_span: a.identity_span,
+                shared_role: a.shared_role,
+                boundary: a.boundary,
+                account: a.account,
+                session_tags: a.session_tags,
+                grants: a.grants,
+                has_rules: a.has_rules,
+                key: a.key,
+            })
+        })
+        .collect();
     // The apps a `resource` grant admits with `${cluster}` in a condition value: their values
     // are their role's clusters', so a role without session tags is one per cluster for them
     // as for their own grants' `${cluster}`.
@@ -387,7 +170,7 @@ pub fn lower<'p>(
             app.grants = Vec::new();
         }
     }
-    for (name, sh) in &shared {
+    for (name, sh) in shared {
         let members: Vec<ir::Member> = apps
             .iter()
             .filter(|a| a.shared_role.as_deref() == Some(*name))
@@ -549,161 +332,6 @@ fn sort_by_cluster<T>(
     for (_, mut part) in parts {
         part.sort_by(&rest);
         items.extend(part);
-    }
-}
-
-/// One app's own checks, as [`lower`] gathers them.
-struct PreparedApp<'a> {
-    /// The name of its namespace.
-    ns_name: &'a str,
-    /// `None` when its namespace is not lowered.
-    app: Option<App<'a>>,
-    /// Its diagnostics up to the service-account check (E116).
-    diags: Vec<Diag>,
-    /// Its W202 (after E116).
-    context_diags: Vec<Diag>,
-}
-
-/// The checks of one app that need no other app: settings, grants (against the IAM catalog),
-/// identity, namespace, and its ARNs against its clusters (W202).
-fn prepare_app<'a>(
-    ns_name: &'a str,
-    decl: &'a AppDecl,
-    syms: &Symbols<'_>,
-    namespaces: &'a BTreeMap<String, ir::Namespace>,
-    clusters: &BTreeMap<String, ir::Cluster>,
-    memos: &Memos,
-) -> PreparedApp<'a> {
-    let mut diags = Vec::new();
-    let diags = &mut diags;
-    let mut grant_diags = Vec::new();
-    let grants = check_grants(&decl.body, aws::Owner::App, memos, &mut grant_diags);
-    let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
-    let (identity, identity_span) = identity_choice(&s, true, diags);
-    let boundary = boundary_choice(&s, syms, diags);
-    let account = account_setting(&s, diags);
-    let session_tags = s
-        .boolean("session_tags", diags)
-        .map(|b| b.node)
-        .unwrap_or(true);
-    let sa = match s.string("service_account", diags) {
-        Some(sa) => {
-            if let Err((msg, help)) = values::k8s_name(&sa.node) {
-                diags.push(
-                    Diag::new(Code::E106, msg)
-                        .at(sa.span)
-                        .label("invalid service account name")
-                        .help(help),
-                );
-            }
-            sa.node
-        }
-        None => decl.name.node.clone(),
-    };
-    let shared_role = s.word_or_string("role", diags);
-    if let Some(r) = &shared_role {
-        if !syms.roles.contains_key(r.node.as_str()) {
-            diags.push(resolve::unknown(
-                Code::E104,
-                "role",
-                r,
-                syms.roles.keys().copied(),
-            ));
-        }
-        let own_aws = decl.body.aws.iter().find(|b| !b.grants.is_empty());
-        if let Some(b) = own_aws {
-            diags.push(
-                Diag::new(Code::E120, format!("app `{}` uses shared role `{}` and declares its own AWS grants", decl.name.node, r.node))
-                    .at(b.span)
-                    .label("own grants")
-                    .related(r.span, "shared role")
-                    .help("move the grants into the shared role, or remove `role = …` to give the app its own role"),
-            );
-        }
-        if let Some(span) = identity_span {
-            diags.push(
-                Diag::new(
-                    Code::E120,
-                    format!(
-                        "app `{}` uses shared role `{}`, which sets the identity",
-                        decl.name.node, r.node
-                    ),
-                )
-                .at(span)
-                .label("identity set here")
-                .help("remove `identity` from the app; set it on the shared role"),
-            );
-        }
-    }
-    diags.extend(grant_diags);
-    let identity = match identity {
-        Some(id) => id,
-        None if !grants.is_empty() => Some(Identity::PodIdentity),
-        None => None,
-    };
-    if identity_span.is_some() && identity.is_none() {
-        if let Some(b) = decl.body.aws.iter().find(|b| !b.grants.is_empty()) {
-            diags.push(
-                Diag::new(Code::E109, format!("app `{}` has `identity = none` but AWS grants", decl.name.node))
-                    .at(b.span)
-                    .label("AWS grants")
-                    .maybe_help(Some("an app without an identity cannot use AWS permissions: remove the grants or choose `pod_identity` or `irsa`".into())),
-            );
-        }
-    }
-    let Some(namespace) = namespaces.get(ns_name) else {
-        if !syms.namespaces.contains_key(ns_name) {
-            diags.push(resolve::unknown(
-                Code::E103,
-                "namespace",
-                &decl.namespace,
-                syms.namespaces.keys().copied(),
-            ));
-        }
-        return PreparedApp {
-            ns_name,
-            app: None,
-            diags: std::mem::take(diags),
-            context_diags: Vec::new(),
-        };
-    };
-    let mut context_diags = Vec::new();
-    let app_clusters: Vec<&ir::Cluster> = namespace
-        .clusters
-        .iter()
-        .filter_map(|c| clusters.get(c))
-        .collect();
-    arn_context(
-        &decl.body,
-        &app_clusters,
-        account.as_ref().map(|a| a.node.as_str()),
-        &decl.name.node,
-        &mut context_diags,
-    );
-    let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
-    let app = App {
-        decl,
-        namespace,
-        service_account: sa,
-        identity: if shared_role.is_some() {
-            None
-        } else {
-            identity
-        },
-        identity_span,
-        shared_role: shared_role.map(|r| r.node),
-        boundary,
-        account,
-        session_tags,
-        grants,
-        has_rules,
-        key: format!("{}/{}", namespace.name, decl.name.node),
-    };
-    PreparedApp {
-        ns_name,
-        app: Some(app),
-        diags: std::mem::take(diags),
-        context_diags,
     }
 }
 
@@ -893,16 +521,6 @@ fn list(set: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-/// A shared role after its own checks.
-struct Shared<'a> {
-    identity: Identity,
-    boundary: BoundaryChoice,
-    account: Option<Spanned<String>>,
-    session_tags: bool,
-    grants: Vec<CheckedGrant>,
-    decl: &'a RoleDecl,
-}
-
 /// What an app or shared role asks of its IAM role(s).
 struct RoleSpec<'a> {
     wanted_name: &'a str,
@@ -917,21 +535,6 @@ struct RoleSpec<'a> {
     shared: bool,
     origin: ir::Origin,
     span: Span,
-}
-
-/// `account = "…"`: checked 12 digits.
-fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<String>> {
-    let a = s.string("account", diags)?;
-    if let Err((msg, help)) = values::account(&a.node) {
-        diags.push(
-            Diag::new(Code::E110, msg)
-                .at(a.span)
-                .label("invalid value")
-                .help(help),
-        );
-        return None;
-    }
-    Some(a)
 }
 
 /// Roles of one app or shared role: one per account its members' clusters are in, or one in
