@@ -49,15 +49,7 @@ pub fn lower<'p>(
         ..Ir::default()
     };
     let mut rules = Vec::new();
-    for app in workloads::lower(
-        syms,
-        &boundaries,
-        &shared_roles,
-        apps,
-        memos,
-        &mut ir,
-        diags,
-    ) {
+    for app in workloads::lower(syms, &boundaries, &shared_roles, apps, &mut ir, diags) {
         for block in &app.body.kubernetes {
             let namespaced = !matches!(block.target, K8sTarget::Cluster);
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));

@@ -1,6 +1,7 @@
 //! Apps and shared roles on their own: settings, grants (against the IAM catalog through
 //! [`super::aws`]), identity, namespace, the ARNs against the clusters (W202), the service
-//! accounts across apps (E116), and what a shared role cannot hold (E120, E215, W204). What
+//! accounts across apps (E116), an app's Kubernetes rules and their targets (E103, E305), and
+//! what a shared role cannot hold (E120, E215, W204). What
 //! they give ([`CheckedApp`], [`SharedRole`]) is what `lower` builds roles, service accounts and
 //! associations from.
 
@@ -13,7 +14,7 @@ use crate::ir::{self, Identity};
 use super::aws::{self, CheckedGrant};
 use super::resolve::{self, Symbols};
 use super::settings::Settings;
-use super::{values, Memos};
+use super::{kube, values, Memos};
 
 /// The settings an app knows.
 pub const APP_SETTINGS: &[&str] = &[
@@ -52,10 +53,15 @@ pub struct CheckedApp<'a> {
     pub(crate) session_tags: bool,
     pub(crate) grants: Vec<CheckedGrant>,
     pub(crate) has_rules: bool,
+    /// Its Kubernetes rules, checked, by target ([`AppRbac`]).
+    pub(crate) rbac: Vec<AppRbac>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
     /// names it).
     pub(crate) key: String,
 }
+
+/// An app's RBAC on one target: (namespace, or `None` for cluster-wide; role name; rules).
+pub type AppRbac = (Option<String>, String, Vec<ir::PolicyRule>);
 
 /// A shared role after its own checks: what lowering needs of it, validated.
 pub struct SharedRole<'a> {
@@ -309,6 +315,7 @@ fn prepare_app<'a>(
         &mut context_diags,
     );
     let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
+    let rbac = app_rbac(decl, namespace, syms, namespaces, memos, &mut context_diags);
     let app = CheckedApp {
         decl,
         namespace: ns_name,
@@ -325,6 +332,7 @@ fn prepare_app<'a>(
         session_tags,
         grants,
         has_rules,
+        rbac,
         key: format!("{}/{}", namespace.name, decl.name.node),
     };
     PreparedApp {
@@ -463,4 +471,81 @@ fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<St
         return None;
     }
     Some(a)
+}
+
+/// The app's Kubernetes rules, checked (E103 and E305 on their targets, [`super::kube`] on
+/// the rules), by target.
+fn app_rbac(
+    decl: &AppDecl,
+    namespace: &ir::Namespace,
+    syms: &Symbols<'_>,
+    namespaces: &BTreeMap<String, ir::Namespace>,
+    memos: &Memos,
+    diags: &mut Vec<Diag>,
+) -> Vec<AppRbac> {
+    let own_ns = namespace.name.as_str();
+    let app_name = decl.name.node.as_str();
+    let mut by_target: BTreeMap<Option<String>, Vec<ir::PolicyRule>> = BTreeMap::new();
+    for block in &decl.body.kubernetes {
+        let (target, namespaced) = match &block.target {
+            K8sTarget::Own => (Some(own_ns.to_string()), true),
+            K8sTarget::Cluster => (None, false),
+            K8sTarget::Namespace(ns) => {
+                match namespaces.get(&ns.node) {
+                    None => {
+                        if !syms.namespaces.contains_key(ns.node.as_str()) {
+                            diags.push(resolve::unknown(
+                                Code::E103,
+                                "namespace",
+                                ns,
+                                syms.namespaces.keys().copied(),
+                            ));
+                        }
+                    }
+                    Some(target) => {
+                        if target.clusters.is_disjoint(&namespace.clusters) {
+                            diags.push(
+                                Diag::new(
+                                    Code::E305,
+                                    format!(
+                                        "namespace `{}` is on none of the clusters of `{own_ns}`",
+                                        ns.node
+                                    ),
+                                )
+                                .at(ns.span)
+                                .label("not on the app's clusters")
+                                .help(format!(
+                                    "`{own_ns}` is on {}; `{}` is on {}",
+                                    list(&namespace.clusters),
+                                    ns.node,
+                                    list(&target.clusters)
+                                )),
+                            );
+                        }
+                    }
+                }
+                (Some(ns.node.clone()), true)
+            }
+        };
+        let rules = kube::check_rules(&block.rules, namespaced, memos, diags);
+        by_target.entry(target).or_default().extend(rules);
+    }
+    by_target
+        .into_iter()
+        .filter(|(_, rules)| !rules.is_empty())
+        .map(|(ns, rules)| {
+            let name = match &ns {
+                Some(n) if n == own_ns => app_name.to_string(),
+                _ => format!("{own_ns}.{app_name}"),
+            };
+            (ns, name, rules)
+        })
+        .collect()
+}
+
+fn list(set: &BTreeSet<String>) -> String {
+    set.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

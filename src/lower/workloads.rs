@@ -10,10 +10,10 @@ use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir};
 
-use crate::check::apps::{BoundaryChoice, CheckedApp, SharedRole};
+use crate::check::apps::{AppRbac, BoundaryChoice, CheckedApp, SharedRole};
 use crate::check::aws::{self, CheckedGrant, Vars};
-use crate::check::resolve::{self, Symbols};
-use crate::check::{kube, values, BoundaryDef, Memos};
+use crate::check::resolve::Symbols;
+use crate::check::{values, BoundaryDef};
 
 /// IAM's limit on role names.
 pub const MAX_ROLE_NAME: usize = 64;
@@ -31,6 +31,8 @@ struct App<'a> {
     session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
+    /// Its RBAC, checked ([`CheckedApp`]).
+    rbac: Vec<AppRbac>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
     /// names it).
     key: String,
@@ -60,11 +62,10 @@ pub fn lower<'p>(
     boundaries: &BTreeMap<String, BoundaryDef>,
     shared: &BTreeMap<&'p str, SharedRole<'p>>,
     checked_apps: Vec<CheckedApp<'p>>,
-    memos: &Memos,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
 ) -> Vec<&'p AppDecl> {
-    // The apps whose Kubernetes rules are checked (below, in `lower_rules`).
+    // The apps whose Kubernetes rules were checked.
     let checked: Vec<&'p AppDecl> = checked_apps.iter().map(|a| a.decl).collect();
     let mut apps: Vec<App<'_>> = checked_apps
         .into_iter()
@@ -81,6 +82,7 @@ pub fn lower<'p>(
                 session_tags: a.session_tags,
                 grants: a.grants,
                 has_rules: a.has_rules,
+                rbac: a.rbac,
                 key: a.key,
             })
         })
@@ -254,13 +256,12 @@ pub fn lower<'p>(
         },
         1024,
         |app| {
-            let mut d = Vec::new();
-            let rules = lower_rules(app, syms, ir, memos, &mut d);
-            (app_outputs(app, rules, ir, &role_of), d)
+            // The rules were checked with the app; each app's are made once more here (a
+            // few short strings), as its last cluster takes them.
+            app_outputs(app, app.rbac.clone(), ir, &role_of)
         },
     );
-    for (out, app_diags) in per_app {
-        diags.extend(app_diags);
+    for out in per_app {
         ir.service_accounts.extend(out.service_accounts);
         ir.pod_identity_associations.extend(out.associations);
         ir.rbac.extend(out.rbac);
@@ -354,7 +355,7 @@ struct AppOutputs {
 /// each member's role.
 fn app_outputs(
     app: &App<'_>,
-    mut rules: Vec<(Option<String>, String, Vec<ir::PolicyRule>)>,
+    mut rules: Vec<AppRbac>,
     ir: &Ir,
     role_of: &RoleOf<'_>,
 ) -> AppOutputs {
@@ -444,81 +445,6 @@ fn app_outputs(
         }
     }
     out
-}
-
-/// The app's RBAC: (namespace or None for cluster-wide, role name, rules).
-fn lower_rules(
-    app: &App<'_>,
-    syms: &Symbols<'_>,
-    ir: &Ir,
-    memos: &Memos,
-    diags: &mut Vec<Diag>,
-) -> Vec<(Option<String>, String, Vec<ir::PolicyRule>)> {
-    let own_ns = app.namespace.name.as_str();
-    let app_name = app.decl.name.node.as_str();
-    let mut by_target: BTreeMap<Option<String>, Vec<ir::PolicyRule>> = BTreeMap::new();
-    for block in &app.decl.body.kubernetes {
-        let (target, namespaced) = match &block.target {
-            K8sTarget::Own => (Some(own_ns.to_string()), true),
-            K8sTarget::Cluster => (None, false),
-            K8sTarget::Namespace(ns) => {
-                match ir.namespaces.get(&ns.node) {
-                    None => {
-                        if !syms.namespaces.contains_key(ns.node.as_str()) {
-                            diags.push(resolve::unknown(
-                                Code::E103,
-                                "namespace",
-                                ns,
-                                syms.namespaces.keys().copied(),
-                            ));
-                        }
-                    }
-                    Some(target) => {
-                        if target.clusters.is_disjoint(&app.namespace.clusters) {
-                            diags.push(
-                                Diag::new(
-                                    Code::E305,
-                                    format!(
-                                        "namespace `{}` is on none of the clusters of `{own_ns}`",
-                                        ns.node
-                                    ),
-                                )
-                                .at(ns.span)
-                                .label("not on the app's clusters")
-                                .help(format!(
-                                    "`{own_ns}` is on {}; `{}` is on {}",
-                                    list(&app.namespace.clusters),
-                                    ns.node,
-                                    list(&target.clusters)
-                                )),
-                            );
-                        }
-                    }
-                }
-                (Some(ns.node.clone()), true)
-            }
-        };
-        let rules = kube::check_rules(&block.rules, namespaced, memos, diags);
-        by_target.entry(target).or_default().extend(rules);
-    }
-    by_target
-        .into_iter()
-        .filter(|(_, rules)| !rules.is_empty())
-        .map(|(ns, rules)| {
-            let name = match &ns {
-                Some(n) if n == own_ns => app_name.to_string(),
-                _ => format!("{own_ns}.{app_name}"),
-            };
-            (ns, name, rules)
-        })
-        .collect()
-}
-
-fn list(set: &BTreeSet<String>) -> String {
-    set.iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// What an app or shared role asks of its IAM role(s).
