@@ -68,6 +68,9 @@ pub struct Checked<'p> {
     /// The apps whose namespace has no error, checked on their own and for their service
     /// accounts, in declaration order.
     pub apps: Vec<apps::CheckedApp<'p>>,
+    /// Each `resource` declaration's target ([`resources::target`]) when it has no error, by
+    /// the declaration's key in the symbol tables.
+    pub resource_targets: BTreeMap<&'p str, (ir::ResourceKind, String)>,
 }
 
 /// Check what a program declares on its own: the symbol tables, clusters, boundaries,
@@ -92,6 +95,11 @@ pub fn check<'p>(program: &'p Program, memos: &Memos, diags: &mut Vec<Diag>) -> 
     other_references(&syms, diags);
     let shared_roles = apps::shared_roles(&syms, memos, diags);
     let apps = apps::apps(&syms, &namespaces, &clusters, memos, diags);
+    let resource_targets = syms
+        .resources
+        .iter()
+        .filter_map(|(key, decl)| Some((*key, resources::target(decl, diags)?)))
+        .collect();
     Checked {
         syms,
         clusters,
@@ -99,6 +107,7 @@ pub fn check<'p>(program: &'p Program, memos: &Memos, diags: &mut Vec<Diag>) -> 
         boundaries,
         shared_roles,
         apps,
+        resource_targets,
     }
 }
 

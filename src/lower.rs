@@ -41,6 +41,7 @@ pub fn lower<'p>(
         boundaries,
         shared_roles,
         apps,
+        resource_targets,
     } = checked;
     let syms = &syms;
     let mut ir = Ir {
@@ -55,7 +56,7 @@ pub fn lower<'p>(
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));
         }
     }
-    resources::lower(syms, &mut ir, diags);
+    resources::lower(syms, &resource_targets, &mut ir, diags);
     check::boundary::check(&ir, diags);
     check::resources::check_admitted(&ir, diags);
     for decl in syms.accesses.values() {
