@@ -121,36 +121,14 @@ pub fn lower<'p>(
             |app| {
                 let (mut r, mut d) = (Vec::new(), Vec::new());
                 if let Some(identity) = app.identity {
-                    let members: Vec<ir::Member> = app
-                        .namespace
-                        .clusters
-                        .iter()
-                        .map(|c| ir::Member {
-                            cluster: c.clone(),
-                            namespace: app.namespace.name.clone(),
-                            service_account: app.service_account.clone(),
-                            app: app.key.clone(),
-                        })
-                        .collect();
-                    let origin = ir::Origin {
-                        what: format!("app {}", app.key),
-                        span: app.decl.span,
-                    };
-                    let span = app.identity_span.unwrap_or(app.decl.name.span);
-                    let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
-                    let spec = RoleSpec {
-                        wanted_name: &wanted,
+                    let members: Vec<ir::Member> = members_of(app).collect();
+                    let uses_cluster = app.grants.iter().any(CheckedGrant::uses_cluster)
+                        || cluster_in_resources.contains(app.key.as_str());
+                    let spec = RoleSpec::new(Asker::App {
+                        app,
                         identity,
-                        boundary: &app.boundary,
-                        account: app.account.as_ref(),
-                        session_tags: app.session_tags,
-                        grants: &app.grants,
-                        uses_cluster: app.grants.iter().any(CheckedGrant::uses_cluster)
-                            || cluster_in_resources.contains(app.key.as_str()),
-                        shared: false,
-                        origin,
-                        span,
-                    };
+                        uses_cluster,
+                    });
                     build_roles(
                         &spec,
                         members,
@@ -176,31 +154,9 @@ pub fn lower<'p>(
         let members: Vec<ir::Member> = apps
             .iter()
             .filter(|a| a.shared_role.as_deref() == Some(*name))
-            .flat_map(|a| {
-                a.namespace.clusters.iter().map(|c| ir::Member {
-                    cluster: c.clone(),
-                    namespace: a.namespace.name.clone(),
-                    service_account: a.service_account.clone(),
-                    app: a.key.clone(),
-                })
-            })
+            .flat_map(members_of)
             .collect();
-        let origin = ir::Origin {
-            what: format!("role {name}"),
-            span: sh.decl.span,
-        };
-        let spec = RoleSpec {
-            wanted_name: name,
-            identity: sh.identity,
-            boundary: &sh.boundary,
-            account: sh.account.as_ref(),
-            session_tags: sh.session_tags,
-            grants: &sh.grants,
-            uses_cluster: false,
-            shared: true,
-            origin,
-            span: sh.decl.name.span,
-        };
+        let spec = RoleSpec::new(Asker::Shared { name, role: sh });
         build_roles(
             &spec,
             members,
@@ -447,9 +403,76 @@ fn app_outputs(
     out
 }
 
+/// Who asks for IAM roles: an app for its own, or a shared role.
+enum Asker<'a> {
+    /// An app with an identity and no shared role; `uses_cluster` as in [`RoleSpec`].
+    App {
+        app: &'a App<'a>,
+        identity: Identity,
+        uses_cluster: bool,
+    },
+    /// A shared role, by name.
+    Shared {
+        name: &'a str,
+        role: &'a SharedRole<'a>,
+    },
+}
+
+/// The members of an app's role: the app on each cluster of its namespace.
+fn members_of<'a>(app: &'a App<'_>) -> impl Iterator<Item = ir::Member> + 'a {
+    app.namespace.clusters.iter().map(|c| ir::Member {
+        cluster: c.clone(),
+        namespace: app.namespace.name.clone(),
+        service_account: app.service_account.clone(),
+        app: app.key.clone(),
+    })
+}
+
+impl<'a> RoleSpec<'a> {
+    /// What an app or a shared role asks of its roles (the one constructor for both).
+    fn new(asker: Asker<'a>) -> RoleSpec<'a> {
+        match asker {
+            Asker::App {
+                app,
+                identity,
+                uses_cluster,
+            } => RoleSpec {
+                wanted_name: format!("{}-{}", app.namespace.name, app.decl.name.node),
+                identity,
+                boundary: &app.boundary,
+                account: app.account.as_ref(),
+                session_tags: app.session_tags,
+                grants: &app.grants,
+                uses_cluster,
+                shared: false,
+                origin: ir::Origin {
+                    what: format!("app {}", app.key),
+                    span: app.decl.span,
+                },
+                span: app.identity_span.unwrap_or(app.decl.name.span),
+            },
+            Asker::Shared { name, role } => RoleSpec {
+                wanted_name: name.to_string(),
+                identity: role.identity,
+                boundary: &role.boundary,
+                account: role.account.as_ref(),
+                session_tags: role.session_tags,
+                grants: &role.grants,
+                uses_cluster: false,
+                shared: true,
+                origin: ir::Origin {
+                    what: format!("role {name}"),
+                    span: role.decl.span,
+                },
+                span: role.decl.name.span,
+            },
+        }
+    }
+}
+
 /// What an app or shared role asks of its IAM role(s).
 struct RoleSpec<'a> {
-    wanted_name: &'a str,
+    wanted_name: String,
     identity: Identity,
     boundary: &'a BoundaryChoice,
     account: Option<&'a Spanned<String>>,
@@ -476,7 +499,7 @@ fn build_roles(
 ) {
     let members = &all_members[..];
     let RoleSpec {
-        wanted_name,
+        ref wanted_name,
         identity,
         boundary,
         grants,
