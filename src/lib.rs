@@ -336,6 +336,9 @@ fn check_and_lower_now(
     let mut diags = Vec::new();
     let checked = check::check(program, &ctx.memos, &mut diags);
     let lowered = lower::lower(checked, options, &ctx.memos, &mut diags);
+    // The checks that read the lowered IR.
+    check::boundary::check(&lowered.ir, &mut diags);
+    check::resources::check_admitted(&lowered.ir, &mut diags);
     lint::rbac::check_rules(&lowered.rules, &mut diags);
     diagnostics::sort(&mut diags);
     if diagnostics::has_errors(&diags) {
