@@ -549,15 +549,8 @@ pub(crate) fn check_access<'a>(
                     );
                 }
                 for item in &scope_items {
-                    if values::check_k8s_name(item, "invalid namespace name", diags)
-                        && !syms.namespaces.contains_key(item.node.as_str())
-                    {
-                        diags.push(resolve::unknown(
-                            Code::E103,
-                            "namespace",
-                            item,
-                            syms.namespaces.keys().copied(),
-                        ));
+                    if values::check_k8s_name(item, "invalid namespace name", diags) {
+                        syms.known_namespace(item, diags);
                     }
                 }
                 scope =
@@ -718,14 +711,7 @@ pub(crate) fn check_access<'a>(
             }
             K8sTarget::Cluster => (None, false, None),
             K8sTarget::Namespace(ns) => {
-                if !syms.namespaces.contains_key(ns.node.as_str()) {
-                    diags.push(resolve::unknown(
-                        Code::E103,
-                        "namespace",
-                        ns,
-                        syms.namespaces.keys().copied(),
-                    ));
-                }
+                syms.known_namespace(ns, diags);
                 (Some(ns.node.clone()), true, Some(ns.span))
             }
         };

@@ -1,9 +1,8 @@
 //! Apps and shared roles on their own: settings, grants (against the IAM catalog through
 //! [`super::aws`]), identity, namespace, the ARNs against the clusters (W202), the service
 //! accounts across apps (E116), an app's Kubernetes rules and their targets (E103, E305), and
-//! what a shared role cannot hold (E120, E215, W204). What
-//! they give ([`CheckedApp`], [`SharedRole`]) is what `lower` builds roles, service accounts and
-//! associations from.
+//! what a shared role cannot hold (E120, E215, W204). What they give ([`CheckedApp`],
+//! [`SharedRole`]) is what `lower` builds roles, service accounts, associations and RBAC from.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -286,14 +285,8 @@ fn prepare_app<'a>(
         }
     }
     let Some(namespace) = namespaces.get(ns_name) else {
-        if !syms.namespaces.contains_key(ns_name) {
-            diags.push(resolve::unknown(
-                Code::E103,
-                "namespace",
-                &decl.namespace,
-                syms.namespaces.keys().copied(),
-            ));
-        }
+        // `ns_name` is `decl.namespace`'s text (the app's key in the symbol tables).
+        syms.known_namespace(&decl.namespace, diags);
         return PreparedApp {
             ns_name,
             app: None,
@@ -493,14 +486,7 @@ fn app_rbac(
             K8sTarget::Namespace(ns) => {
                 match namespaces.get(&ns.node) {
                     None => {
-                        if !syms.namespaces.contains_key(ns.node.as_str()) {
-                            diags.push(resolve::unknown(
-                                Code::E103,
-                                "namespace",
-                                ns,
-                                syms.namespaces.keys().copied(),
-                            ));
-                        }
+                        syms.known_namespace(ns, diags);
                     }
                     Some(target) => {
                         if target.clusters.is_disjoint(&namespace.clusters) {

@@ -26,6 +26,22 @@ pub struct Symbols<'a> {
     pub resources: BTreeMap<&'a str, &'a ResourceDecl>,
 }
 
+impl Symbols<'_> {
+    /// Whether `ns` names a declared namespace; E103 (with "did you mean") if not.
+    pub fn known_namespace(&self, ns: &Ident, diags: &mut Vec<Diag>) -> bool {
+        if self.namespaces.contains_key(ns.node.as_str()) {
+            return true;
+        }
+        diags.push(unknown(
+            Code::E103,
+            "namespace",
+            ns,
+            self.namespaces.keys().copied(),
+        ));
+        false
+    }
+}
+
 fn insert<'a, K: Ord + Copy, T>(
     map: &mut BTreeMap<K, &'a T>,
     key: K,
