@@ -59,6 +59,7 @@ mod suggest;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
@@ -80,6 +81,12 @@ static CATALOG: OnceLock<Catalog> = OnceLock::new();
 
 /// The global catalog, initialised on first use from the embedded text (header only; services
 /// are parsed as they are looked up).
+///
+/// The one piece of process-wide state a compile reads, on purpose: the catalog is embedded in
+/// the binary and never changes, so every compile (and every [`crate::Context`]) may share it,
+/// with what it learns as it is asked (parsed services, the ARN shape memo, each shape's
+/// actions per level) — answers that depend on the embedded text alone. The memos of results
+/// that depend on a program belong to the compile's context instead.
 pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| Catalog::from_static(EMBEDDED))
 }
@@ -140,6 +147,10 @@ pub struct LevelActions {
 /// ARN pattern writes literally, so a few shapes answer for thousands of ARNs.
 #[derive(Debug)]
 pub struct ArnShape {
+    /// The shape's number in this catalog: every shape the catalog makes gets the next one,
+    /// never reused (also after the memo starts afresh), so equal ids are the same shape. What
+    /// memos of results that depend on shapes key by.
+    id: u64,
     /// (catalog slot, index of the resource type in its service) of each best-ranked hit, in
     /// the order of `matches`.
     hits: Vec<(usize, usize)>,
@@ -154,6 +165,11 @@ pub struct ArnShape {
 }
 
 impl ArnShape {
+    /// The shape's number (see the field): equal numbers, equal shapes.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The resource types the ARN matches, as [`Catalog::match_arn`] gives them.
     pub fn matches(&self) -> &[ArnMatch] {
         &self.matches
@@ -222,6 +238,8 @@ pub struct Catalog {
     /// thousands of times, from several threads (read-locked: lookups never wait for each
     /// other, only for the rare insertion).
     shapes: RwLock<ShapeMemo>,
+    /// The id of the next shape (see [`ArnShape::id`]).
+    next_shape: AtomicU64,
 }
 
 impl Catalog {
@@ -251,6 +269,7 @@ impl Catalog {
             arn_slots,
             slots,
             shapes: RwLock::default(),
+            next_shape: AtomicU64::new(0),
         }
     }
 
@@ -371,6 +390,7 @@ impl Catalog {
         };
         let hits = best_hits(&self.services_for_field(field), user);
         let shape = Arc::new(ArnShape {
+            id: self.next_shape.fetch_add(1, Ordering::Relaxed),
             hits: hits.iter().map(|h| (h.slot, h.rt)).collect(),
             matches: hits.iter().map(|h| h.to_match()).collect(),
             own_service: hits.iter().any(|h| h.service.prefix() == user.service),

@@ -1,15 +1,16 @@
 //! Resolve and type-check a program: AST → diagnostics and checked values ([`Checked`]).
 //!
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
-//! here into their checked values; the checks of apps and shared roles ([`aws`] for grants,
-//! [`conditions`] for their `when` conditions, [`deny`] for what their `deny` grants shadow,
-//! [`kube`] for Kubernetes rules), of `access` declarations ([`access`]) and of resources
-//! ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
+//! here into their checked values, and so are apps and shared roles ([`apps`], with [`aws`] for
+//! grants, [`conditions`] for their `when` conditions, [`deny`] for what their `deny` grants
+//! shadow); the checks of Kubernetes rules ([`kube`]), of `access` declarations ([`access`])
+//! and of resources ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
 //! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
 //! `lint` nor `emit`: the RBAC escalation lints run over the rules checked here as a lint pass
 //! (`lint::rbac::check_rules`).
 
 pub mod access;
+pub mod apps;
 pub mod aws;
 pub mod boundary;
 pub mod catalog_checks;
@@ -17,6 +18,8 @@ pub mod conditions;
 pub mod deny;
 pub mod kube;
 pub mod memo;
+
+pub use memo::Memos;
 pub mod resolve;
 pub mod resources;
 pub mod settings;
@@ -63,12 +66,21 @@ pub struct Checked<'p> {
     pub namespaces: BTreeMap<String, ir::Namespace>,
     /// The boundaries' statements.
     pub boundaries: BTreeMap<String, BoundaryDef>,
+    /// The shared roles, checked on their own.
+    pub shared_roles: BTreeMap<&'p str, apps::SharedRole<'p>>,
+    /// The apps whose namespace has no error, checked on their own and for their service
+    /// accounts, in declaration order.
+    pub apps: Vec<apps::CheckedApp<'p>>,
+    /// Each `resource` declaration's target ([`resources::target`]) when it has no error, by
+    /// the declaration's key in the symbol tables.
+    pub resource_targets: BTreeMap<&'p str, (ir::ResourceKind, String)>,
 }
 
 /// Check what a program declares on its own: the symbol tables, clusters, boundaries,
-/// namespaces and the references of declarations checked nowhere else. Apps, shared roles,
-/// resources and accesses are checked as the `lower` stage lowers them.
-pub fn check<'p>(program: &'p Program, diags: &mut Vec<Diag>) -> Checked<'p> {
+/// namespaces, shared roles and apps ([`apps`]), and the references of declarations checked
+/// nowhere else. The apps' Kubernetes rules, resources and accesses are checked as the
+/// `lower` stage lowers them. `memos` are the compile context's.
+pub fn check<'p>(program: &'p Program, memos: &Memos, diags: &mut Vec<Diag>) -> Checked<'p> {
     let syms = resolve::collect(program, diags);
     let mut clusters = BTreeMap::new();
     for (name, decl) in &syms.clusters {
@@ -84,11 +96,21 @@ pub fn check<'p>(program: &'p Program, diags: &mut Vec<Diag>) -> Checked<'p> {
         }
     }
     other_references(&syms, diags);
+    let shared_roles = apps::shared_roles(&syms, memos, diags);
+    let apps = apps::apps(&syms, &namespaces, &clusters, memos, diags);
+    let resource_targets = syms
+        .resources
+        .iter()
+        .filter_map(|(key, decl)| Some((*key, resources::target(decl, diags)?)))
+        .collect();
     Checked {
         syms,
         clusters,
         namespaces,
         boundaries,
+        shared_roles,
+        apps,
+        resource_targets,
     }
 }
 

@@ -177,9 +177,17 @@ pub enum ImportCommand {
 }
 
 /// Run the command line; returns the process exit code.
-pub fn main() -> ExitCode {
+///
+/// `release_memory` gives freed memory back to the system (the binary's allocator's; see
+/// [`crate::Context::with_release_memory`]). The command runs in one [`crate::Context`],
+/// made here from the environment: every compile it makes and the writer's work use its
+/// thread count.
+pub fn main(release_memory: fn()) -> ExitCode {
     quiet_on_closed_pipe();
-    threads_from_env();
+    let mut ctx = crate::Context::new().with_release_memory(release_memory);
+    if let Some(n) = threads_from_env() {
+        ctx = ctx.with_threads(n);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -191,19 +199,16 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    ExitCode::from(run(cli))
+    ExitCode::from(ctx.run(|| run(&ctx, cli)))
 }
 
 /// `ACCESSC_THREADS=N` caps the threads a large build uses (1 turns parallelism off; unset,
 /// zero or not a number: every core).
-fn threads_from_env() {
-    if let Some(n) = std::env::var("ACCESSC_THREADS")
+fn threads_from_env() -> Option<usize> {
+    std::env::var("ACCESSC_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|n| *n > 0)
-    {
-        crate::par::set_threads(n);
-    }
 }
 
 /// End the process quietly, as a Unix filter does, when whoever reads its output goes away
@@ -277,7 +282,11 @@ enum NoIr {
 
 /// Read and compile the program under `paths` for a command that asks the IR a question
 /// (`explain`, `who-can`): the IR and the sources, else why not, said or printed.
-fn compiled_ir(cli: &Cli, paths: &[PathBuf]) -> Result<(crate::ir::Ir, Sources), NoIr> {
+fn compiled_ir(
+    ctx: &crate::Context,
+    cli: &Cli,
+    paths: &[PathBuf],
+) -> Result<(crate::ir::Ir, Sources), NoIr> {
     let (sources, read_diags) = match input::load(paths) {
         Ok(x) => x,
         Err(e) => {
@@ -285,7 +294,7 @@ fn compiled_ir(cli: &Cli, paths: &[PathBuf]) -> Result<(crate::ir::Ir, Sources),
             return Err(NoIr::Unread);
         }
     };
-    let mut compiled = crate::compile(&sources);
+    let mut compiled = crate::compile_in(ctx, &sources, &crate::Options::default());
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);
     let Some(ir) = compiled
@@ -298,19 +307,19 @@ fn compiled_ir(cli: &Cli, paths: &[PathBuf]) -> Result<(crate::ir::Ir, Sources),
     Ok((ir, sources))
 }
 
-/// Run a parsed command line.
-pub fn run(cli: Cli) -> u8 {
+/// Run a parsed command line in a context.
+pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
     match &cli.command {
         Command::Build {
             paths,
             out,
             outputs,
-        } => build::run(&cli, paths, out, outputs, false),
+        } => build::run(ctx, &cli, paths, out, outputs, false),
         Command::Check {
             paths,
             out,
             outputs,
-        } => build::run(&cli, paths, out, outputs, true),
+        } => build::run(ctx, &cli, paths, out, outputs, true),
         Command::Import {
             what: ImportCommand::AwsAuth { file, cluster, out },
         } => import::aws_auth(file, cluster, out.as_deref()),
@@ -323,7 +332,7 @@ pub fn run(cli: Cli) -> u8 {
             if *rules_doc {
                 lint::rules_doc()
             } else {
-                lint::run(paths, out, *format, cli.deny_warnings)
+                lint::run(ctx, paths, out, *format, cli.deny_warnings)
             }
         }
         Command::Fmt { paths, check, diff } => fmt::run(
@@ -336,12 +345,12 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Explain { what, paths } => {
             if what.contains('/') {
-                explain::app(&cli, what, paths)
+                explain::app(ctx, &cli, what, paths)
             } else {
                 explain::code(what)
             }
         }
-        Command::Diff(args) => diff::run(&cli, args),
-        Command::WhoCan(args) => who_can::run(&cli, args),
+        Command::Diff(args) => diff::run(ctx, &cli, args),
+        Command::WhoCan(args) => who_can::run(ctx, &cli, args),
     }
 }

@@ -42,18 +42,71 @@ use diagnostics::Diag;
 use emit::Artifact;
 use source::Sources;
 
-static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
-
-/// Give the program's allocator a way to return freed memory to the system; called where a
-/// compile has just freed a large part of its memory (the syntax tree, the IR). Set once, by
-/// the binary (src/main.rs: mimalloc's `mi_collect`).
-pub fn set_release_memory(f: fn()) {
-    let _ = RELEASE_MEMORY.set(f);
+/// What a compile runs with beyond its sources and options, made by the caller (the command
+/// line, an embedder) and handed to every compile it runs: how many threads the parallel
+/// stages use, how to give freed memory back to the system, and the checker's memos.
+///
+/// The memos live as long as the context: a caller that compiles often (an editor server)
+/// keeps one context and its memos stay warm; two contexts share nothing (but the embedded
+/// IAM catalog, [`catalog::catalog`], which never changes). [`compile`] and [`compile_with`]
+/// make a fresh one per call.
+#[derive(Debug)]
+pub struct Context {
+    threads: usize,
+    release_memory: Option<fn()>,
+    memos: check::Memos,
 }
 
-fn release_memory() {
-    if let Some(f) = RELEASE_MEMORY.get() {
-        f();
+impl Default for Context {
+    fn default() -> Context {
+        Context::new()
+    }
+}
+
+impl Context {
+    /// A context that uses every core (at most 16 threads), releases no memory and has empty
+    /// memos.
+    pub fn new() -> Context {
+        Context {
+            threads: par::available(),
+            release_memory: None,
+            memos: check::Memos::default(),
+        }
+    }
+
+    /// Use at most `n` threads (1 turns parallelism off; at most 16): the command line's
+    /// `ACCESSC_THREADS`.
+    #[must_use]
+    pub fn with_threads(mut self, n: usize) -> Context {
+        self.threads = n.clamp(1, par::MAX_THREADS);
+        self
+    }
+
+    /// Give the program's allocator a way to return freed memory to the system; called where
+    /// a compile has just freed a large part of its memory (the syntax tree, the IR). The
+    /// binary gives mimalloc's `mi_collect` (src/main.rs).
+    #[must_use]
+    pub fn with_release_memory(mut self, f: fn()) -> Context {
+        self.release_memory = Some(f);
+        self
+    }
+
+    /// How many threads the parallel stages use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Run `f` with this context's thread count for every parallel stage it reaches
+    /// ([`par::with_threads`]): the compile functions do, and so does the command line around
+    /// the writer's work.
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        par::with_threads(self.threads, f)
+    }
+
+    fn release_memory(&self) {
+        if let Some(f) = self.release_memory {
+            f();
+        }
     }
 }
 
@@ -144,14 +197,25 @@ fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec
     syntax::parse_file(id, &file.text)
 }
 
-/// Compile a program: parse, check, emit. Pure: no I/O.
+/// Compile a program: parse, check, emit. Pure: no I/O. With a fresh [`Context`].
 pub fn compile(sources: &Sources) -> Compiled {
     compile_with(sources, &Options::default())
 }
 
-/// Compile a program with build options. Pure: the caller reads the previous output.
+/// Compile a program with build options. Pure: the caller reads the previous output. With a
+/// fresh [`Context`].
 pub fn compile_with(sources: &Sources, options: &Options) -> Compiled {
-    let (ir, mut diags) = front(sources, options);
+    compile_in(&Context::new(), sources, options)
+}
+
+/// Compile a program with build options in a context. Pure: the caller reads the previous
+/// output.
+pub fn compile_in(ctx: &Context, sources: &Sources, options: &Options) -> Compiled {
+    ctx.run(|| compile_now(ctx, sources, options))
+}
+
+fn compile_now(ctx: &Context, sources: &Sources, options: &Options) -> Compiled {
+    let (ir, mut diags) = front(ctx, sources, options);
     let artifacts = match &ir {
         Some(ir) => match emit::with_options(ir, sources, options) {
             Ok(a) => Some(a),
@@ -187,11 +251,21 @@ pub struct Streamed {
 /// threads), for `build` and `check`: a large program's output is never all in memory. With
 /// errors, some artifacts may have reached the sink already; the caller discards them.
 pub fn compile_into<'s>(
+    ctx: &Context,
     sources: &Sources,
     options: &'s Options,
     sink: &'s emit::out::Sink<'s, writer::Taken, writer::WriteError>,
 ) -> Streamed {
-    let (ir, mut diags) = front(sources, options);
+    ctx.run(|| compile_into_now(ctx, sources, options, sink))
+}
+
+fn compile_into_now<'s>(
+    ctx: &Context,
+    sources: &Sources,
+    options: &'s Options,
+    sink: &'s emit::out::Sink<'s, writer::Taken, writer::WriteError>,
+) -> Streamed {
+    let (ir, mut diags) = front(ctx, sources, options);
     let mut streamed = Streamed {
         done: None,
         diags: Vec::new(),
@@ -209,7 +283,7 @@ pub fn compile_into<'s>(
                 let ir::Ir { roles, rbac, .. } = ir;
                 par::drop_vec(roles);
                 par::drop_vec(rbac);
-                release_memory();
+                ctx.release_memory();
                 match emit::stream_manifest(&clusters, &mut done, sources, options, sink) {
                     Ok(()) => streamed.done = Some(done),
                     Err(e) => streamed.write_error = Some(e),
@@ -228,18 +302,18 @@ pub fn compile_into<'s>(
 }
 
 /// Parse, check and lint: the IR when there is no error, and the diagnostics.
-fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
+fn front(ctx: &Context, sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
     let (program, mut diags) = parse(sources);
     if diagnostics::has_errors(&diags) {
         return (None, diags);
     }
-    let (ir, check_diags) = check_and_lower(&program, options);
+    let (ir, check_diags) = check_and_lower_now(ctx, &program, options);
     diags.extend(check_diags);
     // Lints and suppressions need the syntax tree, the emitters do not: finish with it first
     // and free it (a large program's tree is as big as its emitted files).
     lint::finish(sources, &program, ir.as_ref(), &mut diags);
     par::drop_vec(program.decls);
-    release_memory();
+    ctx.release_memory();
     if diagnostics::has_errors(&diags) {
         return (None, diags);
     }
@@ -247,11 +321,31 @@ fn front(sources: &Sources, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
 }
 
 /// Check and lower a program, then lint the rules the checker checked: the IR when there is no
-/// error, and the diagnostics, sorted.
+/// error, and the diagnostics, sorted. With a fresh [`Context`].
 pub fn check_and_lower(program: &ast::Program, options: &Options) -> (Option<ir::Ir>, Vec<Diag>) {
+    check_and_lower_in(&Context::new(), program, options)
+}
+
+/// [`check_and_lower`] in a context.
+pub fn check_and_lower_in(
+    ctx: &Context,
+    program: &ast::Program,
+    options: &Options,
+) -> (Option<ir::Ir>, Vec<Diag>) {
+    ctx.run(|| check_and_lower_now(ctx, program, options))
+}
+
+fn check_and_lower_now(
+    ctx: &Context,
+    program: &ast::Program,
+    options: &Options,
+) -> (Option<ir::Ir>, Vec<Diag>) {
     let mut diags = Vec::new();
-    let checked = check::check(program, &mut diags);
-    let lowered = lower::lower(checked, options, &mut diags);
+    let checked = check::check(program, &ctx.memos, &mut diags);
+    let lowered = lower::lower(checked, options, &ctx.memos, &mut diags);
+    // The checks that read the lowered IR.
+    check::boundary::check(&lowered.ir, &mut diags);
+    check::resources::check_admitted(&lowered.ir, &mut diags);
     lint::rbac::check_rules(&lowered.rules, &mut diags);
     diagnostics::sort(&mut diags);
     if diagnostics::has_errors(&diags) {
@@ -266,4 +360,40 @@ pub fn check_and_lower(program: &ast::Program, options: &Options) -> (Option<ir:
 fn emission_failed(diags: &mut Vec<Diag>, found: Vec<Diag>) {
     diags.retain(|x| x.code != diagnostics::Code::W002);
     diags.extend(found);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context's memos serve its compiles and no other context's.
+    #[test]
+    fn contexts_keep_their_own_memos() {
+        let mut sources = Sources::new();
+        sources.add(
+            "platform/cluster.access",
+            include_str!("../examples/quickstart/platform/cluster.access"),
+        );
+        sources.add(
+            "payments/ledger.access",
+            include_str!("../examples/quickstart/payments/ledger.access"),
+        );
+        sources.add(
+            "ops/tools.access",
+            include_str!("../examples/quickstart/ops/tools.access"),
+        );
+        let (a, b) = (Context::new().with_threads(1), Context::new());
+        let first = compile_in(&a, &sources, &Options::default());
+        assert!(first.artifacts.is_some(), "{:?}", first.diags);
+        let (allows, rules) = (a.memos.allows.len(), a.memos.rules.len());
+        assert!(allows > 0 && rules > 0, "{allows} {rules}");
+        assert_eq!(b.memos.allows.len() + b.memos.rules.len(), 0);
+        // The second compile in `a` finds its answers there and gives the same output.
+        let again = compile_in(&a, &sources, &Options::default());
+        assert_eq!(
+            format!("{:?}", first.artifacts),
+            format!("{:?}", again.artifacts)
+        );
+        assert_eq!((a.memos.allows.len(), a.memos.rules.len()), (allows, rules));
+    }
 }

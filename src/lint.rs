@@ -114,7 +114,12 @@ impl Report {
 /// Lint a program: compile it, and add the suppressed warnings and the accepted (`unsafe`)
 /// findings.
 pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
-    let compiled = crate::compile_with(sources, options);
+    analyze_in(&crate::Context::new(), sources, options)
+}
+
+/// [`analyze`] in a context (the command line's: its thread count and memos).
+pub fn analyze_in(ctx: &crate::Context, sources: &Sources, options: &crate::Options) -> Report {
+    let compiled = crate::compile_in(ctx, sources, options);
     let mut findings: Vec<Finding> = compiled
         .diags
         .into_iter()
@@ -123,7 +128,7 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
     let (program, parse_diags) = crate::parse(sources);
     if !diagnostics::has_errors(&parse_diags) {
         // The warnings before suppression: the checker's and the IAM escalations.
-        let (ir, mut raw) = crate::check_and_lower(&program, options);
+        let (ir, mut raw) = crate::check_and_lower_in(ctx, &program, options);
         if let Some(ir) = &ir {
             escalations(&program, ir, &mut raw);
         }

@@ -1,12 +1,15 @@
 //! Lower checked declarations to the [`Ir`]: the third stage, after [`crate::check`].
 //!
 //! [`workloads`] builds apps' and shared roles' IAM roles, service accounts, Pod Identity
-//! associations and RBAC (checking each app's settings, grants and rules with the checker's
-//! functions as it goes); [`resources`] the resource-based policies and the identity statements
-//! they give; [`access`] the clusters' access entries, aws-auth and access RBAC. The checks that
-//! read the lowered IR ([`crate::check::boundary`], [`crate::check::resources::check_admitted`],
-//! the access checks per cluster) run here, between the steps whose IR they read, so every
-//! problem is gathered in one run. Nothing here emits documents or lints.
+//! associations and RBAC from the apps and shared roles `check` checked ([`Checked`]: their
+//! settings, grants and Kubernetes rules); [`resources`] the resource-based policies (of the
+//! targets `check` checked) and the identity statements they give; [`access`] the clusters'
+//! access entries, aws-auth and access RBAC. Some checks still run here, with the checker's
+//! functions, because they read what lowering made: the roles' placement (E109, E115, E119,
+//! E124), the resource grants against the roles (E214, E215, E216, W210 and the catalog checks of
+//! their actions), and the access declarations and per-cluster access checks. The checks that
+//! read the finished IR ([`crate::check::boundary`], [`crate::check::resources::check_admitted`])
+//! run after lowering (`crate::check_and_lower`). Nothing here emits documents or lints.
 
 pub mod access;
 pub mod resources;
@@ -31,6 +34,7 @@ pub struct Lowered<'p> {
 pub fn lower<'p>(
     checked: Checked<'p>,
     options: &crate::Options,
+    memos: &check::Memos,
     diags: &mut Vec<Diag>,
 ) -> Lowered<'p> {
     let Checked {
@@ -38,6 +42,9 @@ pub fn lower<'p>(
         clusters,
         namespaces,
         boundaries,
+        shared_roles,
+        apps,
+        resource_targets,
     } = checked;
     let syms = &syms;
     let mut ir = Ir {
@@ -46,15 +53,13 @@ pub fn lower<'p>(
         ..Ir::default()
     };
     let mut rules = Vec::new();
-    for app in workloads::lower(syms, &boundaries, &mut ir, diags) {
+    for app in workloads::lower(syms, &boundaries, &shared_roles, apps, &mut ir, diags) {
         for block in &app.body.kubernetes {
             let namespaced = !matches!(block.target, K8sTarget::Cluster);
             rules.extend(block.rules.iter().map(|r| (r, namespaced)));
         }
     }
-    resources::lower(syms, &mut ir, diags);
-    check::boundary::check(&ir, diags);
-    check::resources::check_admitted(&ir, diags);
+    resources::lower(syms, &resource_targets, &mut ir, diags);
     for decl in syms.accesses.values() {
         for block in &decl.kubernetes {
             // `kubernetes { … }` without a namespace is an error of an access (E411): its rules
@@ -65,6 +70,6 @@ pub fn lower<'p>(
             }
         }
     }
-    access::lower(syms, &options.previous_auth_modes, &mut ir, diags);
+    access::lower(syms, &options.previous_auth_modes, memos, &mut ir, diags);
     Lowered { ir, rules }
 }

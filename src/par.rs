@@ -3,29 +3,53 @@
 //! order, so output and diagnostics are the same whatever the number of threads.
 //!
 //! Small inputs stay on the calling thread: starting a thread costs more than checking one app.
+//!
+//! How many threads a stage may use belongs to the compile, not to the process: the caller's
+//! [`crate::Context`] gives the number, and [`with_threads`] makes it the number for the
+//! duration of a call, on the calling thread and on every thread this module starts for it
+//! (a thread-local, so two compiles on two threads with different numbers do not meet). The
+//! stages themselves take no parameter for it: they only ask [`threads`].
 
+use std::cell::Cell;
 use std::thread;
 
 /// The most threads any stage uses.
-const MAX_THREADS: usize = 16;
+pub const MAX_THREADS: usize = 16;
 
-static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-
-/// Cap the threads to use at `n` (1 turns parallelism off; at most 16): the command line's
-/// `ACCESSC_THREADS`. Only before the first parallel stage: once [`threads`] has answered, the
-/// number is fixed and this does nothing.
-pub fn set_threads(n: usize) {
-    let _ = THREADS.set(n.clamp(1, MAX_THREADS));
+thread_local! {
+    /// The number [`with_threads`] gave for the call running on this thread, if any.
+    static THREADS: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
-/// How many threads to use: the number [`set_threads`] gave, else the machine's parallelism
-/// (at most 16); fixed at the first call.
-pub fn threads() -> usize {
-    *THREADS.get_or_init(|| {
+/// Run `f` with at most `n` threads for every parallel stage it reaches (1 turns parallelism
+/// off; at most 16), then restore the number that was in force before.
+pub fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            THREADS.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(THREADS.with(|t| t.replace(Some(n.clamp(1, MAX_THREADS)))));
+    f()
+}
+
+/// The machine's parallelism, at most 16: the number of threads when the caller gives none.
+/// Asked of the system once (a fact about the machine, kept for the process: on Linux the
+/// question reads the cgroup's quota).
+pub fn available() -> usize {
+    static AVAILABLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
         thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_THREADS)
     })
+}
+
+/// How many threads to use: the number [`with_threads`] gave for the running call, else the
+/// machine's parallelism ([`available`]).
+pub fn threads() -> usize {
+    THREADS.with(Cell::get).unwrap_or_else(available)
 }
 
 /// `f` over every item, in order, on up to [`threads`] threads: the items are cut into runs of
@@ -38,10 +62,8 @@ where
     F: Fn(&T) -> R + Sync,
 {
     let total: usize = items.iter().map(&weight).sum();
-    let n = threads()
-        .min(total / min_weight.max(1))
-        .min(items.len())
-        .max(1);
+    let count = threads();
+    let n = count.min(total / min_weight.max(1)).min(items.len()).max(1);
     if n == 1 {
         return items.iter().map(f).collect();
     }
@@ -63,7 +85,9 @@ where
         let handles: Vec<_> = runs
             .iter()
             .skip(1)
-            .map(|run| s.spawn(move || run.iter().map(f).collect::<Vec<R>>()))
+            .map(|run| {
+                s.spawn(move || with_threads(count, || run.iter().map(f).collect::<Vec<R>>()))
+            })
             .collect();
         // The first run on this thread.
         let mut out: Vec<R> = Vec::with_capacity(items.len());
@@ -82,7 +106,8 @@ where
 /// order. With one thread, or when `worth_it` is false (small inputs), they run one after the
 /// other.
 pub fn all<R: Send>(worth_it: bool, jobs: Vec<Box<dyn FnOnce() -> R + Send + '_>>) -> Vec<R> {
-    if !worth_it || threads() == 1 || jobs.len() < 2 {
+    let n = threads();
+    if !worth_it || n == 1 || jobs.len() < 2 {
         return jobs.into_iter().map(|j| j()).collect();
     }
     let mut jobs = jobs.into_iter();
@@ -90,7 +115,7 @@ pub fn all<R: Send>(worth_it: bool, jobs: Vec<Box<dyn FnOnce() -> R + Send + '_>
         return Vec::new();
     };
     thread::scope(|s| {
-        let handles: Vec<_> = jobs.map(|j| s.spawn(j)).collect();
+        let handles: Vec<_> = jobs.map(|j| s.spawn(move || with_threads(n, j))).collect();
         let mut out = vec![first()];
         for h in handles {
             match h.join() {
@@ -150,6 +175,23 @@ mod tests {
             drop_vec((0..n).map(|_| Counted).collect());
             assert_eq!(DROPPED.load(Ordering::Relaxed), n);
         }
+    }
+
+    #[test]
+    fn the_thread_count_is_the_callers_and_reaches_the_workers() {
+        with_threads(3, || {
+            assert_eq!(threads(), 3);
+            let items: Vec<usize> = (0..64).collect();
+            let seen = map(&items, |_| 1, 1, |_| threads());
+            assert!(seen.iter().all(|&n| n == 3));
+            let jobs: Vec<Box<dyn FnOnce() -> usize + Send>> =
+                (0..3).map(|_| Box::new(threads) as _).collect();
+            assert_eq!(all(true, jobs), vec![3, 3, 3]);
+            with_threads(1, || assert_eq!(threads(), 1));
+            assert_eq!(threads(), 3);
+        });
+        assert_eq!(with_threads(99, threads), MAX_THREADS);
+        assert_eq!(threads(), available());
     }
 
     #[test]

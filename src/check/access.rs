@@ -465,6 +465,7 @@ pub(crate) fn clusters(
 pub(crate) fn check_access<'a>(
     decl: &'a AccessDecl,
     syms: &Symbols<'_>,
+    memos: &super::Memos,
     diags: &mut Vec<Diag>,
 ) -> Access<'a> {
     let name = decl.name.node.as_str();
@@ -548,20 +549,8 @@ pub(crate) fn check_access<'a>(
                     );
                 }
                 for item in &scope_items {
-                    if let Err((msg, help)) = values::k8s_name(&item.node) {
-                        diags.push(
-                            Diag::new(Code::E106, msg)
-                                .at(item.span)
-                                .label("invalid namespace name")
-                                .help(help),
-                        );
-                    } else if !syms.namespaces.contains_key(item.node.as_str()) {
-                        diags.push(resolve::unknown(
-                            Code::E103,
-                            "namespace",
-                            item,
-                            syms.namespaces.keys().copied(),
-                        ));
+                    if values::check_k8s_name(item, "invalid namespace name", diags) {
+                        syms.known_namespace(item, diags);
                     }
                 }
                 scope =
@@ -722,18 +711,11 @@ pub(crate) fn check_access<'a>(
             }
             K8sTarget::Cluster => (None, false, None),
             K8sTarget::Namespace(ns) => {
-                if !syms.namespaces.contains_key(ns.node.as_str()) {
-                    diags.push(resolve::unknown(
-                        Code::E103,
-                        "namespace",
-                        ns,
-                        syms.namespaces.keys().copied(),
-                    ));
-                }
+                syms.known_namespace(ns, diags);
                 (Some(ns.node.clone()), true, Some(ns.span))
             }
         };
-        let checked = kube::check_rules(&block.rules, namespaced, diags);
+        let checked = kube::check_rules(&block.rules, namespaced, memos, diags);
         let entry = rules.entry(target).or_insert_with(|| (Vec::new(), span));
         entry.0.extend(checked);
     }

@@ -421,7 +421,12 @@ fn role_on_wide_arns(
 
 /// Check one grant of a declaration. A grant gives one statement, or two when some of its
 /// actions support only `Resource: "*"` (W201).
-pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
+pub fn check_grant(
+    g: &Grant,
+    owner: Owner,
+    memos: &super::Memos,
+    diags: &mut Vec<Diag>,
+) -> Vec<CheckedGrant> {
     let shared_irsa = owner == Owner::SharedIrsa;
     let before = diags.iter().filter(|d| d.is_error()).count();
     let deny = matches!(g.kind, GrantKind::Allow { deny: true, .. });
@@ -540,8 +545,9 @@ pub fn check_grant(g: &Grant, owner: Owner, diags: &mut Vec<Diag>) -> Vec<Checke
             }
             resource_name_into(&mut label, first);
             let valid: Vec<bool> = parsed.iter().map(Option::is_some).collect();
-            let checked =
-                catalog_checks::allow_actions_shared(written, arns, &valid, unsafe_ok, diags);
+            let checked = catalog_checks::allow_actions_shared(
+                written, arns, &valid, unsafe_ok, memos, diags,
+            );
             actions = checked.on_arns;
             star_only = checked.star_only;
             if !conds.is_empty() {

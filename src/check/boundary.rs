@@ -84,6 +84,8 @@ fn resource_covered(boundary: &BTreeSet<String>, resource: &str) -> bool {
 struct Covering<'b> {
     deny: Vec<&'b BTreeSet<String>>,
     allow: Vec<&'b BTreeSet<String>>,
+    /// The indices in the boundary's `deny` and `allow` of the statements above.
+    statements: (Vec<usize>, Vec<usize>),
     /// Equal for two coverings of one boundary with the same statements (see [`check_roles`]).
     class: usize,
 }
@@ -93,13 +95,17 @@ impl<'b> Covering<'b> {
         let covering = |stmts: &'b [(BTreeSet<String>, BTreeSet<String>)]| {
             stmts
                 .iter()
-                .filter(|(actions, _)| actions.iter().any(|a| action_covered(a, action)))
-                .map(|(_, resources)| resources)
-                .collect()
+                .enumerate()
+                .filter(|(_, (actions, _))| actions.iter().any(|a| action_covered(a, action)))
+                .map(|(i, (_, resources))| (i, resources))
+                .unzip()
         };
+        let (deny_at, deny): (Vec<usize>, _) = covering(&b.deny);
+        let (allow_at, allow): (Vec<usize>, _) = covering(&b.allow);
         Covering {
-            deny: covering(&b.deny),
-            allow: covering(&b.allow),
+            deny,
+            allow,
+            statements: (deny_at, allow_at),
             class: 0,
         }
     }
@@ -163,9 +169,8 @@ fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
     let mut coverings: HashMap<(usize, &str), Covering<'_>, BuildHasherDefault<Fnv>> =
         HashMap::default();
     // The classes of coverings: (boundary, covering deny statements, covering allow
-    // statements), the statements by address (a boundary's statements stay put).
-    type Statements = Vec<*const BTreeSet<String>>;
-    let mut classes: HashMap<(usize, Statements, Statements), usize> = HashMap::new();
+    // statements), the statements by their index in the boundary.
+    let mut classes: HashMap<(usize, Vec<usize>, Vec<usize>), usize> = HashMap::new();
     let mut verdicts: Vec<(usize, Option<&'static str>)> = Vec::new();
     for role in roles {
         let Some(bref) = &role.boundary else { continue };
@@ -187,13 +192,9 @@ fn check_roles(ir: &Ir, roles: &[IamRole], diags: &mut Vec<Diag>) {
             for (action, spans) in &s.origins {
                 let covering = coverings.entry((bi, action.as_str())).or_insert_with(|| {
                     let mut c = Covering::of(b, action);
-                    let statements = (
-                        bi,
-                        c.deny.iter().map(|r| std::ptr::from_ref(*r)).collect(),
-                        c.allow.iter().map(|r| std::ptr::from_ref(*r)).collect(),
-                    );
+                    let (deny_at, allow_at) = c.statements.clone();
                     let next = classes.len();
-                    c.class = *classes.entry(statements).or_insert(next);
+                    c.class = *classes.entry((bi, deny_at, allow_at)).or_insert(next);
                     c
                 });
                 let verdict = match verdicts.iter().find(|(c, _)| *c == covering.class) {

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Condition, Level, Spanned};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use super::memo::Memo;
+use super::memo::Memos;
 
 use crate::catalog::{self, AccessLevel, Action, ArnError, ArnShape, Service};
 use crate::diagnostics::{Code, Diag};
@@ -374,30 +374,25 @@ pub struct SharedAllow {
     pub star_only: Arc<BTreeSet<String>>,
 }
 
-/// Entries past which the memo of [`allow_actions_shared`] starts afresh.
-const MAX_ALLOW_MEMO: usize = 1 << 14;
-
-/// [`allow_actions`], from a memo when an earlier grant asked the same and got no diagnostic:
-/// every app of a large program writes the same `allow` on ARNs of the same shapes.
+/// [`allow_actions`], from the context's memo ([`Memos::allows`]) when an earlier grant asked
+/// the same and got no diagnostic: every app of a large program writes the same `allow` on
+/// ARNs of the same shapes.
 ///
 /// The memo is keyed on everything the result depends on once each ARN's resource types are
 /// known: the written actions (their text), `unsafe_ok`, whether the grant names ARNs and
-/// whether one is `*`, and the [`ArnShape`] of each ARN that is an ARN (by address: the entry
-/// holds those shapes, so no other shape can take an address while the entry lives; equal
-/// shapes give equal matches, see [`catalog::Catalog::arn_shape`]). Only results reached
-/// without a diagnostic are kept, and the same inputs give none again, so a memo hit adds no
-/// diagnostic. The catalog is fixed, so the memo holds for every compile in the process.
+/// whether one is `*`, and the id of the [`ArnShape`] of each ARN that is an ARN (equal ids are
+/// the same shape, see [`ArnShape::id`], and equal shapes give equal matches, see
+/// [`catalog::Catalog::arn_shape`]). Only results reached without a diagnostic are kept, and
+/// the same inputs give none again, so a memo hit adds no diagnostic. The catalog is fixed, so
+/// the memo holds for every compile of the context.
 pub fn allow_actions_shared(
     written: &[Spanned<String>],
     arns: &[Spanned<String>],
     valid: &[bool],
     unsafe_ok: bool,
+    memos: &Memos,
     diags: &mut Vec<Diag>,
 ) -> SharedAllow {
-    // Read-locked for lookups: the threads checking apps do not wait for each other.
-    // Key → (result, the ARN shapes named in the key).
-    type AllowMemo = Memo<Vec<u8>, (SharedAllow, Vec<Arc<ArnShape>>)>;
-    static MEMO: OnceLock<AllowMemo> = OnceLock::new();
     let before = diags.len();
     let types = arn_types(arns, valid, diags);
     let has_arns = !arns.is_empty();
@@ -408,13 +403,15 @@ pub fn allow_actions_shared(
             key.extend_from_slice(w.node.as_bytes());
             key.push(0xFF); // never in UTF-8
         }
+        key.push(0xFE); // never in UTF-8: actions end
         for (_, shape) in &types {
-            key.extend_from_slice(&(Arc::as_ptr(shape) as usize).to_le_bytes());
+            key.extend_from_slice(&shape.id().to_le_bytes());
         }
         key
     });
-    let memo = MEMO.get_or_init(|| Memo::new(MAX_ALLOW_MEMO));
-    if let Some((found, _)) = key.as_ref().and_then(|k| memo.get(k)) {
+    // Read-locked for lookups: the threads checking apps do not wait for each other.
+    let memo = &memos.allows;
+    if let Some(found) = key.as_ref().and_then(|k| memo.get(k)) {
         return found;
     }
     let out = allow_actions_on(written, arns, &types, unsafe_ok, diags);
@@ -424,8 +421,7 @@ pub fn allow_actions_shared(
     };
     if let Some(key) = key {
         if diags.len() == before {
-            let shapes = types.into_iter().map(|(_, s)| s).collect();
-            memo.insert(key, (shared.clone(), shapes));
+            memo.insert(key, shared.clone());
         }
     }
     shared
@@ -860,12 +856,13 @@ mod tests {
             (&["arn:aws:s3:::memo-test-c"], true),
             (&["*"], false),
         ];
+        let memos = Memos::default();
         for _ in 0..2 {
             for (arns, wants_diag) in cases {
                 let arns = spanned(arns);
                 let valid = valid_arns(&arns);
                 let (mut d1, mut d2) = (Vec::new(), Vec::new());
-                let shared = allow_actions_shared(&written, &arns, &valid, true, &mut d1);
+                let shared = allow_actions_shared(&written, &arns, &valid, true, &memos, &mut d1);
                 let plain = allow_actions(&written, &arns, &valid, true, &mut d2);
                 assert_eq!(*shared.on_arns, plain.on_arns, "{arns:?}");
                 assert_eq!(*shared.star_only, plain.star_only, "{arns:?}");
@@ -882,6 +879,7 @@ mod tests {
             &arns,
             &valid_arns(&arns),
             false,
+            &memos,
             &mut d,
         );
         assert!(list.on_arns.is_empty());

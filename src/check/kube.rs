@@ -3,9 +3,9 @@
 //! (`lint::rbac::check_rules`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use super::memo::Memo;
+use super::memo::Memos;
 
 use crate::ast::K8sRule;
 use crate::diagnostics::{Code, Diag};
@@ -13,16 +13,18 @@ use crate::ir::PolicyRule;
 use crate::kube::{self, ResolveError};
 
 /// Check the rules of one block. `namespaced` is false for `kubernetes cluster { }`.
-pub fn check_rules(rules: &[K8sRule], namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
+pub fn check_rules(
+    rules: &[K8sRule],
+    namespaced: bool,
+    memos: &Memos,
+    diags: &mut Vec<Diag>,
+) -> Vec<PolicyRule> {
     let mut out = Vec::new();
     for rule in rules {
-        out.extend(check_rule(rule, namespaced, diags));
+        out.extend(check_rule(rule, namespaced, memos, diags));
     }
     out
 }
-
-/// Entries past which the memo of [`check_rule`] starts afresh.
-const MAX_RULE_MEMO: usize = 1 << 14;
 
 /// The memo key of a rule: everything its result depends on but the resource names' text.
 ///
@@ -47,13 +49,17 @@ fn rule_key(rule: &K8sRule, namespaced: bool) -> Vec<u8> {
     key
 }
 
-/// The policy rules of one rule, from a memo when an earlier rule with the same key
-/// ([`rule_key`]) gave no diagnostic: every app of a large program writes the same rules.
-/// A memo hit adds no diagnostic (the same key gives none again) and gets this rule's
-/// resource names.
-fn check_rule(rule: &K8sRule, namespaced: bool, diags: &mut Vec<Diag>) -> Vec<PolicyRule> {
-    static MEMO: OnceLock<Memo<Vec<u8>, Arc<Vec<PolicyRule>>>> = OnceLock::new();
-    let memo = MEMO.get_or_init(|| Memo::new(MAX_RULE_MEMO));
+/// The policy rules of one rule, from the context's memo ([`Memos::rules`]) when an earlier
+/// rule with the same key ([`rule_key`]) gave no diagnostic: every app of a large program
+/// writes the same rules. A memo hit adds no diagnostic (the same key gives none again) and
+/// gets this rule's resource names.
+fn check_rule(
+    rule: &K8sRule,
+    namespaced: bool,
+    memos: &Memos,
+    diags: &mut Vec<Diag>,
+) -> Vec<PolicyRule> {
+    let memo = &memos.rules;
     let key = rule_key(rule, namespaced);
     if let Some(found) = memo.get(&key) {
         let names: Vec<String> = rule.names.iter().map(|n| n.node.clone()).collect();
@@ -308,6 +314,7 @@ mod tests {
             (&["get"], &["nodes"], &[]),
             (&["create"], &["pods/exec"], &[]),
         ];
+        let memos = Memos::default();
         for namespaced in [true, false] {
             for round in 0..3 {
                 for (i, (v, r, n)) in cases.iter().enumerate() {
@@ -317,7 +324,7 @@ mod tests {
                         k.unsafe_reason = unsafe_reason;
                         let (mut d1, mut d2) = (vec![], vec![]);
                         let fresh = check_rule_uncached(&k, namespaced, &mut d1);
-                        let memo = check_rule(&k, namespaced, &mut d2);
+                        let memo = check_rule(&k, namespaced, &memos, &mut d2);
                         assert_eq!(fresh, memo, "{v:?} {r:?} {n:?}");
                         assert_eq!(diag_text(&d1), diag_text(&d2), "{v:?} {r:?} {n:?}");
                     }

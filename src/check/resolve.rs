@@ -26,6 +26,22 @@ pub struct Symbols<'a> {
     pub resources: BTreeMap<&'a str, &'a ResourceDecl>,
 }
 
+impl Symbols<'_> {
+    /// Whether `ns` names a declared namespace; E103 (with "did you mean") if not.
+    pub fn known_namespace(&self, ns: &Ident, diags: &mut Vec<Diag>) -> bool {
+        if self.namespaces.contains_key(ns.node.as_str()) {
+            return true;
+        }
+        diags.push(unknown(
+            Code::E103,
+            "namespace",
+            ns,
+            self.namespaces.keys().copied(),
+        ));
+        false
+    }
+}
+
 fn insert<'a, K: Ord + Copy, T>(
     map: &mut BTreeMap<K, &'a T>,
     key: K,
@@ -61,14 +77,7 @@ fn insert<'a, K: Ord + Copy, T>(
 }
 
 fn check_name(name: &Ident, diags: &mut Vec<Diag>) {
-    if let Err((msg, help)) = values::k8s_name(&name.node) {
-        diags.push(
-            Diag::new(Code::E106, msg)
-                .at(name.span)
-                .label("invalid name")
-                .help(help),
-        );
-    }
+    values::check_k8s_name(name, "invalid name", diags);
 }
 
 /// Build the symbol tables, reporting duplicate and malformed names.

@@ -259,3 +259,74 @@ pub fn check_admitted(ir: &Ir, diags: &mut Vec<Diag>) {
         }
     }
 }
+
+/// The target of a `resource` declaration, checked: its ARN names one resource (E213 if it
+/// has a wildcard or lacks the region or account) of a kind accessc writes a policy for (E213
+/// if not). `None` also when the ARN does not parse (reported with the other references).
+pub(crate) fn target(
+    decl: &crate::ast::ResourceDecl,
+    diags: &mut Vec<Diag>,
+) -> Option<(ResourceKind, String)> {
+    let arn_text = &decl.arn.node;
+    let arn = values::arn(arn_text).ok()?; // malformed ARNs are reported by `other_references`
+    let Some((kind, name)) = classify(&arn) else {
+        diags.push(
+            Diag::new(Code::E213, format!("accessc writes no resource policy for `{arn_text}`"))
+                .at(decl.arn.span)
+                .label("unsupported resource")
+                .help("resource policies are written for S3 buckets (\"arn:aws:s3:::bucket\"), KMS keys, SQS queues, SNS topics, Secrets Manager secrets and ECR repositories"),
+        );
+        return None;
+    };
+    // A resource policy belongs to one resource of one account: its ARN names both (the
+    // key policy's owner statement is derived from the account).
+    let concrete = if arn_text.contains(['*', '?']) {
+        Err("names no single resource: it has a wildcard".to_string())
+    } else if (kind == ResourceKind::S3Bucket && !arn.account.is_empty())
+        && values::account(arn.account).is_err()
+    {
+        // A bucket's ARN names no account; one that names something else than an account
+        // would reach the output's folder names.
+        Err(format!(
+            "names `{}` as its account, which is not 12 digits",
+            arn.account
+        ))
+    } else if (kind == ResourceKind::S3Bucket && !arn.region.is_empty())
+        && values::region(arn.region).is_err()
+    {
+        Err(format!(
+            "names `{}` as its region, which is not a region",
+            arn.region
+        ))
+    } else if kind != ResourceKind::S3Bucket && values::region(arn.region).is_err() {
+        Err(if arn.region.is_empty() {
+            "does not name the resource's region".to_string()
+        } else {
+            format!(
+                "does not name the resource's region (`{}` is not a region)",
+                arn.region
+            )
+        })
+    } else if kind != ResourceKind::S3Bucket && values::account(arn.account).is_err() {
+        Err(if arn.account.is_empty() {
+            "does not name the resource's account".to_string()
+        } else {
+            format!(
+                "does not name the resource's account (`{}` is not 12 digits)",
+                arn.account
+            )
+        })
+    } else {
+        Ok(())
+    };
+    if let Err(why) = concrete {
+        diags.push(
+            Diag::new(Code::E213, format!("`{arn_text}` {why}"))
+                .at(decl.arn.span)
+                .label("not one resource")
+                .help("a resource policy is attached to one resource: write its full ARN, with the 12-digit account id, e.g. \"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\""),
+        );
+        return None;
+    }
+    Some((kind, name))
+}

@@ -5,6 +5,28 @@
 /// A failed value check: message and help.
 pub type Problem = (String, String);
 
+/// E106 when `name` is not a Kubernetes-style name ([`k8s_name`]), labelled `label` (what
+/// the name is: `invalid name`, `invalid namespace name`, …): the one place the check is
+/// written, for declarations' names, namespaces and service accounts.
+pub fn check_k8s_name(
+    name: &crate::ast::Spanned<String>,
+    label: &str,
+    diags: &mut Vec<crate::diagnostics::Diag>,
+) -> bool {
+    match k8s_name(&name.node) {
+        Ok(()) => true,
+        Err((msg, help)) => {
+            diags.push(
+                crate::diagnostics::Diag::new(crate::diagnostics::Code::E106, msg)
+                    .at(name.span)
+                    .label(label)
+                    .help(help),
+            );
+            false
+        }
+    }
+}
+
 /// Kubernetes-style name: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
 pub fn k8s_name(name: &str) -> Result<(), Problem> {
     if !is_k8s_name(name) {

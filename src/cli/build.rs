@@ -34,6 +34,7 @@ enum Outcome {
 
 /// `accessc build` (`check_only`: `accessc check`); the exit code.
 pub fn run(
+    ctx: &crate::Context,
     cli: &Cli,
     paths: &[PathBuf],
     out: &std::path::Path,
@@ -94,7 +95,7 @@ pub fn run(
         Some((files, diags)) => (diags, Outcome::Fresh(files)),
         None => {
             let sink = |a: &crate::emit::Artifact| session.take(&a.path, a.contents.as_bytes());
-            let compiled = crate::compile_into(&sources, &options, &sink);
+            let compiled = crate::compile_into(ctx, &sources, &options, &sink);
             (
                 compiled.diags,
                 Outcome::Compiled(compiled.done, compiled.write_error),

@@ -45,13 +45,14 @@ pub struct DiffArgs {
 
 /// Compile a program; on errors print them and return None.
 fn compile_or_report(
+    ctx: &crate::Context,
     cli: &Cli,
     sources: &Sources,
     extra: Vec<Diag>,
     options: &crate::Options,
     what: &str,
 ) -> Option<Files> {
-    let mut compiled = crate::compile_with(sources, options);
+    let mut compiled = crate::compile_in(ctx, sources, options);
     compiled.diags.extend(extra);
     diagnostics::sort(&mut compiled.diags);
     print_diags(cli, &compiled.diags, sources);
@@ -72,7 +73,7 @@ fn compile_or_report(
 }
 
 /// Run `accessc diff`.
-pub fn run(cli: &Cli, args: &DiffArgs) -> u8 {
+pub fn run(ctx: &crate::Context, cli: &Cli, args: &DiffArgs) -> u8 {
     // The base side first: with `--git` its manifest gives the build options of the new side.
     let (base_files, options, label) = match &args.git {
         Some(rev) => {
@@ -84,6 +85,7 @@ pub fn run(cli: &Cli, args: &DiffArgs) -> u8 {
                 }
             };
             let Some(files) = compile_or_report(
+                ctx,
                 cli,
                 &sources,
                 Vec::new(),
@@ -118,7 +120,8 @@ pub fn run(cli: &Cli, args: &DiffArgs) -> u8 {
             return exit::SYSTEM;
         }
     };
-    let Some(new_files) = compile_or_report(cli, &sources, read_diags, &options, "the program")
+    let Some(new_files) =
+        compile_or_report(ctx, cli, &sources, read_diags, &options, "the program")
     else {
         return exit::SYSTEM;
     };

@@ -21,8 +21,8 @@ pub fn code(code: &str) -> u8 {
 }
 
 /// `accessc explain NAMESPACE/APP [PATH…]`: the app's effective permissions.
-pub fn app(cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
-    let (ir, sources) = match compiled_ir(cli, paths) {
+pub fn app(ctx: &crate::Context, cli: &Cli, key: &str, paths: &[PathBuf]) -> u8 {
+    let (ir, sources) = match compiled_ir(ctx, cli, paths) {
         Ok(x) => x,
         Err(NoIr::Unread) => return exit::SYSTEM,
         Err(NoIr::Errors) => {

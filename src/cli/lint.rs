@@ -12,7 +12,13 @@ use crate::lint::render::{render, summary, LintFormat};
 use crate::lint::{self, registry, Finding, Level};
 
 /// Run `accessc lint`.
-pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: bool) -> u8 {
+pub fn run(
+    ctx: &crate::Context,
+    paths: &[PathBuf],
+    out: &Path,
+    format: LintFormat,
+    deny_warnings: bool,
+) -> u8 {
     let (sources, read_diags) = match input::load(paths) {
         Ok(x) => x,
         Err(e) => {
@@ -23,7 +29,7 @@ pub fn run(paths: &[PathBuf], out: &Path, format: LintFormat, deny_warnings: boo
     let options = crate::writer::read_manifest(out)
         .map(|m| crate::Options::from_manifest(&m))
         .unwrap_or_default();
-    let mut report = lint::analyze(&sources, &options);
+    let mut report = lint::analyze_in(ctx, &sources, &options);
     report
         .findings
         .extend(read_diags.into_iter().map(|d| Finding::from_diag(d, None)));

@@ -47,7 +47,7 @@ pub struct WhoCanArgs {
 }
 
 /// Run `accessc who-can`.
-pub fn run(cli: &Cli, args: &WhoCanArgs) -> u8 {
+pub fn run(ctx: &crate::Context, cli: &Cli, args: &WhoCanArgs) -> u8 {
     let iam = is_iam_question(&args.action);
     if iam && (args.namespace.is_some() || args.name.is_some() || args.cluster.is_some()) {
         eprintln!(
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, args: &WhoCanArgs) -> u8 {
         );
         return exit::SYSTEM;
     }
-    let (ir, sources) = match compiled_ir(cli, &args.paths) {
+    let (ir, sources) = match compiled_ir(ctx, cli, &args.paths) {
         Ok(x) => x,
         Err(NoIr::Unread) => return exit::SYSTEM,
         Err(NoIr::Errors) => {

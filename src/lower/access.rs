@@ -18,13 +18,14 @@ use crate::ir::{
 pub fn lower(
     syms: &Symbols<'_>,
     previous: &BTreeMap<String, AuthMode>,
+    memos: &crate::check::Memos,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
 ) {
     access::clusters(syms, previous, ir, diags);
     let mut accesses = Vec::new();
     for decl in syms.accesses.values() {
-        accesses.push(access::check_access(decl, syms, diags));
+        accesses.push(access::check_access(decl, syms, memos, diags));
     }
     access::per_cluster_checks(&accesses, syms, ir, diags);
     for a in &accesses {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{ResWhat, ResourceDecl, Spanned};
 use crate::check::resolve::Symbols;
-use crate::check::resources::{account_root, classify, syms_has_app, IDENTITY_KEYS};
+use crate::check::resources::{account_root, syms_has_app, IDENTITY_KEYS};
 use crate::check::{aws, boundary, catalog_checks, values};
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{
@@ -17,12 +17,21 @@ use crate::ir::{
 /// its own: besides admitting the app in the resource's policy, it gives the app's role the
 /// identity statement for exactly that resource (IAM asks for both across accounts, and a
 /// policy that admits an account root only delegates to IAM within one).
-pub fn lower(syms: &Symbols<'_>, ir: &mut Ir, diags: &mut Vec<Diag>) {
+pub fn lower(
+    syms: &Symbols<'_>,
+    targets: &BTreeMap<&str, (ResourceKind, String)>,
+    ir: &mut Ir,
+    diags: &mut Vec<Diag>,
+) {
     let mut out = Vec::new();
     let mut identity: BTreeMap<usize, Vec<Statement>> = BTreeMap::new();
-    for decl in syms.resources.values() {
+    for (key, decl) in &syms.resources {
+        // Only the resources whose target was checked without errors.
+        let Some(target) = targets.get(key) else {
+            continue;
+        };
         let mut mine = Vec::new();
-        if let Some(p) = policy(decl, ir, &mut mine, diags) {
+        if let Some(p) = policy(decl, target, ir, &mut mine, diags) {
             out.push(p);
             for (role, s) in mine {
                 identity.entry(role).or_default().push(s);
@@ -87,71 +96,15 @@ fn resource_element(kind: ResourceKind, part: &str) -> BTreeSet<String> {
 
 fn policy(
     decl: &ResourceDecl,
+    target: &(ResourceKind, String),
     ir: &Ir,
     identity: &mut Vec<(usize, Statement)>,
     diags: &mut Vec<Diag>,
 ) -> Option<ResourcePolicy> {
     let arn_text = &decl.arn.node;
-    let arn = values::arn(arn_text).ok()?; // malformed ARNs are reported by `other_references`
-    let Some((kind, name)) = classify(&arn) else {
-        diags.push(
-            Diag::new(Code::E213, format!("accessc writes no resource policy for `{arn_text}`"))
-                .at(decl.arn.span)
-                .label("unsupported resource")
-                .help("resource policies are written for S3 buckets (\"arn:aws:s3:::bucket\"), KMS keys, SQS queues, SNS topics, Secrets Manager secrets and ECR repositories"),
-        );
-        return None;
-    };
-    // A resource policy belongs to one resource of one account: its ARN names both (the
-    // key policy's owner statement is derived from the account).
-    let concrete = if arn_text.contains(['*', '?']) {
-        Err("names no single resource: it has a wildcard".to_string())
-    } else if (kind == ResourceKind::S3Bucket && !arn.account.is_empty())
-        && values::account(arn.account).is_err()
-    {
-        // A bucket's ARN names no account; one that names something else than an account
-        // would reach the output's folder names.
-        Err(format!(
-            "names `{}` as its account, which is not 12 digits",
-            arn.account
-        ))
-    } else if (kind == ResourceKind::S3Bucket && !arn.region.is_empty())
-        && values::region(arn.region).is_err()
-    {
-        Err(format!(
-            "names `{}` as its region, which is not a region",
-            arn.region
-        ))
-    } else if kind != ResourceKind::S3Bucket && values::region(arn.region).is_err() {
-        Err(if arn.region.is_empty() {
-            "does not name the resource's region".to_string()
-        } else {
-            format!(
-                "does not name the resource's region (`{}` is not a region)",
-                arn.region
-            )
-        })
-    } else if kind != ResourceKind::S3Bucket && values::account(arn.account).is_err() {
-        Err(if arn.account.is_empty() {
-            "does not name the resource's account".to_string()
-        } else {
-            format!(
-                "does not name the resource's account (`{}` is not 12 digits)",
-                arn.account
-            )
-        })
-    } else {
-        Ok(())
-    };
-    if let Err(why) = concrete {
-        diags.push(
-            Diag::new(Code::E213, format!("`{arn_text}` {why}"))
-                .at(decl.arn.span)
-                .label("not one resource")
-                .help("a resource policy is attached to one resource: write its full ARN, with the 12-digit account id, e.g. \"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\""),
-        );
-        return None;
-    }
+    // Checked (`check::resources::target`): the ARN parses and names one resource.
+    let arn = values::arn(arn_text).ok()?;
+    let (kind, name) = target.clone();
     let before = diags.iter().filter(|d| d.is_error()).count();
     let mut statements: Vec<ResourceStatement> = Vec::new();
     for g in &decl.grants {

@@ -1,7 +1,8 @@
 //! Apps and shared roles → IAM roles, service accounts, Pod Identity associations and RBAC.
 //!
-//! Each app's and shared role's settings, grants ([`crate::check::aws`]) and Kubernetes rules
-//! ([`crate::check::kube`]) are checked here, with the checker's functions, as they are lowered.
+//! The apps and shared roles come checked ([`crate::check::apps`]: settings, grants, identity,
+//! service accounts); their Kubernetes rules ([`crate::check::kube`]) and what depends on the
+//! roles they make are still checked here, with the checker's functions, as they are lowered.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,38 +10,15 @@ use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 use crate::ir::{self, Identity, Ir};
 
+use crate::check::apps::{AppRbac, BoundaryChoice, CheckedApp, SharedRole};
 use crate::check::aws::{self, CheckedGrant, Vars};
-use crate::check::resolve::{self, Symbols};
-use crate::check::settings::Settings;
-use crate::check::{kube, values, BoundaryDef};
-
-/// The settings an app knows.
-pub const APP_SETTINGS: &[&str] = &[
-    "identity",
-    "service_account",
-    "role",
-    "boundary",
-    "account",
-    "session_tags",
-];
-/// The settings a shared role knows.
-pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
+use crate::check::resolve::Symbols;
+use crate::check::{values, BoundaryDef};
 
 /// IAM's limit on role names.
 pub const MAX_ROLE_NAME: usize = 64;
 
-/// Which boundary a role carries.
-#[derive(Clone, Debug, PartialEq)]
-enum BoundaryChoice {
-    /// The clusters' default.
-    Default,
-    /// `boundary = none`.
-    None,
-    /// `boundary = NAME`.
-    Named(String),
-}
-
-/// One app after its own checks.
+/// One app after its checks ([`CheckedApp`]), with its namespace.
 struct App<'a> {
     decl: &'a AppDecl,
     namespace: &'a ir::Namespace,
@@ -53,6 +31,8 @@ struct App<'a> {
     session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
+    /// Its RBAC, checked ([`CheckedApp`]).
+    rbac: Vec<AppRbac>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
     /// names it).
     key: String,
@@ -76,229 +56,37 @@ pub fn role_name(wanted: &str) -> String {
     format!("{}-{}", &clean[..55], &hash[..8])
 }
 
-fn boundary_choice(s: &Settings<'_>, syms: &Symbols<'_>, diags: &mut Vec<Diag>) -> BoundaryChoice {
-    match s.word_or_string("boundary", diags) {
-        None => BoundaryChoice::Default,
-        Some(b) if b.node == "none" => BoundaryChoice::None,
-        Some(b) => {
-            if !syms.boundaries.contains_key(b.node.as_str()) {
-                diags.push(resolve::unknown(
-                    Code::E105,
-                    "boundary",
-                    &b,
-                    syms.boundaries.keys().copied(),
-                ));
-            }
-            BoundaryChoice::Named(b.node)
-        }
-    }
-}
-
-fn identity_choice(
-    s: &Settings<'_>,
-    allow_none: bool,
-    diags: &mut Vec<Diag>,
-) -> (Option<Option<Identity>>, Option<Span>) {
-    let allowed: &[&'static str] = if allow_none {
-        &["pod_identity", "irsa", "none"]
-    } else {
-        &["pod_identity", "irsa"]
-    };
-    let v = s.choice("identity", allowed, diags);
-    let span = v.as_ref().map(|v| v.span);
-    let id = v.map(|v| match v.node {
-        "irsa" => Some(Identity::Irsa),
-        "none" => None,
-        _ => Some(Identity::PodIdentity),
-    });
-    (id, span)
-}
-
-fn check_grants(body: &Body, owner: aws::Owner, diags: &mut Vec<Diag>) -> Vec<CheckedGrant> {
-    let grants: Vec<CheckedGrant> = body
-        .aws
-        .iter()
-        .flat_map(|b| b.grants.iter())
-        .flat_map(|g| aws::check_grant(g, owner, diags))
-        .collect();
-    crate::check::deny::shadowed_allows(&grants, diags);
-    grants
-}
-
-/// W202: ARNs whose partition, region or account differ from every cluster the role is used on.
-fn arn_context(
-    body: &Body,
-    clusters: &[&ir::Cluster],
-    own_account: Option<&str>,
-    app_name: &str,
-    diags: &mut Vec<Diag>,
-) {
-    if clusters.is_empty() {
-        return;
-    }
-    let fixed = |v: &str| !v.is_empty() && !v.contains(['*', '?', '$']);
-    for block in &body.aws {
-        for g in &block.grants {
-            let arns = match &g.kind {
-                GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. } => arns,
-            };
-            for a in arns {
-                let Ok(arn) = values::arn(&a.node) else {
-                    continue;
-                };
-                let mut problems = Vec::new();
-                if fixed(arn.partition) && clusters.iter().all(|c| c.partition != arn.partition) {
-                    problems.push(format!(
-                        "partition `{}` (the clusters are in `{}`)",
-                        arn.partition, clusters[0].partition
-                    ));
-                }
-                if fixed(arn.region) && clusters.iter().all(|c| c.region != arn.region) {
-                    let regions: BTreeSet<&str> =
-                        clusters.iter().map(|c| c.region.as_str()).collect();
-                    problems.push(format!(
-                        "region `{}` (the clusters are in {})",
-                        arn.region,
-                        regions
-                            .into_iter()
-                            .map(|r| format!("`{r}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                if fixed(arn.account)
-                    && arn.account != "aws"
-                    && own_account != Some(arn.account)
-                    && clusters.iter().all(|c| c.account != arn.account)
-                {
-                    problems.push(format!(
-                        "account `{}`, not the clusters' account",
-                        arn.account
-                    ));
-                }
-                if !problems.is_empty() {
-                    diags.push(
-                        Diag::new(Code::W202, format!("`{}` is in {}", a.node, problems.join(" and ")))
-                            .at(a.span)
-                            .label("outside the cluster's partition, region or account")
-                            .help(format!("app `{app_name}` runs elsewhere: check the ARN. Access in another account also needs the resource's own policy to allow it")),
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// Lower every app and shared role into the IR.
 pub fn lower<'p>(
     syms: &Symbols<'p>,
     boundaries: &BTreeMap<String, BoundaryDef>,
+    shared: &BTreeMap<&'p str, SharedRole<'p>>,
+    checked_apps: Vec<CheckedApp<'p>>,
     ir: &mut Ir,
     diags: &mut Vec<Diag>,
 ) -> Vec<&'p AppDecl> {
-    // Shared roles: settings and grants.
-    let mut shared: BTreeMap<&str, Shared<'_>> = BTreeMap::new();
-    for (name, decl) in &syms.roles {
-        let s = Settings::new(&decl.body.settings, ROLE_SETTINGS, "role", diags);
-        let identity = identity_choice(&s, false, diags)
-            .0
-            .flatten()
-            .unwrap_or(Identity::PodIdentity);
-        let boundary = boundary_choice(&s, syms, diags);
-        for k in &decl.body.kubernetes {
-            diags.push(
-                Diag::new(
-                    Code::E120,
-                    format!("shared role `{name}` cannot hold Kubernetes rules"),
-                )
-                .at(k.span)
-                .label("Kubernetes rules here")
-                .help(
-                    "a shared role is an IAM role; put `kubernetes { … }` in the apps that use it",
-                ),
-            );
-        }
-        let account = account_setting(&s, diags);
-        let session_tags = s.boolean("session_tags", diags);
-        let owner = if identity == Identity::Irsa {
-            aws::Owner::SharedIrsa
-        } else {
-            aws::Owner::SharedPodIdentity
-        };
-        let grants = check_grants(&decl.body, owner, diags);
-        let uses_variables = grants.iter().any(|g| g.uses_variables);
-        if let Some(st) = &session_tags {
-            if !st.node && identity == Identity::PodIdentity && uses_variables {
-                diags.push(
-                    Diag::new(Code::E215, format!("shared role `{name}` disables session tags but its grants use `${{…}}` variables"))
-                        .at(st.span)
-                        .label("session tags disabled")
-                        .help("the variables become `${aws:PrincipalTag/…}`, which EKS only sets with session tags: remove `session_tags = false` or the variables"),
-                );
-            }
-        }
-        if !grants.is_empty() && !uses_variables {
-            diags.push(
-                Diag::new(Code::W204, format!("shared role `{name}` uses no `${{namespace}}`, `${{service_account}}` or `${{cluster}}` variable"))
-                    .at(decl.name.span)
-                    .label("every member gets every permission")
-                    .help("every app using the role gets the union of its permissions; partition the ARNs by `${namespace}`/`${service_account}` (ABAC), or give the apps their own roles"),
-            );
-        }
-        shared.insert(
-            name,
-            Shared {
-                identity,
-                boundary,
-                account,
-                session_tags: session_tags.map(|s| s.node).unwrap_or(true),
-                grants,
-                decl,
-            },
-        );
-    }
-
-    // Apps. Each app's settings and grants are checked on its own (its grants against the
-    // IAM catalog): on several threads for a large program, gathered in app order. Only the
-    // service-account check (E116) looks across apps: it runs here, in order, between an
-    // app's other diagnostics and its W202, where a one-thread loop puts it.
-    let mut apps: Vec<App<'_>> = Vec::new();
-    let mut service_accounts: BTreeMap<(&str, String), &AppDecl> = BTreeMap::new();
-    let decls: Vec<(&str, &'p AppDecl)> = syms.apps.iter().map(|((ns, _), d)| (*ns, *d)).collect();
-    let (namespaces, clusters) = (&ir.namespaces, &ir.clusters);
-    let prepared = crate::par::map(
-        &decls,
-        |(_, d)| d.body.aws.iter().map(|b| b.grants.len()).sum::<usize>() + 1,
-        2048,
-        |&(ns_name, decl)| prepare_app(ns_name, decl, syms, namespaces, clusters),
-    );
-    // The apps whose Kubernetes rules are checked (below, in `lower_rules`).
-    let mut checked: Vec<&'p AppDecl> = Vec::new();
-    for (prep, &(_, app_decl)) in prepared.into_iter().zip(&decls) {
-        diags.extend(prep.diags);
-        let Some(app) = prep.app else {
-            continue;
-        };
-        checked.push(app_decl);
-        let (ns_name, sa) = (prep.ns_name, &app.service_account);
-        let decl = app.decl;
-        let entry = service_accounts.entry((ns_name, sa.clone()));
-        if let std::collections::btree_map::Entry::Occupied(first) = &entry {
-            let first = *first.get();
-            diags.push(
-                Diag::new(Code::E116, format!("service account `{sa}` in namespace `{ns_name}` is used by apps `{}` and `{}`", first.name.node, decl.name.node))
-                    .at(decl.name.span)
-                    .label("second app with this service account")
-                    .related(first.name.span, "first app")
-                    .help("give each app its own `service_account`: a service account has one IAM role, so the apps would share permissions"),
-            );
-        } else {
-            entry.or_insert(decl);
-        }
-        diags.extend(prep.context_diags);
-        apps.push(app);
-    }
-
+    // The apps whose Kubernetes rules were checked.
+    let checked: Vec<&'p AppDecl> = checked_apps.iter().map(|a| a.decl).collect();
+    let mut apps: Vec<App<'_>> = checked_apps
+        .into_iter()
+        .filter_map(|a| {
+            Some(App {
+                namespace: ir.namespaces.get(a.namespace)?,
+                decl: a.decl,
+                service_account: a.service_account,
+                identity: a.identity,
+                identity_span: a.identity_span,
+                shared_role: a.shared_role,
+                boundary: a.boundary,
+                account: a.account,
+                session_tags: a.session_tags,
+                grants: a.grants,
+                has_rules: a.has_rules,
+                rbac: a.rbac,
+                key: a.key,
+            })
+        })
+        .collect();
     // The apps a `resource` grant admits with `${cluster}` in a condition value: their values
     // are their role's clusters', so a role without session tags is one per cluster for them
     // as for their own grants' `${cluster}`.
@@ -319,8 +107,8 @@ pub fn lower<'p>(
     // Each cluster's ARN, written once (every role on the cluster names it in its trust).
     let cluster_arns: ClusterArns = ir
         .clusters
-        .values()
-        .map(|c| (std::ptr::from_ref(c).addr(), c.arn()))
+        .iter()
+        .map(|(name, c)| (name.clone(), c.arn()))
         .collect();
     // Each app's roles are independent: built on several threads, a run of apps at a time
     // (whose checked grants are then freed: a large program's are as big as its roles), and
@@ -333,36 +121,14 @@ pub fn lower<'p>(
             |app| {
                 let (mut r, mut d) = (Vec::new(), Vec::new());
                 if let Some(identity) = app.identity {
-                    let members: Vec<ir::Member> = app
-                        .namespace
-                        .clusters
-                        .iter()
-                        .map(|c| ir::Member {
-                            cluster: c.clone(),
-                            namespace: app.namespace.name.clone(),
-                            service_account: app.service_account.clone(),
-                            app: app.key.clone(),
-                        })
-                        .collect();
-                    let origin = ir::Origin {
-                        what: format!("app {}", app.key),
-                        span: app.decl.span,
-                    };
-                    let span = app.identity_span.unwrap_or(app.decl.name.span);
-                    let wanted = format!("{}-{}", app.namespace.name, app.decl.name.node);
-                    let spec = RoleSpec {
-                        wanted_name: &wanted,
+                    let members: Vec<ir::Member> = members_of(app).collect();
+                    let uses_cluster = app.grants.iter().any(CheckedGrant::uses_cluster)
+                        || cluster_in_resources.contains(app.key.as_str());
+                    let spec = RoleSpec::new(Asker::App {
+                        app,
                         identity,
-                        boundary: &app.boundary,
-                        account: app.account.as_ref(),
-                        session_tags: app.session_tags,
-                        grants: &app.grants,
-                        uses_cluster: app.grants.iter().any(CheckedGrant::uses_cluster)
-                            || cluster_in_resources.contains(app.key.as_str()),
-                        shared: false,
-                        origin,
-                        span,
-                    };
+                        uses_cluster,
+                    });
                     build_roles(
                         &spec,
                         members,
@@ -384,35 +150,13 @@ pub fn lower<'p>(
             app.grants = Vec::new();
         }
     }
-    for (name, sh) in &shared {
+    for (name, sh) in shared {
         let members: Vec<ir::Member> = apps
             .iter()
             .filter(|a| a.shared_role.as_deref() == Some(*name))
-            .flat_map(|a| {
-                a.namespace.clusters.iter().map(|c| ir::Member {
-                    cluster: c.clone(),
-                    namespace: a.namespace.name.clone(),
-                    service_account: a.service_account.clone(),
-                    app: a.key.clone(),
-                })
-            })
+            .flat_map(members_of)
             .collect();
-        let origin = ir::Origin {
-            what: format!("role {name}"),
-            span: sh.decl.span,
-        };
-        let spec = RoleSpec {
-            wanted_name: name,
-            identity: sh.identity,
-            boundary: &sh.boundary,
-            account: sh.account.as_ref(),
-            session_tags: sh.session_tags,
-            grants: &sh.grants,
-            uses_cluster: false,
-            shared: true,
-            origin,
-            span: sh.decl.name.span,
-        };
+        let spec = RoleSpec::new(Asker::Shared { name, role: sh });
         build_roles(
             &spec,
             members,
@@ -468,13 +212,12 @@ pub fn lower<'p>(
         },
         1024,
         |app| {
-            let mut d = Vec::new();
-            let rules = lower_rules(app, syms, ir, &mut d);
-            (app_outputs(app, rules, ir, &role_of), d)
+            // The rules were checked with the app; each app's are made once more here (a
+            // few short strings), as its last cluster takes them.
+            app_outputs(app, app.rbac.clone(), ir, &role_of)
         },
     );
-    for (out, app_diags) in per_app {
-        diags.extend(app_diags);
+    for out in per_app {
         ir.service_accounts.extend(out.service_accounts);
         ir.pod_identity_associations.extend(out.associations);
         ir.rbac.extend(out.rbac);
@@ -549,162 +292,9 @@ fn sort_by_cluster<T>(
     }
 }
 
-/// One app's own checks, as [`lower`] gathers them.
-struct PreparedApp<'a> {
-    /// The name of its namespace.
-    ns_name: &'a str,
-    /// `None` when its namespace is not lowered.
-    app: Option<App<'a>>,
-    /// Its diagnostics up to the service-account check (E116).
-    diags: Vec<Diag>,
-    /// Its W202 (after E116).
-    context_diags: Vec<Diag>,
-}
-
-/// The checks of one app that need no other app: settings, grants (against the IAM catalog),
-/// identity, namespace, and its ARNs against its clusters (W202).
-fn prepare_app<'a>(
-    ns_name: &'a str,
-    decl: &'a AppDecl,
-    syms: &Symbols<'_>,
-    namespaces: &'a BTreeMap<String, ir::Namespace>,
-    clusters: &BTreeMap<String, ir::Cluster>,
-) -> PreparedApp<'a> {
-    let mut diags = Vec::new();
-    let diags = &mut diags;
-    let mut grant_diags = Vec::new();
-    let grants = check_grants(&decl.body, aws::Owner::App, &mut grant_diags);
-    let s = Settings::new(&decl.body.settings, APP_SETTINGS, "app", diags);
-    let (identity, identity_span) = identity_choice(&s, true, diags);
-    let boundary = boundary_choice(&s, syms, diags);
-    let account = account_setting(&s, diags);
-    let session_tags = s
-        .boolean("session_tags", diags)
-        .map(|b| b.node)
-        .unwrap_or(true);
-    let sa = match s.string("service_account", diags) {
-        Some(sa) => {
-            if let Err((msg, help)) = values::k8s_name(&sa.node) {
-                diags.push(
-                    Diag::new(Code::E106, msg)
-                        .at(sa.span)
-                        .label("invalid service account name")
-                        .help(help),
-                );
-            }
-            sa.node
-        }
-        None => decl.name.node.clone(),
-    };
-    let shared_role = s.word_or_string("role", diags);
-    if let Some(r) = &shared_role {
-        if !syms.roles.contains_key(r.node.as_str()) {
-            diags.push(resolve::unknown(
-                Code::E104,
-                "role",
-                r,
-                syms.roles.keys().copied(),
-            ));
-        }
-        let own_aws = decl.body.aws.iter().find(|b| !b.grants.is_empty());
-        if let Some(b) = own_aws {
-            diags.push(
-                Diag::new(Code::E120, format!("app `{}` uses shared role `{}` and declares its own AWS grants", decl.name.node, r.node))
-                    .at(b.span)
-                    .label("own grants")
-                    .related(r.span, "shared role")
-                    .help("move the grants into the shared role, or remove `role = …` to give the app its own role"),
-            );
-        }
-        if let Some(span) = identity_span {
-            diags.push(
-                Diag::new(
-                    Code::E120,
-                    format!(
-                        "app `{}` uses shared role `{}`, which sets the identity",
-                        decl.name.node, r.node
-                    ),
-                )
-                .at(span)
-                .label("identity set here")
-                .help("remove `identity` from the app; set it on the shared role"),
-            );
-        }
-    }
-    diags.extend(grant_diags);
-    let identity = match identity {
-        Some(id) => id,
-        None if !grants.is_empty() => Some(Identity::PodIdentity),
-        None => None,
-    };
-    if identity_span.is_some() && identity.is_none() {
-        if let Some(b) = decl.body.aws.iter().find(|b| !b.grants.is_empty()) {
-            diags.push(
-                Diag::new(Code::E109, format!("app `{}` has `identity = none` but AWS grants", decl.name.node))
-                    .at(b.span)
-                    .label("AWS grants")
-                    .maybe_help(Some("an app without an identity cannot use AWS permissions: remove the grants or choose `pod_identity` or `irsa`".into())),
-            );
-        }
-    }
-    let Some(namespace) = namespaces.get(ns_name) else {
-        if !syms.namespaces.contains_key(ns_name) {
-            diags.push(resolve::unknown(
-                Code::E103,
-                "namespace",
-                &decl.namespace,
-                syms.namespaces.keys().copied(),
-            ));
-        }
-        return PreparedApp {
-            ns_name,
-            app: None,
-            diags: std::mem::take(diags),
-            context_diags: Vec::new(),
-        };
-    };
-    let mut context_diags = Vec::new();
-    let app_clusters: Vec<&ir::Cluster> = namespace
-        .clusters
-        .iter()
-        .filter_map(|c| clusters.get(c))
-        .collect();
-    arn_context(
-        &decl.body,
-        &app_clusters,
-        account.as_ref().map(|a| a.node.as_str()),
-        &decl.name.node,
-        &mut context_diags,
-    );
-    let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
-    let app = App {
-        decl,
-        namespace,
-        service_account: sa,
-        identity: if shared_role.is_some() {
-            None
-        } else {
-            identity
-        },
-        identity_span,
-        shared_role: shared_role.map(|r| r.node),
-        boundary,
-        account,
-        session_tags,
-        grants,
-        has_rules,
-        key: format!("{}/{}", namespace.name, decl.name.node),
-    };
-    PreparedApp {
-        ns_name,
-        app: Some(app),
-        diags: std::mem::take(diags),
-        context_diags,
-    }
-}
-
-/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's address in `ir.clusters`.
-type ClusterArns = BTreeMap<usize, String>;
+/// Each cluster's ARN ([`ir::Cluster::arn`]), by the cluster's name (its key in
+/// `ir.clusters`).
+type ClusterArns = BTreeMap<String, String>;
 
 /// Each member's first role, by the member's (cluster, namespace, service account, app).
 type RoleOf<'r> = BTreeMap<(&'r str, &'r str, &'r str, &'r str), &'r ir::IamRole>;
@@ -721,7 +311,7 @@ struct AppOutputs {
 /// each member's role.
 fn app_outputs(
     app: &App<'_>,
-    mut rules: Vec<(Option<String>, String, Vec<ir::PolicyRule>)>,
+    mut rules: Vec<AppRbac>,
     ir: &Ir,
     role_of: &RoleOf<'_>,
 ) -> AppOutputs {
@@ -813,93 +403,76 @@ fn app_outputs(
     out
 }
 
-/// The app's RBAC: (namespace or None for cluster-wide, role name, rules).
-fn lower_rules(
-    app: &App<'_>,
-    syms: &Symbols<'_>,
-    ir: &Ir,
-    diags: &mut Vec<Diag>,
-) -> Vec<(Option<String>, String, Vec<ir::PolicyRule>)> {
-    let own_ns = app.namespace.name.as_str();
-    let app_name = app.decl.name.node.as_str();
-    let mut by_target: BTreeMap<Option<String>, Vec<ir::PolicyRule>> = BTreeMap::new();
-    for block in &app.decl.body.kubernetes {
-        let (target, namespaced) = match &block.target {
-            K8sTarget::Own => (Some(own_ns.to_string()), true),
-            K8sTarget::Cluster => (None, false),
-            K8sTarget::Namespace(ns) => {
-                match ir.namespaces.get(&ns.node) {
-                    None => {
-                        if !syms.namespaces.contains_key(ns.node.as_str()) {
-                            diags.push(resolve::unknown(
-                                Code::E103,
-                                "namespace",
-                                ns,
-                                syms.namespaces.keys().copied(),
-                            ));
-                        }
-                    }
-                    Some(target) => {
-                        if target.clusters.is_disjoint(&app.namespace.clusters) {
-                            diags.push(
-                                Diag::new(
-                                    Code::E305,
-                                    format!(
-                                        "namespace `{}` is on none of the clusters of `{own_ns}`",
-                                        ns.node
-                                    ),
-                                )
-                                .at(ns.span)
-                                .label("not on the app's clusters")
-                                .help(format!(
-                                    "`{own_ns}` is on {}; `{}` is on {}",
-                                    list(&app.namespace.clusters),
-                                    ns.node,
-                                    list(&target.clusters)
-                                )),
-                            );
-                        }
-                    }
-                }
-                (Some(ns.node.clone()), true)
-            }
-        };
-        let rules = kube::check_rules(&block.rules, namespaced, diags);
-        by_target.entry(target).or_default().extend(rules);
+/// Who asks for IAM roles: an app for its own, or a shared role.
+enum Asker<'a> {
+    /// An app with an identity and no shared role; `uses_cluster` as in [`RoleSpec`].
+    App {
+        app: &'a App<'a>,
+        identity: Identity,
+        uses_cluster: bool,
+    },
+    /// A shared role, by name.
+    Shared {
+        name: &'a str,
+        role: &'a SharedRole<'a>,
+    },
+}
+
+/// The members of an app's role: the app on each cluster of its namespace.
+fn members_of<'a>(app: &'a App<'_>) -> impl Iterator<Item = ir::Member> + 'a {
+    app.namespace.clusters.iter().map(|c| ir::Member {
+        cluster: c.clone(),
+        namespace: app.namespace.name.clone(),
+        service_account: app.service_account.clone(),
+        app: app.key.clone(),
+    })
+}
+
+impl<'a> RoleSpec<'a> {
+    /// What an app or a shared role asks of its roles (the one constructor for both).
+    fn new(asker: Asker<'a>) -> RoleSpec<'a> {
+        match asker {
+            Asker::App {
+                app,
+                identity,
+                uses_cluster,
+            } => RoleSpec {
+                wanted_name: format!("{}-{}", app.namespace.name, app.decl.name.node),
+                identity,
+                boundary: &app.boundary,
+                account: app.account.as_ref(),
+                session_tags: app.session_tags,
+                grants: &app.grants,
+                uses_cluster,
+                shared: false,
+                origin: ir::Origin {
+                    what: format!("app {}", app.key),
+                    span: app.decl.span,
+                },
+                span: app.identity_span.unwrap_or(app.decl.name.span),
+            },
+            Asker::Shared { name, role } => RoleSpec {
+                wanted_name: name.to_string(),
+                identity: role.identity,
+                boundary: &role.boundary,
+                account: role.account.as_ref(),
+                session_tags: role.session_tags,
+                grants: &role.grants,
+                uses_cluster: false,
+                shared: true,
+                origin: ir::Origin {
+                    what: format!("role {name}"),
+                    span: role.decl.span,
+                },
+                span: role.decl.name.span,
+            },
+        }
     }
-    by_target
-        .into_iter()
-        .filter(|(_, rules)| !rules.is_empty())
-        .map(|(ns, rules)| {
-            let name = match &ns {
-                Some(n) if n == own_ns => app_name.to_string(),
-                _ => format!("{own_ns}.{app_name}"),
-            };
-            (ns, name, rules)
-        })
-        .collect()
-}
-
-fn list(set: &BTreeSet<String>) -> String {
-    set.iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A shared role after its own checks.
-struct Shared<'a> {
-    identity: Identity,
-    boundary: BoundaryChoice,
-    account: Option<Spanned<String>>,
-    session_tags: bool,
-    grants: Vec<CheckedGrant>,
-    decl: &'a RoleDecl,
 }
 
 /// What an app or shared role asks of its IAM role(s).
 struct RoleSpec<'a> {
-    wanted_name: &'a str,
+    wanted_name: String,
     identity: Identity,
     boundary: &'a BoundaryChoice,
     account: Option<&'a Spanned<String>>,
@@ -911,21 +484,6 @@ struct RoleSpec<'a> {
     shared: bool,
     origin: ir::Origin,
     span: Span,
-}
-
-/// `account = "…"`: checked 12 digits.
-fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<String>> {
-    let a = s.string("account", diags)?;
-    if let Err((msg, help)) = values::account(&a.node) {
-        diags.push(
-            Diag::new(Code::E110, msg)
-                .at(a.span)
-                .label("invalid value")
-                .help(help),
-        );
-        return None;
-    }
-    Some(a)
 }
 
 /// Roles of one app or shared role: one per account its members' clusters are in, or one in
@@ -941,7 +499,7 @@ fn build_roles(
 ) {
     let members = &all_members[..];
     let RoleSpec {
-        wanted_name,
+        ref wanted_name,
         identity,
         boundary,
         grants,
@@ -1005,7 +563,7 @@ fn build_roles(
                 account: account.clone(),
                 cluster_arns: cluster_list
                     .iter()
-                    .map(|c| match cluster_arns.get(&std::ptr::from_ref(*c).addr()) {
+                    .map(|c| match cluster_arns.get(c.name.as_str()) {
                         Some(arn) => arn.clone(),
                         None => c.arn(),
                     })
