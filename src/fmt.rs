@@ -31,9 +31,9 @@
 //!   removed and the file ends with one newline.
 
 pub mod command;
-pub mod cst;
-pub mod doc;
-pub mod layout;
+pub(crate) mod cst;
+pub(crate) mod doc;
+pub(crate) mod layout;
 
 use crate::ast::FileId;
 use crate::diagnostics::Diag;

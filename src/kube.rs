@@ -184,7 +184,8 @@ impl Resolved {
     }
 
     /// The subresource, if any.
-    pub fn subresource(&self) -> Option<&str> {
+    #[cfg(test)]
+    fn subresource(&self) -> Option<&str> {
         match self {
             Resolved::Builtin { subresource, .. } | Resolved::Custom { subresource, .. } => {
                 subresource.as_deref()
@@ -280,13 +281,15 @@ impl fmt::Display for ResolveError {
 impl std::error::Error for ResolveError {}
 
 /// Every built-in resource, core group first.
-pub fn resources() -> &'static [ApiResource] {
+#[cfg(test)]
+fn resources() -> &'static [ApiResource] {
     table::RESOURCES
 }
 
 /// The API groups that have built-in resources, starting with the core
 /// group `""`, each once.
-pub fn builtin_groups() -> impl Iterator<Item = &'static str> {
+#[cfg(test)]
+fn builtin_groups() -> impl Iterator<Item = &'static str> {
     table::GROUPS.iter().copied()
 }
 

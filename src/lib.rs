@@ -1,36 +1,49 @@
 //! accessc: a policy-as-code compiler for EKS IAM and Kubernetes RBAC.
 //!
-//! The pipeline runs in one direction: source text → [`syntax`] (pest) → [`ast`] with spans →
-//! [`check`] (resolve and type-check) → [`lower`] → [`ir`] → [`lint`] passes → [`emit`] (pure
-//! emitters) → [`writer`] (writes the output folder). [`compile`] chains the pure stages.
+//! The pipeline runs in one direction: source text → `syntax` (pest) → [`ast`] with spans →
+//! `expand` (packs) → `check` (resolve and type-check) → `lower` → [`ir`] → [`lint`] passes →
+//! [`emit`] (pure emitters) → [`writer`] (writes the output folder). [`compile`] chains the pure
+//! stages; [`Context`] carries what a compile may keep between compiles (memos, threads).
 //!
-//! The commands live in [`cli`]: arguments, reading the inputs (files, standard input, the
-//! environment), printing and exit codes. The modules beside the pipeline ([`fmt`], [`lint`],
-//! [`diff`], [`who_can`], [`explain`], [`import`]) return data. Only `cli` and the writer touch
-//! the file system, read the environment or print (tests/architecture.rs checks it, and that the
-//! top-level modules import each other in one direction, with the exceptions still being
-//! removed).
+//! The commands live in `cli` ([`run_cli`]): arguments, reading the inputs (files, standard
+//! input, the environment), printing and exit codes. The modules beside the pipeline ([`fmt`],
+//! [`lint`], [`diff`], [`who_can`], [`explain`], [`import`]) return data. Only `cli` and the
+//! writer touch the file system, read the environment or print (tests/architecture.rs checks it,
+//! and that the top-level modules import each other in one direction).
+//!
+//! The public API is this facade: the compile functions and [`Options`], [`Context`], the inputs
+//! ([`source`], [`load_inputs`]), the syntax tree and IR types ([`ast`], [`ir`]), [`diagnostics`],
+//! the artifacts and output layout ([`emit`], [`writer`]), [`templates`], the IAM [`catalog`],
+//! and the review tools ([`fmt`], [`diff`], [`who_can`], [`explain`], [`import`], [`lint`]).
+//! The stages themselves (`syntax`, `expand`, `check`, `lower`) and the helpers (`par`, `hash`,
+//! `kube`, `suggest`) are the crate's own.
 
 pub mod ast;
 pub mod catalog;
-pub mod check;
-pub mod cli;
+pub(crate) mod check;
+pub(crate) mod cli;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
-pub mod expand;
+pub(crate) mod expand;
 pub mod explain;
 pub mod fmt;
-pub mod hash;
+pub(crate) mod hash;
 pub mod import;
 pub mod ir;
-pub mod kube;
+pub(crate) mod kube;
 pub mod lint;
-pub mod lower;
-pub mod par;
+pub(crate) mod lower;
+pub(crate) mod par;
 pub mod source;
-pub mod suggest;
-pub mod syntax;
+pub(crate) mod suggest;
+pub(crate) mod syntax;
+/// Read the `.access` files of paths (files, folders) as the command line does.
+pub use cli::input::{load as load_inputs, InputError, MAX_INPUT_BYTES};
+/// The command line, as the `accessc` binary runs it (`src/main.rs`): reads the arguments, runs
+/// the command and returns its exit code; `release_memory` gives freed memory back to the system
+/// where a large build has just freed much of it (see [`Context`]).
+pub use cli::main as run_cli;
 /// Custom templates: an emitter (`emit::templates`), also reachable here for embedders.
 pub use emit::templates;
 pub mod who_can;

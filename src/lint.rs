@@ -14,13 +14,13 @@
 //!   (with their reasons) and notes for what `unsafe "reason"` accepted; [`render`] (and
 //!   [`sarif`]) write it as text, JSON or SARIF, which src/cli/lint.rs prints.
 
-pub mod access;
-pub mod iam;
-pub mod rbac;
+pub(crate) mod access;
+pub(crate) mod iam;
+pub(crate) mod rbac;
 pub mod registry;
-pub mod render;
+pub(crate) mod render;
 pub mod sarif;
-pub mod suppress;
+pub(crate) mod suppress;
 
 use crate::ast::{Program, Span};
 use crate::diagnostics::{self, Code, Diag, Severity};

@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
     // A large build frees its syntax tree, then most of its IR, before it makes the manifest:
     // give that memory back to the system at those points, so that the peak is the larger of
     // the two stages, not their sum.
-    accessc::cli::main(|| {
+    accessc::run_cli(|| {
         // SAFETY: `mi_collect` only returns free memory of the calling thread's heap.
         unsafe { libmimalloc_sys::mi_collect(true) }
     })

@@ -1,11 +1,12 @@
 //! "did you mean …?": the closest candidate by edit distance. One implementation for the whole
 //! compiler (it lives with the IAM catalog, which needs it for action names).
 
-pub use crate::catalog::{closest, edit_distance as distance};
+pub use crate::catalog::closest;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::edit_distance as distance;
 
     #[test]
     fn typos() {

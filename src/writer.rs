@@ -16,11 +16,11 @@
 //! build holds the folder's [`lock`] (`check` and `diff` share it) from before it looks at
 //! the staging folder until its tree is in place.
 
-pub mod fresh;
-pub mod lock;
-pub mod paths;
-pub mod session;
-pub mod stamp;
+pub(crate) mod fresh;
+pub(crate) mod lock;
+pub(crate) mod paths;
+pub(crate) mod session;
+pub(crate) mod stamp;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -998,8 +998,7 @@ fn an_input_over_the_size_cap_is_refused() {
     fs::create_dir_all(d.join("src")).unwrap();
     fs::write(d.join("src/cluster.access"), CLUSTER).unwrap();
     let big = fs::File::create(d.join("src/big.access")).unwrap();
-    big.set_len(accessc::cli::input::MAX_INPUT_BYTES + 1)
-        .unwrap();
+    big.set_len(accessc::MAX_INPUT_BYTES + 1).unwrap();
     let o = accessc(&["build", "src", "-o", "out"], d);
     assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
     let err = String::from_utf8_lossy(&o.stderr);

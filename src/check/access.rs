@@ -44,12 +44,6 @@ pub const ACCESS_SETTINGS: &[&str] = &[
 /// Username prefixes EKS reserves.
 pub const RESERVED_USERNAME_PREFIXES: &[&str] = &["system:", "eks:", "aws:", "amazon:", "iam:"];
 
-/// The groups of a Linux node role's aws-auth mapping.
-pub const NODE_GROUPS: &[&str] = &["system:bootstrappers", "system:nodes"];
-
-/// The username of a Linux (or Windows) node role's aws-auth mapping.
-pub const NODE_USERNAME: &str = "system:node:{{EC2PrivateDNSName}}";
-
 /// The aws-auth key of a pass-through setting's items, by setting.
 pub const PASSTHROUGH_SETTINGS: &[(&str, Option<&str>)] = &[
     ("passthrough_map_roles", Some("rolearn")),

@@ -66,11 +66,6 @@ impl<'a> Settings<'a> {
         self.get(key).map(|s| s.span)
     }
 
-    /// The span of a setting's value.
-    pub fn value_span(&self, key: &str) -> Option<Span> {
-        self.get(key).map(|s| s.value.span)
-    }
-
     fn wrong(&self, s: &Setting, expected: &str, diags: &mut Vec<Diag>) {
         diags.push(
             Diag::new(

@@ -37,7 +37,7 @@ const HEADER: &str = "accessc-stamp 3";
 /// A 128-bit content hash (the first half of SHA-256).
 pub type Hash = [u8; 16];
 
-pub use crate::hash::{sha256, sha256_all};
+pub use crate::hash::sha256;
 
 /// The stamp's hash: the first half of the SHA-256.
 pub fn short(sha256: &[u8; 32]) -> Hash {
@@ -395,11 +395,6 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp of `out`, if there is a readable one.
-    pub fn load(out: &Path) -> Option<Stamp> {
-        StampText::read(out)?.index()
-    }
-
     fn entry(&self, path: &str) -> Option<&(u64, FileStat, Hash)> {
         let k = key(path);
         self.entries

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (sources, _) = match accessc::cli::input::load(&[PathBuf::from(&dir)]) {
+    let (sources, _) = match accessc::load_inputs(&[PathBuf::from(&dir)]) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         eprintln!("usage: memprobe CORPUS_DIR");
         return ExitCode::from(2);
     };
-    let Ok((sources, _)) = accessc::cli::input::load(&[PathBuf::from(&dir)]) else {
+    let Ok((sources, _)) = accessc::load_inputs(&[PathBuf::from(&dir)]) else {
         eprintln!("error: cannot read {dir}");
         return ExitCode::from(2);
     };
