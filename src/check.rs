@@ -3,7 +3,7 @@
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
 //! here into their checked values; the checks of apps and shared roles ([`aws`] for grants,
 //! [`conditions`] for their `when` conditions, [`deny`] for what their `deny` grants shadow,
-//! [`kube`] for Kubernetes rules), of `access` declarations ([`access`]) and of resources
+//! [`kube`] for Kubernetes rules, [`kube_names`] for the variables in their resource names), of `access` declarations ([`access`]) and of resources
 //! ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
 //! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
 //! `lint` nor `emit`: the RBAC escalation lints run over the rules checked here as a lint pass
@@ -16,6 +16,7 @@ pub mod catalog_checks;
 pub mod conditions;
 pub mod deny;
 pub mod kube;
+pub mod kube_names;
 pub mod memo;
 pub mod resolve;
 pub mod resources;

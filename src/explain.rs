@@ -203,7 +203,8 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
     if grants.is_empty() {
         let _ = writeln!(
             out,
-            "\nKubernetes: no RBAC (automountServiceAccountToken: false)"
+            "\nKubernetes: no RBAC (automountServiceAccountToken: {})",
+            sa.automount
         );
     }
     for g in grants {

@@ -733,6 +733,7 @@ pub(crate) fn check_access<'a>(
                 (Some(ns.node.clone()), true, Some(ns.span))
             }
         };
+        super::kube_names::check(&block.rules, false, diags);
         let checked = kube::check_rules(&block.rules, namespaced, diags);
         let entry = rules.entry(target).or_insert_with(|| (Vec::new(), span));
         entry.0.extend(checked);

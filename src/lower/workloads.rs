@@ -12,7 +12,7 @@ use crate::ir::{self, Identity, Ir};
 use crate::check::aws::{self, CheckedGrant, Vars};
 use crate::check::resolve::{self, Symbols};
 use crate::check::settings::Settings;
-use crate::check::{kube, values, BoundaryDef};
+use crate::check::{kube, kube_names, values, BoundaryDef};
 
 /// The settings an app knows.
 pub const APP_SETTINGS: &[&str] = &[
@@ -22,6 +22,7 @@ pub const APP_SETTINGS: &[&str] = &[
     "boundary",
     "account",
     "session_tags",
+    "automount_token",
 ];
 /// The settings a shared role knows.
 pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
@@ -53,6 +54,9 @@ struct App<'a> {
     session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
+    /// `automount_token = true|false`; without it, the token is mounted only when the app has
+    /// Kubernetes rules.
+    automount_token: Option<bool>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
     /// names it).
     key: String,
@@ -582,6 +586,7 @@ fn prepare_app<'a>(
         .boolean("session_tags", diags)
         .map(|b| b.node)
         .unwrap_or(true);
+    let automount_token = s.boolean("automount_token", diags).map(|b| b.node);
     let sa = match s.string("service_account", diags) {
         Some(sa) => {
             if let Err((msg, help)) = values::k8s_name(&sa.node) {
@@ -693,6 +698,7 @@ fn prepare_app<'a>(
         session_tags,
         grants,
         has_rules,
+        automount_token,
         key: format!("{}/{}", namespace.name, decl.name.node),
     };
     PreparedApp {
@@ -759,7 +765,7 @@ fn app_outputs(
                 .as_ref()
                 .filter(|(id, _, _)| *id == Identity::Irsa)
                 .map(|(_, arn, _)| arn.clone()),
-            automount: app.has_rules,
+            automount: app.automount_token.unwrap_or(app.has_rules),
             span: app.decl.span,
         });
         if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {
@@ -794,10 +800,12 @@ fn app_outputs(
                 } else {
                     name.clone()
                 },
-                rules: if last {
-                    std::mem::take(policy_rules)
-                } else {
-                    policy_rules.clone()
+                rules: match ir.clusters.get(cluster).and_then(|c| {
+                    kube_names::substitute_cluster(policy_rules, &c.eks_name)
+                }) {
+                    Some(per_cluster) => per_cluster,
+                    None if last => std::mem::take(policy_rules),
+                    None => policy_rules.clone(),
                 },
                 subject: ir::Subject::ServiceAccount {
                     name: app.service_account.clone(),
@@ -864,7 +872,9 @@ fn lower_rules(
                 (Some(ns.node.clone()), true)
             }
         };
-        let rules = kube::check_rules(&block.rules, namespaced, diags);
+        kube_names::check(&block.rules, true, diags);
+        let mut rules = kube::check_rules(&block.rules, namespaced, diags);
+        kube_names::substitute(&mut rules, own_ns, &app.service_account);
         by_target.entry(target).or_default().extend(rules);
     }
     by_target
