@@ -10,6 +10,7 @@
 //! (`lint::rbac::check_rules`).
 
 pub mod access;
+pub mod access_policies;
 pub mod aws;
 pub mod boundary;
 pub mod catalog_checks;

@@ -93,9 +93,16 @@ mod tests {
 
     #[test]
     fn replaced_per_app_and_cluster() {
-        let mut rules = vec![rule(&["${service_account}-config", "${namespace}.x", "plain"])];
+        let mut rules = vec![rule(&[
+            "${service_account}-config",
+            "${namespace}.x",
+            "plain",
+        ])];
         substitute(&mut rules, "payments", "api");
-        assert_eq!(rules[0].resource_names, ["api-config", "payments.x", "plain"]);
+        assert_eq!(
+            rules[0].resource_names,
+            ["api-config", "payments.x", "plain"]
+        );
         assert!(substitute_cluster(&rules, "prod").is_none());
         let rules = vec![rule(&["${cluster}-lock"])];
         let per = substitute_cluster(&rules, "prod-eks").unwrap();

@@ -375,15 +375,14 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             );
             f.spans.push(a.span);
         }
-        let mut entry_refs: BTreeMap<&str, (String, &str)> = BTreeMap::new();
+        // By principal: one entry per principal and cluster (E404), and an access's several
+        // policy associations all refer to its one entry.
+        let mut entry_refs: BTreeMap<&str, String> = BTreeMap::new();
         for e in ir.access_entries.iter().filter(|e| e.cluster == c.name) {
             let id = names.name("aws_eks_access_entry", &format!("{}_{}", c.name, e.file));
             entry_refs.insert(
-                e.file.as_str(),
-                (
-                    reference(&format!("aws_eks_access_entry.{id}.principal_arn")),
-                    e.principal_arn.as_str(),
-                ),
+                e.principal_arn.as_str(),
+                reference(&format!("aws_eks_access_entry.{id}.principal_arn")),
             );
             insert(
                 &mut f.file,
@@ -411,9 +410,9 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
                 &format!("{}_{}", c.name, a.name),
             );
             // Through the entry's attribute: the entry is created first.
-            let principal_arn = match entry_refs.get(a.name.as_str()) {
-                Some((r, arn)) if *arn == a.principal_arn => Cow::Borrowed(r.as_str()),
-                _ => lit(&a.principal_arn),
+            let principal_arn = match entry_refs.get(a.principal_arn.as_str()) {
+                Some(r) => Cow::Borrowed(r.as_str()),
+                None => lit(&a.principal_arn),
             };
             let access_scope = match &a.scope {
                 AccessScope::Cluster => ScopeBlock {

@@ -800,9 +800,11 @@ fn app_outputs(
                 } else {
                     name.clone()
                 },
-                rules: match ir.clusters.get(cluster).and_then(|c| {
-                    kube_names::substitute_cluster(policy_rules, &c.eks_name)
-                }) {
+                rules: match ir
+                    .clusters
+                    .get(cluster)
+                    .and_then(|c| kube_names::substitute_cluster(policy_rules, &c.eks_name))
+                {
                     Some(per_cluster) => per_cluster,
                     None if last => std::mem::take(policy_rules),
                     None => policy_rules.clone(),

@@ -264,6 +264,9 @@ struct AccessClusterCtx {
     auth_mode: &'static str,
     access_entry: Option<EntryCtx>,
     access_policy: Option<PolicyAssociationCtx>,
+    /// The access's further policy associations (`view = cluster`, …), after `access_policy`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more_access_policies: Vec<PolicyAssociationCtx>,
     aws_auth: Option<AwsAuthCtx>,
     group_bindings: Vec<GroupBindingCtx>,
     rbac: Vec<RbacCtx>,
@@ -603,10 +606,13 @@ fn accesses(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 .access_entries
                 .iter()
                 .find(|e| e.cluster == c.name && e.origin.what == what);
-            let access_policy = ir
+            let mut policies = ir
                 .access_policy_associations
                 .iter()
-                .find(|a| a.cluster == c.name && a.origin.what == what);
+                .filter(|a| a.cluster == c.name && a.origin.what == what);
+            let access_policy = policies.next();
+            let more_access_policies: Vec<PolicyAssociationCtx> =
+                policies.map(policy_association).collect();
             let aws_auth = ir
                 .aws_auth
                 .iter()
@@ -664,6 +670,7 @@ fn accesses(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 auth_mode: c.auth_mode.eks_value(),
                 access_entry: access_entry.map(entry),
                 access_policy: access_policy.map(policy_association),
+                more_access_policies,
                 aws_auth: aws_auth.map(|(map, m)| AwsAuthCtx {
                     map,
                     arn: m.arn.clone(),
