@@ -23,6 +23,7 @@ pub const APP_SETTINGS: &[&str] = &[
     "account",
     "session_tags",
     "automount_token",
+    "service_account_managed",
 ];
 /// The settings a shared role knows.
 pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
@@ -57,6 +58,8 @@ struct App<'a> {
     /// `automount_token = true|false`; without it, the token is mounted only when the app has
     /// Kubernetes rules.
     automount_token: Option<bool>,
+    /// `service_account_managed = false`: the ServiceAccount object is written elsewhere.
+    service_account_managed: bool,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
     /// names it).
     key: String,
@@ -587,6 +590,21 @@ fn prepare_app<'a>(
         .map(|b| b.node)
         .unwrap_or(true);
     let automount_token = s.boolean("automount_token", diags).map(|b| b.node);
+    let service_account_managed = s
+        .boolean("service_account_managed", diags)
+        .map(|b| b.node)
+        .unwrap_or(true);
+    if let (false, Some(span)) = (service_account_managed, s.span("automount_token")) {
+        diags.push(
+            Diag::new(
+                Code::E109,
+                format!("app `{}` sets `automount_token` on a service account accessc does not write", decl.name.node),
+            )
+            .at(span)
+            .label("not written")
+            .help("`service_account_managed = false`: the chart that creates the service account sets `automountServiceAccountToken`; remove `automount_token`, or let accessc write the service account"),
+        );
+    }
     let sa = match s.string("service_account", diags) {
         Some(sa) => {
             if let Err((msg, help)) = values::k8s_name(&sa.node) {
@@ -699,6 +717,7 @@ fn prepare_app<'a>(
         grants,
         has_rules,
         automount_token,
+        service_account_managed,
         key: format!("{}/{}", namespace.name, decl.name.node),
     };
     PreparedApp {
@@ -766,6 +785,7 @@ fn app_outputs(
                 .filter(|(id, _, _)| *id == Identity::Irsa)
                 .map(|(_, arn, _)| arn.clone()),
             automount: app.automount_token.unwrap_or(app.has_rules),
+            managed: app.service_account_managed,
             span: app.decl.span,
         });
         if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {

@@ -174,6 +174,9 @@ struct ServiceAccountCtx {
     app: String,
     automount: bool,
     irsa_role_arn: Option<String>,
+    /// `service_account_managed = false`: accessc writes no ServiceAccount (left out otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    external: bool,
 }
 
 #[derive(Clone, Serialize)]
@@ -359,6 +362,7 @@ fn service_account(sa: &ir::ServiceAccount) -> ServiceAccountCtx {
         app: sa.app.clone(),
         automount: sa.automount,
         irsa_role_arn: sa.irsa_role_arn.clone(),
+        external: !sa.managed,
     }
 }
 
