@@ -3,13 +3,14 @@
 //! Stages: [`resolve`] builds the symbol tables; clusters, boundaries and namespaces are checked
 //! here into their checked values, and so are apps and shared roles ([`apps`], with [`aws`] for
 //! grants, [`conditions`] for their `when` conditions, [`deny`] for what their `deny` grants
-//! shadow); the checks of Kubernetes rules ([`kube`]), of `access` declarations ([`access`])
+//! shadow); the checks of Kubernetes rules ([`kube`], with [`kube_names`] for the variables in their resource names), of `access` declarations ([`access`])
 //! and of resources ([`resources`]) are called by the `lower` stage as it builds the IR, and [`boundary`] and
 //! [`resources::check_admitted`] check the IR it built. This module imports neither `lower`,
 //! `lint` nor `emit`: the RBAC escalation lints run over the rules checked here as a lint pass
 //! (`lint::rbac::check_rules`).
 
 pub mod access;
+pub mod access_policies;
 pub mod apps;
 pub mod aws;
 pub mod boundary;
@@ -17,6 +18,7 @@ pub mod catalog_checks;
 pub mod conditions;
 pub mod deny;
 pub mod kube;
+pub mod kube_names;
 pub mod memo;
 
 pub use memo::Memos;

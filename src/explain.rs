@@ -30,12 +30,17 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
     let sa = sas[0];
     let _ = writeln!(
         out,
-        "app {key}: service account `{}` in namespace `{ns}` on {}",
+        "app {key}: service account `{}` in namespace `{ns}` on {}{}",
         sa.name,
         sas.iter()
             .map(|s| format!("`{}`", s.cluster))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        if sa.managed {
+            ""
+        } else {
+            " (external: its chart writes it, not accessc)"
+        }
     );
     let roles: Vec<_> = ir
         .roles
@@ -203,7 +208,12 @@ pub fn app(ir: &Ir, sources: &Sources, key: &str) -> Option<String> {
     if grants.is_empty() {
         let _ = writeln!(
             out,
-            "\nKubernetes: no RBAC (automountServiceAccountToken: false)"
+            "\nKubernetes: no RBAC{}",
+            if sa.managed {
+                format!(" (automountServiceAccountToken: {})", sa.automount)
+            } else {
+                String::new()
+            }
         );
     }
     for g in grants {

@@ -579,6 +579,10 @@ pub struct ServiceAccount {
     pub irsa_role_arn: Option<String>,
     /// `automountServiceAccountToken`.
     pub automount: bool,
+    /// Whether accessc writes the ServiceAccount object (`service_account_managed = false`: the
+    /// Helm chart does; accessc writes only the IAM side, the association or the IRSA trust,
+    /// and the role ARN as a Terraform output).
+    pub managed: bool,
     /// The app declaration.
     pub span: Span,
 }

@@ -26,8 +26,9 @@ use crate::ir::{
     Principal, PrincipalKind,
 };
 
+use super::access_policies::{self, Association};
 use super::resolve::{self, Symbols};
-use super::settings::{self, Settings};
+use super::settings::Settings;
 use super::{kube, values};
 
 /// The settings an access knows.
@@ -36,6 +37,10 @@ pub const ACCESS_SETTINGS: &[&str] = &[
     "user",
     "policy",
     "scope",
+    "cluster_admin",
+    "admin",
+    "edit",
+    "view",
     "groups",
     "username",
     "break_glass",
@@ -341,6 +346,8 @@ pub(crate) struct Access<'a> {
     /// The scope, and the namespaces as written (for spans).
     pub(crate) scope: AccessScope,
     pub(crate) scope_items: Vec<Spanned<String>>,
+    /// The level settings' associations (`view = cluster`, …), after `policy`'s.
+    pub(crate) more_policies: Vec<Association>,
     pub(crate) groups: Vec<String>,
     pub(crate) username: Option<String>,
     /// Target namespace (None: cluster-wide) → rules, and the span of the `in NS`.
@@ -530,40 +537,8 @@ pub(crate) fn check_access<'a>(
     let mut scope = AccessScope::Cluster;
     let mut scope_items = Vec::new();
     if let Some(v) = s.raw("scope") {
-        match &v.node {
-            Value::Word(w) if w == "cluster" => {}
-            Value::WordList(w, items) if w == "namespaces" => {
-                scope_items = settings::list_items(items);
-                if scope_items.is_empty() {
-                    diags.push(
-                        Diag::new(Code::E407, "`scope = namespaces []` names no namespace")
-                            .at(v.span)
-                            .label("empty")
-                            .help("a namespace-scoped access policy needs at least one namespace: list them, or write `scope = cluster`"),
-                    );
-                }
-                for item in &scope_items {
-                    if values::check_k8s_name(item, "invalid namespace name", diags) {
-                        syms.known_namespace(item, diags);
-                    }
-                }
-                scope =
-                    AccessScope::Namespaces(scope_items.iter().map(|i| i.node.clone()).collect());
-            }
-            other => {
-                diags.push(
-                    Diag::new(
-                        Code::E109,
-                        format!(
-                            "`scope` must be `cluster` or `namespaces [NS, …]`, found {}",
-                            describe(other)
-                        ),
-                    )
-                    .at(v.span)
-                    .label("not a scope")
-                    .help("write `scope = cluster` or `scope = namespaces [payments, billing]`"),
-                );
-            }
+        if let Some((sc, items)) = access_policies::parse_scope("scope", v, syms, diags) {
+            (scope, scope_items) = (sc, items);
         }
         if policy.is_none() {
             diags.push(
@@ -659,8 +634,17 @@ pub(crate) fn check_access<'a>(
         .boolean("break_glass", diags)
         .map(|b| b.node)
         .unwrap_or(false);
-    if let Some(p) = &policy {
-        if p.node == AccessPolicy::ClusterAdmin && scope == AccessScope::Cluster && !break_glass {
+    let more_policies = access_policies::levels(&s, syms, diags);
+    let first = policy.as_ref().map(|p| Association {
+        policy: p.clone(),
+        scope: scope.clone(),
+        scope_items: Vec::new(),
+    });
+    let all: Vec<&Association> = first.iter().chain(&more_policies).collect();
+    access_policies::check_overlaps(name, &all, diags);
+    for a in &all {
+        let p = &a.policy;
+        if p.node == AccessPolicy::ClusterAdmin && a.scope == AccessScope::Cluster && !break_glass {
             diags.push(
                 Diag::new(
                     Code::E403,
@@ -709,6 +693,7 @@ pub(crate) fn check_access<'a>(
                 (Some(ns.node.clone()), true, Some(ns.span))
             }
         };
+        super::kube_names::check(&block.rules, false, diags);
         let checked = kube::check_rules(&block.rules, namespaced, memos, diags);
         let entry = rules.entry(target).or_insert_with(|| (Vec::new(), span));
         entry.0.extend(checked);
@@ -720,6 +705,7 @@ pub(crate) fn check_access<'a>(
         policy,
         scope,
         scope_items,
+        more_policies,
         groups,
         username: username.map(|u| u.node),
         rules,
@@ -741,14 +727,6 @@ fn word_span(v: &Spanned<Value>) -> Span {
     match &v.node {
         Value::Word(w) => trim(v.span, w.len()),
         _ => v.span,
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Word(w) => format!("`{w}`"),
-        Value::WordList(w, _) => format!("`{w} […]`"),
-        other => other.describe().to_string(),
     }
 }
 
@@ -837,7 +815,11 @@ pub(crate) fn per_cluster_checks(
                     )),
                 );
             };
-            for item in &a.scope_items {
+            for item in a
+                .scope_items
+                .iter()
+                .chain(a.more_policies.iter().flat_map(|m| &m.scope_items))
+            {
                 if syms.namespaces.contains_key(item.node.as_str()) && !on_cluster(&item.node) {
                     not_on(&item.node, item.span, "scope", diags);
                 }

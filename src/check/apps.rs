@@ -23,6 +23,8 @@ pub const APP_SETTINGS: &[&str] = &[
     "boundary",
     "account",
     "session_tags",
+    "automount_token",
+    "service_account_managed",
 ];
 /// The settings a shared role knows.
 pub const ROLE_SETTINGS: &[&str] = &["identity", "boundary", "account", "session_tags"];
@@ -52,6 +54,11 @@ pub struct CheckedApp<'a> {
     pub(crate) session_tags: bool,
     pub(crate) grants: Vec<CheckedGrant>,
     pub(crate) has_rules: bool,
+    /// `automount_token = true|false`; without it, the token is mounted only when the app has
+    /// Kubernetes rules.
+    pub(crate) automount_token: Option<bool>,
+    /// `service_account_managed = false`: the ServiceAccount object is written elsewhere.
+    pub(crate) service_account_managed: bool,
     /// Its Kubernetes rules, checked, by target ([`AppRbac`]).
     pub(crate) rbac: Vec<AppRbac>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
@@ -226,6 +233,22 @@ fn prepare_app<'a>(
         .boolean("session_tags", diags)
         .map(|b| b.node)
         .unwrap_or(true);
+    let automount_token = s.boolean("automount_token", diags).map(|b| b.node);
+    let service_account_managed = s
+        .boolean("service_account_managed", diags)
+        .map(|b| b.node)
+        .unwrap_or(true);
+    if let (false, Some(span)) = (service_account_managed, s.span("automount_token")) {
+        diags.push(
+            Diag::new(
+                Code::E109,
+                format!("app `{}` sets `automount_token` on a service account accessc does not write", decl.name.node),
+            )
+            .at(span)
+            .label("not written")
+            .help("`service_account_managed = false`: the chart that creates the service account sets `automountServiceAccountToken`; remove `automount_token`, or let accessc write the service account"),
+        );
+    }
     let sa = match s.string("service_account", diags) {
         Some(sa) => {
             values::check_k8s_name(&sa, "invalid service account name", diags);
@@ -308,7 +331,7 @@ fn prepare_app<'a>(
         &mut context_diags,
     );
     let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
-    let rbac = app_rbac(decl, namespace, syms, namespaces, memos, &mut context_diags);
+    let rbac = app_rbac(decl, namespace, &sa, syms, namespaces, memos, &mut context_diags);
     let app = CheckedApp {
         decl,
         namespace: ns_name,
@@ -325,6 +348,8 @@ fn prepare_app<'a>(
         session_tags,
         grants,
         has_rules,
+        automount_token,
+        service_account_managed,
         rbac,
         key: format!("{}/{}", namespace.name, decl.name.node),
     };
@@ -474,6 +499,7 @@ fn account_setting(s: &Settings<'_>, diags: &mut Vec<Diag>) -> Option<Spanned<St
 fn app_rbac(
     decl: &AppDecl,
     namespace: &ir::Namespace,
+    service_account: &str,
     syms: &Symbols<'_>,
     namespaces: &BTreeMap<String, ir::Namespace>,
     memos: &Memos,
@@ -516,7 +542,9 @@ fn app_rbac(
                 (Some(ns.node.clone()), true)
             }
         };
-        let rules = kube::check_rules(&block.rules, namespaced, memos, diags);
+        super::kube_names::check(&block.rules, true, diags);
+        let mut rules = kube::check_rules(&block.rules, namespaced, memos, diags);
+        super::kube_names::substitute(&mut rules, own_ns, service_account);
         by_target.entry(target).or_default().extend(rules);
     }
     by_target

@@ -94,7 +94,7 @@ pub enum Vars<'a> {
 }
 
 /// `${…}` variables in a string, with their byte offsets inside it.
-fn variables(text: &str) -> Vec<(usize, usize, &str)> {
+pub(crate) fn variables(text: &str) -> Vec<(usize, usize, &str)> {
     let mut out = Vec::new();
     let mut rest = 0;
     while let Some(i) = text[rest..].find("${") {
@@ -115,7 +115,7 @@ fn variables(text: &str) -> Vec<(usize, usize, &str)> {
 
 /// The span of a part of a string literal (offset inside the value, +1 for the quote) or of a
 /// bare word (a condition key: no quotes).
-fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
+pub(crate) fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
     // Escapes make offsets inexact; fall back to the whole string then.
     let base = if s.span.len() == s.node.len() + 2 {
         s.span.start as usize + 1

@@ -210,6 +210,8 @@ codes! {
     E410 = "E410", Error, "session name without `:` in a username";
     /// `kubernetes { }` without `in NS` or `cluster` in an access.
     E411 = "E411", Error, "access rules without a namespace";
+    /// An access policy associated twice, or one another association of the access already gives.
+    E412 = "E412", Error, "access policy given twice";
 
     /// An access for an IAM user.
     W401 = "W401", Warning, "IAM user access: prefer a role";

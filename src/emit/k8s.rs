@@ -370,7 +370,7 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
     };
     let mut buf = String::with_capacity(4096);
     out.reserve(ir.service_accounts.len() + 2 * ir.rbac.len());
-    for sa in &ir.service_accounts {
+    for sa in ir.service_accounts.iter().filter(|sa| sa.managed) {
         out.push(Artifact {
             path: ArtifactPath::KubeObject {
                 cluster: &sa.cluster,
@@ -483,6 +483,7 @@ mod tests {
                     app: "x".into(),
                     irsa_role_arn: arn.map(str::to_string),
                     automount,
+                    managed: true,
                     span: Span::default(),
                 };
                 check(

@@ -9,7 +9,7 @@
 //!   cluster-<cluster>.tf.json     aws_eks_pod_identity_association, aws_eks_access_entry,
 //!                                 aws_eks_access_policy_association
 //!   resource-policies.tf.json     aws_s3_bucket_policy, aws_sqs_queue_policy, aws_kms_key_policy, …
-//!   outputs.tf.json               role_arns, boundary_arns
+//!   outputs.tf.json               role_arns, boundary_arns, service_account_role_arns
 //! ```
 //!
 //! **Why one root per account, not per cluster.** IAM roles, their policies and boundaries are
@@ -375,15 +375,14 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             );
             f.spans.push(a.span);
         }
-        let mut entry_refs: BTreeMap<&str, (String, &str)> = BTreeMap::new();
+        // By principal: one entry per principal and cluster (E404), and an access's several
+        // policy associations all refer to its one entry.
+        let mut entry_refs: BTreeMap<&str, String> = BTreeMap::new();
         for e in ir.access_entries.iter().filter(|e| e.cluster == c.name) {
             let id = names.name("aws_eks_access_entry", &format!("{}_{}", c.name, e.file));
             entry_refs.insert(
-                e.file.as_str(),
-                (
-                    reference(&format!("aws_eks_access_entry.{id}.principal_arn")),
-                    e.principal_arn.as_str(),
-                ),
+                e.principal_arn.as_str(),
+                reference(&format!("aws_eks_access_entry.{id}.principal_arn")),
             );
             insert(
                 &mut f.file,
@@ -411,9 +410,9 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
                 &format!("{}_{}", c.name, a.name),
             );
             // Through the entry's attribute: the entry is created first.
-            let principal_arn = match entry_refs.get(a.name.as_str()) {
-                Some((r, arn)) if *arn == a.principal_arn => Cow::Borrowed(r.as_str()),
-                _ => lit(&a.principal_arn),
+            let principal_arn = match entry_refs.get(a.principal_arn.as_str()) {
+                Some(r) => Cow::Borrowed(r.as_str()),
+                None => lit(&a.principal_arn),
             };
             let access_scope = match &a.scope {
                 AccessScope::Cluster => ScopeBlock {
@@ -510,6 +509,16 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             },
         );
     }
+    let external = external_service_accounts(ir, account);
+    if !external.is_empty() {
+        outputs.file.output.insert(
+            "service_account_role_arns".into(),
+            Output {
+                description: "IRSA role ARN of each service account accessc does not write (`service_account_managed = false`), by CLUSTER/NAMESPACE/NAME: the value of its `eks.amazonaws.com/role-arn` annotation, for the Helm values".into(),
+                value: external,
+            },
+        );
+    }
     if !boundary_outputs.is_empty() {
         outputs.file.output.insert(
             "boundary_arns".into(),
@@ -593,6 +602,25 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             contents: to_pretty(&f.file),
         });
     }
+}
+
+/// The IRSA role ARN of each external service account (`service_account_managed = false`) whose
+/// role this account's root creates, by `CLUSTER/NAMESPACE/NAME`.
+fn external_service_accounts(ir: &Ir, account: &str) -> BTreeMap<String, String> {
+    ir.service_accounts
+        .iter()
+        .filter(|sa| !sa.managed)
+        .filter_map(|sa| {
+            let arn = sa.irsa_role_arn.as_ref()?;
+            // arn:PARTITION:iam::ACCOUNT:role/…
+            (arn.split(':').nth(4) == Some(account)).then(|| {
+                (
+                    format!("{}/{}/{}", sa.cluster, sa.namespace, sa.name),
+                    arn.clone(),
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

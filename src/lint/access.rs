@@ -21,39 +21,49 @@ fn setting<'a>(settings: &'a [Setting], key: &str) -> Option<&'a Setting> {
 pub fn check(program: &Program, diags: &mut Vec<Diag>) {
     for d in &program.decls {
         let Decl::Access(a) = d else { continue };
-        let Some(Value::Word(policy)) = setting(&a.settings, "policy").map(|s| &s.value.node)
-        else {
-            continue;
-        };
-        if !ADMIN_POLICIES.contains(&policy.as_str()) {
-            continue;
-        }
         if setting(&a.settings, "break_glass")
             .is_some_and(|s| s.value.node == Value::Word("true".into()))
         {
             continue;
         }
-        let Some(Value::WordList(kind, items)) =
-            setting(&a.settings, "scope").map(|s| &s.value.node)
-        else {
-            continue;
+        // `policy = P` + `scope = …`, and the level settings `P = namespaces […]`.
+        let policy_scope = match setting(&a.settings, "policy").map(|s| &s.value.node) {
+            Some(Value::Word(p)) => Some((p.as_str(), true, setting(&a.settings, "scope"))),
+            _ => None,
         };
-        if kind != "namespaces" {
-            continue;
-        }
-        for item in items.iter().filter(|i| i.node.text() == KUBE_SYSTEM) {
-            diags.push(
-                Diag::new(
-                    Code::W403,
-                    format!(
-                        "access `{}` has `policy = {policy}` in `kube-system` without `break_glass`: it can run pods as, and read the tokens of, the service accounts of the cluster's add-ons, which is cluster admin",
-                        a.name.node
-                    ),
-                )
-                .at(item.span)
-                .label("admin policy in kube-system")
-                .help("reserve it for emergencies with `break_glass = true`, or grant `policy = view` there and the rules the people need in `kubernetes in kube-system { … }`"),
-            );
+        let levels = ADMIN_POLICIES
+            .iter()
+            .map(|p| (*p, false, setting(&a.settings, p)))
+            .filter(|(_, _, s)| s.is_some());
+        for (policy, via_policy, scope) in policy_scope.into_iter().chain(levels) {
+            if !ADMIN_POLICIES.contains(&policy) {
+                continue;
+            }
+            let Some(Value::WordList(kind, items)) = scope.map(|s| &s.value.node) else {
+                continue;
+            };
+            if kind != "namespaces" {
+                continue;
+            }
+            let what = if via_policy {
+                format!("`policy = {policy}`")
+            } else {
+                format!("`{policy} = namespaces […]`")
+            };
+            for item in items.iter().filter(|i| i.node.text() == KUBE_SYSTEM) {
+                diags.push(
+                    Diag::new(
+                        Code::W403,
+                        format!(
+                            "access `{}` has {what} in `kube-system` without `break_glass`: it can run pods as, and read the tokens of, the service accounts of the cluster's add-ons, which is cluster admin",
+                            a.name.node
+                        ),
+                    )
+                    .at(item.span)
+                    .label("admin policy in kube-system")
+                    .help("reserve it for emergencies with `break_glass = true`, or grant `policy = view` there and the rules the people need in `kubernetes in kube-system { … }`"),
+                );
+            }
         }
     }
 }

@@ -68,6 +68,17 @@ fn aws_auth_of<'i>(ir: &'i mut Ir, cluster: &str) -> &'i mut ir::AwsAuth {
     &mut ir.aws_auth[pos]
 }
 
+/// An access's EKS access policies and their scopes: `policy` + `scope` first, then the level
+/// settings (`view = cluster`, …), strongest first.
+fn associations<'a>(
+    a: &'a Access<'_>,
+) -> impl Iterator<Item = (ir::AccessPolicy, &'a AccessScope)> + 'a {
+    a.policy
+        .iter()
+        .map(|p| (p.node, &a.scope))
+        .chain(a.more_policies.iter().map(|m| (m.policy.node, &m.scope)))
+}
+
 /// The artifacts of one access on each of its clusters.
 fn lower_access(a: &Access<'_>, ir: &mut Ir) {
     let Some(p) = &a.principal else {
@@ -101,21 +112,26 @@ fn lower_access(a: &Access<'_>, ir: &mut Ir) {
                 username: a.username.clone(),
                 origin: a.origin(),
             });
-            if let Some(policy) = &a.policy {
+            for (i, (policy, scope)) in associations(a).enumerate() {
                 ir.access_policy_associations
                     .push(ir::AccessPolicyAssociation {
                         cluster: c.name.clone(),
                         eks_name: c.eks_name.clone(),
-                        name: name.to_string(),
+                        // The first keeps the access's name; the next add their level.
+                        name: if i == 0 {
+                            name.to_string()
+                        } else {
+                            format!("{name}.{}", policy.keyword())
+                        },
                         principal_arn: p.arn.clone(),
-                        policy_arn: policy.node.arn(&c.partition),
-                        scope: a.scope.clone(),
+                        policy_arn: policy.arn(&c.partition),
+                        scope: scope.clone(),
                         origin: a.origin(),
                     });
             }
         } else {
             let mut groups = a.groups.clone();
-            if (a.policy.is_some() || has_rules) && !groups.contains(&group) {
+            if (associations(a).next().is_some() || has_rules) && !groups.contains(&group) {
                 groups.push(group.clone());
             }
             let mapping = ir::AwsAuthMapping {
@@ -132,8 +148,8 @@ fn lower_access(a: &Access<'_>, ir: &mut Ir) {
                 PrincipalKind::Role => auth.map_roles.push(mapping),
                 PrincipalKind::User => auth.map_users.push(mapping),
             }
-            if let Some(policy) = &a.policy {
-                let namespaces: Vec<Option<String>> = match &a.scope {
+            for (policy, scope) in associations(a) {
+                let namespaces: Vec<Option<String>> = match scope {
                     AccessScope::Cluster => vec![None],
                     AccessScope::Namespaces(ns) => ns.iter().cloned().map(Some).collect(),
                 };
@@ -141,8 +157,8 @@ fn lower_access(a: &Access<'_>, ir: &mut Ir) {
                     ir.group_bindings.push(ir::GroupBinding {
                         cluster: c.name.clone(),
                         namespace: ns,
-                        name: policy_binding_name(name, policy.node),
-                        cluster_role: policy.node.cluster_role().to_string(),
+                        name: policy_binding_name(name, policy),
+                        cluster_role: policy.cluster_role().to_string(),
                         group: group.clone(),
                         origin: a.origin(),
                     });

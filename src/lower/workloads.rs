@@ -13,7 +13,7 @@ use crate::ir::{self, Identity, Ir};
 use crate::check::apps::{AppRbac, BoundaryChoice, CheckedApp, SharedRole};
 use crate::check::aws::{self, CheckedGrant, Vars};
 use crate::check::resolve::Symbols;
-use crate::check::{values, BoundaryDef};
+use crate::check::{kube_names, values, BoundaryDef};
 
 /// IAM's limit on role names.
 pub const MAX_ROLE_NAME: usize = 64;
@@ -31,6 +31,11 @@ struct App<'a> {
     session_tags: bool,
     grants: Vec<CheckedGrant>,
     has_rules: bool,
+    /// `automount_token = true|false`; without it, the token is mounted only when the app has
+    /// Kubernetes rules.
+    automount_token: Option<bool>,
+    /// `service_account_managed = false`: the ServiceAccount object is written elsewhere.
+    service_account_managed: bool,
     /// Its RBAC, checked ([`CheckedApp`]).
     rbac: Vec<AppRbac>,
     /// `NAMESPACE/APP`, made once (every member, service account and grant of the app
@@ -82,6 +87,8 @@ pub fn lower<'p>(
                 session_tags: a.session_tags,
                 grants: a.grants,
                 has_rules: a.has_rules,
+                automount_token: a.automount_token,
+                service_account_managed: a.service_account_managed,
                 rbac: a.rbac,
                 key: a.key,
             })
@@ -349,7 +356,8 @@ fn app_outputs(
                 .as_ref()
                 .filter(|(id, _, _)| *id == Identity::Irsa)
                 .map(|(_, arn, _)| arn.clone()),
-            automount: app.has_rules,
+            automount: app.automount_token.unwrap_or(app.has_rules),
+            managed: app.service_account_managed,
             span: app.decl.span,
         });
         if let Some((Identity::PodIdentity, arn, session_tags)) = &assumed {
@@ -384,10 +392,14 @@ fn app_outputs(
                 } else {
                     name.clone()
                 },
-                rules: if last {
-                    std::mem::take(policy_rules)
-                } else {
-                    policy_rules.clone()
+                rules: match ir
+                    .clusters
+                    .get(cluster)
+                    .and_then(|c| kube_names::substitute_cluster(policy_rules, &c.eks_name))
+                {
+                    Some(per_cluster) => per_cluster,
+                    None if last => std::mem::take(policy_rules),
+                    None => policy_rules.clone(),
                 },
                 subject: ir::Subject::ServiceAccount {
                     name: app.service_account.clone(),

@@ -174,6 +174,9 @@ struct ServiceAccountCtx {
     app: String,
     automount: bool,
     irsa_role_arn: Option<String>,
+    /// `service_account_managed = false`: accessc writes no ServiceAccount (left out otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    external: bool,
 }
 
 #[derive(Clone, Serialize)]
@@ -264,6 +267,9 @@ struct AccessClusterCtx {
     auth_mode: &'static str,
     access_entry: Option<EntryCtx>,
     access_policy: Option<PolicyAssociationCtx>,
+    /// The access's further policy associations (`view = cluster`, …), after `access_policy`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more_access_policies: Vec<PolicyAssociationCtx>,
     aws_auth: Option<AwsAuthCtx>,
     group_bindings: Vec<GroupBindingCtx>,
     rbac: Vec<RbacCtx>,
@@ -356,6 +362,7 @@ fn service_account(sa: &ir::ServiceAccount) -> ServiceAccountCtx {
         app: sa.app.clone(),
         automount: sa.automount,
         irsa_role_arn: sa.irsa_role_arn.clone(),
+        external: !sa.managed,
     }
 }
 
@@ -603,10 +610,13 @@ fn accesses(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 .access_entries
                 .iter()
                 .find(|e| e.cluster == c.name && e.origin.what == what);
-            let access_policy = ir
+            let mut policies = ir
                 .access_policy_associations
                 .iter()
-                .find(|a| a.cluster == c.name && a.origin.what == what);
+                .filter(|a| a.cluster == c.name && a.origin.what == what);
+            let access_policy = policies.next();
+            let more_access_policies: Vec<PolicyAssociationCtx> =
+                policies.map(policy_association).collect();
             let aws_auth = ir
                 .aws_auth
                 .iter()
@@ -664,6 +674,7 @@ fn accesses(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 auth_mode: c.auth_mode.eks_value(),
                 access_entry: access_entry.map(entry),
                 access_policy: access_policy.map(policy_association),
+                more_access_policies,
                 aws_auth: aws_auth.map(|(map, m)| AwsAuthCtx {
                     map,
                     arn: m.arn.clone(),
