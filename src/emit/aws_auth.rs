@@ -229,10 +229,11 @@ mod tests {
             let ms = vec![node.clone(), mapping(s, 2), mapping(s, 0), mapping("u", 1)];
             let roles = map_roles(&ms);
             let users = map_users(&ms[1..]);
-            for (text, arn) in [(&roles, "rolearn"), (&users, "userarn")] {
+            // The mapping of `s` with two groups: the second role, the first user.
+            for (text, arn, i) in [(&roles, "rolearn", 1), (&users, "userarn", 0)] {
                 let back: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-                assert_eq!(back[1][arn].as_str(), Some(s), "{s:?}");
-                assert_eq!(back[1]["groups"][1].as_str(), Some(s), "{s:?}");
+                assert_eq!(back[i][arn].as_str(), Some(s), "{s:?}");
+                assert_eq!(back[i]["groups"][1].as_str(), Some(s), "{s:?}");
             }
             assert_eq!(
                 roles,
