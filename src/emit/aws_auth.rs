@@ -193,7 +193,10 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
             cluster: Some(b.cluster.clone()),
             account: account(&b.cluster),
             sources: vec![b.origin.span],
-            contents: document(&group_binding_doc(b, kind), sources.name(b.origin.span.file)),
+            contents: document(
+                &group_binding_doc(b, kind),
+                sources.name(b.origin.span.file),
+            ),
         });
     }
 }
@@ -202,9 +205,9 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
 mod tests {
     use super::*;
     use crate::ast::Span;
-    use std::collections::BTreeMap;
     use crate::emit::yaml::tests::tricky;
     use crate::ir::Origin;
+    use std::collections::BTreeMap;
 
     fn mapping(s: &str, groups: usize) -> AwsAuthMapping {
         AwsAuthMapping {

@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::json::{
-    compact_len, escaped_len, to_pretty, to_pretty_and_compact_len, Embedded, OneOrMany,
-    ValuesMap,
+    compact_len, escaped_len, to_pretty, to_pretty_and_compact_len, Embedded, OneOrMany, ValuesMap,
 };
 use super::Artifact;
 use crate::diagnostics::{Code, Diag};
@@ -96,9 +95,9 @@ impl<'a> PolicyDocument<'a> {
                 .map(|s| StatementDoc {
                     sid: Cow::Owned(s.sid.into_owned()),
                     effect: s.effect,
-                    principal: s.principal.map(|p| {
-                        p.into_iter().map(|(k, v)| (k, v.into_owned())).collect()
-                    }),
+                    principal: s
+                        .principal
+                        .map(|p| p.into_iter().map(|(k, v)| (k, v.into_owned())).collect()),
                     action: s.action.into_owned(),
                     resource: s.resource.map(OneOrMany::into_owned),
                     condition: Cow::Owned(s.condition.into_owned()),

@@ -173,7 +173,11 @@ impl serde_json::ser::Formatter for Pretty<'_> {
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.end(w, b"]")
     }
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.item(w, first)
     }
     fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
@@ -186,7 +190,11 @@ impl serde_json::ser::Formatter for Pretty<'_> {
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.end(w, b"}")
     }
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.item(w, first)
     }
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -244,9 +252,11 @@ fn write_pretty<T: Serialize + ?Sized>(buf: &mut Vec<u8>, value: &T, depth: usiz
     spaces
 }
 
-/// The text of a buffer (serde_json writes UTF-8 only).
+/// The text of a buffer (serde_json writes UTF-8 only: the check is the fast one of ASCII).
 fn text(buf: &[u8]) -> String {
-    String::from_utf8_lossy(buf).into_owned()
+    std::str::from_utf8(buf)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Pretty JSON with a trailing newline, serialised into the thread's reused buffer and copied
@@ -345,7 +355,11 @@ pub(crate) mod tests {
             serde_json::json!({"k\"": {"x": {"y": ["a", "b"]}}, "z": [{"q": "r"}, {}]}),
             serde_json::json!({"s p": "a b\n c: d", "deep": {"x": {"y": {"z": [" ", ", "]}}}}),
         ];
-        docs.extend(tricky().into_iter().map(|s| serde_json::json!({ s.clone(): [s] })));
+        docs.extend(
+            tricky()
+                .into_iter()
+                .map(|s| serde_json::json!({ s.clone(): [s] })),
+        );
         for d in &docs {
             let want = serde_json::to_string_pretty(d).unwrap() + "\n";
             let compact = serde_json::to_string(d).unwrap();
@@ -368,7 +382,10 @@ pub(crate) mod tests {
             let back: serde_json::Value = serde_json::from_str(&got).unwrap();
             let inner = back["Document"].as_str().unwrap();
             assert_eq!(inner, serde_json::to_string(&doc).unwrap());
-            assert_eq!(serde_json::from_str::<serde_json::Value>(inner).unwrap(), doc);
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(inner).unwrap(),
+                doc
+            );
         }
     }
 
@@ -380,7 +397,10 @@ pub(crate) mod tests {
         assert_eq!(to_compact(&OneOrMany::Set(&one)), r#""x""#);
         assert_eq!(to_compact(&OneOrMany::Set(&BTreeSet::new())), "[]");
         assert_eq!(to_compact(&OneOrMany::of(["x".to_string()])), r#""x""#);
-        assert_eq!(OneOrMany::Set(&set).into_owned(), OneOrMany::of(set.iter().cloned()));
+        assert_eq!(
+            OneOrMany::Set(&set).into_owned(),
+            OneOrMany::of(set.iter().cloned())
+        );
         for s in tricky() {
             assert_eq!(escaped_len(&s), serde_json::to_string(&s).unwrap().len());
         }

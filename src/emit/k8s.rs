@@ -363,7 +363,10 @@ mod tests {
                     }
                     agreement.check(&role_doc(&g, role_kind), &format!("role {s:?}"));
                     g.rules.clear();
-                    agreement.check(&role_doc(&g, role_kind), &format!("role without rules {s:?}"));
+                    agreement.check(
+                        &role_doc(&g, role_kind),
+                        &format!("role without rules {s:?}"),
+                    );
                 }
             }
             for (arn, automount) in [(None, true), (Some(s), false), (Some("arn:aws:x"), true)] {

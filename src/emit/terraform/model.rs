@@ -37,14 +37,12 @@ pub struct File {
     pub output: BTreeMap<String, Output>,
 }
 
-
 /// The `terraform` block.
 #[derive(Debug, Serialize)]
 pub struct TerraformBlock {
     /// Provider requirements.
     pub required_providers: BTreeMap<&'static str, ProviderRequirement>,
 }
-
 
 /// `aws = { source = "hashicorp/aws", version = ">= 5.33" }`.
 #[derive(Debug, Serialize)]
@@ -69,7 +67,6 @@ pub struct Provider {
     pub allowed_account_ids: Vec<String>,
 }
 
-
 /// An `output`.
 #[derive(Debug, Serialize)]
 pub struct Output {
@@ -79,14 +76,12 @@ pub struct Output {
     pub value: BTreeMap<String, String>,
 }
 
-
 /// Tags: `accessc-source` (the declaration, a template) and `managed-by = accessc`.
 #[derive(Debug)]
 pub struct Tags<'a> {
     /// What declared it.
     pub source: Text<'a>,
 }
-
 
 /// `aws_iam_policy`.
 #[derive(Debug, Serialize)]
@@ -102,7 +97,6 @@ pub struct IamPolicy<'a> {
     /// Tags.
     pub tags: Tags<'a>,
 }
-
 
 /// `aws_iam_role`.
 #[derive(Debug, Serialize)]
@@ -124,7 +118,6 @@ pub struct IamRole<'a> {
     pub tags: Tags<'a>,
 }
 
-
 /// `aws_iam_role_policy_attachment`.
 #[derive(Debug, Serialize)]
 pub struct RolePolicyAttachment<'a> {
@@ -133,7 +126,6 @@ pub struct RolePolicyAttachment<'a> {
     /// Policy ARN (a reference).
     pub policy_arn: Text<'a>,
 }
-
 
 /// `aws_eks_pod_identity_association`.
 #[derive(Debug, Serialize)]
@@ -154,7 +146,6 @@ pub struct PodIdentityAssociation<'a> {
     /// Tags.
     pub tags: Tags<'a>,
 }
-
 
 /// `aws_eks_access_entry`.
 #[derive(Debug, Serialize)]
@@ -178,7 +169,6 @@ pub struct AccessEntry<'a> {
     pub tags: Tags<'a>,
 }
 
-
 /// `aws_eks_access_policy_association`.
 #[derive(Debug, Serialize)]
 pub struct AccessPolicyAssociation<'a> {
@@ -193,7 +183,6 @@ pub struct AccessPolicyAssociation<'a> {
     /// The `access_scope` block.
     pub access_scope: AccessScope<'a>,
 }
-
 
 /// The `access_scope` block.
 #[derive(Debug, Serialize)]
