@@ -60,10 +60,13 @@ pub struct StatementDoc<'a> {
     pub condition: Cow<'a, Conditions>,
 }
 
+// serde hands the field over as it is (a `&Cow`).
+#[allow(clippy::ptr_arg)]
 fn conditions_empty(c: &Cow<'_, Conditions>) -> bool {
     c.is_empty()
 }
 
+#[allow(clippy::ptr_arg)]
 fn write_conditions<S: serde::Serializer>(
     c: &Cow<'_, Conditions>,
     s: S,
