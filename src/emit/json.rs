@@ -269,6 +269,19 @@ pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     })
 }
 
+/// Pretty JSON with a trailing newline, like [`to_pretty`]'s, for a large document (the
+/// manifest) whose size is known roughly: serialised into a buffer of `capacity` bytes that
+/// becomes the `String` (no copy, and no doubling when `capacity` is a little over).
+pub fn to_pretty_sized<T: Serialize + ?Sized>(value: &T, capacity: usize) -> String {
+    let mut buf = Vec::with_capacity(capacity);
+    write_pretty(&mut buf, value, 0);
+    buf.push(b'\n');
+    if buf.capacity() > buf.len() + buf.len() / 4 {
+        buf.shrink_to_fit();
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
 /// Pretty JSON like [`to_pretty`]'s, and the length of the same document's compact text (the
 /// pretty text without the whitespace it adds), from one serialisation.
 pub fn to_pretty_and_compact_len<T: Serialize + ?Sized>(value: &T) -> (String, usize) {

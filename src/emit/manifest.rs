@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::json::to_pretty;
+use super::json::to_pretty_sized;
 use super::Artifact;
 use crate::ir::Ir;
 use crate::source::Sources;
@@ -109,6 +109,23 @@ where
     // The entries are made in runs, on several threads for a large program (10,000 apps have
     // 130,000 artifacts: their sources' lines and hashes are most of the work), then the
     // document is serialised once.
+    // A little over (an entry is its fields plus about 200 bytes of keys, quotes, indentation
+    // and hash; a source is `file:line`), so that the text of a large program (tens of
+    // megabytes) is never copied as it grows.
+    let estimate = 4096
+        + entries
+            .clone()
+            .map(|(a, _)| {
+                230 + a.path.len()
+                    + a.kind.len()
+                    + a.cluster.as_ref().map_or(0, |c| 24 + c.len())
+                    + a.account.as_ref().map_or(0, |c| 24 + c.len())
+                    + a.sources
+                        .iter()
+                        .map(|s| 24 + sources.name(s.file).len())
+                        .sum::<usize>()
+            })
+            .sum::<usize>();
     let entries: Vec<Hashed<'_>> = entries.collect();
     let runs: Vec<&[Hashed<'_>]> = entries.chunks(1024).collect();
     let texts = crate::par::map(
@@ -143,7 +160,7 @@ where
         cluster: None,
         account: None,
         sources: Vec::new(),
-        contents: to_pretty(&manifest),
+        contents: to_pretty_sized(&manifest, estimate),
     }
 }
 
@@ -155,6 +172,7 @@ pub fn parse(text: &str) -> Option<Manifest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::json::to_pretty;
 
     #[test]
     fn streamed_manifest_is_the_manifest_pretty_printed() {
