@@ -1,21 +1,30 @@
-//! JSON for the emitters: every document is a typed [`Serialize`] model, written by `serde_json`
-//! with two-space indentation and one trailing newline.
+//! JSON for the emitters: every document is a typed [`Serialize`] model, written by this
+//! module's serde [`Serializer`] ([`Writer`]) in `serde_json`'s forms: pretty with two-space
+//! indentation and one trailing newline, or compact.
 //!
-//! Speed comes from where the text goes, not from a second writer: each thread serialises into
-//! a reused buffer ([`to_pretty`], [`to_compact`]) and copies the text into a `String` of exactly
-//! its length (the emitters write about 130,000 files for 10,000 apps, all kept until the build
-//! ends). Sizes that IAM limits count are measured on the same serialisation: [`Pretty`] counts
-//! the whitespace it adds, so one pretty writing also gives the compact length
-//! ([`to_pretty_and_compact_len`]), and [`compact_len`] serialises into a counter.
+//! One model per document, one serialiser for every model. The serialiser is the project's own,
+//! not `serde_json`'s, for speed alone (`tools/bench/emit.rs`, docs/performance.md): it writes
+//! into a `String` (the text comes from `&str`s, so it is never checked for UTF-8 again),
+//! escapes strings 8 bytes at a time ([`escape_into`]), and pastes the fragments it wrote
+//! itself ([`Raw`]) without parsing them again. Its tests parse its output back with
+//! `serde_json` and compare it with `serde_json`'s own text of the same value.
+//!
+//! Each thread serialises into a reused buffer ([`to_pretty`], [`to_compact`]) and copies the
+//! text into a `String` of exactly its length (the emitters write about 130,000 files for 10,000
+//! apps, all kept until the build ends). Sizes that IAM limits count are measured on the same
+//! serialisation: the pretty writer counts the whitespace it adds, so one pretty writing also
+//! gives the compact length ([`to_pretty_and_compact_len`]).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::io;
+use std::fmt;
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::{
+    SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
+    SerializeTupleStruct, SerializeTupleVariant,
+};
 use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
 
 /// Pretty JSON with a trailing newline.
 pub fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
@@ -111,114 +120,752 @@ impl<T: Serialize> Serialize for Embedded<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         with_buffer(&EMBEDDED, |buf| {
             write_compact(buf, &self.0);
-            s.serialize_str(std::str::from_utf8(buf).unwrap_or_default())
+            s.serialize_str(buf)
         })
     }
 }
 
-/// A value already serialised (pretty, at its depth in the document): a fragment made on
-/// another thread, pasted as it is.
-pub fn raw(text: String) -> Box<RawValue> {
-    RawValue::from_string(text).unwrap_or_else(|_| Box::default())
+/// A value already serialised by this module (pretty, at its depth in the document): a
+/// fragment made on another thread, pasted as it is, not parsed again. Only [`Writer`] pastes
+/// it (another serializer would write the text as a string).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Raw(String);
+
+/// The name under which a [`Raw`] reaches the serializer.
+const RAW: &str = "$accessc::emit::json::Raw";
+
+impl Serialize for Raw {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(RAW, self.0.as_str())
+    }
 }
 
-/// `serde_json`'s pretty formatter (two spaces), starting at a depth, counting the whitespace
-/// it adds: the pretty text less that whitespace is the compact text of the same value.
-pub struct Pretty<'c> {
+/// A fragment written by [`to_pretty_at`], to paste into a document.
+pub fn raw(text: String) -> Raw {
+    Raw(text)
+}
+
+/// Serialising a model failed: a map key that is not a string, or a model's own error. The
+/// emitters' models do not fail.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl serde::ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+/// The JSON serializer: `serde_json`'s text (pretty with two spaces from a depth, or compact)
+/// into a `String`.
+pub struct Writer<'o> {
+    out: &'o mut String,
+    pretty: bool,
     depth: usize,
-    has_value: bool,
-    spaces: &'c mut usize,
+    /// The whitespace written so far (pretty): the pretty text less it is the compact text.
+    spaces: usize,
+    /// The next string is a [`Raw`]'s text.
+    raw: bool,
 }
 
-const INDENT: &[u8] = b"                                                                ";
+const INDENT: &str = "                                                                ";
 
-impl Pretty<'_> {
-    fn newline_indent<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b"\n")?;
+impl<'o> Writer<'o> {
+    /// A writer of pretty text `depth` levels deep.
+    pub fn pretty(out: &'o mut String, depth: usize) -> Self {
+        Writer {
+            out,
+            pretty: true,
+            depth,
+            spaces: 0,
+            raw: false,
+        }
+    }
+
+    /// A writer of compact text.
+    pub fn compact(out: &'o mut String) -> Self {
+        Writer {
+            out,
+            pretty: false,
+            depth: 0,
+            spaces: 0,
+            raw: false,
+        }
+    }
+
+    fn newline_indent(&mut self) {
         let mut n = 2 * self.depth;
-        *self.spaces += 1 + n;
+        self.spaces += 1 + n;
+        self.out.push('\n');
         while n > INDENT.len() {
-            w.write_all(INDENT)?;
+            self.out.push_str(INDENT);
             n -= INDENT.len();
         }
-        w.write_all(&INDENT[..n])
+        self.out.push_str(&INDENT[..n]);
     }
 
-    fn begin<W: ?Sized + io::Write>(&mut self, w: &mut W, open: &[u8]) -> io::Result<()> {
+    fn begin(&mut self, open: char) -> Compound<'_, 'o> {
         self.depth += 1;
-        self.has_value = false;
-        w.write_all(open)
-    }
-
-    fn end<W: ?Sized + io::Write>(&mut self, w: &mut W, close: &[u8]) -> io::Result<()> {
-        self.depth = self.depth.saturating_sub(1);
-        if self.has_value {
-            self.newline_indent(w)?;
+        self.out.push(open);
+        Compound {
+            w: self,
+            first: true,
+            variant: false,
         }
-        w.write_all(close)
     }
 
-    fn item<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    /// Open `{"variant": ` and then `open`.
+    fn begin_variant(&mut self, variant: &str, open: char) -> Compound<'_, 'o> {
+        self.depth += 1;
+        self.out.push('{');
+        self.item(true);
+        escape_into(self.out, variant);
+        self.colon();
+        let mut c = self.begin(open);
+        c.variant = true;
+        c
+    }
+
+    /// Before an element or key: the comma, then a new line (pretty).
+    fn item(&mut self, first: bool) {
         if !first {
-            w.write_all(b",")?;
+            self.out.push(',');
         }
-        self.newline_indent(w)
+        if self.pretty {
+            self.newline_indent();
+        }
+    }
+
+    /// Between a key and its value.
+    fn colon(&mut self) {
+        if self.pretty {
+            self.spaces += 1;
+            self.out.push_str(": ");
+        } else {
+            self.out.push(':');
+        }
+    }
+
+    /// Close a container; `empty` when nothing was written in it.
+    fn end(&mut self, close: char, empty: bool) {
+        self.depth = self.depth.saturating_sub(1);
+        if !empty && self.pretty {
+            self.newline_indent();
+        }
+        self.out.push(close);
+    }
+
+    fn float(&mut self, v: f64) {
+        // serde_json's text of a float (shortest round trip; `null` when not finite).
+        self.out
+            .push_str(&serde_json::to_string(&v).unwrap_or_else(|_| "null".into()));
     }
 }
 
-impl serde_json::ser::Formatter for Pretty<'_> {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.begin(w, b"[")
+/// An object or an array being written.
+pub struct Compound<'a, 'o> {
+    w: &'a mut Writer<'o>,
+    first: bool,
+    /// Inside `{"variant": …}`: closing it closes that object too.
+    variant: bool,
+}
+
+impl Compound<'_, '_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.w.item(self.first);
+        self.first = false;
+        value.serialize(&mut *self.w)
     }
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.end(w, b"]")
+
+    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.w.item(self.first);
+        self.first = false;
+        key.serialize(MapKey(&mut *self.w))
     }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.item(w, first)
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.w.colon();
+        value.serialize(&mut *self.w)
     }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.w.item(self.first);
+        self.first = false;
+        escape_into(self.w.out, key);
+        self.value(value)
+    }
+
+    fn close(self, close: char) -> Result<(), Error> {
+        self.w.end(close, self.first);
+        if self.variant {
+            self.w.end('}', false);
+        }
         Ok(())
     }
-    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.begin(w, b"{")
+}
+
+impl SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
     }
-    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.end(w, b"}")
+    fn end(self) -> Result<(), Error> {
+        self.close(']')
     }
-    fn begin_object_key<W: ?Sized + io::Write>(
+}
+
+impl SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(']')
+    }
+}
+
+impl SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(']')
+    }
+}
+
+impl SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(']')
+    }
+}
+
+impl SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key(key)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close('}')
+    }
+}
+
+impl SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.item(w, first)
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
     }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        *self.spaces += 1;
-        w.write_all(b": ")
+    fn end(self) -> Result<(), Error> {
+        self.close('}')
     }
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
+}
+
+impl SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close('}')
+    }
+}
+
+impl<'a, 'o> Serializer for &'a mut Writer<'o> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a, 'o>;
+    type SerializeTuple = Compound<'a, 'o>;
+    type SerializeTupleStruct = Compound<'a, 'o>;
+    type SerializeTupleVariant = Compound<'a, 'o>;
+    type SerializeMap = Compound<'a, 'o>;
+    type SerializeStruct = Compound<'a, 'o>;
+    type SerializeStructVariant = Compound<'a, 'o>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.push_str(if v { "true" } else { "false" });
         Ok(())
     }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        if v < 0 {
+            self.out.push('-');
+        }
+        push_u64(self.out, v.unsigned_abs());
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.out.push_str(&v.to_string());
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        push_u64(self.out, v);
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.out.push_str(&v.to_string());
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        // serde_json writes an f32 with f32's shortest digits.
+        self.out
+            .push_str(&serde_json::to_string(&v).unwrap_or_else(|_| "null".into()));
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.float(v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        if std::mem::take(&mut self.raw) {
+            self.out.push_str(v);
+        } else {
+            escape_into(self.out, v);
+        }
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = self.serialize_seq(Some(v.len()))?;
+        for b in v {
+            SerializeSeq::serialize_element(&mut seq, b)?;
+        }
+        SerializeSeq::end(seq)
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.raw = name == RAW;
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut map = self.serialize_map(Some(1))?;
+        map.serialize_entry(variant, value)?;
+        SerializeMap::end(map)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, 'o>, Error> {
+        Ok(self.begin('['))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'o>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, 'o>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a, 'o>, Error> {
+        Ok(self.begin_variant(variant, '['))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, 'o>, Error> {
+        Ok(self.begin('{'))
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a, 'o>, Error> {
+        Ok(self.begin('{'))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a, 'o>, Error> {
+        Ok(self.begin_variant(variant, '{'))
+    }
+}
+
+/// A map key: a string, or (as `serde_json` writes them) a number, a bool or a char quoted.
+struct MapKey<'a, 'o>(&'a mut Writer<'o>);
+
+impl MapKey<'_, '_> {
+    fn quoted(self, text: &str) -> Result<(), Error> {
+        self.0.out.push('"');
+        self.0.out.push_str(text);
+        self.0.out.push('"');
+        Ok(())
+    }
+}
+
+fn key_must_be_a_string() -> Error {
+    Error("key must be a string".into())
+}
+
+impl Serializer for MapKey<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = serde::ser::Impossible<(), Error>;
+    type SerializeTuple = serde::ser::Impossible<(), Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), Error>;
+    type SerializeMap = serde::ser::Impossible<(), Error>;
+    type SerializeStruct = serde::ser::Impossible<(), Error>;
+    type SerializeStructVariant = serde::ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        escape_into(self.0.out, v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.quoted(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_f32(self, _v: f32) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_must_be_a_string())
+    }
+}
+
+/// Decimal digits of a number.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// A JSON string, quoted and escaped exactly as `serde_json` does: `"` and `\`, the control
+/// characters (`\b \t \n \f \r`, others as `\u00XX` in lower-case hex); nothing else (not DEL,
+/// not non-ASCII).
+pub fn escape_into(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    if any_escaped(s.as_bytes()) {
+        escape_each(out, s);
+    } else {
+        out.push_str(s);
+    }
+    out.push('"');
+}
+
+/// Whether any of the 8 bytes of `word` is escaped (a control character, `"` or `\\`).
+#[inline]
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    // A byte below 0x20 (exact for bytes below 0x80; the others have their high bit set).
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    control
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// The index of the first byte at or after `from` that is escaped (`bytes.len()` if none).
+#[inline]
+fn next_escaped(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        from += 8;
+    }
+    while let Some(&b) = bytes.get(from) {
+        if ESCAPE[usize::from(b)] != 0 {
+            return from;
+        }
+        from += 1;
+    }
+    from
+}
+
+/// `s` into `out`, each escaped byte escaped and the runs between them copied.
+fn escape_each(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    loop {
+        let i = next_escaped(bytes, start);
+        // Escaped bytes are ASCII: `i` is a character boundary.
+        out.push_str(&s[start..i]);
+        let Some(&b) = bytes.get(i) else {
+            return;
+        };
+        push_escape(out, b);
+        start = i + 1;
+    }
+}
+
+/// For each byte: 0 when it is written as it is, else the letter of its escape (`u` for
+/// `\u00XX`), as serde_json's table.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Whether any byte of `bytes` is escaped: 8 bytes at a time, the last 8 read again when the
+/// length is not a multiple of 8 (most strings need no escape, and are copied whole).
+#[inline]
+fn any_escaped(bytes: &[u8]) -> bool {
+    let word = |chunk: &[u8; 8]| word_needs_escape(u64::from_le_bytes(*chunk));
+    match bytes.last_chunk::<8>() {
+        Some(last) => {
+            bytes
+                .chunks_exact(8)
+                .any(|c| c.first_chunk().is_some_and(word))
+                || word(last)
+        }
+        None => bytes.iter().any(|&b| ESCAPE[usize::from(b)] != 0),
+    }
+}
+
+/// The escape of byte `b` (one that [`ESCAPE`] escapes): `\X`, or `\u00XX`.
+fn push_escape(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let e = ESCAPE[usize::from(b)];
+    out.push('\\');
+    out.push(char::from(e));
+    if e == b'u' {
+        out.push_str("00");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+}
+
+/// The length of a string's JSON text (quoted and escaped), without writing it.
+pub fn escaped_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut len = s.len() + 2;
+    let mut i = next_escaped(bytes, 0);
+    while let Some(&b) = bytes.get(i) {
+        len += if ESCAPE[usize::from(b)] == b'u' { 5 } else { 1 };
+        i = next_escaped(bytes, i + 1);
+    }
+    len
 }
 
 thread_local! {
     /// The text of the document being written, reused from one document to the next.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
     /// The compact text of an [`Embedded`] value, inside the document being written.
-    static EMBEDDED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static EMBEDDED: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Run `f` on the thread's reused buffer `cell`, cleared (on a buffer of its own when that one
 /// is in use).
 fn with_buffer<R>(
-    cell: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
-    f: impl FnOnce(&mut Vec<u8>) -> R,
+    cell: &'static std::thread::LocalKey<RefCell<String>>,
+    f: impl FnOnce(&mut String) -> R,
 ) -> R {
     cell.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
@@ -226,37 +873,25 @@ fn with_buffer<R>(
             let result = f(&mut buf);
             // Do not keep a very large buffer (a Terraform root) for the rest of the thread.
             if buf.capacity() > 1 << 20 {
-                *buf = Vec::new();
+                *buf = String::new();
             }
             result
         }
-        Err(_) => f(&mut Vec::new()),
+        Err(_) => f(&mut String::new()),
     })
 }
 
 /// The compact text of `value` into `buf`. Serialising the emitters' models cannot fail (their
 /// maps have string keys); should one, the text stops where it failed.
-fn write_compact<T: Serialize + ?Sized>(buf: &mut Vec<u8>, value: &T) {
-    let _ = value.serialize(&mut serde_json::Serializer::new(buf));
+fn write_compact<T: Serialize + ?Sized>(buf: &mut String, value: &T) {
+    let _ = value.serialize(&mut Writer::compact(buf));
 }
 
 /// The pretty text of `value` at `depth` into `buf`; returns the whitespace it added.
-fn write_pretty<T: Serialize + ?Sized>(buf: &mut Vec<u8>, value: &T, depth: usize) -> usize {
-    let mut spaces = 0;
-    let formatter = Pretty {
-        depth,
-        has_value: false,
-        spaces: &mut spaces,
-    };
-    let _ = value.serialize(&mut serde_json::Serializer::with_formatter(buf, formatter));
-    spaces
-}
-
-/// The text of a buffer (serde_json writes UTF-8 only: the check is the fast one of ASCII).
-fn text(buf: &[u8]) -> String {
-    std::str::from_utf8(buf)
-        .map(str::to_owned)
-        .unwrap_or_default()
+fn write_pretty<T: Serialize + ?Sized>(buf: &mut String, value: &T, depth: usize) -> usize {
+    let mut w = Writer::pretty(buf, depth);
+    let _ = value.serialize(&mut w);
+    w.spaces
 }
 
 /// Pretty JSON with a trailing newline, serialised into the thread's reused buffer and copied
@@ -264,8 +899,8 @@ fn text(buf: &[u8]) -> String {
 pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     with_buffer(&SCRATCH, |buf| {
         write_pretty(buf, value, 0);
-        buf.push(b'\n');
-        text(buf)
+        buf.push('\n');
+        buf.as_str().to_owned()
     })
 }
 
@@ -273,13 +908,13 @@ pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
 /// manifest) whose size is known roughly: serialised into a buffer of `capacity` bytes that
 /// becomes the `String` (no copy, and no doubling when `capacity` is a little over).
 pub fn to_pretty_sized<T: Serialize + ?Sized>(value: &T, capacity: usize) -> String {
-    let mut buf = Vec::with_capacity(capacity);
+    let mut buf = String::with_capacity(capacity);
     write_pretty(&mut buf, value, 0);
-    buf.push(b'\n');
+    buf.push('\n');
     if buf.capacity() > buf.len() + buf.len() / 4 {
         buf.shrink_to_fit();
     }
-    String::from_utf8(buf).unwrap_or_default()
+    buf
 }
 
 /// Pretty JSON like [`to_pretty`]'s, and the length of the same document's compact text (the
@@ -288,8 +923,8 @@ pub fn to_pretty_and_compact_len<T: Serialize + ?Sized>(value: &T) -> (String, u
     with_buffer(&SCRATCH, |buf| {
         let spaces = write_pretty(buf, value, 0);
         let len = buf.len() - spaces;
-        buf.push(b'\n');
-        (text(buf), len)
+        buf.push('\n');
+        (buf.as_str().to_owned(), len)
     })
 }
 
@@ -297,7 +932,7 @@ pub fn to_pretty_and_compact_len<T: Serialize + ?Sized>(value: &T) -> (String, u
 pub fn to_pretty_at<T: Serialize + ?Sized>(value: &T, depth: usize) -> String {
     with_buffer(&SCRATCH, |buf| {
         write_pretty(buf, value, depth);
-        text(buf)
+        buf.as_str().to_owned()
     })
 }
 
@@ -305,34 +940,24 @@ pub fn to_pretty_at<T: Serialize + ?Sized>(value: &T, depth: usize) -> String {
 pub fn to_compact<T: Serialize + ?Sized>(value: &T) -> String {
     with_buffer(&SCRATCH, |buf| {
         write_compact(buf, value);
-        text(buf)
+        buf.as_str().to_owned()
     })
 }
 
-/// The length of a value's compact text, serialised into a counter (no text is kept).
+/// The length of a value's compact text (serialised into the thread's reused buffer).
 pub fn compact_len<T: Serialize + ?Sized>(value: &T) -> usize {
-    struct Count(usize);
-    impl io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    let _ = value.serialize(&mut serde_json::Serializer::new(&mut count));
-    count.0
-}
-
-/// The length of a string's JSON text (quoted and escaped).
-pub fn escaped_len(s: &str) -> usize {
-    compact_len(s)
+    with_buffer(&SCRATCH, |buf| {
+        write_compact(buf, value);
+        buf.len()
+    })
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
     use super::*;
 
     /// Strings that need escaping, or look as if they might.
@@ -382,7 +1007,8 @@ pub(crate) mod tests {
             assert_eq!(compact_len(d), compact.len());
             // Nested: the inner text written at its depth, pasted raw.
             let outer = serde_json::json!({"a": {"b": d}});
-            let pasted = to_pretty(&serde_json::json!({"a": {"b": raw(to_pretty_at(d, 2))}}));
+            let inner = BTreeMap::from([("b", raw(to_pretty_at(d, 2)))]);
+            let pasted = to_pretty(&BTreeMap::from([("a", inner)]));
             assert_eq!(pasted, serde_json::to_string_pretty(&outer).unwrap() + "\n");
         }
     }
@@ -417,5 +1043,144 @@ pub(crate) mod tests {
         for s in tricky() {
             assert_eq!(escaped_len(&s), serde_json::to_string(&s).unwrap().len());
         }
+    }
+
+    /// A model with every shape the serializer writes: structs, maps with string and number
+    /// keys, options, numbers, bools, enums in serde's four forms, tuples, and nesting.
+    #[derive(Serialize)]
+    struct Model {
+        name: String,
+        #[serde(rename = "Key \"q\"")]
+        list: Vec<String>,
+        empty: Vec<String>,
+        map: BTreeMap<String, Vec<String>>,
+        numbers: BTreeMap<i64, u64>,
+        none: Option<String>,
+        some: Option<bool>,
+        float: f64,
+        kinds: Vec<Kind>,
+        pair: (String, i32),
+        nested: Vec<BTreeMap<String, String>>,
+        chars: BTreeMap<char, char>,
+        unit: (),
+    }
+
+    #[derive(Serialize)]
+    enum Kind {
+        Unit,
+        Newtype(String),
+        Tuple(String, u8),
+        Struct { a: String, b: Vec<String> },
+    }
+
+    fn model(strings: &[String], n: i64) -> Model {
+        let s = |i: usize| strings.get(i % strings.len().max(1)).cloned().unwrap_or_default();
+        Model {
+            name: s(0),
+            list: strings.to_vec(),
+            empty: Vec::new(),
+            map: strings.iter().map(|k| (k.clone(), vec![s(1), s(2)])).collect(),
+            numbers: BTreeMap::from([(n, n.unsigned_abs()), (-1, 0), (i64::MIN, u64::MAX)]),
+            none: None,
+            some: Some(n % 2 == 0),
+            float: n as f64 / 7.0,
+            kinds: vec![
+                Kind::Unit,
+                Kind::Newtype(s(3)),
+                Kind::Tuple(s(4), 7),
+                Kind::Struct {
+                    a: s(5),
+                    b: strings.to_vec(),
+                },
+            ],
+            pair: (s(6), -3),
+            nested: vec![BTreeMap::new(), strings.iter().map(|k| (k.clone(), k.clone())).collect()],
+            chars: s(7).chars().map(|c| (c, c)).collect(),
+            unit: (),
+        }
+    }
+
+    /// The serializer's text of `value` is `serde_json`'s, pretty and compact, parses back to
+    /// the same value, and the whitespace counted is what the compact text lacks.
+    fn assert_serde_json_text<T: Serialize>(value: &T) {
+        let want_pretty = serde_json::to_string_pretty(value).unwrap() + "\n";
+        let want_compact = serde_json::to_string(value).unwrap();
+        let pretty = to_pretty(value);
+        let compact = to_compact(value);
+        let want: serde_json::Value = serde_json::to_value(value).unwrap();
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&pretty).unwrap(), want);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&compact).unwrap(), want);
+        assert_eq!(pretty, want_pretty);
+        assert_eq!(compact, want_compact);
+        assert_eq!(to_pretty_and_compact_len(value), (want_pretty, want_compact.len()));
+        assert_eq!(compact_len(value), want_compact.len());
+    }
+
+    /// One character of every escape class: plain ASCII, `"` and `\\`, the short escapes, the
+    /// other control characters, DEL, and non-ASCII of two, three and four bytes.
+    fn any_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            proptest::char::range('a', 'z'),
+            proptest::char::range(' ', '~'),
+            Just('"'),
+            Just('\\'),
+            prop::sample::select(vec!['\u{8}', '\t', '\n', '\u{c}', '\r']),
+            proptest::char::range('\0', '\u{1f}'),
+            Just('\u{7f}'),
+            proptest::char::range('\u{80}', '\u{7ff}'),
+            proptest::char::range('\u{800}', '\u{ffff}'),
+            proptest::char::range('\u{10000}', '\u{10ffff}'),
+        ]
+    }
+
+    fn any_string() -> impl Strategy<Value = String> {
+        prop::collection::vec(any_char(), 0..40).prop_map(|c| c.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Random strings of every escape class, alone and in a model of every shape.
+        #[test]
+        fn the_serializer_writes_serde_json_text(
+            strings in prop::collection::vec(any_string(), 0..6),
+            n in any::<i64>(),
+        ) {
+            for s in &strings {
+                assert_serde_json_text(s);
+                prop_assert_eq!(escaped_len(s), serde_json::to_string(s).unwrap().len());
+            }
+            assert_serde_json_text(&model(&strings, n));
+        }
+    }
+
+    #[test]
+    fn models_of_tricky_strings_are_serde_json_text() {
+        let t = tricky();
+        assert_serde_json_text(&model(&t, 42));
+        assert_serde_json_text(&model(&[], i64::MAX));
+        for s in &t {
+            assert_serde_json_text(&model(std::slice::from_ref(s), -5));
+        }
+        // Long strings: escapes in the 8-byte words, across them and in the tail.
+        let long: String = t.concat().repeat(3);
+        assert_serde_json_text(&long);
+        assert_serde_json_text(&model(&[long], 0));
+    }
+
+    #[test]
+    fn deep_documents_indent_past_the_indent_constant() {
+        let mut v = serde_json::json!("x");
+        for _ in 0..40 {
+            v = serde_json::json!({ "k": [v] });
+        }
+        assert_serde_json_text(&v);
+    }
+
+    #[test]
+    fn keys_that_are_not_strings_fail() {
+        let mut out = String::new();
+        let map = BTreeMap::from([(vec![1], 1)]);
+        assert!(map.serialize(&mut Writer::compact(&mut out)).is_err());
     }
 }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
+use crate::emit::json::Raw;
 
 /// A Terraform template string, borrowed when it is the text it came from.
 pub type Text<'a> = Cow<'a, str>;
@@ -31,7 +31,7 @@ pub struct File {
     pub provider: BTreeMap<&'static str, Vec<Provider>>,
     /// Resources: type → name → body, serialised at [`BODY_DEPTH`] when it was added.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub resource: BTreeMap<&'static str, BTreeMap<String, Box<RawValue>>>,
+    pub resource: BTreeMap<&'static str, BTreeMap<String, Raw>>,
     /// Outputs by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub output: BTreeMap<String, Output>,
