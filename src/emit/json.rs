@@ -116,10 +116,31 @@ impl<K: Serialize> Serialize for ValuesMap<'_, K> {
 #[derive(Clone, Debug)]
 pub struct Embedded<T>(pub T);
 
+/// The name under which an [`Embedded`] reaches the serializer: [`Writer`] writes the value's
+/// compact text escaped as it goes (one writing); other serializers are handed the text.
+const EMBED: &str = "$accessc::emit::json::Embedded";
+
+thread_local! {
+    /// Set by [`Writer`] when it takes an [`Embedded`] value to write escaped itself.
+    static EMBED_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl<T: Serialize> Serialize for Embedded<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(EMBED, &EmbeddedValue(&self.0))
+    }
+}
+
+/// The value of an [`Embedded`]: itself when [`Writer`] asked for it, else its compact text.
+struct EmbeddedValue<'a, T>(&'a T);
+
+impl<T: Serialize> Serialize for EmbeddedValue<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if EMBED_HERE.with(|here| here.replace(false)) {
+            return self.0.serialize(s);
+        }
         with_buffer(&EMBEDDED, |buf| {
-            write_compact(buf, &self.0);
+            write_compact(buf, self.0);
             s.serialize_str(buf)
         })
     }
@@ -174,6 +195,8 @@ pub struct Writer<'o> {
     spaces: usize,
     /// The next string is a [`Raw`]'s text.
     raw: bool,
+    /// Writing the compact text of an [`Embedded`] value, escaped as the body of a string.
+    twice: bool,
 }
 
 const INDENT: &str = "                                                                ";
@@ -187,6 +210,7 @@ impl<'o> Writer<'o> {
             depth,
             spaces: 0,
             raw: false,
+            twice: false,
         }
     }
 
@@ -198,6 +222,7 @@ impl<'o> Writer<'o> {
             depth: 0,
             spaces: 0,
             raw: false,
+            twice: false,
         }
     }
 
@@ -227,7 +252,7 @@ impl<'o> Writer<'o> {
         self.depth += 1;
         self.out.push('{');
         self.item(true);
-        escape_into(self.out, variant);
+        self.string(variant);
         self.colon();
         let mut c = self.begin(open);
         c.variant = true;
@@ -261,6 +286,33 @@ impl<'o> Writer<'o> {
             self.newline_indent();
         }
         self.out.push(close);
+    }
+
+    /// A string, quoted and escaped (twice inside an [`Embedded`] value).
+    fn string(&mut self, s: &str) {
+        if self.twice {
+            escape_twice_into(self.out, s);
+        } else {
+            escape_into(self.out, s);
+        }
+    }
+
+    /// An [`Embedded`] value: its compact text, escaped as it is written, as a string.
+    fn embedded<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if self.twice {
+            // Embedded in an embedded value: its text, written as a string escaped twice.
+            return value.serialize(self);
+        }
+        let pretty = std::mem::replace(&mut self.pretty, false);
+        self.twice = true;
+        self.out.push('"');
+        EMBED_HERE.with(|here| here.set(true));
+        let result = value.serialize(&mut *self);
+        EMBED_HERE.with(|here| here.set(false));
+        self.out.push('"');
+        self.twice = false;
+        self.pretty = pretty;
+        result
     }
 
     fn float(&mut self, v: f64) {
@@ -299,7 +351,7 @@ impl Compound<'_, '_> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.w.item(self.first);
         self.first = false;
-        escape_into(self.w.out, key);
+        self.w.string(key);
         self.value(value)
     }
 
@@ -469,7 +521,7 @@ impl<'a, 'o> Serializer for &'a mut Writer<'o> {
         if std::mem::take(&mut self.raw) {
             self.out.push_str(v);
         } else {
-            escape_into(self.out, v);
+            self.string(v);
         }
         Ok(())
     }
@@ -506,6 +558,9 @@ impl<'a, 'o> Serializer for &'a mut Writer<'o> {
         name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
+        if name == EMBED {
+            return self.embedded(value);
+        }
         self.raw = name == RAW;
         value.serialize(self)
     }
@@ -564,9 +619,10 @@ struct MapKey<'a, 'o>(&'a mut Writer<'o>);
 
 impl MapKey<'_, '_> {
     fn quoted(self, text: &str) -> Result<(), Error> {
-        self.0.out.push('"');
+        let quote = if self.0.twice { "\\\"" } else { "\"" };
+        self.0.out.push_str(quote);
         self.0.out.push_str(text);
-        self.0.out.push('"');
+        self.0.out.push_str(quote);
         Ok(())
     }
 }
@@ -587,7 +643,7 @@ impl Serializer for MapKey<'_, '_> {
     type SerializeStructVariant = serde::ser::Impossible<(), Error>;
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        escape_into(self.0.out, v);
+        self.0.string(v);
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
@@ -743,6 +799,33 @@ pub fn escape_into(out: &mut String, s: &str) {
         out.push_str(s);
     }
     out.push('"');
+}
+
+/// A JSON string written as the body of another JSON string: `s` quoted and escaped, then
+/// escaped again (`a"b` becomes `\"a\\\"b\"`).
+fn escape_twice_into(out: &mut String, s: &str) {
+    out.reserve(s.len() + 4);
+    out.push_str(r#"\""#);
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    loop {
+        let i = next_escaped(bytes, start);
+        out.push_str(&s[start..i]);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        match b {
+            // The escape `\X` escaped again: `\\`, then `X` escaped when it is `"` or `\`.
+            b'"' => out.push_str(r#"\\\""#),
+            b'\\' => out.push_str(r"\\\\"),
+            _ => {
+                out.push('\\');
+                push_escape(out, b);
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(r#"\""#);
 }
 
 /// Whether any of the 8 bytes of `word` is escaped (a control character, `"` or `\\`).
@@ -1025,6 +1108,20 @@ pub(crate) mod tests {
                 serde_json::from_str::<serde_json::Value>(inner).unwrap(),
                 doc
             );
+            // The same text as serde_json's string of serde_json's compact text, in both forms.
+            let want = serde_json::json!({ "Document": serde_json::to_string(&doc).unwrap() });
+            assert_eq!(got, serde_json::to_string_pretty(&want).unwrap() + "\n");
+            let compact = to_compact(&BTreeMap::from([("Document", Embedded(&doc))]));
+            assert_eq!(compact, serde_json::to_string(&want).unwrap());
+            // Embedded in an embedded value, with keys that need escaping.
+            let keyed = BTreeMap::from([(s.clone(), Embedded(BTreeMap::from([(s.clone(), 1)])))]);
+            let twice = to_pretty(&BTreeMap::from([("D", Embedded(&keyed))]));
+            let back: serde_json::Value = serde_json::from_str(&twice).unwrap();
+            let outer: serde_json::Value =
+                serde_json::from_str(back["D"].as_str().unwrap()).unwrap();
+            let inner: serde_json::Value =
+                serde_json::from_str(outer[s.as_str()].as_str().unwrap()).unwrap();
+            assert_eq!(inner, serde_json::json!({ s.clone(): 1 }));
         }
     }
 
@@ -1083,7 +1180,8 @@ pub(crate) mod tests {
             numbers: BTreeMap::from([(n, n.unsigned_abs()), (-1, 0), (i64::MIN, u64::MAX)]),
             none: None,
             some: Some(n % 2 == 0),
-            float: n as f64 / 7.0,
+            // Exact in few digits: serde_json reads it back to the same value.
+            float: f64::from((n % 1000) as i32) / 8.0,
             kinds: vec![
                 Kind::Unit,
                 Kind::Newtype(s(3)),
