@@ -226,6 +226,7 @@ impl<'o> Writer<'o> {
         }
     }
 
+    #[inline]
     fn newline_indent(&mut self) {
         let mut n = 2 * self.depth;
         self.spaces += 1 + n;
@@ -237,6 +238,7 @@ impl<'o> Writer<'o> {
         self.out.push_str(&INDENT[..n]);
     }
 
+    #[inline]
     fn begin(&mut self, open: char) -> Compound<'_, 'o> {
         self.depth += 1;
         self.out.push(open);
@@ -260,6 +262,7 @@ impl<'o> Writer<'o> {
     }
 
     /// Before an element or key: the comma, then a new line (pretty).
+    #[inline]
     fn item(&mut self, first: bool) {
         if !first {
             self.out.push(',');
@@ -270,6 +273,7 @@ impl<'o> Writer<'o> {
     }
 
     /// Between a key and its value.
+    #[inline]
     fn colon(&mut self) {
         if self.pretty {
             self.spaces += 1;
@@ -280,6 +284,7 @@ impl<'o> Writer<'o> {
     }
 
     /// Close a container; `empty` when nothing was written in it.
+    #[inline]
     fn end(&mut self, close: char, empty: bool) {
         self.depth = self.depth.saturating_sub(1);
         if !empty && self.pretty {
@@ -289,6 +294,7 @@ impl<'o> Writer<'o> {
     }
 
     /// A string, quoted and escaped (twice inside an [`Embedded`] value).
+    #[inline]
     fn string(&mut self, s: &str) {
         if self.twice {
             escape_twice_into(self.out, s);
@@ -331,23 +337,27 @@ pub struct Compound<'a, 'o> {
 }
 
 impl Compound<'_, '_> {
+    #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.w.item(self.first);
         self.first = false;
         value.serialize(&mut *self.w)
     }
 
+    #[inline]
     fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.w.item(self.first);
         self.first = false;
         key.serialize(MapKey(&mut *self.w))
     }
 
+    #[inline]
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.w.colon();
         value.serialize(&mut *self.w)
     }
 
+    #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         self.w.item(self.first);
         self.first = false;
@@ -790,6 +800,7 @@ fn push_u64(out: &mut String, mut n: u64) {
 /// A JSON string, quoted and escaped exactly as `serde_json` does: `"` and `\`, the control
 /// characters (`\b \t \n \f \r`, others as `\u00XX` in lower-case hex); nothing else (not DEL,
 /// not non-ASCII).
+#[inline]
 pub fn escape_into(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');

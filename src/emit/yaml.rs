@@ -526,10 +526,36 @@ enum Style {
     GiveUp,
 }
 
+/// The words that read back as null or a bool (besides `~`): serde_yaml single-quotes them.
+const NULL_OR_BOOL: [&str; 9] = [
+    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+];
+
 fn style(s: &str) -> Style {
     let b = s.as_bytes();
     if b.is_empty() {
         // serde_yaml reads `` as null: it asks for single quotes.
+        return Style::SingleQuoted;
+    }
+    // The common case, names and keys: a letter, then letters, digits and `-_./`. Plain, as
+    // the general rules below find it, unless it is a null or bool word.
+    if b[0].is_ascii_alphabetic()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+    {
+        return if b.len() <= 5 && NULL_OR_BOOL.contains(&s) {
+            Style::SingleQuoted
+        } else {
+            Style::Plain
+        };
+    }
+    style_in_general(s)
+}
+
+/// [`style`] by the general rules.
+fn style_in_general(s: &str) -> Style {
+    let b = s.as_bytes();
+    if b.is_empty() {
         return Style::SingleQuoted;
     }
     let mut printable = true;
@@ -552,11 +578,8 @@ fn style(s: &str) -> Style {
     }
     // What serde_yaml asks for: single quotes for what would read back as null, a bool or a
     // number (and for digits with a leading zero); anything else is up to libyaml.
-    match s {
-        "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => {
-            return Style::SingleQuoted
-        }
-        _ => {}
+    if s == "~" || NULL_OR_BOOL.contains(&s) {
+        return Style::SingleQuoted;
     }
     let unsigned = b.strip_prefix(b"+").or(b.strip_prefix(b"-")).unwrap_or(b);
     if let Some(&c) = unsigned.first() {
@@ -1101,6 +1124,23 @@ pub(crate) mod tests {
             ),
         ] {
             assert_eq!(style(s), want, "{s:?}");
+        }
+    }
+
+    /// The shortcut for names picks what the general rules pick.
+    #[test]
+    fn names_take_the_shortcut_to_the_general_rules_style() {
+        let mut names: Vec<String> = [
+            "payments", "a", "Z", "null", "Null", "NULL", "true", "TRUE", "False", "nulls",
+            "truer", "yes", "no", "on", "off", "y", "n", "nan", "NaN", "inf", "e1", "x-1.2/_",
+            "rbac.authorization.k8s.io", "v1", "team-0001-app", "a..", "a--", "a/b/c",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.extend(tricky());
+        for s in &names {
+            assert_eq!(style(s), style_in_general(s), "{s:?}");
         }
     }
 
