@@ -1182,12 +1182,20 @@ pub(crate) mod tests {
     }
 
     fn model(strings: &[String], n: i64) -> Model {
-        let s = |i: usize| strings.get(i % strings.len().max(1)).cloned().unwrap_or_default();
+        let s = |i: usize| {
+            strings
+                .get(i % strings.len().max(1))
+                .cloned()
+                .unwrap_or_default()
+        };
         Model {
             name: s(0),
             list: strings.to_vec(),
             empty: Vec::new(),
-            map: strings.iter().map(|k| (k.clone(), vec![s(1), s(2)])).collect(),
+            map: strings
+                .iter()
+                .map(|k| (k.clone(), vec![s(1), s(2)]))
+                .collect(),
             numbers: BTreeMap::from([(n, n.unsigned_abs()), (-1, 0), (i64::MIN, u64::MAX)]),
             none: None,
             some: Some(n % 2 == 0),
@@ -1203,7 +1211,10 @@ pub(crate) mod tests {
                 },
             ],
             pair: (s(6), -3),
-            nested: vec![BTreeMap::new(), strings.iter().map(|k| (k.clone(), k.clone())).collect()],
+            nested: vec![
+                BTreeMap::new(),
+                strings.iter().map(|k| (k.clone(), k.clone())).collect(),
+            ],
             chars: s(7).chars().map(|c| (c, c)).collect(),
             unit: (),
         }
@@ -1217,11 +1228,20 @@ pub(crate) mod tests {
         let pretty = to_pretty(value);
         let compact = to_compact(value);
         let want: serde_json::Value = serde_json::to_value(value).unwrap();
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&pretty).unwrap(), want);
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&compact).unwrap(), want);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&pretty).unwrap(),
+            want
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&compact).unwrap(),
+            want
+        );
         assert_eq!(pretty, want_pretty);
         assert_eq!(compact, want_compact);
-        assert_eq!(to_pretty_and_compact_len(value), (want_pretty, want_compact.len()));
+        assert_eq!(
+            to_pretty_and_compact_len(value),
+            (want_pretty, want_compact.len())
+        );
         assert_eq!(compact_len(value), want_compact.len());
     }
 

@@ -1131,9 +1131,34 @@ pub(crate) mod tests {
     #[test]
     fn names_take_the_shortcut_to_the_general_rules_style() {
         let mut names: Vec<String> = [
-            "payments", "a", "Z", "null", "Null", "NULL", "true", "TRUE", "False", "nulls",
-            "truer", "yes", "no", "on", "off", "y", "n", "nan", "NaN", "inf", "e1", "x-1.2/_",
-            "rbac.authorization.k8s.io", "v1", "team-0001-app", "a..", "a--", "a/b/c",
+            "payments",
+            "a",
+            "Z",
+            "null",
+            "Null",
+            "NULL",
+            "true",
+            "TRUE",
+            "False",
+            "nulls",
+            "truer",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "nan",
+            "NaN",
+            "inf",
+            "e1",
+            "x-1.2/_",
+            "rbac.authorization.k8s.io",
+            "v1",
+            "team-0001-app",
+            "a..",
+            "a--",
+            "a/b/c",
         ]
         .iter()
         .map(|s| s.to_string())

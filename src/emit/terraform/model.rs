@@ -8,8 +8,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use crate::emit::json::Raw;
+use serde::Serialize;
 
 /// A Terraform template string, borrowed when it is the text it came from.
 pub type Text<'a> = Cow<'a, str>;
