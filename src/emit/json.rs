@@ -1038,7 +1038,7 @@ pub(crate) mod tests {
         v
     }
 
-    /// The formatter writes `serde_json`'s own pretty text (two spaces), and counts exactly
+    /// The writer writes `serde_json`'s own pretty text (two spaces), and counts exactly
     /// the whitespace that the compact text does not have.
     #[test]
     fn pretty_is_serde_json_pretty_and_counts_its_whitespace() {
