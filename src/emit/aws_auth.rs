@@ -7,13 +7,11 @@
 //! clusters/<cluster>/kubernetes/_cluster/clusterrolebinding-access.<access>.<clusterrole>.yaml
 //! ```
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::k8s::{write_metadata, yaml};
+use super::k8s::{metadata, BindingDoc, Metadata, RoleRef, SubjectDoc};
 use super::layout::{ArtifactPath, KubeKind};
-use super::yaml::Writer;
+use super::yaml::{document, to_string};
 use super::Artifact;
 use crate::ir::{AwsAuth, AwsAuthMapping, GroupBinding, Ir, PassthroughItem};
 use crate::source::Sources;
@@ -21,129 +19,69 @@ use crate::source::Sources;
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
 
 #[derive(Serialize)]
-struct Metadata {
-    name: String,
+#[serde(rename_all = "camelCase")]
+struct ConfigMapDoc<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Metadata<'a>,
+    data: Data,
+}
+
+/// The texts of the ConfigMap's `data`, in the order of their keys.
+#[derive(Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
     #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
-    labels: BTreeMap<&'static str, &'static str>,
+    map_accounts: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map_roles: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map_users: Option<String>,
 }
 
-fn metadata(name: &str, namespace: Option<&str>) -> Metadata {
-    Metadata {
-        name: name.to_string(),
-        namespace: namespace.map(str::to_string),
-        labels: BTreeMap::from([("app.kubernetes.io/managed-by", "accessc")]),
-    }
+/// An entry of `mapRoles` (`rolearn`) or `mapUsers` (`userarn`).
+#[derive(Serialize)]
+enum Mapping<'a> {
+    #[serde(rename = "rolearn")]
+    Role(&'a str),
+    #[serde(rename = "userarn")]
+    User(&'a str),
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigMapDoc {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: Metadata,
-    data: BTreeMap<&'static str, String>,
-}
-
-#[derive(Serialize)]
-struct RoleMapping<'a> {
-    rolearn: &'a str,
+struct MappingDoc<'a> {
+    #[serde(flatten)]
+    arn: Mapping<'a>,
     username: &'a str,
     groups: &'a [String],
 }
 
-#[derive(Serialize)]
-struct UserMapping<'a> {
-    userarn: &'a str,
-    username: &'a str,
-    groups: &'a [String],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RoleRef<'a> {
-    api_group: &'static str,
-    kind: &'static str,
-    name: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SubjectDoc<'a> {
-    kind: &'static str,
-    name: &'a str,
-    api_group: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BindingDoc<'a> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: Metadata,
-    role_ref: RoleRef<'a>,
-    subjects: Vec<SubjectDoc<'a>>,
-}
-
-/// `- ARN_KEY: arn`, `username`, `groups` of each mapping: the text of `mapRoles`/`mapUsers`.
-fn mappings(mappings: &[AwsAuthMapping], arn_key: &str, buf: &mut String) -> Option<String> {
-    let mut w = Writer::new(buf);
-    if mappings.is_empty() {
-        return None;
-    }
-    for m in mappings {
-        w.item_field(0, arn_key, &m.arn);
-        w.field(2, "username", &m.username);
-        w.seq(2, "groups", &m.groups);
-    }
-    w.finish()
+/// The text of `mapRoles` or `mapUsers`: a YAML list inside the ConfigMap.
+fn mappings<'a>(m: &'a [AwsAuthMapping], arn: fn(&'a str) -> Mapping<'a>) -> String {
+    let items: Vec<MappingDoc<'_>> = m
+        .iter()
+        .map(|m| MappingDoc {
+            arn: arn(&m.arn),
+            username: &m.username,
+            groups: &m.groups,
+        })
+        .collect();
+    to_string(&items)
 }
 
 /// The `mapRoles` text of aws-auth: a YAML list inside the ConfigMap.
-pub fn map_roles(mappings: &[AwsAuthMapping]) -> String {
-    map_roles_in(mappings, &mut String::new())
-}
-
-fn map_roles_in(m: &[AwsAuthMapping], buf: &mut String) -> String {
-    mappings(m, "rolearn", buf).unwrap_or_else(|| map_roles_serde(m))
-}
-
-fn map_roles_serde(m: &[AwsAuthMapping]) -> String {
-    let items: Vec<RoleMapping<'_>> = m
-        .iter()
-        .map(|m| RoleMapping {
-            rolearn: &m.arn,
-            username: &m.username,
-            groups: &m.groups,
-        })
-        .collect();
-    serde_yaml::to_string(&items).unwrap_or_default()
+pub fn map_roles(m: &[AwsAuthMapping]) -> String {
+    mappings(m, Mapping::Role)
 }
 
 /// The `mapUsers` text of aws-auth.
-pub fn map_users(mappings: &[AwsAuthMapping]) -> String {
-    map_users_in(mappings, &mut String::new())
+pub fn map_users(m: &[AwsAuthMapping]) -> String {
+    mappings(m, Mapping::User)
 }
 
-fn map_users_in(m: &[AwsAuthMapping], buf: &mut String) -> String {
-    mappings(m, "userarn", buf).unwrap_or_else(|| map_users_serde(m))
-}
-
-fn map_users_serde(m: &[AwsAuthMapping]) -> String {
-    let items: Vec<UserMapping<'_>> = m
-        .iter()
-        .map(|m| UserMapping {
-            userarn: &m.arn,
-            username: &m.username,
-            groups: &m.groups,
-        })
-        .collect();
-    serde_yaml::to_string(&items).unwrap_or_default()
-}
-
-/// A list of mappings followed by the items carried through verbatim (serialized by
-/// `serde_yaml`, keys in their order): the two texts are block sequences at column 0, so one
-/// after the other they are one sequence.
+/// A list of mappings followed by the items carried through verbatim (keys in their order):
+/// the two texts are block sequences at column 0, so one after the other they are one
+/// sequence.
 fn with_passthrough(
     typed: &[AwsAuthMapping],
     text: impl FnOnce() -> String,
@@ -159,121 +97,40 @@ fn with_passthrough(
     };
     if !passthrough.is_empty() {
         let items: Vec<&serde_json::Value> = passthrough.iter().map(|p| &p.value).collect();
-        out.push_str(&serde_yaml::to_string(&items).unwrap_or_default());
+        out.push_str(&to_string(&items));
     }
     Some(out)
 }
 
-/// The `mapAccounts` text of aws-auth.
-fn map_accounts(accounts: &[String]) -> Option<String> {
-    (!accounts.is_empty()).then(|| serde_yaml::to_string(accounts).unwrap_or_default())
-}
-
 /// The aws-auth ConfigMap of a cluster.
-fn config_map(auth: &AwsAuth, source: &str, buf: &mut String) -> String {
+fn config_map(auth: &AwsAuth, source: &str) -> String {
     let p = &auth.passthrough;
-    let map_roles = with_passthrough(
-        &auth.map_roles,
-        || map_roles_in(&auth.map_roles, buf),
-        &p.map_roles,
-    );
-    let map_users = with_passthrough(
-        &auth.map_users,
-        || map_users_in(&auth.map_users, buf),
-        &p.map_users,
-    );
     let data = Data {
-        map_accounts: map_accounts(&p.map_accounts),
-        map_roles,
-        map_users,
+        map_accounts: (!p.map_accounts.is_empty()).then(|| to_string(&p.map_accounts)),
+        map_roles: with_passthrough(&auth.map_roles, || map_roles(&auth.map_roles), &p.map_roles),
+        map_users: with_passthrough(&auth.map_users, || map_users(&auth.map_users), &p.map_users),
     };
-    config_map_fast(&data, source, buf).unwrap_or_else(|| config_map_serde(data, source))
+    config_map_doc(data, source)
 }
 
-/// The texts of the ConfigMap's `data`.
-#[derive(Clone, Default)]
-struct Data {
-    map_accounts: Option<String>,
-    map_roles: Option<String>,
-    map_users: Option<String>,
-}
-
-fn config_map_fast(data: &Data, source: &str, buf: &mut String) -> Option<String> {
-    let mut w = Writer::with_header(buf, source);
-    w.field(0, "apiVersion", "v1");
-    w.field(0, "kind", "ConfigMap");
-    write_metadata(&mut w, "aws-auth", Some("kube-system"), None);
-    if data.map_accounts.is_none() && data.map_roles.is_none() && data.map_users.is_none() {
-        w.empty_map(0, "data");
-    } else {
-        w.key(0, "data");
-        // In `serde_yaml`'s order (the keys of a BTreeMap).
-        if let Some(text) = &data.map_accounts {
-            w.field(2, "mapAccounts", text);
-        }
-        if let Some(text) = &data.map_roles {
-            w.field(2, "mapRoles", text);
-        }
-        if let Some(text) = &data.map_users {
-            w.field(2, "mapUsers", text);
-        }
-    }
-    w.finish()
-}
-
-fn config_map_serde(d: Data, source: &str) -> String {
-    let mut data = BTreeMap::new();
-    if let Some(text) = d.map_accounts {
-        data.insert("mapAccounts", text);
-    }
-    if let Some(text) = d.map_roles {
-        data.insert("mapRoles", text);
-    }
-    if let Some(text) = d.map_users {
-        data.insert("mapUsers", text);
-    }
-    let doc = ConfigMapDoc {
-        api_version: "v1",
-        kind: "ConfigMap",
-        metadata: metadata("aws-auth", Some("kube-system")),
-        data,
-    };
-    yaml(&doc, source)
+fn config_map_doc(data: Data, source: &str) -> String {
+    document(
+        &ConfigMapDoc {
+            api_version: "v1",
+            kind: "ConfigMap",
+            metadata: metadata("aws-auth", Some("kube-system")),
+            data,
+        },
+        source,
+    )
 }
 
 /// A RoleBinding or ClusterRoleBinding of a group to a built-in ClusterRole.
-fn group_binding(b: &GroupBinding, kind: &'static str, source: &str, buf: &mut String) -> String {
-    group_binding_fast(b, kind, source, buf).unwrap_or_else(|| group_binding_serde(b, kind, source))
-}
-
-fn group_binding_fast(
-    b: &GroupBinding,
-    kind: &'static str,
-    source: &str,
-    buf: &mut String,
-) -> Option<String> {
-    let ns = b.namespace.as_deref();
-    let mut w = Writer::with_header(buf, source);
-    w.field(0, "apiVersion", RBAC);
-    w.field(0, "kind", kind);
-    write_metadata(&mut w, &b.name, ns, None);
-    w.key(0, "roleRef");
-    w.field(2, "apiGroup", "rbac.authorization.k8s.io");
-    w.field(2, "kind", "ClusterRole");
-    w.field(2, "name", &b.cluster_role);
-    w.key(0, "subjects");
-    w.item_field(0, "kind", "Group");
-    w.field(2, "name", &b.group);
-    w.field(2, "apiGroup", "rbac.authorization.k8s.io");
-    w.finish()
-}
-
-fn group_binding_serde(b: &GroupBinding, kind: &'static str, source: &str) -> String {
-    let ns = b.namespace.as_deref();
-    let doc = BindingDoc {
+fn group_binding_doc<'a>(b: &'a GroupBinding, kind: &'static str) -> BindingDoc<'a> {
+    BindingDoc {
         api_version: RBAC,
         kind,
-        metadata: metadata(&b.name, ns),
+        metadata: metadata(&b.name, b.namespace.as_deref()),
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io",
             kind: "ClusterRole",
@@ -282,16 +139,15 @@ fn group_binding_serde(b: &GroupBinding, kind: &'static str, source: &str) -> St
         subjects: vec![SubjectDoc {
             kind: "Group",
             name: &b.group,
-            api_group: "rbac.authorization.k8s.io",
+            namespace: None,
+            api_group: Some("rbac.authorization.k8s.io"),
         }],
-    };
-    yaml(&doc, source)
+    }
 }
 
 /// The aws-auth ConfigMaps and the group bindings.
 pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E>) {
     let account = |cluster: &str| ir.clusters.get(cluster).map(|c| c.account.clone());
-    let mut buf = String::with_capacity(4096);
     for auth in &ir.aws_auth {
         let mut spans: Vec<_> = auth
             .map_roles
@@ -319,7 +175,7 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
             kind: "k8s-config-map-aws-auth",
             cluster: Some(auth.cluster.clone()),
             account: account(&auth.cluster),
-            contents: config_map(auth, &files.join(", "), &mut buf),
+            contents: config_map(auth, &files.join(", ")),
             sources: spans,
         });
     }
@@ -347,7 +203,10 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
             cluster: Some(b.cluster.clone()),
             account: account(&b.cluster),
             sources: vec![b.origin.span],
-            contents: group_binding(b, kind, sources.name(b.origin.span.file), &mut buf),
+            contents: document(
+                &group_binding_doc(b, kind),
+                sources.name(b.origin.span.file),
+            ),
         });
     }
 }
@@ -358,6 +217,7 @@ mod tests {
     use crate::ast::Span;
     use crate::emit::yaml::tests::tricky;
     use crate::ir::Origin;
+    use std::collections::BTreeMap;
 
     fn mapping(s: &str, groups: usize) -> AwsAuthMapping {
         AwsAuthMapping {
@@ -371,28 +231,39 @@ mod tests {
         }
     }
 
-    /// The fast ConfigMaps and bindings are serde_yaml's, whatever the strings.
+    /// The ConfigMaps and bindings read back as their models, and are the YAML crate's text
+    /// of them, whatever the strings.
     #[test]
-    fn manifests_match_serde_yaml() {
-        let mut buf = String::new();
+    fn manifests_read_back_as_their_models() {
         let mut agreement = crate::emit::yaml::tests::Agreement::default();
-        let mut check = |ours, theirs, what: &str| agreement.check(ours, theirs, what);
         let node = mapping("arn:aws:iam::111122223333:role/nodes", 0);
         for s in tricky() {
             let s = s.as_str();
             let ms = vec![node.clone(), mapping(s, 2), mapping(s, 0), mapping("u", 1)];
-            check(
-                mappings(&ms, "rolearn", &mut buf),
-                map_roles_serde(&ms),
-                &format!("mapRoles {s:?}"),
-            );
-            check(
-                mappings(&ms, "userarn", &mut buf),
-                map_users_serde(&ms),
-                &format!("mapUsers {s:?}"),
-            );
             let roles = map_roles(&ms);
             let users = map_users(&ms[1..]);
+            // The mapping of `s` with two groups: the second role, the first user.
+            for (text, arn, i) in [(&roles, "rolearn", 1), (&users, "userarn", 0)] {
+                let back: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+                assert_eq!(back[i][arn].as_str(), Some(s), "{s:?}");
+                assert_eq!(back[i]["groups"][1].as_str(), Some(s), "{s:?}");
+            }
+            assert_eq!(
+                roles,
+                serde_yaml::to_string(
+                    &ms.iter()
+                        .map(|m| BTreeMap::from([("rolearn", &m.arn), ("username", &m.username)]))
+                        .zip(&ms)
+                        .map(|(mut b, m)| {
+                            let groups = serde_yaml::to_value(&m.groups).unwrap();
+                            let mut v = serde_yaml::to_value(std::mem::take(&mut b)).unwrap();
+                            v.as_mapping_mut().unwrap().insert("groups".into(), groups);
+                            v
+                        })
+                        .collect::<Vec<_>>()
+                )
+                .unwrap()
+            );
             for (a, r, u) in [
                 (None, None, None),
                 (None, Some(roles.clone()), None),
@@ -405,9 +276,13 @@ mod tests {
                     map_roles: r,
                     map_users: u,
                 };
-                check(
-                    config_map_fast(&data, s, &mut buf),
-                    config_map_serde(data.clone(), s),
+                agreement.check(
+                    &ConfigMapDoc {
+                        api_version: "v1",
+                        kind: "ConfigMap",
+                        metadata: metadata("aws-auth", Some("kube-system")),
+                        data,
+                    },
                     &format!("ConfigMap {s:?}"),
                 );
             }
@@ -423,11 +298,7 @@ mod tests {
                         span: Span::default(),
                     },
                 };
-                check(
-                    group_binding_fast(&b, kind, s, &mut buf),
-                    group_binding_serde(&b, kind, s),
-                    &format!("binding {s:?}"),
-                );
+                agreement.check(&group_binding_doc(&b, kind), &format!("binding {s:?}"));
             }
         }
         agreement.mostly_fast();

@@ -8,18 +8,68 @@
 //! clusters/<cluster>/eks/access-entries/_nodes.create-access-entry.json
 //! ```
 
-use super::json::{render, Json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::json::to_pretty;
 use super::layout::ArtifactPath;
 use super::Artifact;
 use crate::ir::{AccessScope, Ir};
 
 /// `tags`: what declared it, and `managed-by`.
-fn write_tags(w: &mut Json<'_>, origin: &str) {
-    w.key("tags");
-    w.begin_object();
-    w.str_member("accessc-source", origin);
-    w.str_member("managed-by", "accessc");
-    w.end_object();
+fn tags(origin: &str) -> BTreeMap<&'static str, &str> {
+    BTreeMap::from([("accessc-source", origin), ("managed-by", "accessc")])
+}
+
+/// `aws eks create-cluster --cli-input-json`: the cluster's name and `accessConfig`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateCluster<'a> {
+    name: &'a str,
+    access_config: AccessConfig,
+}
+
+/// `accessConfig`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessConfig {
+    authentication_mode: &'static str,
+    bootstrap_cluster_creator_admin_permissions: bool,
+}
+
+/// `aws eks create-access-entry --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAccessEntry<'a> {
+    cluster_name: &'a str,
+    principal_arn: &'a str,
+    #[serde(rename = "type")]
+    entry_type: &'static str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    kubernetes_groups: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    tags: BTreeMap<&'static str, &'a str>,
+}
+
+/// `aws eks associate-access-policy --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssociateAccessPolicy<'a> {
+    cluster_name: &'a str,
+    principal_arn: &'a str,
+    policy_arn: &'a str,
+    access_scope: Scope<'a>,
+}
+
+/// `accessScope`: `cluster`, or `namespace` and the namespaces (an empty list left out).
+#[derive(Serialize)]
+struct Scope<'a> {
+    #[serde(rename = "type")]
+    scope_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespaces: Option<&'a std::collections::BTreeSet<String>>,
 }
 
 /// Every EKS access artifact.
@@ -35,16 +85,12 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
             cluster: Some(c.cluster.clone()),
             account: account(&c.cluster),
             sources: vec![c.span],
-            contents: render(true, |w| {
-                w.begin_object();
-                w.str_member("name", &c.eks_name);
-                w.key("accessConfig");
-                w.begin_object();
-                w.str_member("authenticationMode", c.mode.eks_value());
-                w.key("bootstrapClusterCreatorAdminPermissions");
-                w.bool(c.bootstrap_admin);
-                w.end_object();
-                w.end_object();
+            contents: to_pretty(&CreateCluster {
+                name: &c.eks_name,
+                access_config: AccessConfig {
+                    authentication_mode: c.mode.eks_value(),
+                    bootstrap_cluster_creator_admin_permissions: c.bootstrap_admin,
+                },
             }),
         });
     }
@@ -59,20 +105,13 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
             cluster: Some(e.cluster.clone()),
             account: account(&e.cluster),
             sources: vec![e.origin.span],
-            contents: render(true, |w| {
-                w.begin_object();
-                w.str_member("clusterName", &e.eks_name);
-                w.str_member("principalArn", &e.principal_arn);
-                w.str_member("type", e.entry_type.eks_value());
-                if !e.groups.is_empty() {
-                    w.key("kubernetesGroups");
-                    w.str_array(&e.groups);
-                }
-                if let Some(username) = &e.username {
-                    w.str_member("username", username);
-                }
-                write_tags(w, &e.origin.what);
-                w.end_object();
+            contents: to_pretty(&CreateAccessEntry {
+                cluster_name: &e.eks_name,
+                principal_arn: &e.principal_arn,
+                entry_type: e.entry_type.eks_value(),
+                kubernetes_groups: &e.groups,
+                username: e.username.as_deref(),
+                tags: tags(&e.origin.what),
             }),
         });
     }
@@ -87,26 +126,20 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
             cluster: Some(a.cluster.clone()),
             account: account(&a.cluster),
             sources: vec![a.origin.span],
-            contents: render(true, |w| {
-                w.begin_object();
-                w.str_member("clusterName", &a.eks_name);
-                w.str_member("principalArn", &a.principal_arn);
-                w.str_member("policyArn", &a.policy_arn);
-                w.key("accessScope");
-                w.begin_object();
-                match &a.scope {
-                    AccessScope::Cluster => w.str_member("type", "cluster"),
-                    AccessScope::Namespaces(ns) => {
-                        w.str_member("type", "namespace");
-                        // An empty list is left out, as before.
-                        if !ns.is_empty() {
-                            w.key("namespaces");
-                            w.str_array(ns);
-                        }
-                    }
-                }
-                w.end_object();
-                w.end_object();
+            contents: to_pretty(&AssociateAccessPolicy {
+                cluster_name: &a.eks_name,
+                principal_arn: &a.principal_arn,
+                policy_arn: &a.policy_arn,
+                access_scope: match &a.scope {
+                    AccessScope::Cluster => Scope {
+                        scope_type: "cluster",
+                        namespaces: None,
+                    },
+                    AccessScope::Namespaces(ns) => Scope {
+                        scope_type: "namespace",
+                        namespaces: (!ns.is_empty()).then_some(ns),
+                    },
+                },
             }),
         });
     }

@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use super::k8s::yaml;
 use super::layout::{self, ArtifactPath};
-use super::yaml::Writer;
 use super::Artifact;
 use crate::ast::{FileId, Span};
 use crate::ir::Ir;
@@ -81,7 +80,6 @@ fn manifests<'a>(ir: &Ir, artifacts: &'a [Artifact]) -> Vec<Vec<(&'a str, &'a Ar
 /// One kustomization per cluster, listing the cluster's manifests among `artifacts`.
 pub fn emit(ir: &Ir, sources: &Sources, artifacts: &[Artifact]) -> Vec<Artifact> {
     let mut out = Vec::with_capacity(ir.clusters.len());
-    let mut buf = String::new();
     for (c, resources) in ir.clusters.values().zip(manifests(ir, artifacts)) {
         let mut spans: Vec<Span> = Vec::with_capacity(1 + resources.len());
         spans.push(c.span);
@@ -99,11 +97,7 @@ pub fn emit(ir: &Ir, sources: &Sources, artifacts: &[Artifact]) -> Vec<Artifact>
         files.dedup();
         let resources: Vec<&str> = resources.iter().map(|(rel, _)| *rel).collect();
         let source = files.join(", ");
-        let mut w = Writer::with_header(&mut buf, &source);
-        w.seq(0, "resources", &resources);
-        let contents = w
-            .finish()
-            .unwrap_or_else(|| yaml(&Kustomization { resources }, &source));
+        let contents = yaml(&Kustomization { resources }, &source);
         out.push(Artifact {
             path: ArtifactPath::Kustomization { cluster: &c.name }.render(),
             kind: "gitops-kustomization",

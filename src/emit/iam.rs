@@ -1,12 +1,16 @@
 //! IAM documents: trust policies, permissions policies, boundaries, and the
 //! `aws iam … --cli-input-json` inputs that create them.
+//!
+//! Each document is one typed model ([`PolicyDocument`], [`CreateRole`], …) serialised by
+//! [`super::json`]; the size limits are measured on the same models ([`compact_len`]).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::json::{
-    escaped_len, render, to_pretty, to_pretty_and_compact_len, Json, OneOrMany, ToJson,
+    compact_len, escaped_len, to_pretty, to_pretty_and_compact_len, Embedded, OneOrMany, ValuesMap,
 };
 use super::layout::{policy_suffix, ArtifactPath, RoleFile};
 use super::Artifact;
@@ -15,224 +19,229 @@ use crate::ir::{self, sid_part, Identity, Ir, Trust};
 
 pub use crate::ir::Limits;
 
-/// An IAM policy document.
+/// Conditions: operator → key → values (each written as [`OneOrMany`] writes a set).
+pub type Conditions = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// An IAM policy document. Its statements borrow what they can from the IR (`'static` when
+/// they own every value: [`PolicyDocument::into_owned`]).
 #[derive(Clone, Debug, Serialize)]
-pub struct PolicyDocument {
+pub struct PolicyDocument<'a> {
     /// Always `2012-10-17`.
     #[serde(rename = "Version")]
     pub version: &'static str,
     /// Statements.
     #[serde(rename = "Statement")]
-    pub statement: Vec<StatementDoc>,
+    pub statement: Vec<StatementDoc<'a>>,
 }
 
 /// A statement of a policy document.
 #[derive(Clone, Debug, Serialize)]
-pub struct StatementDoc {
+pub struct StatementDoc<'a> {
     /// Sid.
     #[serde(rename = "Sid")]
-    pub sid: String,
+    pub sid: Cow<'a, str>,
     /// Allow or Deny.
     #[serde(rename = "Effect")]
     pub effect: &'static str,
     /// Principal (trust and resource policies).
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
-    pub principal: Option<BTreeMap<&'static str, OneOrMany>>,
+    pub principal: Option<BTreeMap<&'static str, OneOrMany<'a>>>,
     /// Actions.
     #[serde(rename = "Action")]
-    pub action: OneOrMany,
+    pub action: OneOrMany<'a>,
     /// Resources (absent in trust policies).
     #[serde(rename = "Resource", skip_serializing_if = "Option::is_none")]
-    pub resource: Option<OneOrMany>,
+    pub resource: Option<OneOrMany<'a>>,
     /// Conditions.
-    #[serde(rename = "Condition", skip_serializing_if = "BTreeMap::is_empty")]
-    pub condition: BTreeMap<String, BTreeMap<String, OneOrMany>>,
+    #[serde(
+        rename = "Condition",
+        skip_serializing_if = "conditions_empty",
+        serialize_with = "write_conditions"
+    )]
+    pub condition: Cow<'a, Conditions>,
 }
 
-impl PolicyDocument {
-    fn new(statement: Vec<StatementDoc>) -> Self {
+// serde hands the field over as it is (a `&Cow`).
+#[allow(clippy::ptr_arg)]
+fn conditions_empty(c: &Cow<'_, Conditions>) -> bool {
+    c.is_empty()
+}
+
+#[allow(clippy::ptr_arg)]
+fn write_conditions<S: serde::Serializer>(
+    c: &Cow<'_, Conditions>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(c.len()))?;
+    for (op, keys) in c.iter() {
+        map.serialize_entry(op, &ValuesMap(keys))?;
+    }
+    map.end()
+}
+
+impl<'a> PolicyDocument<'a> {
+    /// A document of these statements.
+    pub fn new(statement: Vec<StatementDoc<'a>>) -> Self {
         PolicyDocument {
             version: "2012-10-17",
             statement,
         }
     }
-}
 
-impl ToJson for PolicyDocument {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("Version", self.version);
-        w.key("Statement");
-        w.begin_array();
-        for s in &self.statement {
-            w.elem();
-            s.write_json(w);
+    /// The same document, owning its values (for a template's context).
+    pub fn into_owned(self) -> PolicyDocument<'static> {
+        PolicyDocument {
+            version: self.version,
+            statement: self
+                .statement
+                .into_iter()
+                .map(|s| StatementDoc {
+                    sid: Cow::Owned(s.sid.into_owned()),
+                    effect: s.effect,
+                    principal: s
+                        .principal
+                        .map(|p| p.into_iter().map(|(k, v)| (k, v.into_owned())).collect()),
+                    action: s.action.into_owned(),
+                    resource: s.resource.map(OneOrMany::into_owned),
+                    condition: Cow::Owned(s.condition.into_owned()),
+                })
+                .collect(),
         }
-        w.end_array();
-        w.end_object();
-    }
-}
-
-impl ToJson for StatementDoc {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("Sid", &self.sid);
-        w.str_member("Effect", self.effect);
-        if let Some(principal) = &self.principal {
-            w.key("Principal");
-            w.begin_object();
-            for (k, v) in principal {
-                w.key(k);
-                v.write_json(w);
-            }
-            w.end_object();
-        }
-        w.key("Action");
-        self.action.write_json(w);
-        if let Some(resource) = &self.resource {
-            w.key("Resource");
-            resource.write_json(w);
-        }
-        if !self.condition.is_empty() {
-            w.key("Condition");
-            w.begin_object();
-            for (op, keys) in &self.condition {
-                w.key(op);
-                w.begin_object();
-                for (k, v) in keys {
-                    w.key(k);
-                    v.write_json(w);
-                }
-                w.end_object();
-            }
-            w.end_object();
-        }
-        w.end_object();
     }
 }
 
 /// The compact length of a policy document of statements whose compact lengths add up to
-/// `sum`: `{"Version":"2012-10-17","Statement":[` the statements, comma-separated, `]}`.
+/// `sum`: the document's text is its statements' texts, comma-separated, between the text of
+/// the empty document's `[` and `]` (measured on the model: [`compact_len`]).
 fn document_len(sum: usize, count: usize) -> usize {
-    const EMPTY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
-    EMPTY.len() + sum + count.saturating_sub(1)
+    compact_len(&PolicyDocument::new(Vec::new())) + sum + count.saturating_sub(1)
 }
 
-/// A tag.
+/// A tag of a `create-role` or `create-policy` input.
 #[derive(Clone, Debug, Serialize)]
-struct Tag {
+struct Tag<'a> {
     #[serde(rename = "Key")]
     key: &'static str,
     #[serde(rename = "Value")]
-    value: String,
+    value: &'a str,
 }
 
 /// The tags accessc puts on what it creates, as a map (Terraform, templates): `accessc-source`
 /// names the declaration, `managed-by` is `accessc`.
 pub fn tag_map(origin: &str) -> BTreeMap<&'static str, String> {
-    tags(origin).into_iter().map(|t| (t.key, t.value)).collect()
+    tags(origin)
+        .into_iter()
+        .map(|t| (t.key, t.value.to_string()))
+        .collect()
 }
 
-/// The tags of [`tags`] as a list of `Key`/`Value` objects.
-fn write_tags(w: &mut Json<'_>, origin: &str) {
-    w.begin_array();
-    w.elem();
-    w.begin_object();
-    w.str_member("Key", "managed-by");
-    w.str_member("Value", "accessc");
-    w.end_object();
-    w.elem();
-    w.begin_object();
-    w.str_member("Key", "accessc-source");
-    w.str_member("Value", origin);
-    w.end_object();
-    w.end_array();
-}
-
-fn tags(origin: &str) -> Vec<Tag> {
-    vec![
+fn tags(origin: &str) -> [Tag<'_>; 2] {
+    [
         Tag {
             key: "managed-by",
-            value: "accessc".into(),
+            value: "accessc",
         },
         Tag {
             key: "accessc-source",
-            value: origin.to_string(),
+            value: origin,
         },
     ]
 }
 
-fn condition(
-    map: &BTreeMap<String, BTreeMap<String, std::collections::BTreeSet<String>>>,
-) -> BTreeMap<String, BTreeMap<String, OneOrMany>> {
-    map.iter()
-        .map(|(op, keys)| {
-            (
-                op.clone(),
-                keys.iter()
-                    .map(|(k, v)| (k.clone(), OneOrMany::of(v.iter().cloned())))
-                    .collect(),
-            )
-        })
-        .collect()
+/// `aws iam create-role --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateRole<'a> {
+    role_name: &'a str,
+    path: &'a str,
+    assume_role_policy_document: Embedded<&'a PolicyDocument<'a>>,
+    description: String,
+    max_session_duration: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions_boundary: Option<&'a str>,
+    tags: [Tag<'a>; 2],
+}
+
+/// `aws iam create-policy --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreatePolicy<'a> {
+    policy_name: &'a str,
+    path: &'a str,
+    policy_document: Embedded<&'a PolicyDocument<'a>>,
+    description: &'a str,
+    tags: [Tag<'a>; 2],
+}
+
+/// `aws iam attach-role-policy --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttachRolePolicy<'a> {
+    role_name: &'a str,
+    policy_arn: &'a str,
+}
+
+/// `aws eks create-pod-identity-association --cli-input-json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatePodIdentityAssociation<'a> {
+    cluster_name: &'a str,
+    namespace: &'a str,
+    service_account: &'a str,
+    role_arn: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    disable_session_tags: bool,
+    tags: BTreeMap<&'static str, String>,
 }
 
 /// The trust policy of a role.
-pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
+pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument<'_> {
+    let one = |v: &str| BTreeSet::from([v.to_string()]);
     let statements = match &role.trust {
         Trust::PodIdentity {
             account,
             cluster_arns,
             orgs,
         } => {
-            let mut cond: BTreeMap<String, BTreeMap<String, OneOrMany>> = BTreeMap::new();
-            cond.entry("ArnEquals".into()).or_default().insert(
-                "aws:SourceArn".into(),
-                OneOrMany::of(cluster_arns.iter().cloned()),
-            );
+            let mut cond = Conditions::new();
+            cond.entry("ArnEquals".into())
+                .or_default()
+                .insert("aws:SourceArn".into(), cluster_arns.clone());
             let eq = cond.entry("StringEquals".into()).or_default();
-            eq.insert("aws:SourceAccount".into(), OneOrMany::One(account.clone()));
+            eq.insert("aws:SourceAccount".into(), one(account));
             if !orgs.is_empty() {
-                eq.insert(
-                    "aws:SourceOrgId".into(),
-                    OneOrMany::of(orgs.iter().cloned()),
-                );
+                eq.insert("aws:SourceOrgId".into(), orgs.clone());
             }
             vec![StatementDoc {
-                sid: "AllowEksPodIdentity".into(),
+                sid: Cow::Borrowed("AllowEksPodIdentity"),
                 effect: "Allow",
                 principal: Some(BTreeMap::from([(
                     "Service",
-                    OneOrMany::One("pods.eks.amazonaws.com".into()),
+                    OneOrMany::One(Cow::Borrowed("pods.eks.amazonaws.com")),
                 )])),
                 action: OneOrMany::Many(vec!["sts:AssumeRole".into(), "sts:TagSession".into()]),
                 resource: None,
-                condition: cond,
+                condition: Cow::Owned(cond),
             }]
         }
         Trust::Irsa { providers } => providers
             .iter()
             .map(|p| {
                 let mut eq = BTreeMap::new();
-                eq.insert(
-                    format!("{}:sub", p.issuer),
-                    OneOrMany::of(p.subjects.iter().cloned()),
-                );
-                eq.insert(
-                    format!("{}:aud", p.issuer),
-                    OneOrMany::One("sts.amazonaws.com".into()),
-                );
+                eq.insert(format!("{}:sub", p.issuer), p.subjects.clone());
+                eq.insert(format!("{}:aud", p.issuer), one("sts.amazonaws.com"));
                 let sid: String = p.clusters.iter().map(|c| sid_part(c)).collect();
                 StatementDoc {
-                    sid: format!("Irsa{sid}"),
+                    sid: Cow::Owned(format!("Irsa{sid}")),
                     effect: "Allow",
                     principal: Some(BTreeMap::from([(
                         "Federated",
-                        OneOrMany::One(p.provider_arn.clone()),
+                        OneOrMany::One(Cow::Borrowed(p.provider_arn.as_str())),
                     )])),
-                    action: OneOrMany::One("sts:AssumeRoleWithWebIdentity".into()),
+                    action: OneOrMany::One(Cow::Borrowed("sts:AssumeRoleWithWebIdentity")),
                     resource: None,
-                    condition: BTreeMap::from([("StringEquals".to_string(), eq)]),
+                    condition: Cow::Owned(BTreeMap::from([("StringEquals".to_string(), eq)])),
                 }
             })
             .collect(),
@@ -240,113 +249,26 @@ pub fn trust_policy(role: &ir::IamRole) -> PolicyDocument {
     PolicyDocument::new(statements)
 }
 
-fn statement_doc(s: &ir::Statement) -> StatementDoc {
+/// A role's statement in its document: every value borrowed from the IR.
+fn statement_doc(s: &ir::Statement) -> StatementDoc<'_> {
     StatementDoc {
-        sid: s.sid.clone(),
+        sid: Cow::Borrowed(&s.sid),
         effect: s.effect(),
         principal: None,
-        action: OneOrMany::of(s.actions.iter().cloned()),
-        resource: Some(OneOrMany::of(s.resources.iter().cloned())),
-        condition: condition(&s.conditions),
+        action: OneOrMany::Set(&s.actions),
+        resource: Some(OneOrMany::Set(&s.resources)),
+        condition: Cow::Borrowed(&s.conditions),
     }
 }
 
-/// A set of values as [`OneOrMany::of`] serialises it.
-fn write_values(w: &mut Json<'_>, values: &std::collections::BTreeSet<String>) {
-    match values.first() {
-        Some(one) if values.len() == 1 => w.str(one),
-        _ => w.str_array(values),
-    }
+/// The permissions policy document of consecutive statements of a role.
+fn statements_document(statements: &[ir::Statement]) -> PolicyDocument<'_> {
+    PolicyDocument::new(statements.iter().map(statement_doc).collect())
 }
 
-/// A role's statement as its [`statement_doc`] serialises, written from the statement itself.
-struct StatementText<'a>(&'a ir::Statement);
-
-impl ToJson for StatementText<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        let s = self.0;
-        w.begin_object();
-        w.str_member("Sid", &s.sid);
-        w.str_member("Effect", s.effect());
-        w.key("Action");
-        write_values(w, &s.actions);
-        w.key("Resource");
-        write_values(w, &s.resources);
-        if !s.conditions.is_empty() {
-            w.key("Condition");
-            w.begin_object();
-            for (op, keys) in &s.conditions {
-                w.key(op);
-                w.begin_object();
-                for (k, v) in keys {
-                    w.key(k);
-                    write_values(w, v);
-                }
-                w.end_object();
-            }
-            w.end_object();
-        }
-        w.end_object();
-    }
-}
-
-/// The length of [`write_values`]'s compact text.
-fn values_len(values: &std::collections::BTreeSet<String>) -> usize {
-    match values.first() {
-        Some(one) if values.len() == 1 => escaped_len(one),
-        _ => values.iter().map(|v| escaped_len(v)).sum::<usize>() + values.len().max(1) + 1,
-    }
-}
-
-/// The length of a compact object's text, from its members' (`"key":value`) lengths.
-fn object_len(members: impl Iterator<Item = usize>) -> usize {
-    let (sum, count) = members.fold((0, 0), |(sum, count), len| (sum + len, count + 1));
-    sum + usize::max(count, 1) + 1
-}
-
-/// The length of [`StatementText`]'s compact text, counted without writing it.
+/// The compact length of a role's statement in its document.
 fn statement_len(s: &ir::Statement) -> usize {
-    let member = |key: &str, value: usize| escaped_len(key) + 1 + value;
-    let condition = (!s.conditions.is_empty()).then(|| {
-        member(
-            "Condition",
-            object_len(s.conditions.iter().map(|(op, keys)| {
-                member(
-                    op,
-                    object_len(keys.iter().map(|(k, v)| member(k, values_len(v)))),
-                )
-            })),
-        )
-    });
-    object_len(
-        [
-            member("Sid", escaped_len(&s.sid)),
-            member("Effect", escaped_len(s.effect())),
-            member("Action", values_len(&s.actions)),
-            member("Resource", values_len(&s.resources)),
-        ]
-        .into_iter()
-        .chain(condition),
-    )
-}
-
-/// The permissions policy document of consecutive statements of a role, as the
-/// [`PolicyDocument`] of their [`statement_doc`]s serialises.
-pub struct StatementsText<'a>(pub &'a [ir::Statement]);
-
-impl ToJson for StatementsText<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("Version", "2012-10-17");
-        w.key("Statement");
-        w.begin_array();
-        for s in self.0 {
-            w.elem();
-            StatementText(s).write_json(w);
-        }
-        w.end_array();
-        w.end_object();
-    }
+    compact_len(&statement_doc(s))
 }
 
 /// A role's statements split to fit the managed-policy size limit: consecutive runs.
@@ -497,13 +419,13 @@ fn policies_help(role: &ir::IamRole, limits: &Limits) -> String {
 }
 
 /// Permissions policy documents of a role, split to fit the managed-policy size limit.
-pub fn permission_policies(
-    role: &ir::IamRole,
+pub fn permission_policies<'a>(
+    role: &'a ir::IamRole,
     limits: &Limits,
-) -> Result<Vec<PolicyDocument>, Diag> {
+) -> Result<Vec<PolicyDocument<'a>>, Diag> {
     Ok(split(role, limits)?
         .into_iter()
-        .map(|r| PolicyDocument::new(role.statements[r].iter().map(statement_doc).collect()))
+        .map(|r| statements_document(&role.statements[r]))
         .collect())
 }
 
@@ -521,47 +443,31 @@ pub fn role_description(role: &ir::IamRole) -> String {
 
 /// One customer-managed permissions policy of a role: `NAME-policy`, `NAME-policy-2`, ….
 #[derive(Clone, Debug)]
-pub struct ManagedPolicy {
+pub struct ManagedPolicy<'a> {
     /// Policy name.
     pub name: String,
     /// Policy ARN (with the role's path).
     pub arn: String,
     /// Description (with the `unsafe` reasons of its statements; at most 1,000 characters).
     pub description: String,
-    /// The document.
-    pub document: PolicyDocument,
+    /// The document (its statements borrowed from the role).
+    pub document: PolicyDocument<'a>,
 }
 
-/// [`ManagedPolicy`] with its statements as they are in the role (written with
-/// [`StatementsText`], without building their [`PolicyDocument`]).
-pub struct ManagedPolicyText<'a> {
-    /// Policy name.
-    pub name: String,
-    /// Policy ARN (with the role's path).
-    pub arn: String,
-    /// Description.
-    pub description: String,
-    /// The statements of its document.
-    pub statements: &'a [ir::Statement],
-}
-
-/// [`managed_policies`] without their documents: their statements.
-pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicyText<'_>>, Diag> {
+/// [`managed_policies`], their documents borrowing the role's statements.
+pub fn managed_policy_texts(role: &ir::IamRole) -> Result<Vec<ManagedPolicy<'_>>, Diag> {
     Ok(policy_texts(role, split(role, &role.limits)?))
 }
 
-/// [`managed_policy_texts`] of the parts `parts` of the role's statements.
-fn policy_texts(
-    role: &ir::IamRole,
-    parts: Vec<std::ops::Range<usize>>,
-) -> Vec<ManagedPolicyText<'_>> {
+/// The managed policies of the parts `parts` of the role's statements.
+fn policy_texts(role: &ir::IamRole, parts: Vec<std::ops::Range<usize>>) -> Vec<ManagedPolicy<'_>> {
     let count = parts.len();
     parts
         .into_iter()
         .enumerate()
         .map(|(i, range)| {
             let statements = &role.statements[range];
-            let name = format!("{}{}", role.policy_name(), suffix(i));
+            let name = format!("{}{}", role.policy_name(), policy_suffix(i));
             let arn = format!(
                 "arn:{}:iam::{}:policy{}{}",
                 role.partition, role.account, role.path, name
@@ -591,62 +497,47 @@ fn policy_texts(
             if description.len() > 1000 {
                 description = description.chars().take(1000).collect();
             }
-            ManagedPolicyText {
+            ManagedPolicy {
                 name,
                 arn,
                 description,
-                statements,
+                document: statements_document(statements),
             }
         })
         .collect()
 }
 
 /// The managed permissions policies of a role, split to fit the limits of its account, with
-/// their names, ARNs and descriptions (`create-policy`, Terraform, templates).
-pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy>, Diag> {
+/// their names, ARNs and descriptions (`create-policy`, Terraform, templates), owning their
+/// documents.
+pub fn managed_policies(role: &ir::IamRole) -> Result<Vec<ManagedPolicy<'static>>, Diag> {
     Ok(managed_policy_texts(role)?
         .into_iter()
         .map(|p| ManagedPolicy {
             name: p.name,
             arn: p.arn,
             description: p.description,
-            document: PolicyDocument::new(p.statements.iter().map(statement_doc).collect()),
+            document: p.document.into_owned(),
         })
         .collect())
 }
 
 /// The managed policy document of a permission boundary.
-pub fn boundary_policy(b: &ir::Boundary) -> PolicyDocument {
+pub fn boundary_policy(b: &ir::Boundary) -> PolicyDocument<'_> {
     let mut statements = Vec::new();
-    for (i, (actions, resources)) in b.allow.iter().enumerate() {
-        statements.push(StatementDoc {
-            sid: format!("Allow{}", suffix_num(i, b.allow.len())),
-            effect: "Allow",
-            principal: None,
-            action: OneOrMany::of(actions.iter().cloned()),
-            resource: Some(OneOrMany::of(resources.iter().cloned())),
-            condition: BTreeMap::new(),
-        });
-    }
-    for (i, (actions, resources)) in b.deny.iter().enumerate() {
-        statements.push(StatementDoc {
-            sid: format!("Deny{}", suffix_num(i, b.deny.len())),
-            effect: "Deny",
-            principal: None,
-            action: OneOrMany::of(actions.iter().cloned()),
-            resource: Some(OneOrMany::of(resources.iter().cloned())),
-            condition: BTreeMap::new(),
-        });
+    for (effect, list) in [("Allow", &b.allow), ("Deny", &b.deny)] {
+        for (i, (actions, resources)) in list.iter().enumerate() {
+            statements.push(StatementDoc {
+                sid: Cow::Owned(format!("{effect}{}", suffix_num(i, list.len()))),
+                effect,
+                principal: None,
+                action: OneOrMany::Set(actions),
+                resource: Some(OneOrMany::Set(resources)),
+                condition: Cow::Owned(Conditions::new()),
+            });
+        }
     }
     PolicyDocument::new(statements)
-}
-
-fn suffix(i: usize) -> String {
-    if i == 0 {
-        String::new()
-    } else {
-        format!("-{}", i + 1)
-    }
 }
 
 /// All IAM artifacts.
@@ -725,7 +616,7 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
     }
     // The whole document, and its compact length (which the managed-policy limit counts):
     // nearly every role's fits in one policy, whose text this is, without sizing each statement.
-    let (whole, whole_len) = to_pretty_and_compact_len(&StatementsText(&role.statements));
+    let (whole, whole_len) = to_pretty_and_compact_len(&statements_document(&role.statements));
     let parts = if !role.statements.is_empty()
         && limits.policies_per_role >= 1
         && whole_len <= limits.managed_policy
@@ -742,37 +633,31 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
     };
     let mut whole = (parts.len() == 1).then_some(whole);
     let (mut attach, mut create, mut policies) = (Vec::new(), Vec::new(), Vec::new());
+    let tags = tags(&role.origin.what);
     for (i, p) in policy_texts(role, parts).into_iter().enumerate() {
         let sfx = policy_suffix(i);
-        let document = StatementsText(p.statements);
         policies.push(art(
             RoleFile::Policy { suffix: &sfx },
             "iam-policy",
-            whole.take().unwrap_or_else(|| to_pretty(&document)),
+            whole.take().unwrap_or_else(|| to_pretty(&p.document)),
         ));
         create.push(art(
             RoleFile::CreatePolicy { suffix: &sfx },
             "aws-cli-iam-create-policy",
-            render(true, |w| {
-                w.begin_object();
-                w.str_member("PolicyName", &p.name);
-                w.str_member("Path", &role.path);
-                w.key("PolicyDocument");
-                w.embedded(&document);
-                w.str_member("Description", &p.description);
-                w.key("Tags");
-                write_tags(w, &role.origin.what);
-                w.end_object();
+            to_pretty(&CreatePolicy {
+                policy_name: &p.name,
+                path: &role.path,
+                policy_document: Embedded(&p.document),
+                description: &p.description,
+                tags: tags.clone(),
             }),
         ));
         attach.push(art(
             RoleFile::AttachRolePolicy { suffix: &sfx },
             "aws-cli-iam-attach-role-policy",
-            render(true, |w| {
-                w.begin_object();
-                w.str_member("RoleName", &role.name);
-                w.str_member("PolicyArn", &p.arn);
-                w.end_object();
+            to_pretty(&AttachRolePolicy {
+                role_name: &role.name,
+                policy_arn: &p.arn,
             }),
         ));
     }
@@ -782,21 +667,14 @@ fn emit_role<T, E>(role: &ir::IamRole, out: &mut super::out::Out<'_, T, E>, diag
     out.push(art(
         RoleFile::CreateRole,
         "aws-cli-iam-create-role",
-        render(true, |w| {
-            w.begin_object();
-            w.str_member("RoleName", &role.name);
-            w.str_member("Path", &role.path);
-            w.key("AssumeRolePolicyDocument");
-            w.embedded(&trust);
-            w.str_member("Description", &role_description(role));
-            w.key("MaxSessionDuration");
-            w.u64(3600);
-            if let Some(b) = &role.boundary {
-                w.str_member("PermissionsBoundary", &b.arn);
-            }
-            w.key("Tags");
-            write_tags(w, &role.origin.what);
-            w.end_object();
+        to_pretty(&CreateRole {
+            role_name: &role.name,
+            path: &role.path,
+            assume_role_policy_document: Embedded(&trust),
+            description: role_description(role),
+            max_session_duration: 3600,
+            permissions_boundary: role.boundary.as_ref().map(|b| b.arn.as_str()),
+            tags,
         }),
     ));
     policies.into_iter().for_each(|a| out.push(a));
@@ -824,23 +702,16 @@ fn emit_pod_identity<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
             cluster: Some(a.cluster.clone()),
             account: ir.clusters.get(&a.cluster).map(|c| c.account.clone()),
             sources: vec![a.span],
-            contents: render(true, |w| {
-                w.begin_object();
-                w.str_member("clusterName", &a.eks_name);
-                w.str_member("namespace", &a.namespace);
-                w.str_member("serviceAccount", &a.service_account);
-                w.str_member("roleArn", &a.role_arn);
-                if a.disable_session_tags {
-                    w.key("disableSessionTags");
-                    w.bool(true);
-                }
-                w.key("tags");
-                w.begin_object();
-                w.key("accessc-source");
-                w.str_parts(&["app ", &a.app]);
-                w.str_member("managed-by", "accessc");
-                w.end_object();
-                w.end_object();
+            contents: to_pretty(&CreatePodIdentityAssociation {
+                cluster_name: &a.eks_name,
+                namespace: &a.namespace,
+                service_account: &a.service_account,
+                role_arn: &a.role_arn,
+                disable_session_tags: a.disable_session_tags,
+                tags: BTreeMap::from([
+                    ("accessc-source", format!("app {}", a.app)),
+                    ("managed-by", "accessc".to_string()),
+                ]),
             }),
         });
     }
@@ -865,89 +736,18 @@ pub fn boundary_description(b: &ir::Boundary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::json::{compact, pretty, to_compact};
+    use crate::emit::json::{compact, to_compact};
 
-    /// Every role of the examples: the documents written with [`Json`] are serde_json's text,
-    /// and the split sizes are the documents' compact lengths.
-    #[test]
-    fn documents_are_serde_json_text() {
-        let mut roles = 0;
-        // The example programs, compiled in (emission reads no file, not even in its tests).
-        macro_rules! example {
-            ($path:literal) => {
-                ($path, include_str!(concat!("../../", $path)))
-            };
-        }
-        let programs: [&[(&str, &str)]; 2] = [
-            &[
-                example!("examples/multi-tenant/platform.access"),
-                example!("examples/multi-tenant/resources.access"),
-                example!("examples/multi-tenant/tenants.access"),
-            ],
-            &[
-                example!("examples/access/break-glass.access"),
-                example!("examples/access/clusters.access"),
-                example!("examples/access/people.access"),
-            ],
-        ];
-        for files in programs {
-            let mut sources = crate::source::Sources::new();
-            for (path, text) in files {
-                sources.add(*path, *text);
-            }
-            let Some(ir) = crate::compile(&sources).ir else {
-                continue;
-            };
-            for role in &ir.roles {
-                roles += 1;
-                let trust = trust_policy(role);
-                assert_eq!(to_pretty(&trust), pretty(&trust));
-                assert_eq!(to_compact(&trust), compact(&trust));
-                let texts = managed_policy_texts(role).unwrap();
-                let docs = managed_policies(role).unwrap();
-                assert_eq!(texts.len(), docs.len());
-                for (t, p) in texts.iter().zip(&docs) {
-                    let text = StatementsText(t.statements);
-                    assert_eq!(to_pretty(&text), pretty(&p.document));
-                    assert_eq!(to_compact(&text), compact(&p.document));
-                    assert_eq!(
-                        (&t.name, &t.arn, &t.description),
-                        (&p.name, &p.arn, &p.description)
-                    );
-                }
-                for p in docs {
-                    assert_eq!(to_pretty(&p.document), pretty(&p.document));
-                    assert_eq!(to_compact(&p.document), compact(&p.document));
-                    let sum: usize = p
-                        .document
-                        .statement
-                        .iter()
-                        .map(crate::emit::json::compact_len)
-                        .sum();
-                    assert_eq!(
-                        document_len(sum, p.document.statement.len()),
-                        compact(&p.document).len()
-                    );
-                }
-            }
-            for b in &ir.boundaries {
-                let doc = boundary_policy(b);
-                assert_eq!(to_pretty(&doc), pretty(&doc));
-            }
-        }
-        assert!(roles > 0);
+    /// A policy's text read back is the model's value.
+    fn reads_back(text: &str, doc: &PolicyDocument<'_>) {
+        let back: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(back, serde_json::to_value(doc).unwrap());
     }
 
     #[test]
-    fn role_statements_are_written_as_their_documents() {
+    fn role_statements_are_measured_on_their_documents() {
         let tricky = crate::emit::json::tests::tricky();
-        let set = |n: usize| {
-            tricky
-                .iter()
-                .take(n)
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-        };
+        let set = |n: usize| tricky.iter().take(n).cloned().collect::<BTreeSet<_>>();
         let statements: Vec<ir::Statement> = (0..8)
             .map(|i| ir::Statement {
                 sid: tricky[i % tricky.len()].clone(),
@@ -970,51 +770,33 @@ mod tests {
             })
             .collect();
         for n in 0..=statements.len() {
-            let doc = PolicyDocument::new(statements[..n].iter().map(statement_doc).collect());
-            let text = StatementsText(&statements[..n]);
-            for s in &statements[..n] {
-                assert_eq!(statement_len(s), compact(&statement_doc(s)).len(), "{s:?}");
-            }
-            assert_eq!(to_pretty(&text), pretty(&doc));
-            assert_eq!(to_compact(&text), compact(&doc));
+            let doc = statements_document(&statements[..n]);
+            let sum: usize = statements[..n].iter().map(statement_len).sum();
+            assert_eq!(document_len(sum, n), compact(&doc).len());
+            let (text, len) = to_pretty_and_compact_len(&doc);
+            assert_eq!(len, compact(&doc).len());
+            reads_back(&text, &doc);
+            reads_back(&to_compact(&doc), &doc);
+            // The owned copy (templates) is the same document.
+            assert_eq!(to_compact(&doc.clone().into_owned()), to_compact(&doc));
         }
     }
 
     #[test]
-    fn tricky_statements_are_serde_json_text() {
-        let tricky = crate::emit::json::tests::tricky();
-        let statement = |i: usize| StatementDoc {
-            sid: tricky[i % tricky.len()].clone(),
-            effect: "Allow",
-            principal: (i % 2 == 0).then(|| {
-                BTreeMap::from([
-                    ("AWS", OneOrMany::Many(tricky.clone())),
-                    ("Service", OneOrMany::One(tricky[i % tricky.len()].clone())),
-                ])
-            }),
-            action: OneOrMany::of(tricky.iter().take(i).cloned()),
-            resource: (i % 3 != 0).then(|| OneOrMany::Many(Vec::new())),
-            condition: tricky
-                .iter()
-                .take(i % 4)
-                .map(|k| {
-                    (
-                        k.clone(),
-                        BTreeMap::from([(k.clone(), OneOrMany::One(k.clone()))]),
-                    )
-                })
-                .collect(),
+    fn one_value_is_a_string_and_several_a_list() {
+        let s = ir::Statement {
+            sid: "S3".into(),
+            actions: BTreeSet::from(["s3:GetObject".to_string()]),
+            resources: BTreeSet::from(["arn:a".to_string(), "arn:b".to_string()]),
+            conditions: Conditions::new(),
+            deny: false,
+            unsafe_reasons: Default::default(),
+            sources: Vec::new(),
+            origins: Default::default(),
         };
-        for n in 0..6 {
-            let doc = PolicyDocument::new((0..n).map(statement).collect());
-            assert_eq!(to_pretty(&doc), pretty(&doc));
-            assert_eq!(to_compact(&doc), compact(&doc));
-            let sum: usize = doc
-                .statement
-                .iter()
-                .map(crate::emit::json::compact_len)
-                .sum();
-            assert_eq!(document_len(sum, n), compact(&doc).len());
-        }
+        assert_eq!(
+            to_compact(&statements_document(std::slice::from_ref(&s))),
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"S3","Effect":"Allow","Action":"s3:GetObject","Resource":["arn:a","arn:b"]}]}"#
+        );
     }
 }

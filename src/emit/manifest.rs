@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::json::Json;
+use super::json::to_pretty_sized;
 use super::Artifact;
 use crate::ir::Ir;
 use crate::source::Sources;
@@ -13,16 +13,16 @@ use crate::source::Sources;
 /// The manifest's file name.
 pub const FILE: &str = super::layout::MANIFEST;
 
-/// The manifest document.
+/// The manifest document (`E`: an artifact's [`Entry`], whose strings [`emit`] borrows).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Manifest {
+pub struct Manifest<E = Entry> {
     /// `accessc VERSION`.
     pub generator: String,
     /// Per cluster: its settings that later builds compare against.
     #[serde(default)]
     pub clusters: BTreeMap<String, ClusterEntry>,
     /// Every artifact except the manifest itself, sorted by path.
-    pub artifacts: Vec<Entry>,
+    pub artifacts: Vec<E>,
 }
 
 /// What the manifest records of a cluster.
@@ -32,19 +32,19 @@ pub struct ClusterEntry {
     pub authentication_mode: String,
 }
 
-/// One artifact.
+/// One artifact (`S`: its strings, borrowed from the artifact when [`emit`] writes them).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Entry {
+pub struct Entry<S = String> {
     /// Path relative to the output folder.
-    pub path: String,
+    pub path: S,
     /// Kind.
-    pub kind: String,
+    pub kind: S,
     /// Cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<String>,
+    pub cluster: Option<S>,
     /// Account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
+    pub account: Option<S>,
     /// `file:line` of each declaration it came from.
     pub sources: Vec<String>,
     /// SHA-256 of the contents, hex.
@@ -53,25 +53,24 @@ pub struct Entry {
 
 pub use crate::hash::sha256_hex as sha256;
 
-/// One artifact's entry (the manifest is written by [`emit`]; this is what it reads back as).
-#[cfg(test)]
-fn entry(a: &Artifact, sources: &Sources) -> Entry {
+/// One artifact's entry, from the SHA-256 of its contents.
+fn entry<'a>(a: &'a Artifact, digest: &[u8; 32], sources: &Sources) -> Entry<&'a str> {
+    let mut list: Vec<String> = a
+        .sources
+        .iter()
+        .map(|span| sources.output_location(*span))
+        .collect();
+    // Sorted and without duplicates, as text (`a:10` before `a:9`).
+    list.sort_unstable();
+    list.dedup();
+    let mut hex = [0u8; 64];
     Entry {
-        path: a.path.clone(),
-        kind: a.kind.to_string(),
-        cluster: a.cluster.clone(),
-        account: a.account.clone(),
-        sources: {
-            let mut s: Vec<String> = a
-                .sources
-                .iter()
-                .map(|sp| sources.output_location(*sp))
-                .collect();
-            s.sort();
-            s.dedup();
-            s
-        },
-        sha256: sha256(a.contents.as_bytes()),
+        path: &a.path,
+        kind: a.kind,
+        cluster: a.cluster.as_deref(),
+        account: a.account.as_deref(),
+        sources: list,
+        sha256: hex_of(digest, &mut hex).to_string(),
     }
 }
 
@@ -92,57 +91,10 @@ fn hex_of<'h>(digest: &[u8; 32], hex: &'h mut [u8; 64]) -> &'h str {
     std::str::from_utf8(hex).unwrap_or_default()
 }
 
-/// `name:line` of a span, as [`Sources::output_location`] gives it, into `out`.
-fn push_location(out: &mut String, sources: &Sources, span: crate::ast::Span) {
-    let (line, _) = sources.line_col(span);
-    out.push_str(sources.name(span.file));
-    out.push(':');
-    super::json::push_u64(out, line as u64);
-}
-
-/// One artifact's entry, as [`Entry`] serialises: written directly (10,000 apps have 130,000
-/// artifacts: tens of megabytes of entries), with `locations` a buffer reused between entries.
-fn write_entry(
-    w: &mut Json<'_>,
-    a: &Artifact,
-    digest: &[u8; 32],
-    sources: &Sources,
-    locations: &mut Vec<String>,
-) {
-    w.begin_object();
-    w.str_member("path", &a.path);
-    w.str_member("kind", a.kind);
-    if let Some(cluster) = &a.cluster {
-        w.str_member("cluster", cluster);
-    }
-    if let Some(account) = &a.account {
-        w.str_member("account", account);
-    }
-    w.key("sources");
-    locations.resize_with(a.sources.len(), String::new);
-    for (l, span) in locations.iter_mut().zip(&a.sources) {
-        l.clear();
-        push_location(l, sources, *span);
-    }
-    if locations.len() < 2 {
-        w.str_array(locations.iter());
-    } else {
-        // Sorted and without duplicates, as text (`a:10` before `a:9`).
-        let mut sorted: Vec<&str> = locations.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        w.str_array(sorted);
-    }
-    let mut hex = [0u8; 64];
-    w.str_member("sha256", hex_of(digest, &mut hex));
-    w.end_object();
-}
-
 /// An artifact with the SHA-256 of its contents.
 type Hashed<'a> = (&'a Artifact, &'a [u8; 32]);
 
-/// Build the manifest artifact: [`Manifest`]'s text (a test checks that both give the same
-/// text), written directly into one buffer sized up front.
+/// Build the manifest artifact: [`Manifest`]'s text.
 pub fn emit(ir: &Ir, artifacts: &[Artifact], sources: &Sources) -> Artifact {
     let digests = digests(artifacts);
     emit_hashed(ir, artifacts.iter().zip(&digests), sources)
@@ -154,6 +106,9 @@ pub fn emit_hashed<'a, I>(ir: &Ir, entries: I, sources: &Sources) -> Artifact
 where
     I: Iterator<Item = (&'a Artifact, &'a [u8; 32])> + Clone,
 {
+    // The entries are made in runs, on several threads for a large program (10,000 apps have
+    // 130,000 artifacts: their sources' lines and hashes are most of the work), then the
+    // document is serialised once.
     // A little over (an entry is its fields plus about 200 bytes of keys, quotes, indentation
     // and hash; a source is `file:line`), so that the text of a large program (tens of
     // megabytes) is never copied as it grows.
@@ -171,59 +126,41 @@ where
                         .sum::<usize>()
             })
             .sum::<usize>();
-    let mut contents = String::with_capacity(estimate);
-    let mut w = Json::pretty(&mut contents);
-    w.begin_object();
-    w.str_member("generator", concat!("accessc ", env!("CARGO_PKG_VERSION")));
-    w.key("clusters");
-    w.begin_object();
-    for (name, c) in &ir.clusters {
-        w.key(name);
-        w.begin_object();
-        w.str_member("authentication_mode", c.auth_mode.eks_value());
-        w.end_object();
-    }
-    w.end_object();
-    w.key("artifacts");
-    w.begin_array();
-    // The entries are written in runs, on several threads for a large program, and pasted in
-    // order.
     let entries: Vec<Hashed<'_>> = entries.collect();
-    let runs: Vec<(usize, &[Hashed<'_>])> = entries.chunks(1024).enumerate().collect();
+    let runs: Vec<&[Hashed<'_>]> = entries.chunks(1024).collect();
     let texts = crate::par::map(
         &runs,
-        |(_, run)| run.len(),
+        |run| run.len(),
         2048,
-        |&(i, run)| {
-            let mut text = String::with_capacity(run.len() * 400);
-            if i > 0 {
-                text.push(',');
-            }
-            let mut rw = Json::pretty_at(&mut text, 2);
-            let mut locations = Vec::new();
-            for (a, digest) in run.iter() {
-                rw.elem();
-                write_entry(&mut rw, a, digest, sources, &mut locations);
-            }
-            text
+        |run| {
+            run.iter()
+                .map(|(a, digest)| entry(a, digest, sources))
+                .collect::<Vec<_>>()
         },
     );
-    for text in &texts {
-        w.raw_elems(text);
-    }
-    w.end_array();
-    w.end_object();
-    contents.push('\n');
-    if contents.capacity() > contents.len() + contents.len() / 4 {
-        contents.shrink_to_fit();
-    }
+    let manifest = Manifest {
+        generator: concat!("accessc ", env!("CARGO_PKG_VERSION")).to_string(),
+        clusters: ir
+            .clusters
+            .iter()
+            .map(|(name, c)| {
+                (
+                    name.clone(),
+                    ClusterEntry {
+                        authentication_mode: c.auth_mode.eks_value().to_string(),
+                    },
+                )
+            })
+            .collect(),
+        artifacts: texts.into_iter().flatten().collect(),
+    };
     Artifact {
         path: FILE.to_string(),
         kind: "manifest",
         cluster: None,
         account: None,
         sources: Vec::new(),
-        contents,
+        contents: to_pretty_sized(&manifest, estimate),
     }
 }
 
@@ -235,6 +172,7 @@ pub fn parse(text: &str) -> Option<Manifest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::json::to_pretty;
 
     #[test]
     fn streamed_manifest_is_the_manifest_pretty_printed() {
@@ -266,12 +204,22 @@ mod tests {
         }
         let ir = Ir::default();
         let streamed = emit(&ir, &artifacts, &sources).contents;
-        let collected = super::super::json::pretty(&Manifest {
+        let collected = Manifest {
             generator: format!("accessc {}", env!("CARGO_PKG_VERSION")),
             clusters: BTreeMap::new(),
-            artifacts: artifacts.iter().map(|a| entry(a, &sources)).collect(),
-        });
-        assert_eq!(streamed, collected);
+            artifacts: artifacts
+                .iter()
+                .zip(&digests(&artifacts))
+                .map(|(a, d)| entry(a, d, &sources))
+                .collect(),
+        };
+        // The pasted entries are the document's own text, and read back as it.
+        assert_eq!(streamed, to_pretty(&collected));
+        // It reads back as the same document.
+        assert_eq!(to_pretty(&parse(&streamed).unwrap()), streamed);
+        for (a, e) in artifacts.iter().zip(&parse(&streamed).unwrap().artifacts) {
+            assert_eq!(e.sha256, sha256(a.contents.as_bytes()));
+        }
         assert!(streamed.contains("\"a.access:1\""));
         assert!(streamed.contains("\"a.access:3\""));
         assert_eq!(

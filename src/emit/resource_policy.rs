@@ -3,48 +3,55 @@
 //! `aws sns set-topic-attributes`, `aws secretsmanager put-resource-policy`,
 //! `aws ecr set-repository-policy`), one folder per resource ([`dir`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use super::iam::{PolicyDocument, StatementDoc};
-use super::json::{render, to_compact, to_pretty, OneOrMany};
+use super::json::{to_compact, to_pretty, OneOrMany};
 use super::layout::{ArtifactPath, ResourceDir};
 use super::Artifact;
 use crate::ir::{Ir, ResourceKind, ResourcePolicy};
 
 /// The policy document of a resource (also used by the Terraform emitter).
-pub fn document(p: &ResourcePolicy) -> PolicyDocument {
-    PolicyDocument {
-        version: "2012-10-17",
-        statement: p
-            .statements
+pub fn document(p: &ResourcePolicy) -> PolicyDocument<'_> {
+    PolicyDocument::new(
+        p.statements
             .iter()
             .map(|s| StatementDoc {
-                sid: s.sid.clone(),
+                sid: Cow::Borrowed(&s.sid),
                 effect: "Allow",
-                principal: Some(BTreeMap::from([(
-                    "AWS",
-                    OneOrMany::of(s.principals.iter().cloned()),
-                )])),
-                action: OneOrMany::of(s.actions.iter().cloned()),
-                resource: if s.resources.is_empty() {
-                    None
-                } else {
-                    Some(OneOrMany::of(s.resources.iter().cloned()))
-                },
-                condition: s
-                    .conditions
-                    .iter()
-                    .map(|(op, keys)| {
-                        (
-                            op.clone(),
-                            keys.iter()
-                                .map(|(k, v)| (k.clone(), OneOrMany::of(v.iter().cloned())))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
+                principal: Some(BTreeMap::from([("AWS", OneOrMany::Set(&s.principals))])),
+                action: OneOrMany::Set(&s.actions),
+                resource: (!s.resources.is_empty()).then_some(OneOrMany::Set(&s.resources)),
+                condition: Cow::Borrowed(&s.conditions),
             })
             .collect(),
+    )
+}
+
+/// The input of a put-policy call: members in their order, string values but one
+/// (`BlockPublicPolicy`) and one nested object (`Attributes`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Value<'a> {
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Object(Call<'a>),
+}
+
+/// An object of [`Value`]s, its members in order.
+struct Call<'a>(Vec<(&'static str, Value<'a>)>);
+
+impl Serialize for Call<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 
@@ -65,82 +72,70 @@ pub fn emit<T, E>(ir: &Ir, out: &mut super::out::Out<'_, T, E>) {
     for p in &ir.resource_policies {
         let doc = document(p);
         let policy = to_compact(&doc);
-        let object = |members: &[(&str, &str)]| {
-            render(true, |w| {
-                w.begin_object();
-                for (k, v) in members {
-                    w.str_member(k, v);
-                }
-                w.end_object();
-            })
-        };
-        let (doc_name, call_name, call) = match p.kind {
+        fn str(v: &str) -> Value<'_> {
+            Value::Str(Cow::Borrowed(v))
+        }
+        let (doc_name, call_name, members) = match p.kind {
             ResourceKind::S3Bucket => (
                 "bucket-policy.json",
                 "put-bucket-policy.json",
-                object(&[("Bucket", &p.name), ("Policy", &policy)]),
+                vec![("Bucket", str(&p.name)), ("Policy", str(&policy))],
             ),
             ResourceKind::KmsKey => (
                 "key-policy.json",
                 "put-key-policy.json",
-                object(&[
-                    ("KeyId", &p.arn),
-                    ("PolicyName", "default"),
-                    ("Policy", &policy),
-                ]),
+                vec![
+                    ("KeyId", str(&p.arn)),
+                    ("PolicyName", str("default")),
+                    ("Policy", str(&policy)),
+                ],
             ),
             ResourceKind::SqsQueue => (
                 "queue-policy.json",
                 "set-queue-attributes.json",
-                render(true, |w| {
-                    w.begin_object();
-                    w.key("QueueUrl");
-                    w.str_parts(&[
-                        "https://sqs.",
-                        &p.region,
-                        ".amazonaws.com/",
-                        &p.account,
-                        "/",
-                        &p.name,
-                    ]);
-                    w.key("Attributes");
-                    w.begin_object();
-                    w.str_member("Policy", &policy);
-                    w.end_object();
-                    w.end_object();
-                }),
+                vec![
+                    (
+                        "QueueUrl",
+                        Value::Str(Cow::Owned(format!(
+                            "https://sqs.{}.amazonaws.com/{}/{}",
+                            p.region, p.account, p.name
+                        ))),
+                    ),
+                    (
+                        "Attributes",
+                        Value::Object(Call(vec![("Policy", str(&policy))])),
+                    ),
+                ],
             ),
             ResourceKind::SnsTopic => (
                 "topic-policy.json",
                 "set-topic-attributes.json",
-                object(&[
-                    ("TopicArn", &p.arn),
-                    ("AttributeName", "Policy"),
-                    ("AttributeValue", &policy),
-                ]),
+                vec![
+                    ("TopicArn", str(&p.arn)),
+                    ("AttributeName", str("Policy")),
+                    ("AttributeValue", str(&policy)),
+                ],
             ),
             ResourceKind::Secret => (
                 "secret-policy.json",
                 "put-resource-policy.json",
-                render(true, |w| {
-                    w.begin_object();
-                    w.str_member("SecretId", &p.arn);
-                    w.str_member("ResourcePolicy", &policy);
-                    w.key("BlockPublicPolicy");
-                    w.bool(true);
-                    w.end_object();
-                }),
+                vec![
+                    ("SecretId", str(&p.arn)),
+                    ("ResourcePolicy", str(&policy)),
+                    ("BlockPublicPolicy", Value::Bool(true)),
+                ],
             ),
             ResourceKind::EcrRepository => (
                 "repository-policy.json",
                 "set-repository-policy.json",
-                object(&[
-                    ("registryId", &p.account),
-                    ("repositoryName", &p.name),
-                    ("policyText", &policy),
-                ]),
+                vec![
+                    ("registryId", str(&p.account)),
+                    ("repositoryName", str(&p.name)),
+                    ("policyText", str(&policy)),
+                ],
             ),
         };
+        let call = to_pretty(&Call(members));
         let dir = dir(p);
         let account = (!p.account.is_empty()).then(|| p.account.clone());
         out.push(Artifact {

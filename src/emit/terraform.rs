@@ -44,10 +44,9 @@ use self::model::{
     Output, PodIdentityAssociation, Provider, ProviderRequirement, ResourcePolicy as PolicyBody,
     RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
 };
-use super::iam::StatementsText;
 use super::iam::{boundary_description, boundary_origin};
 use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
-use super::json::{render_nested, to_compact, to_pretty, ToJson};
+use super::json::{raw, to_compact, to_pretty, to_pretty_at};
 use super::layout::{self, ArtifactPath};
 use super::manifest::sha256;
 use super::Artifact;
@@ -150,8 +149,8 @@ fn tags(origin: &str) -> Tags<'_> {
 }
 
 /// Add a resource: its body is written now, at its depth in the file.
-fn insert<T: ToJson>(file: &mut File, rtype: &'static str, name: String, body: &T) {
-    let text = render_nested(BODY_DEPTH, |w| body.write_json(w));
+fn insert<T: serde::Serialize>(file: &mut File, rtype: &'static str, name: String, body: &T) {
+    let text = raw(to_pretty_at(body, BODY_DEPTH));
     file.resource.entry(rtype).or_default().insert(name, text);
 }
 
@@ -303,7 +302,7 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
                     name: lit(&p.name),
                     path: lit(&role.path),
                     description: lit(&p.description),
-                    policy: lit_owned(to_compact(&StatementsText(p.statements))),
+                    policy: lit_owned(to_compact(&p.document)),
                     tags: tags(&role.origin.what),
                 },
             );

@@ -88,7 +88,7 @@ struct PolicyCtx {
     arn: String,
     path: String,
     description: String,
-    document: PolicyDocument,
+    document: PolicyDocument<'static>,
 }
 
 #[derive(Clone, Serialize)]
@@ -118,7 +118,7 @@ struct RoleCtx {
     description: String,
     max_session_duration: u32,
     session_tags: bool,
-    trust_policy: PolicyDocument,
+    trust_policy: PolicyDocument<'static>,
     policies: Vec<PolicyCtx>,
     boundary: Option<BoundaryRefCtx>,
     members: Vec<MemberCtx>,
@@ -135,7 +135,7 @@ struct BoundaryCtx {
     path: &'static str,
     arn: String,
     description: String,
-    document: PolicyDocument,
+    document: PolicyDocument<'static>,
     tags: BTreeMap<&'static str, String>,
     sources: Vec<String>,
 }
@@ -449,7 +449,7 @@ fn roles(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
             description: role_description(r),
             max_session_duration: 3600,
             session_tags: r.session_tags,
-            trust_policy: trust_policy(r),
+            trust_policy: trust_policy(r).into_owned(),
             policies: policies
                 .into_iter()
                 .map(|p| PolicyCtx {
@@ -500,7 +500,7 @@ fn boundaries(ir: &Ir, sources: &Sources, template: &str) -> Vec<Entity> {
                 path: "/",
                 arn: b.arn(),
                 description: boundary_description(b),
-                document: boundary_policy(b),
+                document: boundary_policy(b).into_owned(),
                 tags: tag_map(&boundary_origin(b)),
                 sources: locations(sources, &spans),
             };

@@ -3,13 +3,13 @@
 //!
 //! Every string here is already a Terraform template: literal text escaped with
 //! [`super::literal`], references written as `${…}` by [`super::reference`]. The documents
-//! write themselves ([`ToJson`]): the text `serde_json` would give them, without building a
-//! `serde_json::Value` first.
+//! are serialised by [`crate::emit::json`].
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::emit::json::{Json, ToJson};
+use crate::emit::json::Raw;
+use serde::Serialize;
 
 /// A Terraform template string, borrowed when it is the text it came from.
 pub type Text<'a> = Cow<'a, str>;
@@ -18,97 +18,34 @@ pub type Text<'a> = Cow<'a, str>;
 pub const BODY_DEPTH: usize = 3;
 
 /// One `*.tf.json` file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct File {
     /// A comment (Terraform ignores `//` properties).
+    #[serde(rename = "//", skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `terraform { required_providers { … } }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terraform: Option<TerraformBlock>,
     /// Provider configurations by provider name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub provider: BTreeMap<&'static str, Vec<Provider>>,
-    /// Resources: type → name → body, as JSON text written at [`BODY_DEPTH`].
-    pub resource: BTreeMap<&'static str, BTreeMap<String, String>>,
+    /// Resources: type → name → body, serialised at [`BODY_DEPTH`] when it was added.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource: BTreeMap<&'static str, BTreeMap<String, Raw>>,
     /// Outputs by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub output: BTreeMap<String, Output>,
 }
 
-impl ToJson for File {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        if let Some(comment) = &self.comment {
-            w.str_member("//", comment);
-        }
-        if let Some(t) = &self.terraform {
-            w.key("terraform");
-            t.write_json(w);
-        }
-        if !self.provider.is_empty() {
-            w.key("provider");
-            w.begin_object();
-            for (name, list) in &self.provider {
-                w.key(name);
-                w.begin_array();
-                for p in list {
-                    w.elem();
-                    p.write_json(w);
-                }
-                w.end_array();
-            }
-            w.end_object();
-        }
-        if !self.resource.is_empty() {
-            w.key("resource");
-            w.begin_object();
-            for (rtype, bodies) in &self.resource {
-                w.key(rtype);
-                w.begin_object();
-                for (name, body) in bodies {
-                    w.key(name);
-                    w.raw(body);
-                }
-                w.end_object();
-            }
-            w.end_object();
-        }
-        if !self.output.is_empty() {
-            w.key("output");
-            w.begin_object();
-            for (name, o) in &self.output {
-                w.key(name);
-                o.write_json(w);
-            }
-            w.end_object();
-        }
-        w.end_object();
-    }
-}
-
 /// The `terraform` block.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct TerraformBlock {
     /// Provider requirements.
     pub required_providers: BTreeMap<&'static str, ProviderRequirement>,
 }
 
-impl ToJson for TerraformBlock {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.key("required_providers");
-        w.begin_object();
-        for (name, r) in &self.required_providers {
-            w.key(name);
-            w.begin_object();
-            w.str_member("source", r.source);
-            w.str_member("version", r.version);
-            w.end_object();
-        }
-        w.end_object();
-        w.end_object();
-    }
-}
-
 /// `aws = { source = "hashicorp/aws", version = ">= 5.33" }`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct ProviderRequirement {
     /// Registry address.
     pub source: &'static str,
@@ -117,53 +54,26 @@ pub struct ProviderRequirement {
 }
 
 /// A `provider "aws"` configuration.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Provider {
     /// Alias (None: the default configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// Region (None: from the environment).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The account the configuration may act in: a guard against applying the root with the
     /// credentials of another account.
     pub allowed_account_ids: Vec<String>,
 }
 
-impl ToJson for Provider {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        if let Some(alias) = &self.alias {
-            w.str_member("alias", alias);
-        }
-        if let Some(region) = &self.region {
-            w.str_member("region", region);
-        }
-        w.key("allowed_account_ids");
-        w.str_array(&self.allowed_account_ids);
-        w.end_object();
-    }
-}
-
 /// An `output`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Output {
     /// What it is.
     pub description: String,
     /// The value: name → reference.
     pub value: BTreeMap<String, String>,
-}
-
-impl ToJson for Output {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("description", &self.description);
-        w.key("value");
-        w.begin_object();
-        for (k, v) in &self.value {
-            w.str_member(k, v);
-        }
-        w.end_object();
-        w.end_object();
-    }
 }
 
 /// Tags: `accessc-source` (the declaration, a template) and `managed-by = accessc`.
@@ -173,17 +83,8 @@ pub struct Tags<'a> {
     pub source: Text<'a>,
 }
 
-impl ToJson for Tags<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("accessc-source", &self.source);
-        w.str_member("managed-by", "accessc");
-        w.end_object();
-    }
-}
-
 /// `aws_iam_policy`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct IamPolicy<'a> {
     /// Policy name.
     pub name: Text<'a>,
@@ -197,21 +98,8 @@ pub struct IamPolicy<'a> {
     pub tags: Tags<'a>,
 }
 
-impl ToJson for IamPolicy<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("name", &self.name);
-        w.str_member("path", &self.path);
-        w.str_member("description", &self.description);
-        w.str_member("policy", &self.policy);
-        w.key("tags");
-        self.tags.write_json(w);
-        w.end_object();
-    }
-}
-
 /// `aws_iam_role`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct IamRole<'a> {
     /// Role name.
     pub name: Text<'a>,
@@ -224,31 +112,14 @@ pub struct IamRole<'a> {
     /// Seconds.
     pub max_session_duration: u32,
     /// The boundary policy ARN (a reference when it is declared in the same root).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<Text<'a>>,
     /// Tags.
     pub tags: Tags<'a>,
 }
 
-impl ToJson for IamRole<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("name", &self.name);
-        w.str_member("path", &self.path);
-        w.str_member("description", &self.description);
-        w.str_member("assume_role_policy", &self.assume_role_policy);
-        w.key("max_session_duration");
-        w.u64(u64::from(self.max_session_duration));
-        if let Some(b) = &self.permissions_boundary {
-            w.str_member("permissions_boundary", b);
-        }
-        w.key("tags");
-        self.tags.write_json(w);
-        w.end_object();
-    }
-}
-
 /// `aws_iam_role_policy_attachment`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct RolePolicyAttachment<'a> {
     /// Role name (a reference).
     pub role: Text<'a>,
@@ -256,17 +127,8 @@ pub struct RolePolicyAttachment<'a> {
     pub policy_arn: Text<'a>,
 }
 
-impl ToJson for RolePolicyAttachment<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("role", &self.role);
-        w.str_member("policy_arn", &self.policy_arn);
-        w.end_object();
-    }
-}
-
 /// `aws_eks_pod_identity_association`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct PodIdentityAssociation<'a> {
     /// The regional provider configuration, `aws.<region>`.
     pub provider: &'a str,
@@ -279,31 +141,14 @@ pub struct PodIdentityAssociation<'a> {
     /// Role ARN (a reference when the role is in the same root).
     pub role_arn: Text<'a>,
     /// Only written when true (the argument needs provider 6.2).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disable_session_tags: bool,
     /// Tags.
     pub tags: Tags<'a>,
 }
 
-impl ToJson for PodIdentityAssociation<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("provider", self.provider);
-        w.str_member("cluster_name", &self.cluster_name);
-        w.str_member("namespace", &self.namespace);
-        w.str_member("service_account", &self.service_account);
-        w.str_member("role_arn", &self.role_arn);
-        if self.disable_session_tags {
-            w.key("disable_session_tags");
-            w.bool(true);
-        }
-        w.key("tags");
-        self.tags.write_json(w);
-        w.end_object();
-    }
-}
-
 /// `aws_eks_access_entry`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct AccessEntry<'a> {
     /// The regional provider configuration.
     pub provider: &'a str,
@@ -312,37 +157,20 @@ pub struct AccessEntry<'a> {
     /// Principal ARN.
     pub principal_arn: Text<'a>,
     /// `STANDARD`, `EC2_LINUX` (`type`).
+    #[serde(rename = "type")]
     pub entry_type: &'a str,
     /// Kubernetes groups (left out when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kubernetes_groups: Vec<Text<'a>>,
     /// Kubernetes username.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<Text<'a>>,
     /// Tags.
     pub tags: Tags<'a>,
 }
 
-impl ToJson for AccessEntry<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("provider", self.provider);
-        w.str_member("cluster_name", &self.cluster_name);
-        w.str_member("principal_arn", &self.principal_arn);
-        w.str_member("type", self.entry_type);
-        if !self.kubernetes_groups.is_empty() {
-            w.key("kubernetes_groups");
-            w.str_array(&self.kubernetes_groups);
-        }
-        if let Some(u) = &self.user_name {
-            w.str_member("user_name", u);
-        }
-        w.key("tags");
-        self.tags.write_json(w);
-        w.end_object();
-    }
-}
-
 /// `aws_eks_access_policy_association`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct AccessPolicyAssociation<'a> {
     /// The regional provider configuration.
     pub provider: &'a str,
@@ -356,31 +184,14 @@ pub struct AccessPolicyAssociation<'a> {
     pub access_scope: AccessScope<'a>,
 }
 
-impl ToJson for AccessPolicyAssociation<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
-        w.str_member("provider", self.provider);
-        w.str_member("cluster_name", &self.cluster_name);
-        w.str_member("principal_arn", &self.principal_arn);
-        w.str_member("policy_arn", &self.policy_arn);
-        w.key("access_scope");
-        w.begin_object();
-        w.str_member("type", self.access_scope.scope_type);
-        if !self.access_scope.namespaces.is_empty() {
-            w.key("namespaces");
-            w.str_array(&self.access_scope.namespaces);
-        }
-        w.end_object();
-        w.end_object();
-    }
-}
-
 /// The `access_scope` block.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct AccessScope<'a> {
     /// `cluster` or `namespace` (`type`).
+    #[serde(rename = "type")]
     pub scope_type: &'static str,
     /// Namespaces (scope `namespace`; left out when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<Text<'a>>,
 }
 
@@ -397,18 +208,28 @@ pub struct ResourcePolicy<'a> {
     pub block_public_policy: Option<bool>,
 }
 
-impl ToJson for ResourcePolicy<'_> {
-    fn write_json(&self, w: &mut Json<'_>) {
-        w.begin_object();
+impl Serialize for Tags<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("accessc-source", &self.source)?;
+        map.serialize_entry("managed-by", "accessc")?;
+        map.end()
+    }
+}
+
+impl Serialize for ResourcePolicy<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
         if let Some(p) = &self.provider {
-            w.str_member("provider", p);
+            map.serialize_entry("provider", p)?;
         }
-        w.str_member(self.target.0, &self.target.1);
-        w.str_member("policy", &self.policy);
+        map.serialize_entry(self.target.0, &self.target.1)?;
+        map.serialize_entry("policy", &self.policy)?;
         if let Some(b) = self.block_public_policy {
-            w.key("block_public_policy");
-            w.bool(b);
+            map.serialize_entry("block_public_policy", &b)?;
         }
-        w.end_object();
+        map.end()
     }
 }
