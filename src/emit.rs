@@ -8,21 +8,21 @@
 //! Which files a build writes is chosen by [`target::Targets`] (`--target`), by the part of the
 //! layout each lies in.
 
-pub mod aws_auth;
-pub mod eks;
-pub mod gitops;
-pub mod iam;
-pub mod json;
-pub mod k8s;
+pub(crate) mod aws_auth;
+pub(crate) mod eks;
+pub(crate) mod gitops;
+pub(crate) mod iam;
+pub(crate) mod json;
+pub(crate) mod k8s;
 pub mod layout;
 pub mod manifest;
 pub mod out;
-pub mod paths;
-pub mod resource_policy;
+pub(crate) mod paths;
+pub(crate) mod resource_policy;
 pub mod target;
 pub mod templates;
-pub mod terraform;
-pub mod yaml;
+pub(crate) mod terraform;
+pub(crate) mod yaml;
 
 use crate::ast::Span;
 use crate::diagnostics::Diag;

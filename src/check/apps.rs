@@ -331,7 +331,15 @@ fn prepare_app<'a>(
         &mut context_diags,
     );
     let has_rules = decl.body.kubernetes.iter().any(|k| !k.rules.is_empty());
-    let rbac = app_rbac(decl, namespace, &sa, syms, namespaces, memos, &mut context_diags);
+    let rbac = app_rbac(
+        decl,
+        namespace,
+        &sa,
+        syms,
+        namespaces,
+        memos,
+        &mut context_diags,
+    );
     let app = CheckedApp {
         decl,
         namespace: ns_name,

@@ -418,17 +418,6 @@ fn policies_help(role: &ir::IamRole, limits: &Limits) -> String {
     help
 }
 
-/// Permissions policy documents of a role, split to fit the managed-policy size limit.
-pub fn permission_policies<'a>(
-    role: &'a ir::IamRole,
-    limits: &Limits,
-) -> Result<Vec<PolicyDocument<'a>>, Diag> {
-    Ok(split(role, limits)?
-        .into_iter()
-        .map(|r| statements_document(&role.statements[r]))
-        .collect())
-}
-
 /// The description of a role (`create-role`, Terraform, templates).
 pub fn role_description(role: &ir::IamRole) -> String {
     let kind = match role.identity {
@@ -736,7 +725,7 @@ pub fn boundary_description(b: &ir::Boundary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::json::{compact, to_compact};
+    use crate::emit::json::to_compact;
 
     /// A policy's text read back is the model's value.
     fn reads_back(text: &str, doc: &PolicyDocument<'_>) {
@@ -772,9 +761,9 @@ mod tests {
         for n in 0..=statements.len() {
             let doc = statements_document(&statements[..n]);
             let sum: usize = statements[..n].iter().map(statement_len).sum();
-            assert_eq!(document_len(sum, n), compact(&doc).len());
+            assert_eq!(document_len(sum, n), to_compact(&doc).len());
             let (text, len) = to_pretty_and_compact_len(&doc);
-            assert_eq!(len, compact(&doc).len());
+            assert_eq!(len, to_compact(&doc).len());
             reads_back(&text, &doc);
             reads_back(&to_compact(&doc), &doc);
             // The owned copy (templates) is the same document.

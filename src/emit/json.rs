@@ -26,16 +26,6 @@ use serde::ser::{
 };
 use serde::{Serialize, Serializer};
 
-/// Pretty JSON with a trailing newline.
-pub fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
-    to_pretty(value)
-}
-
-/// Compact JSON (for policy documents embedded as strings in CLI inputs).
-pub fn compact<T: Serialize + ?Sized>(value: &T) -> String {
-    to_compact(value)
-}
-
 /// A string, or a list when there are several: IAM's usual form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OneOrMany<'a> {

@@ -54,9 +54,6 @@ use crate::ast::Span;
 use crate::ir::{AccessScope, Ir, ResourceKind, ResourcePolicy};
 use crate::source::Sources;
 
-/// The folder of the Terraform roots.
-pub const DIR: &str = layout::TERRAFORM;
-
 /// The provider requirement of a root.
 const PROVIDER_SOURCE: &str = "hashicorp/aws";
 /// EKS access entries and access policy associations came with 5.33.0.
