@@ -15,6 +15,7 @@ mod fmt;
 mod import;
 pub mod input;
 mod lint;
+mod packs;
 pub mod stdout;
 pub mod who_can;
 
@@ -137,6 +138,23 @@ pub enum Command {
     /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
     /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
     WhoCan(who_can::WhoCanArgs),
+    /// The packs shipped with accessc (name, controller version, parameters, what it is for);
+    /// `accessc packs show NAME` prints a pack's source.
+    Packs {
+        /// What to do (default: list them).
+        #[command(subcommand)]
+        what: Option<PacksCommand>,
+    },
+}
+
+/// What `accessc packs` does beyond listing.
+#[derive(Subcommand, Debug)]
+pub enum PacksCommand {
+    /// Print a built-in pack's `.access` source.
+    Show {
+        /// The pack's name.
+        name: String,
+    },
 }
 
 /// Which outputs `build` and `check` write.
@@ -352,5 +370,9 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         }
         Command::Diff(args) => diff::run(ctx, &cli, args),
         Command::WhoCan(args) => who_can::run(ctx, &cli, args),
+        Command::Packs { what: None } => packs::list(),
+        Command::Packs {
+            what: Some(PacksCommand::Show { name }),
+        } => packs::show(name),
     }
 }

@@ -155,7 +155,10 @@ pub fn expand(program: &mut Program, diags: &mut Vec<Diag>) {
     let unknown_use = diags.iter().any(|d| d.code == Code::E130);
     for (name, was_used) in &used {
         if !was_used && !unknown_use {
-            if let Some(p) = packs.get(name) {
+            if let Some(p) = packs
+                .get(name)
+                .filter(|p| !crate::packs::is_builtin(p.decl.name.span.file))
+            {
                 diags.push(
                     Diag::new(Code::W003, format!("pack `{name}` is never used"))
                         .at(p.decl.name.span)
@@ -296,7 +299,10 @@ fn instantiate(
             Code::E130,
             "pack",
             &u.pack,
-            packs.keys().map(String::as_str),
+            packs
+                .keys()
+                .map(String::as_str)
+                .chain(crate::packs::PACKS.iter().map(|p| p.name)),
         ));
         return None;
     };

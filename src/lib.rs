@@ -34,6 +34,7 @@ pub mod ir;
 pub(crate) mod kube;
 pub mod lint;
 pub(crate) mod lower;
+pub mod packs;
 pub(crate) mod par;
 pub mod source;
 pub(crate) mod suggest;
@@ -184,9 +185,60 @@ pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
     // Packs are expanded once every file is parsed (a pack may be declared in any of them);
     // after a syntax error the program stops here anyway.
     if !diagnostics::has_errors(&diags) {
+        add_builtin_packs(&mut program, &mut diags);
         expand::expand(&mut program, &mut diags);
     }
     (program, diags)
+}
+
+/// Add the built-in packs ([`packs`]) the program uses and does not declare itself, and those
+/// they use, each parsed once.
+fn add_builtin_packs(program: &mut ast::Program, diags: &mut Vec<Diag>) {
+    use std::collections::BTreeSet;
+    fn uses(decl: &ast::Decl) -> &[ast::Use] {
+        match decl {
+            ast::Decl::App(a) => &a.body.uses,
+            ast::Decl::Role(r) => &r.body.uses,
+            ast::Decl::Pack(p) => &p.body.uses,
+            _ => &[],
+        }
+    }
+    let mut declared: BTreeSet<String> = program
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            ast::Decl::Pack(p) => Some(p.name.node.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut wanted: Vec<String> = program
+        .decls
+        .iter()
+        .flat_map(|d| uses(d).iter().map(|u| u.pack.node.clone()))
+        .collect();
+    while let Some(name) = wanted.pop() {
+        if declared.contains(&name) {
+            continue;
+        }
+        let Some(id) = packs::file_id(&name) else {
+            continue;
+        };
+        let Some((file, _)) = packs::file(id) else {
+            continue;
+        };
+        declared.insert(name);
+        let (decls, d) = parse_one(id, file);
+        diags.extend(d);
+        for decl in decls {
+            wanted.extend(uses(&decl).iter().map(|u| u.pack.node.clone()));
+            program.decls.push(decl);
+        }
+    }
+}
+
+/// Parse one file (a built-in pack's too).
+pub(crate) fn parse_file(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {
+    parse_one(id, file)
 }
 
 fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {

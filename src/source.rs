@@ -176,9 +176,19 @@ impl Sources {
         id
     }
 
-    /// A file by id.
+    /// A file by id (a built-in pack's file too, [`crate::packs`]).
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+        self.files
+            .get(id.0 as usize)
+            .or_else(|| crate::packs::file(id).map(|(f, _)| f))
+    }
+
+    /// Where each line of a file starts.
+    fn lines(&self, id: FileId) -> Option<&[usize]> {
+        self.line_starts
+            .get(id.0 as usize)
+            .or_else(|| crate::packs::file(id).map(|(_, l)| l))
+            .map(Vec::as_slice)
     }
 
     /// Every file with its id.
@@ -210,7 +220,7 @@ impl Sources {
         if !f.text.is_char_boundary(start) {
             return (1, 1);
         }
-        let Some(starts) = self.line_starts.get(span.file.0 as usize) else {
+        let Some(starts) = self.lines(span.file) else {
             return (1, 1);
         };
         // Lines that start at or before `start` (the first starts at 0).
