@@ -287,6 +287,34 @@ fn explain_prints_a_code_page() {
     assert_eq!(code(&accessc(&["explain", "E999"], Path::new("."))), 2);
 }
 
+#[test]
+fn packs_lists_and_shows_the_built_in_packs() {
+    let o = accessc(&["packs"], Path::new("."));
+    assert_eq!(code(&o), 0);
+    let list = stdout(&o);
+    assert!(list.starts_with("PACK"), "{list}");
+    assert!(list.contains("external-dns  0.15.0"), "{list}");
+    assert!(
+        list.contains(r#"use external-dns(zones: [arn] = ["arn:aws:route53:::hostedzone/*"])"#),
+        "{list}"
+    );
+    let o = accessc(&["packs", "show", "external-dns"], Path::new("."));
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("packs/external-dns.access")
+        )
+        .unwrap()
+    );
+    let o = accessc(&["packs", "show", "external-dsn"], Path::new("."));
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(err.contains("no built-in pack `external-dsn`"), "{err}");
+    assert!(err.contains("did you mean `external-dns`?"), "{err}");
+}
+
 /// The committed output of every example is what `build` writes today.
 #[test]
 fn examples_are_up_to_date() {
