@@ -223,7 +223,7 @@ fn add_builtin_packs(program: &mut ast::Program, diags: &mut Vec<Diag>) {
         let Some(id) = packs::file_id(&name) else {
             continue;
         };
-        let Some((file, _)) = packs::file(id) else {
+        let Some((file, _)) = source::builtin_pack(id) else {
             continue;
         };
         declared.insert(name);
@@ -234,11 +234,6 @@ fn add_builtin_packs(program: &mut ast::Program, diags: &mut Vec<Diag>) {
             program.decls.push(decl);
         }
     }
-}
-
-/// Parse one file (a built-in pack's too).
-pub(crate) fn parse_file(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {
-    parse_one(id, file)
 }
 
 fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {

@@ -8,10 +8,7 @@
 //! embedded text, so diagnostics inside a built-in pack show it as
 //! `<accessc>/packs/NAME.access`.
 
-use std::sync::LazyLock;
-
 use crate::ast::FileId;
-use crate::source::SourceFile;
 
 /// One built-in pack.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +31,21 @@ pub const PACKS: &[BuiltinPack] = &[BuiltinPack {
     source: include_str!("../packs/external-dns.access"),
 }];
 
+/// The file path diagnostics show for a built-in pack.
+pub fn path(pack: &BuiltinPack) -> String {
+    format!("<accessc>/packs/{}.access", pack.name)
+}
+
+/// The file name generated output records for a built-in pack.
+pub fn output_name(pack: &BuiltinPack) -> String {
+    format!("accessc:packs/{}.access", pack.name)
+}
+
+/// The index in [`PACKS`] of a built-in pack's file id.
+pub(crate) fn index(id: FileId) -> Option<usize> {
+    is_builtin(id).then(|| (id.0 - FIRST_ID) as usize)
+}
+
 /// The first file id of the built-in packs (pack `i` is `FIRST_ID + i`); far above any file
 /// count a program can have.
 const FIRST_ID: u32 = u32::MAX - 4096;
@@ -52,109 +64,4 @@ pub(crate) fn file_id(name: &str) -> Option<FileId> {
 /// Whether a file id is a built-in pack's.
 pub fn is_builtin(id: FileId) -> bool {
     id.0 >= FIRST_ID && ((id.0 - FIRST_ID) as usize) < PACKS.len()
-}
-
-/// The built-in packs' files with their line starts, in [`PACKS`]' order.
-static FILES: LazyLock<Vec<(SourceFile, Vec<usize>)>> = LazyLock::new(|| {
-    PACKS
-        .iter()
-        .map(|p| {
-            let path = format!("<accessc>/packs/{}.access", p.name);
-            let file = SourceFile {
-                name: format!("accessc:packs/{}.access", p.name),
-                path,
-                text: p.source.to_string(),
-                unparsed: false,
-                file: None,
-            };
-            let starts = std::iter::once(0)
-                .chain(p.source.match_indices('\n').map(|(i, _)| i + 1))
-                .collect();
-            (file, starts)
-        })
-        .collect()
-});
-
-/// A built-in pack's file and line starts, by file id.
-pub(crate) fn file(id: FileId) -> Option<&'static (SourceFile, Vec<usize>)> {
-    if !is_builtin(id) {
-        return None;
-    }
-    FILES.get((id.0 - FIRST_ID) as usize)
-}
-
-/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a built-in pack, read from its source (empty
-/// parameters when the source does not parse, which a test rules out).
-pub fn signature(pack: &BuiltinPack) -> String {
-    let Some(id) = file_id(pack.name) else {
-        return format!("{}()", pack.name);
-    };
-    let Some((file, _)) = file(id) else {
-        return format!("{}()", pack.name);
-    };
-    let (decls, _) = crate::parse_file(id, file);
-    for d in &decls {
-        if let crate::ast::Decl::Pack(p) = d {
-            let params: Vec<String> = p
-                .params
-                .iter()
-                .map(|param| {
-                    let default = param
-                        .default
-                        .as_ref()
-                        .map(|d| format!(" = {}", value_text(&d.node)))
-                        .unwrap_or_default();
-                    format!("{}: {}{default}", param.name.node, param.ty.node)
-                })
-                .collect();
-            return format!("{}({})", p.name.node, params.join(", "));
-        }
-    }
-    format!("{}()", pack.name)
-}
-
-fn value_text(v: &crate::ast::Value) -> String {
-    match v {
-        crate::ast::Value::List(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| format!("{:?}", i.node.text()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        crate::ast::Value::Str(s) => format!("{s:?}"),
-        crate::ast::Value::Word(w) => w.clone(),
-        crate::ast::Value::WordList(w, _) => format!("{w} […]"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_pack_is_one_clean_pack_declaration_named_after_its_file() {
-        let mut names: Vec<&str> = PACKS.iter().map(|p| p.name).collect();
-        names.sort_unstable();
-        assert_eq!(names, PACKS.iter().map(|p| p.name).collect::<Vec<_>>());
-        for p in PACKS {
-            let id = file_id(p.name).unwrap();
-            let (file, _) = file(id).unwrap();
-            let (decls, diags) = crate::parse_file(id, file);
-            assert!(diags.is_empty(), "{}: {diags:?}", p.name);
-            assert_eq!(decls.len(), 1, "{}", p.name);
-            let crate::ast::Decl::Pack(decl) = &decls[0] else {
-                panic!("{} is not a pack", p.name);
-            };
-            assert_eq!(decl.name.node, p.name);
-            assert!(p.source.starts_with('#'), "{}: no header comment", p.name);
-            assert!(
-                p.source.contains(&format!("v{}", p.version)),
-                "{}: the header does not name version {}",
-                p.name,
-                p.version
-            );
-        }
-    }
 }

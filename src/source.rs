@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use crate::ast::{FileId, Span};
 
@@ -108,6 +109,31 @@ pub struct SourceFile {
     pub file: Option<PathBuf>,
 }
 
+/// The built-in packs' files ([`crate::packs`]) with their line starts, in their order.
+static BUILTIN_PACKS: LazyLock<Vec<(SourceFile, Vec<usize>)>> = LazyLock::new(|| {
+    crate::packs::PACKS
+        .iter()
+        .map(|p| {
+            let file = SourceFile {
+                path: crate::packs::path(p),
+                name: crate::packs::output_name(p),
+                text: p.source.to_string(),
+                unparsed: false,
+                file: None,
+            };
+            let starts = std::iter::once(0)
+                .chain(p.source.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            (file, starts)
+        })
+        .collect()
+});
+
+/// A built-in pack's file and line starts, by its reserved file id.
+pub(crate) fn builtin_pack(id: FileId) -> Option<&'static (SourceFile, Vec<usize>)> {
+    BUILTIN_PACKS.get(crate::packs::index(id)?)
+}
+
 /// All files of a program.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
@@ -180,14 +206,14 @@ impl Sources {
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files
             .get(id.0 as usize)
-            .or_else(|| crate::packs::file(id).map(|(f, _)| f))
+            .or_else(|| builtin_pack(id).map(|(f, _)| f))
     }
 
     /// Where each line of a file starts.
     fn lines(&self, id: FileId) -> Option<&[usize]> {
         self.line_starts
             .get(id.0 as usize)
-            .or_else(|| crate::packs::file(id).map(|(_, l)| l))
+            .or_else(|| builtin_pack(id).map(|(_, l)| l))
             .map(Vec::as_slice)
     }
 
