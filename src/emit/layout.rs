@@ -262,17 +262,37 @@ impl ResourceDir<'static> {
     }
 }
 
+impl ResourceDir<'_> {
+    /// The path's pieces in order (`resources/…`, without a trailing `/`).
+    fn pieces(&self, out: &mut impl FnMut(&str)) {
+        out(RESOURCES);
+        if let Some(p) = &self.partition {
+            out("/");
+            out(p);
+        }
+        if let Some((account, region)) = &self.place {
+            out("/");
+            out(account);
+            out("/");
+            out(region);
+        }
+        out("/");
+        out(&self.service);
+        out("/");
+        out(&self.name);
+    }
+}
+
 impl fmt::Display for ResourceDir<'_> {
     /// `resources/…`, without a trailing `/`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(RESOURCES)?;
-        if let Some(p) = &self.partition {
-            write!(f, "/{p}")?;
-        }
-        if let Some((account, region)) = &self.place {
-            write!(f, "/{account}/{region}")?;
-        }
-        write!(f, "/{}/{}", self.service, self.name)
+        let mut result = Ok(());
+        self.pieces(&mut |p| {
+            if result.is_ok() {
+                result = f.write_str(p);
+            }
+        });
+        result
     }
 }
 
@@ -380,57 +400,100 @@ const POD_IDENTITY: &str = ".create-pod-identity-association.json";
 const ACCESS_ENTRY: &str = ".create-access-entry.json";
 const ACCESS_POLICY: &str = ".associate-access-policy.json";
 
-impl fmt::Display for ArtifactPath<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ArtifactPath<'_> {
+    /// The path's pieces in order: [`fmt::Display`] and [`ArtifactPath::render`] write them (no
+    /// formatting machinery: a build renders one path per artifact).
+    fn pieces(&self, out: &mut impl FnMut(&str)) {
         match self {
-            ArtifactPath::Manifest => f.write_str(MANIFEST),
+            ArtifactPath::Manifest => out(MANIFEST),
             ArtifactPath::Role {
                 account,
                 role,
                 file,
             } => {
-                write!(f, "{AWS}/{account}/roles/{role}/")?;
+                for p in [AWS, "/", account, "/roles/", role, "/"] {
+                    out(p);
+                }
                 match file {
-                    RoleFile::TrustPolicy => f.write_str("trust-policy.json"),
-                    RoleFile::CreateRole => f.write_str("create-role.json"),
-                    RoleFile::Policy { suffix } => write!(f, "policy{suffix}.json"),
-                    RoleFile::CreatePolicy { suffix } => write!(f, "create-policy{suffix}.json"),
+                    RoleFile::TrustPolicy => out("trust-policy.json"),
+                    RoleFile::CreateRole => out("create-role.json"),
+                    RoleFile::Policy { suffix } => {
+                        for p in ["policy", suffix, ".json"] {
+                            out(p);
+                        }
+                    }
+                    RoleFile::CreatePolicy { suffix } => {
+                        for p in ["create-policy", suffix, ".json"] {
+                            out(p);
+                        }
+                    }
                     RoleFile::AttachRolePolicy { suffix } => {
-                        write!(f, "attach-role-policy{suffix}.json")
+                        for p in ["attach-role-policy", suffix, ".json"] {
+                            out(p);
+                        }
                     }
                 }
             }
             ArtifactPath::Boundary { account, name } => {
-                write!(f, "{AWS}/{account}/boundaries/{name}/boundary-policy.json")
+                for p in [
+                    AWS,
+                    "/",
+                    account,
+                    "/boundaries/",
+                    name,
+                    "/boundary-policy.json",
+                ] {
+                    out(p);
+                }
             }
             ArtifactPath::CreateCluster { cluster } => {
-                write!(f, "{CLUSTERS}/{cluster}/eks/create-cluster.json")
+                for p in [CLUSTERS, "/", cluster, "/eks/create-cluster.json"] {
+                    out(p);
+                }
             }
             ArtifactPath::PodIdentityAssociation {
                 cluster,
                 namespace,
                 service_account,
             } => {
-                write!(
-                    f,
-                    "{CLUSTERS}/{cluster}/eks/pod-identity-associations/{namespace}"
-                )?;
-                if let Some(sa) = service_account {
-                    write!(f, ".{sa}")?;
+                for p in [
+                    CLUSTERS,
+                    "/",
+                    cluster,
+                    "/eks/pod-identity-associations/",
+                    namespace,
+                ] {
+                    out(p);
                 }
-                f.write_str(POD_IDENTITY)
+                if let Some(sa) = service_account {
+                    out(".");
+                    out(sa);
+                }
+                out(POD_IDENTITY);
             }
             ArtifactPath::AccessEntry { cluster, name } => {
-                write!(
-                    f,
-                    "{CLUSTERS}/{cluster}/eks/access-entries/{name}{ACCESS_ENTRY}"
-                )
+                for p in [
+                    CLUSTERS,
+                    "/",
+                    cluster,
+                    "/eks/access-entries/",
+                    name,
+                    ACCESS_ENTRY,
+                ] {
+                    out(p);
+                }
             }
             ArtifactPath::AccessPolicy { cluster, name } => {
-                write!(
-                    f,
-                    "{CLUSTERS}/{cluster}/eks/access-entries/{name}{ACCESS_POLICY}"
-                )
+                for p in [
+                    CLUSTERS,
+                    "/",
+                    cluster,
+                    "/eks/access-entries/",
+                    name,
+                    ACCESS_POLICY,
+                ] {
+                    out(p);
+                }
             }
             ArtifactPath::KubeObject {
                 cluster,
@@ -439,25 +502,53 @@ impl fmt::Display for ArtifactPath<'_> {
                 name,
             } => {
                 let folder = namespace.unwrap_or(CLUSTER_WIDE);
-                write!(f, "{CLUSTERS}/{cluster}/kubernetes/{folder}/")?;
-                if let Some(kind) = kind {
-                    write!(f, "{}-", kind.word())?;
+                for p in [CLUSTERS, "/", cluster, "/kubernetes/", folder, "/"] {
+                    out(p);
                 }
-                write!(f, "{name}.yaml")
+                if let Some(kind) = kind {
+                    out(kind.word());
+                    out("-");
+                }
+                out(name);
+                out(".yaml");
             }
             ArtifactPath::Kustomization { cluster } => {
-                write!(f, "{CLUSTERS}/{cluster}/kubernetes/{KUSTOMIZATION}")
+                for p in [CLUSTERS, "/", cluster, "/kubernetes/", KUSTOMIZATION] {
+                    out(p);
+                }
             }
-            ArtifactPath::Resource { dir, file } => write!(f, "{dir}/{file}"),
+            ArtifactPath::Resource { dir, file } => {
+                dir.pieces(out);
+                out("/");
+                out(file);
+            }
             ArtifactPath::Terraform { account, file } => {
-                write!(f, "{TERRAFORM}/{account}/{file}")
+                for p in [TERRAFORM, "/", account, "/", file] {
+                    out(p);
+                }
             }
             ArtifactPath::Template {
                 folder,
                 entity,
                 ext,
-            } => write!(f, "{TEMPLATES}/{folder}/{entity}.{ext}"),
+            } => {
+                for p in [TEMPLATES, "/", folder, "/", entity, ".", ext] {
+                    out(p);
+                }
+            }
         }
+    }
+}
+
+impl fmt::Display for ArtifactPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut result = Ok(());
+        self.pieces(&mut |p| {
+            if result.is_ok() {
+                result = f.write_str(p);
+            }
+        });
+        result
     }
 }
 
@@ -465,18 +556,10 @@ impl<'a> ArtifactPath<'a> {
     /// The path, relative to the output folder (in a string of its exact length: a build
     /// keeps every artifact's path to its end).
     pub fn render(&self) -> String {
-        /// Counts what is written.
-        struct Len(usize);
-        impl fmt::Write for Len {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                self.0 += s.len();
-                Ok(())
-            }
-        }
-        let mut len = Len(0);
-        let _ = write!(len, "{self}");
-        let mut s = String::with_capacity(len.0);
-        let _ = write!(s, "{self}");
+        let mut len = 0;
+        self.pieces(&mut |p| len += p.len());
+        let mut s = String::with_capacity(len);
+        self.pieces(&mut |p| s.push_str(p));
         s
     }
 

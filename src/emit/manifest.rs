@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::json::to_pretty_sized;
+use super::json::{raw, to_pretty_at, to_pretty_sized};
 use super::Artifact;
 use crate::ir::Ir;
 use crate::source::Sources;
@@ -91,6 +91,9 @@ fn hex_of<'h>(digest: &[u8; 32], hex: &'h mut [u8; 64]) -> &'h str {
     std::str::from_utf8(hex).unwrap_or_default()
 }
 
+/// The depth of an artifact's entry in the manifest (the document, `artifacts`, its items).
+const ENTRY_DEPTH: usize = 2;
+
 /// An artifact with the SHA-256 of its contents.
 type Hashed<'a> = (&'a Artifact, &'a [u8; 32]);
 
@@ -132,9 +135,11 @@ where
         &runs,
         |run| run.len(),
         2048,
+        // Each entry's text at its depth in the document (`artifacts`' items), so that the
+        // serial part below only pastes them.
         |run| {
             run.iter()
-                .map(|(a, digest)| entry(a, digest, sources))
+                .map(|(a, digest)| raw(to_pretty_at(&entry(a, digest, sources), ENTRY_DEPTH)))
                 .collect::<Vec<_>>()
         },
     );
