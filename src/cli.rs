@@ -144,17 +144,46 @@ pub enum Command {
         /// What to do (default: list them).
         #[command(subcommand)]
         what: Option<PacksCommand>,
+        /// How to list them: a table (`text`), one JSON document (`json`: name, version,
+        /// summary, `use` signature, parameters with types and defaults) or the Markdown index
+        /// of docs/packs/README.md (`markdown`).
+        #[arg(long, value_enum, default_value_t = PacksFormat::Text)]
+        format: PacksFormat,
     },
 }
 
 /// What `accessc packs` does beyond listing.
 #[derive(Subcommand, Debug)]
 pub enum PacksCommand {
-    /// Print a built-in pack's `.access` source.
+    /// Print a built-in pack's `.access` source (or, with `--format markdown`, its
+    /// documentation page, as docs/packs/NAME.md holds it).
     Show {
         /// The pack's name.
         name: String,
+        /// `access`: the source; `markdown`: the documentation page.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Access)]
+        format: ShowFormat,
     },
+}
+
+/// How `accessc packs` lists the packs.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PacksFormat {
+    /// A table for people.
+    Text,
+    /// One JSON document.
+    Json,
+    /// The Markdown index of the packs' documentation.
+    Markdown,
+}
+
+/// How `accessc packs show` prints a pack.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ShowFormat {
+    /// The `.access` source.
+    Access,
+    /// The documentation page.
+    Markdown,
 }
 
 /// Which outputs `build` and `check` write.
@@ -370,9 +399,10 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         }
         Command::Diff(args) => diff::run(ctx, &cli, args),
         Command::WhoCan(args) => who_can::run(ctx, &cli, args),
-        Command::Packs { what: None } => packs::list(),
+        Command::Packs { what: None, format } => packs::list(*format),
         Command::Packs {
-            what: Some(PacksCommand::Show { name }),
-        } => packs::show(name),
+            what: Some(PacksCommand::Show { name, format }),
+            ..
+        } => packs::show(name, *format),
     }
 }

@@ -299,6 +299,11 @@ fn every_docs_page_the_sources_name_exists() {
         if !e.file_type().is_file() || e.path().extension().is_none_or(|x| x != "md") {
             continue;
         }
+        // A pack's page quotes its controller's sources, which name that project's own docs
+        // (`docs/tutorials/aws.md` of external-dns); its links are checked above.
+        if e.path().starts_with(root.join("docs/packs")) {
+            continue;
+        }
         for p in docs_paths(&fs::read_to_string(e.path()).unwrap()) {
             scanned += 1;
             if !docs_path_exists(&root, &p) {
