@@ -16,6 +16,7 @@ mod import;
 pub mod input;
 mod lint;
 mod packs;
+mod shell;
 pub mod stdout;
 pub mod who_can;
 
@@ -150,6 +151,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PacksFormat::Text)]
         format: PacksFormat,
     },
+    /// Print the shell completion script for SHELL (e.g. `accessc completions bash >
+    /// ~/.local/share/bash-completion/completions/accessc`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, accessc(1), in roff (e.g. `accessc man >
+    /// ~/.local/share/man/man1/accessc.1`).
+    Man,
 }
 
 /// What `accessc packs` does beyond listing.
@@ -404,5 +415,7 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
             what: Some(PacksCommand::Show { name, format }),
             ..
         } => packs::show(name, *format),
+        Command::Completions { shell } => shell::completions(*shell),
+        Command::Man => shell::man(),
     }
 }

@@ -504,3 +504,52 @@ fn check_passes_in_a_clone_at_another_path_with_files_named_by_absolute_path() {
     );
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn completions_and_the_manual_page_cover_every_command() {
+    let commands = [
+        "build",
+        "check",
+        "fmt",
+        "lint",
+        "explain",
+        "diff",
+        "who-can",
+        "packs",
+        "import",
+        "completions",
+        "man",
+    ];
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = accessc(&["completions", shell], Path::new("."));
+        assert_eq!(code(&o), 0, "{shell}");
+        let script = stdout(&o);
+        for c in commands {
+            assert!(script.contains(c), "{shell} completion lacks `{c}`");
+        }
+    }
+    // The bash script is valid bash.
+    let o = accessc(&["completions", "bash"], Path::new("."));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accessc.bash");
+    std::fs::write(&file, stdout(&o)).unwrap();
+    let bash = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(bash.success());
+    let o = accessc(&["completions", "tcsh"], Path::new("."));
+    assert_eq!(code(&o), 2, "an unknown shell is a usage error");
+
+    let o = accessc(&["man"], Path::new("."));
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(page.contains(".TH accessc 1"), "{page}");
+    for c in commands {
+        assert!(
+            page.contains(&format!(".SH \"ACCESSC {}\"", c.to_uppercase())),
+            "the manual page has no section for `{c}`"
+        );
+    }
+}
