@@ -711,7 +711,9 @@ fn each_region<'r>(text: String, regions: impl Iterator<Item = &'r String>) -> V
 
 /// The statements of one grant in one role (their `sid`s are set when the policy is
 /// assembled). One statement, except in an app's own role on several clusters when a condition
-/// key holds `${cluster}`: IAM ANDs the keys of a statement and replaces no variable in them,
+/// key holds `${cluster}` (or `${region}`, the clusters being in several regions), and in a Pod
+/// Identity role with session tags on clusters of several regions when the grant uses
+/// `${region}` (each cluster's pods get their own cluster's region only): IAM ANDs the keys of a statement and replaces no variable in them,
 /// so each cluster gets its own statement, its key and every other `${cluster}` of the grant
 /// replaced by that cluster (`Sid` suffixed with the cluster's name). Such a role is a Pod
 /// Identity role with session tags (the others are one role per cluster), so each statement
@@ -727,9 +729,11 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statemen
             account,
             cluster_tag,
         } if g.conditions.iter().any(|(_, k, _)| {
-            k.contains("${cluster}")
-                || (k.contains("${region}") && regions.iter().any(|r| *r != regions[0]))
-        }) =>
+            k.contains("${cluster}") || (k.contains("${region}") && several_regions(regions))
+        }) || (*cluster_tag
+            && clusters.len() > 1
+            && several_regions(regions)
+            && uses_region(g)) =>
         {
             let limit = *cluster_tag && clusters.len() > 1;
             clusters
@@ -757,6 +761,17 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statemen
         }
         _ => vec![instantiate_one(g, vars)],
     }
+}
+
+/// Whether the clusters of a role are in more than one region.
+fn several_regions(regions: &[String]) -> bool {
+    regions.iter().any(|r| *r != regions[0])
+}
+
+/// Whether `${region}` appears in a grant's resources or condition values.
+fn uses_region(g: &CheckedGrant) -> bool {
+    let has = |t: &String| t.contains("${region}");
+    g.resources.iter().any(has) || g.conditions.iter().any(|(_, _, v)| v.iter().any(has))
 }
 
 /// Limit a statement to the pods of one cluster: `StringEquals` `aws:PrincipalTag/eks-cluster-name`
