@@ -39,7 +39,7 @@ pub const PACKS: &[BuiltinPack] = &[
     },
     BuiltinPack {
         name: "cluster-autoscaler",
-        version: "1.36",
+        version: "1.36.1",
         summary: "cluster-autoscaler: resizes the cluster's Auto Scaling groups",
         source: include_str!("../packs/cluster-autoscaler.access"),
     },
