@@ -659,34 +659,43 @@ impl Subst<'_> {
 
     fn aws_block(&mut self, b: &AwsBlock) -> AwsBlock {
         AwsBlock {
-            grants: b.grants.iter().map(|g| self.grant(g)).collect(),
+            grants: b.grants.iter().filter_map(|g| self.grant(g)).collect(),
             span: b.span,
         }
     }
 
-    fn grant(&mut self, g: &Grant) -> Grant {
+    /// A grant with the parameters' values put in; none when its `on` names resources only
+    /// through list parameters that are all empty (`on "${keys}"` with `keys = []`: the grant
+    /// is for no resource, not for `*`).
+    fn grant(&mut self, g: &Grant) -> Option<Grant> {
+        let (GrantKind::Level { arns: written, .. } | GrantKind::Allow { arns: written, .. }) =
+            &g.kind;
+        let arns = self.list(written);
+        if !written.is_empty() && arns.is_empty() {
+            return None;
+        }
         let kind = match &g.kind {
-            GrantKind::Level { level, arns } => GrantKind::Level {
+            GrantKind::Level { level, .. } => GrantKind::Level {
                 level: level.clone(),
-                arns: self.list(arns),
+                arns,
             },
             GrantKind::Allow {
                 actions,
-                arns,
                 conditions,
                 deny,
+                ..
             } => GrantKind::Allow {
                 deny: *deny,
                 actions: actions.clone(),
-                arns: self.list(arns),
+                arns,
                 conditions: conditions.iter().map(|c| self.condition(c)).collect(),
             },
         };
-        Grant {
+        Some(Grant {
             kind,
             unsafe_reason: self.reason(&g.unsafe_reason),
             span: g.span,
-        }
+        })
     }
 
     fn condition(&mut self, c: &Condition) -> Condition {
@@ -765,6 +774,42 @@ mod tests {
         );
         assert_eq!(Type::parse("[[arn]]"), None);
         assert_eq!(Type::parse("str"), None);
+    }
+
+    #[test]
+    fn a_grant_on_an_empty_list_parameter_is_dropped_not_widened() {
+        let text = r#"
+pack p(keys: [arn] = []) {
+  aws {
+    allow kms:Decrypt on "${keys}"
+    allow ec2:DescribeVolumes
+  }
+}
+app a in ns { use p() }
+app b in ns { use p(keys = ["arn:aws:kms:us-west-2:111122223333:key/k"]) }
+"#;
+        let (program, codes) = expanded(text);
+        assert!(codes.is_empty(), "{codes:?}");
+        let grants = |name: &str| {
+            program
+                .decls
+                .iter()
+                .find_map(|d| match d {
+                    Decl::App(a) if a.name.node == name => {
+                        Some(a.body.aws.iter().map(|b| b.grants.len()).sum::<usize>())
+                    }
+                    _ => None,
+                })
+                .unwrap()
+        };
+        // `a` keeps only the grant without `on`: the other would otherwise mean `*`.
+        assert_eq!(grants("a"), 1);
+        assert_eq!(grants("b"), 2);
+        assert!(app_arns(&program, "a").is_empty());
+        assert_eq!(
+            app_arns(&program, "b"),
+            ["arn:aws:kms:us-west-2:111122223333:key/k"]
+        );
     }
 
     #[test]

@@ -24,12 +24,50 @@ pub struct BuiltinPack {
 }
 
 /// Every built-in pack, sorted by name.
-pub const PACKS: &[BuiltinPack] = &[BuiltinPack {
-    name: "external-dns",
-    version: "0.15.0",
-    summary: "external-dns: Route 53 records for Services and Ingresses",
-    source: include_str!("../packs/external-dns.access"),
-}];
+pub const PACKS: &[BuiltinPack] = &[
+    BuiltinPack {
+        name: "aws-load-balancer-controller",
+        version: "3.5.0",
+        summary: "aws-load-balancer-controller: ALBs and NLBs for Ingresses and Services",
+        source: include_str!("../packs/aws-load-balancer-controller.access"),
+    },
+    BuiltinPack {
+        name: "aws-load-balancer-controller-tgb",
+        version: "3.5.0",
+        summary: "aws-load-balancer-controller-tgb: the Load Balancer Controller's TargetGroupBinding-only mode",
+        source: include_str!("../packs/aws-load-balancer-controller-tgb.access"),
+    },
+    BuiltinPack {
+        name: "cluster-autoscaler",
+        version: "1.36.1",
+        summary: "cluster-autoscaler: resizes the cluster's Auto Scaling groups",
+        source: include_str!("../packs/cluster-autoscaler.access"),
+    },
+    BuiltinPack {
+        name: "ebs-csi",
+        version: "1.64.0",
+        summary: "ebs-csi: EBS volumes and snapshots for PersistentVolumes, optionally KMS-encrypted",
+        source: include_str!("../packs/ebs-csi.access"),
+    },
+    BuiltinPack {
+        name: "efs-csi",
+        version: "3.4.1",
+        summary: "efs-csi: EFS access points for PersistentVolumes",
+        source: include_str!("../packs/efs-csi.access"),
+    },
+    BuiltinPack {
+        name: "external-dns",
+        version: "0.15.0",
+        summary: "external-dns: Route 53 records for Services and Ingresses",
+        source: include_str!("../packs/external-dns.access"),
+    },
+    BuiltinPack {
+        name: "karpenter",
+        version: "1.14.1",
+        summary: "karpenter: launches and terminates the cluster's nodes",
+        source: include_str!("../packs/karpenter.access"),
+    },
+];
 
 /// The file path diagnostics show for a built-in pack.
 pub fn path(pack: &BuiltinPack) -> String {

@@ -957,3 +957,17 @@ fn rules_doc_flag_prints_the_registry() {
     assert_eq!(code, Some(0));
     assert_eq!(out, registry::markdown());
 }
+
+/// A suppression in a built-in pack covers the pack's findings in every program that uses it:
+/// Karpenter's pack keeps the template's `ForAllValues` condition on `aws:TagKeys` (W212).
+#[test]
+fn a_built_in_packs_suppression_applies_where_it_is_used() {
+    let text = "app karpenter in batch {\n  identity = irsa\n  use karpenter()\n}\n";
+    assert!(!compiled(text).contains(&Code::W212));
+    let findings = linted(text);
+    assert!(
+        findings.contains(&(Code::W212, Level::Warning, true)),
+        "{findings:?}"
+    );
+    assert!(!findings.iter().any(|f| f.0 == Code::W002), "{findings:?}");
+}

@@ -379,6 +379,17 @@ impl Pattern {
         })
     }
 
+    /// An SSM parameter ARN without an account: AWS's public parameters
+    /// (`arn:aws:ssm:REGION::parameter/aws/service/…`, the AMI ids EKS node provisioners read)
+    /// name none, though the IAM reference's pattern writes `${Account}`.
+    fn public_parameter(&self, user: &UserArn<'_>) -> bool {
+        user.account.is_empty()
+            && self.service == "ssm"
+            && self
+                .text
+                .ends_with(":parameter/${ParameterNameWithoutLeadingSlash}")
+    }
+
     /// Whether the pattern matches `user` in one pass; `Some(literal chars)` if it does.
     fn matches(&self, user: &UserArn<'_>, units: &[Unit], strict: bool) -> Option<usize> {
         if !(is_var_field(self.service) || self.service.eq_ignore_ascii_case(user.service)) {
@@ -386,7 +397,7 @@ impl Pattern {
         }
         if !(field_matches(self.partition, user.partition)
             && field_matches(self.region, user.region)
-            && field_matches(self.account, user.account))
+            && (field_matches(self.account, user.account) || self.public_parameter(user)))
         {
             return None;
         }
@@ -582,6 +593,15 @@ mod tests {
         let u = split_arn("arn:aws:s3:us-east-1::b").unwrap();
         let units = user_units(u.resource);
         assert_eq!(pattern_matches(bucket, &u, &units, true), None);
+        // AWS's public SSM parameters have no account; other ARNs need theirs
+        let param = "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}";
+        let u = split_arn("arn:aws:ssm:us-west-2::parameter/aws/service/*").unwrap();
+        let units = user_units(u.resource);
+        assert!(pattern_matches(param, &u, &units, false).is_some());
+        let queue = "arn:${Partition}:sqs:${Region}:${Account}:${QueueName}";
+        let u = split_arn("arn:aws:sqs:us-west-2::q").unwrap();
+        let units = user_units(u.resource);
+        assert_eq!(pattern_matches(queue, &u, &units, false), None);
         // service must be equal
         let u = split_arn("arn:aws:sqs:::b").unwrap();
         let units = user_units(u.resource);

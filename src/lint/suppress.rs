@@ -126,7 +126,21 @@ fn target(program: &Program, file: FileId, text: &str, end: usize) -> Option<Spa
 pub fn directives(sources: &Sources, program: &Program) -> (Vec<Directive>, Vec<Diag>) {
     let mut valid = Vec::new();
     let mut bad = Vec::new();
-    for (file, f) in sources.iter() {
+    // The program's files, and the built-in packs it uses (their directives are the packs').
+    let mut builtin: Vec<FileId> = program
+        .decls
+        .iter()
+        .map(|d| d.span().file)
+        .filter(|f| crate::packs::is_builtin(*f))
+        .collect();
+    builtin.sort_by_key(|f| f.0);
+    builtin.dedup();
+    let files = sources.iter().chain(
+        builtin
+            .into_iter()
+            .filter_map(|id| sources.get(id).map(|f| (id, f))),
+    );
+    for (file, f) in files {
         // A directive contains `accessc:`: a file without it (nearly every file) is not read
         // line by line.
         if f.unparsed || !f.text.contains("accessc:") {

