@@ -63,6 +63,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use arn::{ArnError, ArnForm, ArnMatch};
+pub(crate) use glob::glob_match_ci;
 pub use model::{
     AccessLevel, Action, ActionResource, ConditionKey, LevelSet, ParseLevelError, ResourceType,
     Service,

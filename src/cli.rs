@@ -15,6 +15,7 @@ mod fmt;
 mod import;
 pub mod input;
 mod lint;
+mod lsp;
 mod packs;
 mod shell;
 pub mod stdout;
@@ -158,6 +159,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Serve the Language Server Protocol over standard input and output (for editors:
+    /// diagnostics, hover, completion, go to definition, references, formatting, quick fixes).
+    Lsp,
     /// Print the manual page, accessc(1), in roff (e.g. `accessc man >
     /// ~/.local/share/man/man1/accessc.1`).
     Man,
@@ -417,5 +421,6 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         } => packs::show(name, *format),
         Command::Completions { shell } => shell::completions(*shell),
         Command::Man => shell::man(),
+        Command::Lsp => lsp::run(),
     }
 }

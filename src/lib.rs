@@ -29,6 +29,7 @@ pub(crate) mod expand;
 pub mod explain;
 pub mod fmt;
 pub(crate) mod hash;
+pub(crate) mod ide;
 pub mod import;
 pub mod ir;
 pub(crate) mod kube;

@@ -524,6 +524,7 @@ fn completions_and_the_manual_page_cover_every_command() {
         "import",
         "completions",
         "man",
+        "lsp",
     ];
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let o = accessc(&["completions", shell], Path::new("."));
