@@ -27,7 +27,7 @@ pub struct BuiltinPack {
 pub const PACKS: &[BuiltinPack] = &[
     BuiltinPack {
         name: "amazon-managed-service-prometheus",
-        version: "tf-aws-iam 6.5.0",
+        version: "6.5.0",
         summary: "amazon-managed-service-prometheus: remote-write to and query AMP workspaces",
         source: include_str!("../packs/amazon-managed-service-prometheus.access"),
     },
@@ -57,7 +57,7 @@ pub const PACKS: &[BuiltinPack] = &[
     },
     BuiltinPack {
         name: "cloudwatch-observability",
-        version: "AWS managed",
+        version: "3",
         summary: "cloudwatch-observability: Container Insights, Application Signals and X-Ray from the CloudWatch add-on",
         source: include_str!("../packs/cloudwatch-observability.access"),
     },
