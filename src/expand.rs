@@ -498,6 +498,22 @@ fn bind(ty: Type, value: &Spanned<Value>, param: &Ident, what: &str) -> Result<B
         (Value::List(_), false) => return Err(wrong("a list", value.span)),
         (other, _) => return Err(wrong(other.describe(), value.span)),
     };
+    // Every place a list stands in (`on`, `named`, a condition's values) would be left without
+    // it, which widens instead of granting nothing: no `on` is every resource, no `named` every
+    // object.
+    if ty.list && items.is_empty() {
+        return Err(Diag::new(
+            Code::E133,
+            format!("{what} `{}` must not be an empty list", param.node),
+        )
+        .at(value.span)
+        .label("empty list")
+        .help(
+            "give at least one item: in the pack an empty list would leave a grant without `on` \
+             (every resource) or a rule without `named` (every object); to give nothing, do not \
+             use the pack",
+        ));
+    }
     for item in &items {
         let problem = match ty.scalar {
             Scalar::String => None,
