@@ -28,7 +28,7 @@ pub const PACKS: &[BuiltinPack] = &[
     BuiltinPack {
         name: "amazon-managed-service-prometheus",
         version: "6.5.0",
-        summary: "amazon-managed-service-prometheus: remote-write to and query AMP workspaces",
+        summary: "amazon-managed-service-prometheus: remote-write to and query AMP workspaces (the policy of terraform-aws-iam 6.5.0)",
         source: include_str!("../packs/amazon-managed-service-prometheus.access"),
     },
     BuiltinPack {
@@ -58,7 +58,7 @@ pub const PACKS: &[BuiltinPack] = &[
     BuiltinPack {
         name: "cloudwatch-observability",
         version: "3",
-        summary: "cloudwatch-observability: Container Insights, Application Signals and X-Ray from the CloudWatch add-on",
+        summary: "cloudwatch-observability: Container Insights, Application Signals and X-Ray from the CloudWatch add-on (CloudWatchAgentServerPolicy v3, AWSXrayWriteOnlyAccess v2)",
         source: include_str!("../packs/cloudwatch-observability.access"),
     },
     BuiltinPack {
