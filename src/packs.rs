@@ -26,6 +26,30 @@ pub struct BuiltinPack {
 /// Every built-in pack, sorted by name.
 pub const PACKS: &[BuiltinPack] = &[
     BuiltinPack {
+        name: "amazon-managed-service-prometheus",
+        version: "6.5.0",
+        summary: "amazon-managed-service-prometheus: remote-write to and query AMP workspaces (the policy of terraform-aws-iam 6.5.0)",
+        source: include_str!("../packs/amazon-managed-service-prometheus.access"),
+    },
+    BuiltinPack {
+        name: "appmesh-controller",
+        version: "1.13.3",
+        summary: "appmesh-controller: App Mesh resources and Cloud Map registrations from Kubernetes",
+        source: include_str!("../packs/appmesh-controller.access"),
+    },
+    BuiltinPack {
+        name: "appmesh-envoy-proxy",
+        version: "1.13.3",
+        summary: "appmesh-envoy-proxy: the App Mesh Envoy sidecar's configuration stream and TLS certificates",
+        source: include_str!("../packs/appmesh-envoy-proxy.access"),
+    },
+    BuiltinPack {
+        name: "aws-gateway-controller",
+        version: "2.1.3",
+        summary: "aws-gateway-controller: VPC Lattice services and networks for Gateway API routes",
+        source: include_str!("../packs/aws-gateway-controller.access"),
+    },
+    BuiltinPack {
         name: "aws-load-balancer-controller",
         version: "3.5.0",
         summary: "aws-load-balancer-controller: ALBs and NLBs for Ingresses and Services",
@@ -36,6 +60,18 @@ pub const PACKS: &[BuiltinPack] = &[
         version: "3.5.0",
         summary: "aws-load-balancer-controller-tgb: the Load Balancer Controller's TargetGroupBinding-only mode",
         source: include_str!("../packs/aws-load-balancer-controller-tgb.access"),
+    },
+    BuiltinPack {
+        name: "aws-privateca-issuer",
+        version: "1.9.0",
+        summary: "aws-privateca-issuer: cert-manager certificates signed by AWS Private CA",
+        source: include_str!("../packs/aws-privateca-issuer.access"),
+    },
+    BuiltinPack {
+        name: "cloudwatch-observability",
+        version: "3",
+        summary: "cloudwatch-observability: Container Insights, Application Signals and X-Ray from the CloudWatch add-on (CloudWatchAgentServerPolicy v3, AWSXrayWriteOnlyAccess v2)",
+        source: include_str!("../packs/cloudwatch-observability.access"),
     },
     BuiltinPack {
         name: "cluster-autoscaler",
@@ -66,6 +102,12 @@ pub const PACKS: &[BuiltinPack] = &[
         version: "1.14.1",
         summary: "karpenter: launches and terminates the cluster's nodes",
         source: include_str!("../packs/karpenter.access"),
+    },
+    BuiltinPack {
+        name: "secrets-store-csi",
+        version: "2.1.1",
+        summary: "secrets-store-csi: Secrets Manager secrets and SSM parameters mounted by the AWS CSI provider",
+        source: include_str!("../packs/secrets-store-csi.access"),
     },
 ];
 
