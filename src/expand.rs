@@ -14,7 +14,9 @@
 //! parameter stands for all its items, each with the span of the value that gave it (the
 //! argument at the use site, or the default); any other `${NAME}` of a scalar parameter is
 //! replaced in place. Other `${…}` (`${namespace}`, `${aws:username}`) are left for the
-//! checker. Values are put in once: a value's own `${…}` is never expanded again.
+//! checker. Values are put in once: a value's own `${…}` is never expanded again. A grant whose
+//! `on` list, or a rule whose `named` list, comes out empty (only empty list parameters) is left
+//! out: it names no resource, and without its list it would name every one.
 
 use std::collections::BTreeMap;
 
@@ -659,12 +661,14 @@ impl Subst<'_> {
 
     fn aws_block(&mut self, b: &AwsBlock) -> AwsBlock {
         AwsBlock {
-            grants: b.grants.iter().map(|g| self.grant(g)).collect(),
+            grants: b.grants.iter().filter_map(|g| self.grant(g)).collect(),
             span: b.span,
         }
     }
 
-    fn grant(&mut self, g: &Grant) -> Grant {
+    /// A grant with the parameters put in; none when its `on` list was only list parameters
+    /// that are empty (a grant on no resources grants nothing, rather than everything).
+    fn grant(&mut self, g: &Grant) -> Option<Grant> {
         let kind = match &g.kind {
             GrantKind::Level { level, arns } => GrantKind::Level {
                 level: level.clone(),
@@ -682,11 +686,17 @@ impl Subst<'_> {
                 conditions: conditions.iter().map(|c| self.condition(c)).collect(),
             },
         };
-        Grant {
+        let (GrantKind::Level { arns: written, .. } | GrantKind::Allow { arns: written, .. }) =
+            &g.kind;
+        let (GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. }) = &kind;
+        if !written.is_empty() && arns.is_empty() {
+            return None;
+        }
+        Some(Grant {
             kind,
             unsafe_reason: self.reason(&g.unsafe_reason),
             span: g.span,
-        }
+        })
     }
 
     fn condition(&mut self, c: &Condition) -> Condition {
@@ -700,13 +710,17 @@ impl Subst<'_> {
     fn k8s_block(&mut self, b: &K8sBlock) -> K8sBlock {
         K8sBlock {
             target: b.target.clone(),
+            // A rule `named` only empty list parameters names no object (not every object).
             rules: b
                 .rules
                 .iter()
-                .map(|r| K8sRule {
-                    names: self.list(&r.names),
-                    unsafe_reason: self.reason(&r.unsafe_reason),
-                    ..r.clone()
+                .filter_map(|r| {
+                    let names = self.list(&r.names);
+                    (r.names.is_empty() || !names.is_empty()).then(|| K8sRule {
+                        names,
+                        unsafe_reason: self.reason(&r.unsafe_reason),
+                        ..r.clone()
+                    })
                 })
                 .collect(),
             span: b.span,
