@@ -24,7 +24,7 @@ use crate::ast::*;
 use crate::diagnostics::{Code, Diag};
 
 /// The built-in variables a parameter may not be named like (the checker replaces them).
-const VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
+const VARIABLES: &[&str] = crate::check::aws::VARIABLES;
 
 /// How deep `use`s may nest inside packs (a cycle is reported before this is reached).
 const MAX_DEPTH: usize = 32;

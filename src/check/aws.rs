@@ -2,9 +2,12 @@
 //!
 //! A grant is checked for syntax and against the IAM catalog ([`crate::catalog`]) into a
 //! [`CheckedGrant`] whose ARNs, condition values and condition keys still hold `${namespace}`,
-//! `${service_account}` and `${cluster}`. [`instantiate`] replaces them for one role: by literal
-//! values in an app's own role, by Pod Identity session tags in a shared role (not in keys: IAM
-//! replaces no variables there, so a key's variables are only allowed in an app's own role).
+//! `${service_account}`, `${cluster}`, `${region}` and `${account}`. [`instantiate`] replaces them
+//! for one role: by literal values in an app's own role, by Pod Identity session tags in a shared
+//! role (not in keys: IAM replaces no variables there, so a key's variables are only allowed in
+//! an app's own role). `${region}` and `${account}` are the region and account id of the role's
+//! clusters, literal in every role (a role is in one account; a role serving clusters in several
+//! regions gets each region's value).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,8 +19,18 @@ use crate::diagnostics::{Code, Diag};
 use super::catalog_checks;
 use super::values;
 
-/// The variables the language knows.
-pub const VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
+/// The variables the language knows in ARNs and conditions.
+pub const VARIABLES: &[&str] = &[
+    "namespace",
+    "service_account",
+    "cluster",
+    "region",
+    "account",
+];
+
+/// The variables that tell the apps of a role apart (a shared role that uses none gives every
+/// app the union of its permissions: W204). `${region}` and `${account}` are the clusters'.
+const APP_VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
 
 /// A grant after checking.
 #[derive(Clone, Debug)]
@@ -36,7 +49,8 @@ pub struct CheckedGrant {
     pub deny: bool,
     /// `unsafe "reason"`.
     pub unsafe_reason: Option<String>,
-    /// Whether any `${namespace|service_account|cluster}` appears.
+    /// Whether any `${namespace|service_account|cluster}` appears (`${region}` and `${account}`
+    /// do not count: they do not tell a role's apps apart).
     pub uses_variables: bool,
     /// The grant.
     pub span: Span,
@@ -79,6 +93,8 @@ pub enum Vars<'a> {
     /// `${aws:PrincipalTag/eks-cluster-name}` when `cluster_tag` (a Pod Identity role with
     /// session tags: each cluster's pods get only their cluster's slice), else it fans out
     /// over them (a `resource` grant's values: one value per cluster of the admitted app).
+    /// `${region}` is each cluster's region (with `${cluster}` in the same string, the pair of
+    /// each cluster), `${account}` the role's account.
     Literal {
         /// Namespace.
         namespace: &'a str,
@@ -86,11 +102,21 @@ pub enum Vars<'a> {
         service_account: &'a str,
         /// EKS names of the role's clusters.
         clusters: &'a [String],
+        /// The region of each of `clusters`, in the same order.
+        regions: &'a [String],
+        /// The role's account id.
+        account: &'a str,
         /// Whether `${cluster}` is the session tag (several clusters, Pod Identity).
         cluster_tag: bool,
     },
-    /// A shared Pod Identity role: session tags.
-    SessionTags,
+    /// A shared Pod Identity role: session tags; `${region}` each region of the role's clusters
+    /// and `${account}` the role's account, literal.
+    SessionTags {
+        /// The regions of the role's clusters (each once).
+        regions: &'a [String],
+        /// The role's account id.
+        account: &'a str,
+    },
 }
 
 /// `${…}` variables in a string, with their byte offsets inside it.
@@ -143,7 +169,7 @@ fn unknown(span: Span, name: &str, more: &str) -> Diag {
         .label("unknown variable")
         .help(match crate::suggest::closest(name, VARIABLES.iter().copied()) {
             Some(v) => format!("did you mean `${{{v}}}`?"),
-            None => format!("the variables are `${{namespace}}`, `${{service_account}}` and `${{cluster}}`{more}"),
+            None => format!("the variables are `${{namespace}}`, `${{service_account}}`, `${{cluster}}`, `${{region}}` and `${{account}}`{more}"),
         })
 }
 
@@ -159,6 +185,10 @@ pub fn check_variables(s: &Spanned<String>, shared_irsa: bool, diags: &mut Vec<D
             continue;
         }
         if VARIABLES.contains(&name) {
+            if !APP_VARIABLES.contains(&name) {
+                // The clusters' region and account: literal in every role.
+                continue;
+            }
             uses = true;
             if shared_irsa {
                 diags.push(
@@ -208,9 +238,11 @@ pub fn check_key_variables(
             diags.push(unclosed(span, name));
             ok = false;
         } else if VARIABLES.contains(&name) {
-            uses = true;
+            let partitions = APP_VARIABLES.contains(&name);
+            uses |= partitions;
             let why = match owner {
                 Owner::App => continue,
+                _ if !partitions => "accessc writes a key's variables only in an app's own role, one statement per cluster".to_string(),
                 Owner::SharedPodIdentity => format!("in a shared role `${{{name}}}` is the session tag `${{aws:PrincipalTag/…}}`, known only when a pod asks"),
                 Owner::SharedIrsa => format!("a shared IRSA role has no value for `${{{name}}}` (no session tags)"),
                 Owner::ResourcePolicy => "a `resource` grant's keys are written as declared, for every app after `by`".to_string(),
@@ -612,39 +644,69 @@ pub fn check_grant(
     out
 }
 
-/// Replace the variables of one string; `${cluster}` may give several strings.
+/// Replace the variables of one string; `${cluster}` and `${region}` may give several strings.
 pub fn substitute(text: &str, vars: &Vars<'_>) -> Vec<String> {
     match vars {
-        Vars::SessionTags => vec![text
-            .replace("${namespace}", "${aws:PrincipalTag/kubernetes-namespace}")
-            .replace(
-                "${service_account}",
-                "${aws:PrincipalTag/kubernetes-service-account}",
-            )
-            .replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")],
+        Vars::SessionTags { regions, account } => {
+            if !text.contains("${") {
+                return vec![text.to_string()];
+            }
+            let base = text
+                .replace("${namespace}", "${aws:PrincipalTag/kubernetes-namespace}")
+                .replace(
+                    "${service_account}",
+                    "${aws:PrincipalTag/kubernetes-service-account}",
+                )
+                .replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")
+                .replace("${account}", account);
+            each_region(base, regions.iter())
+        }
         // Most ARNs and values have no variable at all.
         Vars::Literal { .. } if !text.contains("${") => vec![text.to_string()],
         Vars::Literal {
             namespace,
             service_account,
             clusters,
+            regions,
+            account,
             cluster_tag,
         } => {
             let base = text
                 .replace("${namespace}", namespace)
-                .replace("${service_account}", service_account);
+                .replace("${service_account}", service_account)
+                .replace("${account}", account);
             if *cluster_tag && clusters.len() > 1 {
-                vec![base.replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}")]
+                each_region(
+                    base.replace("${cluster}", "${aws:PrincipalTag/eks-cluster-name}"),
+                    regions.iter(),
+                )
             } else if base.contains("${cluster}") {
-                clusters
+                // Each cluster with its own region.
+                let mut out: Vec<String> = clusters
                     .iter()
-                    .map(|c| base.replace("${cluster}", c))
-                    .collect()
+                    .zip(regions.iter())
+                    .map(|(c, r)| base.replace("${cluster}", c).replace("${region}", r))
+                    .collect();
+                out.dedup();
+                out
             } else {
-                vec![base]
+                each_region(base, regions.iter())
             }
         }
     }
+}
+
+/// `text` with `${region}` replaced by each of `regions` (each distinct value once); `text`
+/// itself when it has none.
+fn each_region<'r>(text: String, regions: impl Iterator<Item = &'r String>) -> Vec<String> {
+    if !text.contains("${region}") {
+        return vec![text];
+    }
+    let distinct: BTreeSet<&String> = regions.collect();
+    distinct
+        .into_iter()
+        .map(|r| text.replace("${region}", r))
+        .collect()
 }
 
 /// The statements of one grant in one role (their `sid`s are set when the policy is
@@ -661,22 +723,27 @@ pub fn instantiate(g: &CheckedGrant, vars: &Vars<'_>) -> Vec<crate::ir::Statemen
             namespace,
             service_account,
             clusters,
+            regions,
+            account,
             cluster_tag,
-        } if g
-            .conditions
-            .iter()
-            .any(|(_, k, _)| k.contains("${cluster}")) =>
+        } if g.conditions.iter().any(|(_, k, _)| {
+            k.contains("${cluster}")
+                || (k.contains("${region}") && regions.iter().any(|r| *r != regions[0]))
+        }) =>
         {
             let limit = *cluster_tag && clusters.len() > 1;
             clusters
                 .iter()
-                .filter_map(|c| {
+                .zip(regions.iter())
+                .filter_map(|(c, r)| {
                     let mut s = instantiate_one(
                         g,
                         &Vars::Literal {
                             namespace,
                             service_account,
                             clusters: std::slice::from_ref(c),
+                            regions: std::slice::from_ref(r),
+                            account,
                             cluster_tag: false,
                         },
                     );
@@ -846,10 +913,14 @@ mod tests {
     #[test]
     fn substitution() {
         let clusters = vec!["a".to_string(), "b".to_string()];
+        let regions = vec!["us-west-2".to_string(), "eu-west-1".to_string()];
+        let same = vec!["us-west-2".to_string(), "us-west-2".to_string()];
         let lit = Vars::Literal {
             namespace: "ns",
             service_account: "sa",
             clusters: &clusters,
+            regions: &same,
+            account: "111122223333",
             cluster_tag: false,
         };
         assert_eq!(
@@ -857,26 +928,73 @@ mod tests {
             ["x/ns/sa"]
         );
         assert_eq!(substitute("x/${cluster}", &lit), ["x/a", "x/b"]);
+        assert_eq!(
+            substitute("arn:aws:ec2:${region}:${account}:volume/*", &lit),
+            ["arn:aws:ec2:us-west-2:111122223333:volume/*"]
+        );
         let tagged = Vars::Literal {
             namespace: "ns",
             service_account: "sa",
             clusters: &clusters,
+            regions: &regions,
+            account: "111122223333",
             cluster_tag: true,
         };
         assert_eq!(
             substitute("x/${cluster}/${namespace}", &tagged),
             ["x/${aws:PrincipalTag/eks-cluster-name}/ns"]
         );
+        // Each region of the role's clusters, once.
+        assert_eq!(
+            substitute("arn:aws:sqs:${region}:${account}:q", &tagged),
+            [
+                "arn:aws:sqs:eu-west-1:111122223333:q",
+                "arn:aws:sqs:us-west-2:111122223333:q"
+            ]
+        );
+        // With `${cluster}` fanned out, each cluster with its own region (never `a` in
+        // eu-west-1).
+        let fanned = Vars::Literal {
+            namespace: "ns",
+            service_account: "sa",
+            clusters: &clusters,
+            regions: &regions,
+            account: "111122223333",
+            cluster_tag: false,
+        };
+        assert_eq!(
+            substitute(
+                "arn:aws:eks:${region}:${account}:nodegroup/${cluster}/*",
+                &fanned
+            ),
+            [
+                "arn:aws:eks:us-west-2:111122223333:nodegroup/a/*",
+                "arn:aws:eks:eu-west-1:111122223333:nodegroup/b/*"
+            ]
+        );
         let one = Vars::Literal {
             namespace: "ns",
             service_account: "sa",
             clusters: &clusters[..1],
+            regions: &regions[..1],
+            account: "111122223333",
             cluster_tag: true,
         };
         assert_eq!(substitute("x/${cluster}", &one), ["x/a"]);
+        let tags = Vars::SessionTags {
+            regions: &regions,
+            account: "111122223333",
+        };
         assert_eq!(
-            substitute("x/${namespace}", &Vars::SessionTags),
+            substitute("x/${namespace}", &tags),
             ["x/${aws:PrincipalTag/kubernetes-namespace}"]
+        );
+        assert_eq!(
+            substitute("arn:aws:logs:${region}:${account}:log-group:/eks/${cluster}/*", &tags),
+            [
+                "arn:aws:logs:eu-west-1:111122223333:log-group:/eks/${aws:PrincipalTag/eks-cluster-name}/*",
+                "arn:aws:logs:us-west-2:111122223333:log-group:/eks/${aws:PrincipalTag/eks-cluster-name}/*"
+            ]
         );
     }
 

@@ -8,7 +8,11 @@
 //! match nothing.
 
 use crate::ast::K8sRule;
-use crate::check::aws::{self, VARIABLES};
+use crate::check::aws;
+
+/// The variables a resource name may use: the app's own (a cluster's region and account have no
+/// place in a Kubernetes name).
+const VARIABLES: &[&str] = &["namespace", "service_account", "cluster"];
 use crate::diagnostics::{Code, Diag};
 use crate::ir::PolicyRule;
 

@@ -266,15 +266,17 @@ fn policy(
                 // Other apps share the role: its identity statement needs the session tags.
                 let shared = role.members.iter().any(|m| m.app != who.node);
                 // `${namespace}`, `${service_account}` and `${cluster}` in values: this app's.
-                let eks_names: Vec<String> = members
+                let (eks_names, regions): (Vec<String>, Vec<String>) = members
                     .iter()
                     .filter_map(|m| ir.clusters.get(&m.cluster))
-                    .map(|c| c.eks_name.clone())
-                    .collect();
+                    .map(|c| (c.eks_name.clone(), c.region.clone()))
+                    .unzip();
                 let vars = aws::Vars::Literal {
                     namespace: ns,
                     service_account: members.first().map_or(app, |m| &m.service_account),
                     clusters: &eks_names,
+                    regions: &regions,
+                    account: &role.account,
                     // Pod Identity: the requesting pod's cluster (its session tag).
                     cluster_tag: role.identity == Identity::PodIdentity && role.session_tags,
                 };

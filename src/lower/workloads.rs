@@ -651,10 +651,17 @@ fn build_roles(
             })
         });
         let eks_names: Vec<String> = cluster_list.iter().map(|c| c.eks_name.clone()).collect();
+        let regions: Vec<String> = cluster_list.iter().map(|c| c.region.clone()).collect();
         let mut statements = Vec::new();
         for g in grants {
             if shared {
-                statements.extend(aws::instantiate(g, &Vars::SessionTags));
+                statements.extend(aws::instantiate(
+                    g,
+                    &Vars::SessionTags {
+                        regions: &regions,
+                        account: &account,
+                    },
+                ));
             } else {
                 let m = members[0];
                 statements.extend(aws::instantiate(
@@ -663,6 +670,8 @@ fn build_roles(
                         namespace: &m.namespace,
                         service_account: &m.service_account,
                         clusters: &eks_names,
+                        regions: &regions,
+                        account: &account,
                         // Several clusters share this role only with session tags.
                         cluster_tag: identity == Identity::PodIdentity && spec.session_tags,
                     },
