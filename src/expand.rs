@@ -686,6 +686,8 @@ impl Subst<'_> {
                 conditions: conditions.iter().map(|c| self.condition(c)).collect(),
             },
         };
+        // The reason too, so that its errors are reported even when the grant is left out.
+        let unsafe_reason = self.reason(&g.unsafe_reason);
         let (GrantKind::Level { arns: written, .. } | GrantKind::Allow { arns: written, .. }) =
             &g.kind;
         let (GrantKind::Level { arns, .. } | GrantKind::Allow { arns, .. }) = &kind;
@@ -694,7 +696,7 @@ impl Subst<'_> {
         }
         Some(Grant {
             kind,
-            unsafe_reason: self.reason(&g.unsafe_reason),
+            unsafe_reason,
             span: g.span,
         })
     }
@@ -716,9 +718,10 @@ impl Subst<'_> {
                 .iter()
                 .filter_map(|r| {
                     let names = self.list(&r.names);
+                    let unsafe_reason = self.reason(&r.unsafe_reason);
                     (r.names.is_empty() || !names.is_empty()).then(|| K8sRule {
                         names,
-                        unsafe_reason: self.reason(&r.unsafe_reason),
+                        unsafe_reason,
                         ..r.clone()
                     })
                 })
