@@ -14,7 +14,9 @@
 //! parameter stands for all its items, each with the span of the value that gave it (the
 //! argument at the use site, or the default); any other `${NAME}` of a scalar parameter is
 //! replaced in place. Other `${…}` (`${namespace}`, `${aws:username}`) are left for the
-//! checker. Values are put in once: a value's own `${…}` is never expanded again.
+//! checker. Values are put in once: a value's own `${…}` is never expanded again. A grant whose
+//! `on` list, or a rule whose `named` list, comes out empty (only empty list parameters) is left
+//! out: it names no resource, and without its list it would name every one.
 
 use std::collections::BTreeMap;
 
@@ -709,13 +711,18 @@ impl Subst<'_> {
     fn k8s_block(&mut self, b: &K8sBlock) -> K8sBlock {
         K8sBlock {
             target: b.target.clone(),
+            // A rule `named` only empty list parameters names no object (not every object).
             rules: b
                 .rules
                 .iter()
-                .map(|r| K8sRule {
-                    names: self.list(&r.names),
-                    unsafe_reason: self.reason(&r.unsafe_reason),
-                    ..r.clone()
+                .filter_map(|r| {
+                    let names = self.list(&r.names);
+                    let unsafe_reason = self.reason(&r.unsafe_reason);
+                    (r.names.is_empty() || !names.is_empty()).then(|| K8sRule {
+                        names,
+                        unsafe_reason,
+                        ..r.clone()
+                    })
                 })
                 .collect(),
             span: b.span,

@@ -68,6 +68,12 @@ pub const PACKS: &[BuiltinPack] = &[
         source: include_str!("../packs/aws-privateca-issuer.access"),
     },
     BuiltinPack {
+        name: "cert-manager",
+        version: "1.21.1",
+        summary: "cert-manager: Route 53 TXT records for ACME DNS01 challenges",
+        source: include_str!("../packs/cert-manager.access"),
+    },
+    BuiltinPack {
         name: "cloudwatch-observability",
         version: "3",
         summary: "cloudwatch-observability: Container Insights, Application Signals and X-Ray from the CloudWatch add-on (CloudWatchAgentServerPolicy v3, AWSXrayWriteOnlyAccess v2)",
@@ -98,16 +104,58 @@ pub const PACKS: &[BuiltinPack] = &[
         source: include_str!("../packs/external-dns.access"),
     },
     BuiltinPack {
+        name: "external-secrets",
+        version: "2.9.0",
+        summary: "external-secrets: Secrets Manager secrets and SSM parameters into Kubernetes Secrets",
+        source: include_str!("../packs/external-secrets.access"),
+    },
+    BuiltinPack {
+        name: "fsx-lustre-csi",
+        version: "1.9.0",
+        summary: "fsx-lustre-csi: FSx for Lustre file systems as PersistentVolumes",
+        source: include_str!("../packs/fsx-lustre-csi.access"),
+    },
+    BuiltinPack {
         name: "karpenter",
         version: "1.14.1",
         summary: "karpenter: launches and terminates the cluster's nodes",
         source: include_str!("../packs/karpenter.access"),
     },
     BuiltinPack {
+        name: "mountpoint-s3-csi",
+        version: "2.7.0",
+        summary: "mountpoint-s3-csi: S3 buckets mounted as volumes by Mountpoint",
+        source: include_str!("../packs/mountpoint-s3-csi.access"),
+    },
+    BuiltinPack {
+        name: "node-termination-handler",
+        version: "1.25.6",
+        summary: "node-termination-handler: drains nodes on the interruption and lifecycle events of an SQS queue",
+        source: include_str!("../packs/node-termination-handler.access"),
+    },
+    BuiltinPack {
         name: "secrets-store-csi",
         version: "2.1.1",
         summary: "secrets-store-csi: Secrets Manager secrets and SSM parameters mounted by the AWS CSI provider",
         source: include_str!("../packs/secrets-store-csi.access"),
+    },
+    BuiltinPack {
+        name: "velero",
+        version: "1.13.2",
+        summary: "velero: cluster backups to S3 and EBS snapshots (AWS plugin)",
+        source: include_str!("../packs/velero.access"),
+    },
+    BuiltinPack {
+        name: "vpc-cni",
+        version: "1.23.0",
+        summary: "vpc-cni: pod IP addresses from the nodes' network interfaces (IPv4)",
+        source: include_str!("../packs/vpc-cni.access"),
+    },
+    BuiltinPack {
+        name: "vpc-cni-ipv6",
+        version: "1.23.0",
+        summary: "vpc-cni-ipv6: pod IP addresses from the nodes' IPv6 prefixes",
+        source: include_str!("../packs/vpc-cni-ipv6.access"),
     },
 ];
 

@@ -12,10 +12,14 @@
 //!
 //! - the same actions under the same conditions, none dropped and none added;
 //! - each of our resources for an action inside one of the vendor's resources for it (equal or
-//!   narrower: a vendor `*` region or account becomes the cluster's).
+//!   narrower: a vendor `*` region or account becomes the cluster's);
+//! - where our condition block differs, it holds every condition of the vendor's, values and
+//!   all, and more (narrower); a vendor `ForAllValues:` condition on a key the action does not
+//!   carry is true for it (IAM finds no values) and is left out of the vendor's side first.
 //!
-//! Where ours are narrower is the case's snapshot (`snapshots/vendor_NAME.snap`), so a change
-//! that widens or narrows anything fails; the folder's README says why each narrowing is safe.
+//! Where ours are narrower (resources or conditions) is the case's snapshot
+//! (`snapshots/vendor_NAME.snap`), so a change that widens or narrows anything fails; the
+//! folder's README says why each narrowing is safe.
 
 mod support;
 
@@ -50,7 +54,7 @@ fn vendor_policies() {
 /// ours is narrower; panic on a dropped or added action or condition, or a wider resource.
 fn compare(dir: &Path) -> String {
     let vendor = statements(&std::fs::read_to_string(dir.join("vendor.txt")).unwrap());
-    let theirs = grants(&vendor);
+    let (theirs, vacuous) = without_vacuous_conditions(grants(&vendor));
 
     let sources = support::load_dir(dir);
     let compiled = accessc::compile(&sources);
@@ -90,6 +94,35 @@ fn compare(dir: &Path) -> String {
                 .1
                 .extend(resources);
         }
+    }
+
+    // Ours under the vendor's conditions and more (IAM ANDs them: narrower) count as the
+    // vendor's, listed in the report.
+    let mut stricter: Vec<String> = Vec::new();
+    let unmatched: Vec<_> = ours
+        .keys()
+        .filter(|k| !theirs.contains_key(*k))
+        .cloned()
+        .collect();
+    for key in unmatched {
+        let Some(vendor_key) = theirs
+            .keys()
+            .find(|v| {
+                v.0 == key.0
+                    && v.1 == key.1
+                    && !ours.contains_key(*v)
+                    && conditions_narrower(&v.2, &key.2)
+            })
+            .cloned()
+        else {
+            continue;
+        };
+        let value = ours.remove(&key).unwrap();
+        stricter.push(format!(
+            "\n{}\n  vendor: {}\n  ours:   {}\n",
+            value.0, vendor_key.2, key.2
+        ));
+        ours.insert(vendor_key, value);
     }
 
     let dropped: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).collect();
@@ -135,6 +168,21 @@ fn compare(dir: &Path) -> String {
         ));
         if conditions != "{}" {
             report.push_str(&format!("  when:   {conditions}\n"));
+        }
+    }
+    if !vacuous.is_empty() {
+        report.push_str(
+            "\nvendor conditions on keys the action does not carry, under ForAllValues: (true \
+             for it, as IAM reads them; left out):\n",
+        );
+        for line in &vacuous {
+            report.push_str(line);
+        }
+    }
+    if !stricter.is_empty() {
+        report.push_str("\nnarrower conditions (the vendor's and more):\n");
+        for line in &stricter {
+            report.push_str(line);
         }
     }
     report
@@ -222,6 +270,59 @@ fn grants(doc: &Value) -> Grants {
         }
     }
     out
+}
+
+/// The vendor's grants with each `ForAllValues:` condition on a key the action does not carry
+/// left out (IAM finds no values for it, and `ForAllValues:` of no values is true, so the
+/// statement applies to the action as if it were not there), and a line per such condition.
+fn without_vacuous_conditions(grants: Grants) -> (Grants, Vec<String>) {
+    let catalog = accessc::catalog::catalog();
+    let mut out = Grants::new();
+    let mut notes = Vec::new();
+    for ((effect, action, conditions), (written, resources)) in grants {
+        let mut block: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> =
+            serde_json::from_str(&conditions).unwrap();
+        let carried = |key: &str| {
+            catalog
+                .lookup_action(&written)
+                .is_none_or(|(_, a)| a.allows_condition_key(None, key))
+        };
+        let mut left_out = Vec::new();
+        for (op, keys) in &mut block {
+            if op.starts_with("ForAllValues:") {
+                keys.retain(|key, _| {
+                    let keep = carried(key);
+                    if !keep {
+                        left_out.push(format!("{op} {key}"));
+                    }
+                    keep
+                });
+            }
+        }
+        block.retain(|_, keys| !keys.is_empty());
+        let canon = serde_json::to_string(&block).unwrap();
+        if !left_out.is_empty() {
+            notes.push(format!("\n{written}: {}\n", left_out.join(", ")));
+        }
+        out.entry((effect, action, canon))
+            .or_insert_with(|| (written, BTreeSet::new()))
+            .1
+            .extend(resources);
+    }
+    (out, notes)
+}
+
+/// Whether the condition block `ours` holds every condition of `vendor` with the same values,
+/// and more (IAM ANDs the conditions of a statement: ours applies to fewer requests).
+fn conditions_narrower(vendor: &str, ours: &str) -> bool {
+    type Block = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+    let vendor: Block = serde_json::from_str(vendor).unwrap();
+    let ours: Block = serde_json::from_str(ours).unwrap();
+    vendor != ours
+        && vendor.iter().all(|(op, keys)| {
+            keys.iter()
+                .all(|(key, values)| ours.get(op).and_then(|k| k.get(key)) == Some(values))
+        })
 }
 
 /// A condition block as IAM compares it: operators as written, keys in lower case (IAM's keys
@@ -324,4 +425,43 @@ fn a_dropped_condition_or_a_wider_resource_fails_the_comparison() {
         grants(&dropped).keys().collect::<Vec<_>>()
     );
     assert!(!glob("arn:aws:ec2:*:*:volume/*", "*"));
+}
+
+/// Conditions: ours may add to the vendor's (narrower), never drop or change one; a vendor
+/// `ForAllValues:` on a key the action does not carry is left out, any other is kept.
+#[test]
+fn conditions_may_only_be_added_and_vacuous_ones_are_left_out() {
+    let canon = |v: serde_json::Value| canonical_conditions(Some(&v));
+    let txt = canon(serde_json::json!({"ForAllValues:StringEquals":
+        {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}}));
+    let txt_not_null = canon(serde_json::json!({
+        "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]},
+        "Null": {"route53:ChangeResourceRecordSetsRecordTypes": "false"}}));
+    let txt_or_a = canon(serde_json::json!({"ForAllValues:StringEquals":
+        {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT", "A"]}}));
+    assert!(conditions_narrower(&txt, &txt_not_null));
+    assert!(!conditions_narrower(&txt_not_null, &txt));
+    assert!(!conditions_narrower(&txt, &txt_or_a));
+    assert!(!conditions_narrower(&txt, &txt));
+
+    let vendor = serde_json::json!({"Statement": [{
+        "Effect": "Allow",
+        "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+        "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals":
+            {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}}
+    }]});
+    let (grants, notes) = without_vacuous_conditions(grants(&vendor));
+    let keys: Vec<_> = grants
+        .keys()
+        .map(|k| (k.1.as_str(), k.2.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("route53:changeresourcerecordsets", txt.as_str()),
+            ("route53:listresourcerecordsets", "{}"),
+        ]
+    );
+    assert_eq!(notes.len(), 1);
 }

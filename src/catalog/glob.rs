@@ -96,10 +96,19 @@ fn parts_match(parts: &[KeyPart<'_>], key: &str) -> bool {
 
 /// Whether a user's condition key `key` is the catalog key `template`: equal
 /// ASCII-case-insensitively, or equal with each `${...}` / `<...>` of the template standing for
-/// one or more characters (`aws:PrincipalTag/team` is `aws:PrincipalTag/${TagKey}`).
+/// one or more characters (`aws:PrincipalTag/team` is `aws:PrincipalTag/${TagKey}`). A last
+/// part `/tag-key`, as AWS writes some services' tag keys (`secretsmanager:ResourceTag/tag-key`),
+/// stands for any tag key too.
 pub(crate) fn key_matches(template: &str, key: &str) -> bool {
     if template.eq_ignore_ascii_case(key) {
         return true;
+    }
+    if let Some(prefix) = template.strip_suffix("/tag-key") {
+        let n = prefix.len() + 1;
+        return key.len() > n
+            && key
+                .get(..n)
+                .is_some_and(|head| head.eq_ignore_ascii_case(&template[..n]));
     }
     if !template.contains("${") && !template.contains('<') {
         return false;
@@ -159,6 +168,22 @@ mod tests {
         assert!(!key_matches(
             "codebuild:environment.environmentVariables/${name}.value",
             "codebuild:environment.environmentVariables/FOO.type"
+        ));
+        assert!(key_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:ResourceTag/managed-by"
+        ));
+        assert!(key_matches(
+            "ssm:resourceTag/tag-key",
+            "ssm:ResourceTag/team"
+        ));
+        assert!(!key_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:ResourceTag/"
+        ));
+        assert!(!key_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:RequestTag/team"
         ));
         assert!(key_matches("aws:SourceIp", "aws:sourceip"));
         assert!(!key_matches("aws:SourceIp", "aws:SourceIpx"));
