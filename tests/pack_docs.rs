@@ -95,3 +95,29 @@ fn the_json_list_names_each_packs_parameters_and_defaults() {
         .starts_with("external-dns(zones: [arn]"));
     assert!(!dns["version"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn the_readme_table_lists_every_pack() {
+    let o = accessc(&["packs", "--format", "json"], Path::new("."));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut want = String::from("| Pack | Version | For |\n| --- | --- | --- |\n");
+    for p in doc["packs"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let summary = p["summary"].as_str().unwrap();
+        let what = summary.split_once(": ").map_or(summary, |(_, w)| w);
+        want.push_str(&format!(
+            "| [`{name}`](docs/packs/{name}.md) | {} | {what} |\n",
+            p["version"].as_str().unwrap()
+        ));
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- packs: generated")
+        .expect("README.md has no packs table");
+    let table = &readme[start..];
+    let table = &table[table.find('\n').unwrap() + 1..table.find("<!-- packs: end -->").unwrap()];
+    assert_eq!(
+        table, want,
+        "README.md's packs table is out of date: paste the rows above"
+    );
+}
