@@ -99,7 +99,7 @@ pub const PACKS: &[BuiltinPack] = &[
     },
     BuiltinPack {
         name: "external-dns",
-        version: "0.15.0",
+        version: "0.22.0",
         summary: "external-dns: Route 53 records for Services and Ingresses",
         source: include_str!("../packs/external-dns.access"),
     },
