@@ -321,3 +321,66 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
     }
     panic!("`{needle}` not in the text");
 }
+
+/// Every file of the bad-input corpus and of the fuzz regressions, sent as a `didChange` of an open
+/// document, and a file typed one character at a time: each change gets its diagnostics, and the
+/// server is still there at the end (it answers a hover and shuts down cleanly).
+#[test]
+fn the_server_survives_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let path = root.join("edit.access");
+    std::fs::write(&path, "").unwrap();
+    let mut c = Client::start(&root);
+    let uri = format!("file://{}", path.display());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "access", "version": 1, "text": ""}}),
+    );
+    c.diagnostics(&uri, |_| true);
+    let mut version = 1;
+    let mut change = |c: &mut Client, text: &str| {
+        version += 1;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+        c.diagnostics(&uri, |_| true);
+    };
+    let mut inputs = Vec::new();
+    for folder in ["tests/bad_inputs", "tests/fuzz_regressions"] {
+        let mut files: Vec<_> = std::fs::read_dir(support::root().join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            if f.is_file() {
+                inputs.push(String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned());
+            }
+        }
+    }
+    assert!(inputs.len() > 100, "the corpus has {} files", inputs.len());
+    for text in &inputs {
+        change(&mut c, text);
+    }
+    // One keystroke at a time.
+    let example = std::fs::read_to_string(
+        support::root().join("examples/quickstart/payments/checkout.access"),
+    )
+    .unwrap();
+    let mut typed = String::new();
+    for ch in example.chars() {
+        typed.push(ch);
+        change(&mut c, &typed);
+    }
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": pos(0, 0)}),
+    );
+    assert!(h.get("error").is_none(), "{h}");
+    let s = c.request("shutdown", Value::Null);
+    assert!(s.get("error").is_none(), "{s}");
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().unwrap().success());
+}
