@@ -323,8 +323,9 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
 }
 
 /// Every file of the bad-input corpus and of the fuzz regressions, sent as a `didChange` of an open
-/// document, and a file typed one character at a time: each change gets its diagnostics, and the
-/// server is still there at the end (it answers a hover and shuts down cleanly).
+/// document, and a file typed one character at a time: each change gets its diagnostics; malformed
+/// messages get JSON-RPC's parse error; the server is still there at the end (it answers a hover
+/// and shuts down cleanly).
 #[test]
 fn the_server_survives_bad_input() {
     let dir = tempfile::tempdir().unwrap();
@@ -373,6 +374,21 @@ fn the_server_survives_bad_input() {
     for ch in example.chars() {
         typed.push(ch);
         change(&mut c, &typed);
+    }
+    // Malformed messages: JSON-RPC's parse error, and the session goes on.
+    for body in [
+        "{not json",
+        "{\"jsonrpc\": \"2.0\", \"nothing\": 1}",
+        "[1, 2",
+    ] {
+        write!(c.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        c.stdin.flush().unwrap();
+        let m = c
+            .messages
+            .recv_timeout(Duration::from_secs(60))
+            .expect("no answer to a malformed message");
+        assert_eq!(m["error"]["code"], -32700, "{m}");
+        assert_eq!(m["id"], Value::Null, "{m}");
     }
     let h = c.request(
         "textDocument/hover",

@@ -36,7 +36,7 @@ use crate::source::Sources;
 
 /// `accessc lsp`: serve until the client says `exit`.
 pub fn run() -> u8 {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, writer) = stdio();
     let code = match serve(&connection) {
         Ok(()) => exit::OK,
         Err(e) => {
@@ -45,11 +45,64 @@ pub fn run() -> u8 {
         }
     };
     drop(connection);
-    if let Err(e) = io_threads.join() {
-        eprintln!("error: accessc lsp: {e}");
+    // The writer ends when the server's side of the channel is dropped; the reader may be
+    // blocked on standard input, and ends with the process.
+    if writer.join().is_err() {
+        eprintln!("error: accessc lsp: the writer thread failed");
         return exit::SYSTEM;
     }
     code
+}
+
+/// The transport over standard input and output: a reader thread that parses each message and
+/// answers one it cannot parse with JSON-RPC's parse error (`-32700`, id null) instead of ending
+/// the session (as `lsp_server`'s own stdio transport does), and a writer thread. Both write to
+/// standard output under one lock, a whole message at a time.
+fn stdio() -> (Connection, std::thread::JoinHandle<()>) {
+    use std::io::Write as _;
+    use std::sync::{Arc, Mutex};
+    let (server, client) = Connection::memory();
+    let out = Arc::new(Mutex::new(std::io::stdout()));
+    let reader_out = Arc::clone(&out);
+    let to_server = client.sender;
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            match Message::read(&mut input) {
+                Ok(Some(msg)) => {
+                    let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                    if to_server.send(msg).is_err() || exit {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    let body = serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": null,
+                        "error": {"code": -32700, "message": format!("accessc lsp cannot read this message: {e}")},
+                    })
+                    .to_string();
+                    if let Ok(mut o) = reader_out.lock() {
+                        let _ = write!(o, "Content-Length: {}\r\n\r\n{body}", body.len());
+                        let _ = o.flush();
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    let from_server = client.receiver;
+    let writer = std::thread::spawn(move || {
+        for msg in from_server {
+            let Ok(mut o) = out.lock() else { return };
+            if msg.write(&mut *o).is_err() {
+                return;
+            }
+        }
+    });
+    (server, writer)
 }
 
 /// The capabilities, the handshake, then the main loop.
