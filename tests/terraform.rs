@@ -4,7 +4,8 @@
     clippy::panic,
     reason = "tests fail loudly"
 )]
-//! The Terraform roots (`terraform/<account>/*.tf.json`) of every example and case: valid JSON
+//! The Terraform roots (`terraform/<account>/*.tf.json`) of every example, case and built-in pack
+//! (`tests/vendor/`): valid JSON
 //! Terraform, every reference declared, IAM policy variables escaped, each resource declared
 //! once, the policies equal to the documents under `aws/`, and target selection on the CLI.
 
@@ -37,6 +38,13 @@ fn programs() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
         .collect();
+    // Every built-in pack, used with representative arguments.
+    for e in fs::read_dir(root.join("tests/vendor")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            dirs.push(p);
+        }
+    }
     for e in fs::read_dir(root.join("tests/cases")).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().to_string();
