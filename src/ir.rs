@@ -84,6 +84,9 @@ pub struct Cluster {
     pub partition: String,
     /// OIDC issuer without `https://`.
     pub oidc: Option<String>,
+    /// `oidc_provider = managed`: accessc creates the issuer's IAM OIDC provider (the span of
+    /// the setting); None: it exists already (eksctl, the cluster's own Terraform).
+    pub oidc_provider: Option<Span>,
     /// AWS Organizations ID.
     pub org: Option<String>,
     /// Authentication mode.
