@@ -225,7 +225,7 @@ fn cluster(
                 )
                 .at(m.span)
                 .label("no issuer to make a provider for")
-                .help("add the cluster's issuer (`aws eks describe-cluster --name NAME --query cluster.identity.oidc.issuer`, without `https://`) as `oidc = \"…\"`, or remove `oidc_provider`"),
+                .help(format!("add the cluster's issuer as `oidc = \"…\"`: what `aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer --output text` prints, without `https://`; or remove `oidc_provider`", decl.name.node)),
             );
         }
     }

@@ -443,7 +443,10 @@ impl fmt::Display for ArtifactPath<'_> {
                 write!(f, "{AWS}/{account}/boundaries/{name}/boundary-policy.json")
             }
             ArtifactPath::OidcProvider { account, cluster } => {
-                write!(f, "{AWS}/{account}/oidc-providers/{cluster}/{OIDC_PROVIDER}")
+                write!(
+                    f,
+                    "{AWS}/{account}/oidc-providers/{cluster}/{OIDC_PROVIDER}"
+                )
             }
             ArtifactPath::CreateCluster { cluster } => {
                 write!(f, "{CLUSTERS}/{cluster}/eks/create-cluster.json")

@@ -41,8 +41,8 @@ use std::borrow::Cow;
 
 use self::model::{
     AccessEntry, AccessPolicyAssociation, AccessScope as ScopeBlock, File, IamPolicy, IamRole,
-    OidcProvider, Output, PodIdentityAssociation, Provider, ProviderRequirement, ResourcePolicy as PolicyBody,
-    RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
+    OidcProvider, Output, PodIdentityAssociation, Provider, ProviderRequirement,
+    ResourcePolicy as PolicyBody, RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
 };
 use super::iam::{boundary_description, boundary_origin};
 use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
