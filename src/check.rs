@@ -422,7 +422,11 @@ fn namespace(
     syms: &resolve::Symbols<'_>,
     diags: &mut Vec<Diag>,
 ) -> Option<ir::Namespace> {
-    let _ = Settings::new(&decl.settings, &[], "namespace", diags);
+    let settings = Settings::new(&decl.settings, &["managed"], "namespace", diags);
+    let managed = settings
+        .boolean("managed", diags)
+        .filter(|m| m.node)
+        .map(|m| m.span);
     let mut clusters = BTreeSet::new();
     let mut ok = true;
     for c in &decl.clusters {
@@ -441,6 +445,7 @@ fn namespace(
     ok.then(|| ir::Namespace {
         name: decl.name.node.clone(),
         clusters,
+        managed,
         span: decl.span,
     })
 }

@@ -236,6 +236,9 @@ pub struct Namespace {
     pub name: String,
     /// Cluster names, sorted.
     pub clusters: BTreeSet<String>,
+    /// `managed = true`: accessc writes its `Namespace` object on each of its clusters (the
+    /// span of the setting); None: the namespace exists already.
+    pub managed: Option<Span>,
     /// Declaration.
     pub span: Span,
 }

@@ -231,17 +231,20 @@ pub enum KubeKind {
     ClusterRoleBinding,
     /// `configmap-` (aws-auth).
     ConfigMap,
+    /// `namespace-` (in `_cluster/`, a namespace with `managed = true`).
+    Namespace,
 }
 
 impl KubeKind {
     /// Every kind.
-    pub const ALL: [KubeKind; 6] = [
+    pub const ALL: [KubeKind; 7] = [
         KubeKind::ServiceAccount,
         KubeKind::Role,
         KubeKind::RoleBinding,
         KubeKind::ClusterRole,
         KubeKind::ClusterRoleBinding,
         KubeKind::ConfigMap,
+        KubeKind::Namespace,
     ];
 
     /// The word its file names start with.
@@ -253,6 +256,7 @@ impl KubeKind {
             KubeKind::ClusterRole => "clusterrole",
             KubeKind::ClusterRoleBinding => "clusterrolebinding",
             KubeKind::ConfigMap => "configmap",
+            KubeKind::Namespace => "namespace",
         }
     }
 }
