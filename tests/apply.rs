@@ -297,6 +297,16 @@ fn skip_dry_run_and_the_first_failure() {
     // Nothing after the failing step ran.
     assert!(!r.calls.iter().any(|c| c[1] == "attach-role-policy"));
 
-    let r = run(out.path(), &["--bogus"], "");
-    assert_eq!(r.output.status.code(), Some(2));
+    for args in [
+        &["--bogus"][..],
+        &["--skip", "ek"],
+        &["--skip"],
+        &["--skip=eks", "--skip=iam", "--skip", "sqs", "x"],
+    ] {
+        let r = run(out.path(), args, "");
+        assert_eq!(r.output.status.code(), Some(2), "{args:?}");
+        assert!(r.calls.is_empty(), "{args:?}");
+    }
+    let r = run(out.path(), &["--skip=eks", "--skip=iam"], "");
+    assert!(support::stdout(&r.output).ends_with("0 created, 0 updated, 0 unchanged, 6 skipped\n"));
 }

@@ -23,15 +23,21 @@ skips=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
-    --skip)
-      if [ "$#" -lt 2 ]; then
-        echo 'apply.sh: --skip needs a service (iam, eks, s3, kms, sqs, sns, secretsmanager, ecr)' >&2
-        exit 2
+    --skip | --skip=*)
+      if [ "$1" = --skip ]; then
+        service=${2-}
+        [ "$#" -lt 2 ] || shift
+      else
+        service=${1#--skip=}
       fi
-      skips+=("$2")
-      shift
+      case "$service" in
+        iam | eks | s3 | kms | sqs | sns | secretsmanager | ecr) skips+=("$service") ;;
+        *)
+          printf 'apply.sh: --skip needs a service (iam, eks, s3, kms, sqs, sns, secretsmanager, ecr), not %s\n' "${service:-nothing}" >&2
+          exit 2
+          ;;
+      esac
       ;;
-    --skip=*) skips+=("${1#--skip=}") ;;
     -h | --help)
       sed -n '3,19p' -- "${BASH_SOURCE[0]}" | cut -c3-
       exit 0
@@ -373,8 +379,16 @@ pod_identity() {
     run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
       --role-arn "$5" --region "$7" --disable-session-tags
   else
-    run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
-      --role-arn "$5" --region "$7"
+    # Only a CLI that knows session tags is asked to turn them back on.
+    read_into state eks describe-pod-identity-association --cluster-name "$2" --association-id "$id" \
+      --region "$7" --query 'association.disableSessionTags'
+    if [ "$state" = True ]; then
+      run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
+        --role-arn "$5" --region "$7" --no-disable-session-tags
+    else
+      run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
+        --role-arn "$5" --region "$7"
+    fi
   fi
   read_into arn eks describe-pod-identity-association --cluster-name "$2" --association-id "$id" \
     --region "$7" --query 'association.associationArn'
