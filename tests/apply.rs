@@ -127,6 +127,11 @@ const HOSTILE: &str = r#"cluster prod {
   region    = "us-west-2"
   oidc      = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
   auth_mode = api
+  boundary  = workloads
+}
+
+boundary workloads {
+  allow sqs:*
 }
 
 namespace payments on prod
@@ -223,13 +228,14 @@ fn hostile_but_valid_names_reach_the_cli_as_they_are() {
     assert_eq!(
         lines,
         [
+            "create  boundary  workloads",
             "create  policy  payments-checkout-policy",
             "create  role  payments-checkout",
             "create  attachment  payments-checkout/payments-checkout-policy",
             "create  access-entry  prod/dev",
             "create  access-policy  prod/dev",
             "create  pod-identity-association  prod/payments/checkout",
-            "account 111122223333: 6 created, 0 updated, 0 unchanged, 0 skipped",
+            "account 111122223333: 7 created, 0 updated, 0 unchanged, 0 skipped",
         ]
     );
     for c in r.calls.iter().filter(|c| c[0] == "eks") {
@@ -264,7 +270,7 @@ fn skip_dry_run_and_the_first_failure() {
     );
     assert!(
         stdout.ends_with(
-            "account 111122223333: 3 created, 0 updated, 0 unchanged, 3 skipped (dry run: nothing changed)\n"
+            "account 111122223333: 4 created, 0 updated, 0 unchanged, 3 skipped (dry run: nothing changed)\n"
         ),
         "{stdout}"
     );
@@ -308,5 +314,5 @@ fn skip_dry_run_and_the_first_failure() {
         assert!(r.calls.is_empty(), "{args:?}");
     }
     let r = run(out.path(), &["--skip=eks", "--skip=iam"], "");
-    assert!(support::stdout(&r.output).ends_with("0 created, 0 updated, 0 unchanged, 6 skipped\n"));
+    assert!(support::stdout(&r.output).ends_with("0 created, 0 updated, 0 unchanged, 7 skipped\n"));
 }

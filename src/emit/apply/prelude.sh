@@ -167,38 +167,34 @@ oidc_provider() {
   fi
 }
 
+# policy_step KIND NAME ARN DOCUMENT TAGS HASH CREATE_ARG...: a managed policy (a boundary, a
+# role's policy), created by `aws iam create-policy CREATE_ARG... --tags TAGS`
+policy_step() {
+  local kind=$1 name=$2 arn=$3 doc=$4 tags=$5 hash=$6 state
+  shift 6
+  if skipped iam; then report skip "$kind" "$name"; return 0; fi
+  read_into state iam list-policy-tags --policy-arn "$arn" --query "$HASH_TAG_QUERY"
+  if [ "$state" = '<missing>' ]; then
+    report create "$kind" "$name"
+    run iam create-policy "$@" --tags "$tags"
+  elif [ "$state" = "$hash" ]; then
+    report unchanged "$kind" "$name"
+  else
+    report update "$kind" "$name"
+    new_version "$arn" "$doc"
+    run iam tag-policy --policy-arn "$arn" --tags "$tags"
+  fi
+}
+
 # boundary NAME ARN DOCUMENT DESCRIPTION TAGS HASH
 boundary() {
-  local state
-  if skipped iam; then report skip boundary "$1"; return 0; fi
-  read_into state iam list-policy-tags --policy-arn "$2" --query "$HASH_TAG_QUERY"
-  if [ "$state" = '<missing>' ]; then
-    report create boundary "$1"
-    run iam create-policy --policy-name "$1" --policy-document "file://$3" --description "$4" --tags "$5"
-  elif [ "$state" = "$6" ]; then
-    report unchanged boundary "$1"
-  else
-    report update boundary "$1"
-    new_version "$2" "$3"
-    run iam tag-policy --policy-arn "$2" --tags "$5"
-  fi
+  policy_step boundary "$1" "$2" "$3" "$5" "$6" \
+    --policy-name "$1" --policy-document "file://$3" --description "$4"
 }
 
 # policy NAME ARN CREATE_INPUT DOCUMENT TAGS HASH
 policy() {
-  local state
-  if skipped iam; then report skip policy "$1"; return 0; fi
-  read_into state iam list-policy-tags --policy-arn "$2" --query "$HASH_TAG_QUERY"
-  if [ "$state" = '<missing>' ]; then
-    report create policy "$1"
-    run iam create-policy --cli-input-json "file://$3" --tags "$5"
-  elif [ "$state" = "$6" ]; then
-    report unchanged policy "$1"
-  else
-    report update policy "$1"
-    new_version "$2" "$4"
-    run iam tag-policy --policy-arn "$2" --tags "$5"
-  fi
+  policy_step policy "$1" "$2" "$4" "$5" "$6" --cli-input-json "file://$3"
 }
 
 # role NAME CREATE_INPUT TRUST_POLICY BOUNDARY_ARN DESCRIPTION TAGS HASH (no boundary: '')
