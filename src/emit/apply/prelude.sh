@@ -59,6 +59,8 @@ if ! command -v aws >/dev/null 2>&1; then
   echo 'apply.sh: the AWS CLI (aws) is not on PATH' >&2
   exit 2
 fi
+# AWS CLI v2 pages output on a terminal; nothing here is for a pager.
+export AWS_PAGER=''
 # The plan's paths are relative to the output folder, two levels up.
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.."
 err_file=$(mktemp)
