@@ -11,6 +11,7 @@
 //! manifest.json
 //! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
 //! aws/<account>/boundaries/<boundary>/boundary-policy.json
+//! aws/<account>/oidc-providers/<cluster>/create-open-id-connect-provider.json   (oidc_provider = managed)
 //! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
 //! clusters/<cluster>/eks/create-cluster.json                 (accessConfig of `aws eks create-cluster`)
 //! clusters/<cluster>/eks/access-entries/<access>.{create-access-entry,associate-access-policy}.json
@@ -22,6 +23,7 @@
 //! resources/<account>/<region>/<service>/<name>/*.json        (other resources; ResourceDir)
 //! terraform/<account>/*.tf.json                               (one Terraform root per account)
 //! templates/<KIND[.LABEL]>/<entity>.<EXT>                     (--templates DIR)
+//! apply/<account>/{plan.json,apply.sh}                        (--target apply: the apply plan)
 //! ```
 //!
 //! Rendering then parsing gives the same value back whenever the names are ones accessc
@@ -46,6 +48,8 @@ const RESOURCES: &str = "resources";
 pub const TERRAFORM: &str = "terraform";
 /// The folder of the template renderings.
 pub const TEMPLATES: &str = "templates";
+/// The folder of the apply plans.
+pub const APPLY: &str = "apply";
 /// A cluster's kustomization (in its `kubernetes/` folder).
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// The folder of cluster-wide manifests, beside the namespaces'.
@@ -72,6 +76,14 @@ pub enum ArtifactPath<'a> {
         account: &'a str,
         /// Boundary name.
         name: &'a str,
+    },
+    /// `aws/ACCOUNT/oidc-providers/CLUSTER/create-open-id-connect-provider.json`: the input that
+    /// creates a cluster's IAM OIDC provider (`oidc_provider = managed`).
+    OidcProvider {
+        /// Account.
+        account: &'a str,
+        /// The cluster whose issuer it is.
+        cluster: &'a str,
     },
     /// `clusters/CLUSTER/eks/create-cluster.json`.
     CreateCluster {
@@ -133,6 +145,13 @@ pub enum ArtifactPath<'a> {
         /// File name ([`terraform_role_file`], [`terraform_cluster_file`], …).
         file: &'a str,
     },
+    /// `apply/ACCOUNT/plan.json` or `apply/ACCOUNT/apply.sh`: an account's apply plan.
+    Apply {
+        /// Account.
+        account: &'a str,
+        /// Which file.
+        file: ApplyFile,
+    },
     /// `templates/FOLDER/ENTITY.EXT`: a rendering of a custom template.
     Template {
         /// `KIND[.LABEL]`.
@@ -169,6 +188,25 @@ pub enum RoleFile<'a> {
     },
 }
 
+/// A file of an account's apply plan folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyFile {
+    /// `plan.json`: the ordered steps.
+    Plan,
+    /// `apply.sh`: the script that runs them with the AWS CLI.
+    Script,
+}
+
+impl ApplyFile {
+    /// Its file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApplyFile::Plan => "plan.json",
+            ApplyFile::Script => "apply.sh",
+        }
+    }
+}
+
 /// The suffix of the `i`th (from 0) permissions policy of a role: `""`, `-2`, `-3`, ….
 pub fn policy_suffix(i: usize) -> String {
     if i == 0 {
@@ -193,17 +231,20 @@ pub enum KubeKind {
     ClusterRoleBinding,
     /// `configmap-` (aws-auth).
     ConfigMap,
+    /// `namespace-` (in `_cluster/`, a namespace with `managed = true`).
+    Namespace,
 }
 
 impl KubeKind {
     /// Every kind.
-    pub const ALL: [KubeKind; 6] = [
+    pub const ALL: [KubeKind; 7] = [
         KubeKind::ServiceAccount,
         KubeKind::Role,
         KubeKind::RoleBinding,
         KubeKind::ClusterRole,
         KubeKind::ClusterRoleBinding,
         KubeKind::ConfigMap,
+        KubeKind::Namespace,
     ];
 
     /// The word its file names start with.
@@ -215,6 +256,7 @@ impl KubeKind {
             KubeKind::ClusterRole => "clusterrole",
             KubeKind::ClusterRoleBinding => "clusterrolebinding",
             KubeKind::ConfigMap => "configmap",
+            KubeKind::Namespace => "namespace",
         }
     }
 }
@@ -398,6 +440,7 @@ pub fn kubernetes_rel_of<'p>(path: &'p str, cluster: &str) -> Option<&'p str> {
 
 const POD_IDENTITY: &str = ".create-pod-identity-association.json";
 const ACCESS_ENTRY: &str = ".create-access-entry.json";
+const OIDC_PROVIDER: &str = "create-open-id-connect-provider.json";
 const ACCESS_POLICY: &str = ".associate-access-policy.json";
 
 impl ArtifactPath<'_> {
@@ -442,6 +485,19 @@ impl ArtifactPath<'_> {
                     "/boundaries/",
                     name,
                     "/boundary-policy.json",
+                ] {
+                    out(p);
+                }
+            }
+            ArtifactPath::OidcProvider { account, cluster } => {
+                for p in [
+                    AWS,
+                    "/",
+                    account,
+                    "/oidc-providers/",
+                    cluster,
+                    "/",
+                    OIDC_PROVIDER,
                 ] {
                     out(p);
                 }
@@ -536,6 +592,11 @@ impl ArtifactPath<'_> {
                     out(p);
                 }
             }
+            ArtifactPath::Apply { account, file } => {
+                for p in [APPLY, "/", account, "/", file.name()] {
+                    out(p);
+                }
+            }
         }
     }
 }
@@ -587,6 +648,9 @@ impl<'a> ArtifactPath<'a> {
             },
             [AWS, account, "boundaries", name, "boundary-policy.json"] => {
                 ArtifactPath::Boundary { account, name }
+            }
+            [AWS, account, "oidc-providers", cluster, OIDC_PROVIDER] => {
+                ArtifactPath::OidcProvider { account, cluster }
             }
             [CLUSTERS, cluster, "eks", "create-cluster.json"] => {
                 ArtifactPath::CreateCluster { cluster }
@@ -664,6 +728,14 @@ impl<'a> ArtifactPath<'a> {
                 ArtifactPath::Resource { dir, file }
             }
             [TERRAFORM, account, file] => ArtifactPath::Terraform { account, file },
+            [APPLY, account, "plan.json"] => ArtifactPath::Apply {
+                account,
+                file: ApplyFile::Plan,
+            },
+            [APPLY, account, "apply.sh"] => ArtifactPath::Apply {
+                account,
+                file: ApplyFile::Script,
+            },
             [TEMPLATES, folder, file] => {
                 let (entity, ext) = file.rsplit_once('.')?;
                 ArtifactPath::Template {
@@ -684,8 +756,10 @@ impl<'a> ArtifactPath<'a> {
             ArtifactPath::Kustomization { .. } => Section::Kustomization,
             ArtifactPath::Terraform { .. } => Section::Terraform,
             ArtifactPath::Template { .. } => Section::Templates,
+            ArtifactPath::Apply { .. } => Section::Apply,
             ArtifactPath::Role { .. }
             | ArtifactPath::Boundary { .. }
+            | ArtifactPath::OidcProvider { .. }
             | ArtifactPath::CreateCluster { .. }
             | ArtifactPath::PodIdentityAssociation { .. }
             | ArtifactPath::AccessEntry { .. }
@@ -735,6 +809,8 @@ pub enum Section {
     Terraform,
     /// `templates/**`.
     Templates,
+    /// `apply/**`.
+    Apply,
 }
 
 impl Section {
@@ -747,6 +823,7 @@ impl Section {
             Some(MANIFEST) => Section::Manifest,
             Some(TERRAFORM) => Section::Terraform,
             Some(TEMPLATES) => Section::Templates,
+            Some(APPLY) => Section::Apply,
             Some(CLUSTERS) => {
                 let _cluster = parts.next();
                 match (parts.next(), parts.next(), parts.next()) {
@@ -828,7 +905,9 @@ mod tests {
                 // The kind of document agrees with the kind of path.
                 let agrees = match &p {
                     ArtifactPath::Manifest => a.kind == "manifest",
-                    ArtifactPath::Role { .. } | ArtifactPath::Boundary { .. } => {
+                    ArtifactPath::Role { .. }
+                    | ArtifactPath::Boundary { .. }
+                    | ArtifactPath::OidcProvider { .. } => {
                         a.kind.starts_with("iam-") || a.kind.starts_with("aws-cli-iam-")
                     }
                     ArtifactPath::CreateCluster { .. }
@@ -844,6 +923,7 @@ mod tests {
                     }
                     ArtifactPath::Terraform { .. } => a.kind.starts_with("terraform-"),
                     ArtifactPath::Template { .. } => a.kind == "template",
+                    ArtifactPath::Apply { .. } => a.kind.starts_with("apply-"),
                 };
                 assert!(agrees, "{} is a {}", a.path, a.kind);
                 let debug = format!("{p:?}");
@@ -903,6 +983,10 @@ mod tests {
             name: b,
         });
         v.push(ArtifactPath::CreateCluster { cluster: a });
+        v.push(ArtifactPath::OidcProvider {
+            account: a,
+            cluster: b,
+        });
         v.push(ArtifactPath::AccessEntry {
             cluster: a,
             name: b,
@@ -931,6 +1015,9 @@ mod tests {
             entity: b,
             ext: "yaml",
         });
+        for file in [ApplyFile::Plan, ApplyFile::Script] {
+            v.push(ArtifactPath::Apply { account: a, file });
+        }
         v
     }
 
