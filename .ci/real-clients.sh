@@ -23,158 +23,9 @@
 # The accessc binary: $ACCESSC, default target/release/accessc (built by .ci/run).
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 t_start=$(date +%s)
-req=$repo/tools/real-clients/requirements.txt
-helper=$repo/tools/real-clients/helper.py
-venv=${ACCESSC_REAL_CLIENTS_VENV:-$HOME/.cache/accessc/real-clients-venv}
-python=${ACCESSC_REAL_CLIENTS_PYTHON:-python3}
-k8s_version=${ACCESSC_K8S_VERSION:-1.37.0}
-accessc=${ACCESSC:-$repo/target/release/accessc}
-# EKS resources moto (5.2.5) does not implement: no access entries, access policy associations
-# or Pod Identity associations in its EKS backend
-tf_exclude=(aws_eks_access_entry aws_eks_access_policy_association aws_eks_pod_identity_association)
-# the services the apply plan skips because moto lacks their calls
-apply_skip=(eks)
-
-fail() { echo "real-clients: FAIL: $*" >&2; exit 1; }
-note() { echo "real-clients: $*" >&2; }
-
-# ---------------------------------------------------------------- tools
-command -v "$python" >/dev/null 2>&1 || fail "$python not found"
-command -v terraform >/dev/null 2>&1 \
-    || fail "terraform not found on PATH (this kind of machine ships Terraform 1.11; CI does not skip this check)"
-command -v kubectl >/dev/null 2>&1 || fail "kubectl not found (.ci/run installs Debian's kubectl)"
-[ -x "$accessc" ] || fail "accessc binary $accessc missing (cargo build --release, or set ACCESSC)"
-
-want="$(sha256sum "$req" | cut -d' ' -f1) $("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
-stamp=$venv/.accessc-real-clients-stamp
-venv_ok() {
-    [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
-        && "$venv/bin/python" -c 'import moto, kubernetes_validate' >/dev/null 2>&1
-}
-if ! venv_ok; then
-    mkdir -p "$(dirname "$venv")"
-    exec 9>"$venv.lock"
-    if command -v flock >/dev/null 2>&1; then flock 9; fi
-    if ! venv_ok; then
-        note "installing moto, awscli and kubernetes-validate into $venv"
-        t=$(date +%s)
-        rm -rf "$venv"
-        "$python" -m venv "$venv"
-        if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q --no-input -r "$req"; then
-            rm -rf "$venv"
-            fail "pip install of $req failed"
-        fi
-        echo "$want" >"$stamp"
-        note "installed in $(( $(date +%s) - t ))s"
-    fi
-    exec 9>&-
-fi
-py=$venv/bin/python
-aws=$venv/bin/aws
-
-# the hashicorp/aws provider mirror: a folder holding registry.terraform.io/hashicorp/aws/5.*/
-find_mirror() {
-    local d
-    for d in ${ACCESSC_TF_MIRROR:+"$ACCESSC_TF_MIRROR"} /opt/tf-plugins "$HOME/.terraform.d/plugins" \
-        /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
-        if compgen -G "$d/registry.terraform.io/hashicorp/aws/5.*/linux_amd64/terraform-provider-aws*" >/dev/null; then
-            echo "$d"
-            return
-        fi
-    done
-    local bin
-    bin=$(find / -xdev \( -path /proc -o -path /sys -o -path "$repo" \) -prune -o \
-        -path '*/registry.terraform.io/hashicorp/aws/5.*/*/terraform-provider-aws*' -type f -print 2>/dev/null | head -n 1)
-    [ -n "$bin" ] && echo "${bin%/registry.terraform.io/hashicorp/aws/*}"
-}
-tf_mirror=$(find_mirror) || true
-[ -n "$tf_mirror" ] || fail "no filesystem mirror of the hashicorp/aws 5.x provider found (set ACCESSC_TF_MIRROR); Terraform cannot run without the network"
-tf_version=$(TF_CLI_CONFIG_FILE=/dev/null terraform version -json | "$py" -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')
-tf_provider=$(cd "$tf_mirror/registry.terraform.io/hashicorp/aws" && ls -d 5.* | sort -V | tail -n 1)
-note "terraform $tf_version, hashicorp/aws $tf_provider from $tf_mirror, kubectl $(kubectl version --client -o json | "$py" -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])')"
-
-# ---------------------------------------------------------------- scratch, servers
-work=$(mktemp -d "${TMPDIR:-/tmp}/accessc-real-clients.XXXXXX")
-moto_pid=""
-stop_moto() {
-    if [ -n "$moto_pid" ]; then
-        kill "$moto_pid" 2>/dev/null || true
-        wait "$moto_pid" 2>/dev/null || true
-        moto_pid=""
-    fi
-}
-cleanup() { stop_moto; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cat >"$work/terraformrc" <<EOF
-provider_installation {
-  filesystem_mirror {
-    path    = "$tf_mirror"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-EOF
-: >"$work/aws-config"
-: >"$work/aws-credentials"
-# nothing of the caller's AWS or Terraform setup reaches the clients
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE \
-    AWS_ENDPOINT_URL AWS_CA_BUNDLE TF_CLI_ARGS TF_DATA_DIR TF_WORKSPACE 2>/dev/null || true
-export TF_CLI_CONFIG_FILE=$work/terraformrc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
-export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-credentials
-export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=moto-fake-secret-key
-export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-
-# start_moto ACCOUNT [KMS_KEY_ID...]: a fresh moto server for one account on a free loopback
-# port; sets $moto_url. KMS keys created next get the IDs given, in order.
-start_moto() {
-    local account=$1
-    shift
-    stop_moto
-    local port
-    port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    MOTO_ACCOUNT_ID=$account ACCESSC_MOTO_KMS_KEY_IDS="$*" \
-        "$py" "$repo/tools/real-clients/moto_server.py" -H 127.0.0.1 -p "$port" >"$work/moto-$account.log" 2>&1 &
-    moto_pid=$!
-    moto_url=http://127.0.0.1:$port
-    local i
-    for i in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return 0
-        fi
-        kill -0 "$moto_pid" 2>/dev/null || { cat "$work/moto-$account.log" >&2; fail "moto server did not start"; }
-        sleep 0.1
-    done
-    fail "moto server did not listen on 127.0.0.1:$port within 10 s"
-}
-
-awsm() { AWS_ENDPOINT_URL=$moto_url "$aws" "$@"; }
-
-# create_fixtures OUT ACCOUNT: the resources the account's resource policies are attached to
-# (they exist before accessc's output is applied: accessc writes their policies only)
-create_fixtures() {
-    local kind region name id
-    "$py" "$helper" fixtures "$1" "$2" >"$work/fixtures"
-    while read -r kind region name; do
-        case $kind in
-            s3) awsm s3api create-bucket --bucket "$region" >/dev/null ;;
-            kms)
-                id=$(awsm kms create-key --region "$region" --description "fixture $name" \
-                    --query KeyMetadata.KeyId --output text)
-                [ "$id" = "$name" ] || fail "moto created KMS key $id, not $name" ;;
-            sqs) awsm sqs create-queue --region "$region" --queue-name "$name" >/dev/null ;;
-            sns) awsm sns create-topic --region "$region" --name "$name" >/dev/null ;;
-            ecr) awsm ecr create-repository --region "$region" --repository-name "$name" >/dev/null ;;
-            secret) awsm secretsmanager create-secret --region "$region" --name "$name" >/dev/null ;;
-            *) fail "unknown fixture $kind" ;;
-        esac
-    done <"$work/fixtures"
-}
-
-# the KMS key IDs the fixtures of OUT ACCOUNT need, for start_moto
-fixture_key_ids() { "$py" "$helper" fixtures "$1" "$2" | awk '$1 == "kms" { print $3 }'; }
+# shellcheck source=tools/real-clients/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/real-clients/lib.sh"
 
 examples=()
 if [ $# -gt 0 ]; then
@@ -187,43 +38,6 @@ fi
 [ ${#examples[@]} -gt 0 ] || fail "no example with an out/ folder"
 
 # ---------------------------------------------------------------- terraform
-# tf_root ROOT_SRC ACCOUNT SCRATCH OUT: apply one root against the running moto; adds to the
-# counters. SCRATCH keeps the state (the change test re-applies in it).
-tf_applied=0
-tf_excluded=0
-tf_excluded_seen=""
-tf_root() {
-    local src=$1 account=$2 dir=$3
-    mkdir -p "$dir"
-    cp "$src"/*.tf.json "$dir"/
-    "$py" "$helper" tf-override "$dir" "$moto_url"
-    "$py" "$helper" tf-targets "$dir" "${tf_exclude[@]}" >"$dir/.targets" 2>"$dir/.excluded"
-    local targets=() a
-    while read -r a; do targets+=("-target=$a"); done <"$dir/.targets"
-    local n=${#targets[@]} ex types
-    read -r _ ex types <"$dir/.excluded"
-    (
-        cd "$dir"
-        terraform init -backend=false -input=false -no-color >"$dir/.init.log" 2>&1 \
-            || { cat "$dir/.init.log" >&2; fail "terraform init in $src"; }
-        terraform validate -no-color >"$dir/.validate.log" 2>&1 \
-            || { cat "$dir/.validate.log" >&2; fail "terraform validate in $src"; }
-        [ "$n" -gt 0 ] || exit 0
-        terraform apply -auto-approve -input=false -no-color "${targets[@]}" >"$dir/.apply.log" 2>&1 \
-            || { cat "$dir/.apply.log" >&2; fail "terraform apply in $src"; }
-        local rc=0
-        terraform plan -detailed-exitcode -input=false -no-color "${targets[@]}" >"$dir/.plan.log" 2>&1 || rc=$?
-        [ "$rc" -eq 0 ] || { cat "$dir/.plan.log" >&2; fail "terraform plan after apply in $src: exit $rc (2 = changes pending)"; }
-    )
-    tf_applied=$((tf_applied + n))
-    tf_excluded=$((tf_excluded + ex))
-    local t
-    for t in ${types//,/ }; do
-        case ",$tf_excluded_seen," in *",$t,"*) ;; *) tf_excluded_seen=${tf_excluded_seen:+$tf_excluded_seen,}$t ;; esac
-    done
-    note "terraform ${src#"$repo"/}: $n applied, $ex excluded, re-plan clean"
-}
-
 t=$(date +%s)
 for ex in "${examples[@]}"; do
     for root in "$ex"/out/terraform/*/; do
@@ -263,6 +77,54 @@ done
 k_summary="kubectl: $k_clusters clusters kustomized, $k_objects objects valid (kubernetes-validate --strict, Kubernetes $k8s_version)"
 note "kubectl took $(( $(date +%s) - t ))s"
 
+# ---------------------------------------------------------------- aws-cli (the apply plan)
+t=$(date +%s)
+a_steps=0
+a_skipped=0
+a_read=0
+for ex in "${examples[@]}"; do
+    plans=0
+    for adir in "$ex"/out/apply/*/; do
+        [ -f "${adir}apply.sh" ] || continue
+        plans=$((plans + 1))
+        account=$(basename "$adir")
+        [[ $account =~ ^[0-9]{12}$ ]] || fail "apply plan $adir is not an account folder"
+        # shellcheck disable=SC2046
+        start_moto "$account" $(fixture_key_ids "$ex/out" "$account")
+        create_fixtures "$ex/out" "$account"
+        run_apply_plan "$ex/out" "$account" >"$work/apply-1.log"
+        run_apply_plan "$ex/out" "$account" >"$work/apply-2.log"
+        steps=$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-1.log" || true)
+        skipped=$(grep -cE '^skip ' "$work/apply-1.log" || true)
+        [ "$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-2.log" || true)" = "$steps" ] \
+            || { cat "$work/apply-2.log" >&2; fail "apply plan ${adir#"$repo"/}: the second run has another number of steps"; }
+        if grep -E '^(create|update) ' "$work/apply-2.log" >&2; then
+            fail "apply plan ${adir#"$repo"/}: the second run changed something (above)"
+        fi
+        read_back "$ex/out" "$account"
+        note "aws-cli ${adir#"$repo"/}: $steps steps ($skipped skipped), second run unchanged, $read_back_count read back equal"
+        a_steps=$((a_steps + steps - skipped))
+        a_skipped=$((a_skipped + skipped))
+        a_read=$((a_read + read_back_count))
+        stop_moto
+    done
+    # every account with CLI inputs has its plan
+    for acct in "$ex"/out/aws/*/; do
+        [ -d "$acct" ] || continue
+        [ -f "$ex/out/apply/$(basename "$acct")/apply.sh" ] \
+            || fail "${ex#"$repo"/}: no apply plan out/apply/$(basename "$acct")/apply.sh for the CLI inputs of account $(basename "$acct")"
+    done
+done
+a_summary="aws-cli: $a_steps steps applied ($a_skipped skipped: --skip ${apply_skip[*]}), second run unchanged, $a_read read back equal"
+note "aws-cli took $(( $(date +%s) - t ))s"
+
+# ---------------------------------------------------------------- the change test
+t=$(date +%s)
+c_summary=$(bash "$repo/tools/real-clients/change-test.sh") || fail "the change test failed"
+note "the change test took $(( $(date +%s) - t ))s"
+
 echo "$tf_summary"
+echo "$a_summary"
 echo "$k_summary"
+echo "$c_summary"
 echo "real-clients: all passed in $(( $(date +%s) - t_start ))s"

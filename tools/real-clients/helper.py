@@ -12,10 +12,17 @@
                                                applied: "s3 BUCKET", "kms REGION KEY_ID",
                                                "sqs REGION NAME", "sns REGION NAME",
                                                "ecr REGION NAME", "secret REGION NAME"
+  helper.py readback OUT_DIR ACCOUNT            what the AWS CLI part reads back, one a line:
+                                               "role NAME CREATE_ROLE TRUST_POLICY",
+                                               "policy ARN POLICY_FILE", "attached ROLE ARN",
+                                               "s3 BUCKET FILE", "kms REGION KEY_ID FILE", …
+  helper.py role-equal GET_ROLE CREATE_ROLE TRUST   `aws iam get-role` output against the role's
+                                               files: trust policy, boundary, path, tags (the
+                                               apply plan's own accessc:sha256 tag aside)
   helper.py k8s-count FILE                     number of objects in a YAML stream
   helper.py json-equal A B                     exit 0 when the two JSON files (or a file and
                                                "-" for stdin) are equal after parsing
-  helper.py policy-from-create FILE            print the PolicyDocument of a create-policy input
+  helper.py policy-arn FILE ACCOUNT            the ARN of the policy a create-policy input creates
 
 Every name read from the output is validated before it reaches a command line.
 """
@@ -86,6 +93,11 @@ def tf_targets(root, excluded):
 
 
 def fixtures(out_dir, account):
+    for line in fixture_lines(out_dir, account):
+        print(line)
+
+
+def fixture_lines(out_dir, account):
     """The resources that resource policies name, from the CLI inputs under OUT/resources/."""
     if not ACCOUNT.match(account):
         die(f"account {account!r}")
@@ -117,8 +129,76 @@ def fixtures(out_dir, account):
                 if not NAME.match(name):
                     die(f"resource name {name!r}")
                 seen.append(f"{kind} {region} {name}")
-    for line in seen:
-        print(line)
+    return seen
+
+
+POLICY_FILE = {
+    "s3": "bucket-policy.json",
+    "kms": "key-policy.json",
+    "sqs": "queue-policy.json",
+    "sns": "topic-policy.json",
+    "secret": "secret-policy.json",
+    "ecr": "repository-policy.json",
+}
+SERVICE_FOLDER = {"kms": "kms", "sqs": "sqs", "sns": "sns", "secret": "secretsmanager", "ecr": "ecr"}
+
+
+def readback(out_dir, account):
+    if not ACCOUNT.match(account):
+        die(f"account {account!r}")
+    base = os.path.join(out_dir, "aws", account)
+    roles = sorted(glob.glob(os.path.join(base, "roles", "*", "create-role.json")))
+    for create_role in roles:
+        d = os.path.dirname(create_role)
+        name = read_json(create_role)["RoleName"]
+        if not NAME.match(name):
+            die(f"role name {name!r}")
+        print(f"role {name} {create_role} {os.path.join(d, 'trust-policy.json')}")
+        for cp in sorted(glob.glob(os.path.join(d, "create-policy*.json"))):
+            suffix = os.path.basename(cp)[len("create-policy"):]
+            print(f"policy {policy_arn_of(cp, account)} {os.path.join(d, 'policy' + suffix)}")
+        for ap in sorted(glob.glob(os.path.join(d, "attach-role-policy*.json"))):
+            arn = read_json(ap)["PolicyArn"]
+            if not re.match(r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9_+=,.@/-]+$", arn):
+                die(f"policy ARN {arn!r}")
+            print(f"attached {name} {arn}")
+    for bp in sorted(glob.glob(os.path.join(base, "boundaries", "*", "boundary-policy.json"))):
+        bname = os.path.basename(os.path.dirname(bp))
+        if not NAME.match(bname):
+            die(f"boundary name {bname!r}")
+        print(f"policy arn:aws:iam::{account}:policy/{bname} {bp}")
+    for line in fixture_lines(out_dir, account):
+        kind, rest = line.split(" ", 1)
+        if kind == "s3":
+            folder = os.path.join(out_dir, "resources", "s3", rest)
+        else:
+            region, name = rest.split(" ")
+            folder = os.path.join(out_dir, "resources", account, region, SERVICE_FOLDER[kind], name)
+        f = os.path.join(folder, POLICY_FILE[kind])
+        if not os.path.isfile(f):
+            die(f"{f} missing")
+        print(f"{line} {f}")
+
+
+def role_equal(get_role, create_role, trust):
+    got = read_json(get_role)["Role"]
+    want = read_json(create_role)
+    errors = []
+    if got.get("AssumeRolePolicyDocument") != read_json(trust):
+        errors.append("trust policy differs from " + trust)
+    if json.loads(want["AssumeRolePolicyDocument"]) != read_json(trust):
+        errors.append("create-role.json's trust policy differs from " + trust)
+    got_b = (got.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if got_b != want.get("PermissionsBoundary"):
+        errors.append(f"boundary {got_b!r}, file {want.get('PermissionsBoundary')!r}")
+    if got.get("Path") != want.get("Path", "/"):
+        errors.append(f"path {got.get('Path')!r}, file {want.get('Path')!r}")
+    tags = {t["Key"]: t["Value"] for t in got.get("Tags", []) if t["Key"] != "accessc:sha256"}
+    want_tags = {t["Key"]: t["Value"] for t in want.get("Tags", [])}
+    if tags != want_tags:
+        errors.append(f"tags {tags}, file {want_tags}")
+    if errors:
+        die(f"role {want['RoleName']}: " + "; ".join(errors))
 
 
 def k8s_count(path):
@@ -147,8 +227,18 @@ def json_equal(a, b):
         sys.exit(1)
 
 
-def policy_from_create(path):
-    print(read_json(path)["PolicyDocument"])
+def policy_arn_of(path, account):
+    if not ACCOUNT.match(account):
+        die(f"account {account!r}")
+    doc = read_json(path)
+    name, ppath = doc["PolicyName"], doc.get("Path", "/")
+    if not NAME.match(name) or not re.match(r"^/([A-Za-z0-9_+=,.@-]+/)*$", ppath):
+        die(f"policy path/name {ppath!r} {name!r}")
+    return f"arn:aws:iam::{account}:policy{ppath}{name}"
+
+
+def policy_arn(path, account):
+    print(policy_arn_of(path, account))
 
 
 def main(argv):
@@ -161,12 +251,16 @@ def main(argv):
         tf_targets(args[0], args[1:])
     elif cmd == "fixtures" and len(args) == 2:
         fixtures(*args)
+    elif cmd == "readback" and len(args) == 2:
+        readback(*args)
+    elif cmd == "role-equal" and len(args) == 3:
+        role_equal(*args)
     elif cmd == "k8s-count" and len(args) == 1:
         k8s_count(*args)
     elif cmd == "json-equal" and len(args) == 2:
         json_equal(*args)
-    elif cmd == "policy-from-create" and len(args) == 1:
-        policy_from_create(*args)
+    elif cmd == "policy-arn" and len(args) == 2:
+        policy_arn(*args)
     else:
         die(f"usage: {__doc__}")
 
