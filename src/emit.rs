@@ -8,6 +8,7 @@
 //! Which files a build writes is chosen by [`target::Targets`] (`--target`), by the part of the
 //! layout each lies in.
 
+pub mod apply;
 pub(crate) mod aws_auth;
 pub(crate) mod eks;
 pub(crate) mod gitops;
@@ -148,6 +149,13 @@ fn run<'s, T: Send + Sync, E: Send + Sync>(
             let mut out = base.sibling();
             k8s::emit(ir, sources, &mut out);
             aws_auth::emit(ir, sources, &mut out);
+            (out, Vec::new())
+        }));
+    }
+    if wants(Target::Apply) {
+        jobs.push(Box::new(|| {
+            let mut out = base.sibling();
+            apply::emit(ir, &mut out);
             (out, Vec::new())
         }));
     }

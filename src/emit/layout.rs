@@ -22,6 +22,7 @@
 //! resources/<account>/<region>/<service>/<name>/*.json        (other resources; ResourceDir)
 //! terraform/<account>/*.tf.json                               (one Terraform root per account)
 //! templates/<KIND[.LABEL]>/<entity>.<EXT>                     (--templates DIR)
+//! apply/<account>/{plan.json,apply.sh}                        (--target apply: the apply plan)
 //! ```
 //!
 //! Rendering then parsing gives the same value back whenever the names are ones accessc
@@ -46,6 +47,8 @@ const RESOURCES: &str = "resources";
 pub const TERRAFORM: &str = "terraform";
 /// The folder of the template renderings.
 pub const TEMPLATES: &str = "templates";
+/// The folder of the apply plans.
+pub const APPLY: &str = "apply";
 /// A cluster's kustomization (in its `kubernetes/` folder).
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// The folder of cluster-wide manifests, beside the namespaces'.
@@ -133,6 +136,13 @@ pub enum ArtifactPath<'a> {
         /// File name ([`terraform_role_file`], [`terraform_cluster_file`], …).
         file: &'a str,
     },
+    /// `apply/ACCOUNT/plan.json` or `apply/ACCOUNT/apply.sh`: an account's apply plan.
+    Apply {
+        /// Account.
+        account: &'a str,
+        /// Which file.
+        file: ApplyFile,
+    },
     /// `templates/FOLDER/ENTITY.EXT`: a rendering of a custom template.
     Template {
         /// `KIND[.LABEL]`.
@@ -167,6 +177,25 @@ pub enum RoleFile<'a> {
         /// `""` or `-N`.
         suffix: &'a str,
     },
+}
+
+/// A file of an account's apply plan folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyFile {
+    /// `plan.json`: the ordered steps.
+    Plan,
+    /// `apply.sh`: the script that runs them with the AWS CLI.
+    Script,
+}
+
+impl ApplyFile {
+    /// Its file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApplyFile::Plan => "plan.json",
+            ApplyFile::Script => "apply.sh",
+        }
+    }
 }
 
 /// The suffix of the `i`th (from 0) permissions policy of a role: `""`, `-2`, `-3`, ….
@@ -457,6 +486,9 @@ impl fmt::Display for ArtifactPath<'_> {
                 entity,
                 ext,
             } => write!(f, "{TEMPLATES}/{folder}/{entity}.{ext}"),
+            ArtifactPath::Apply { account, file } => {
+                write!(f, "{APPLY}/{account}/{}", file.name())
+            }
         }
     }
 }
@@ -581,6 +613,14 @@ impl<'a> ArtifactPath<'a> {
                 ArtifactPath::Resource { dir, file }
             }
             [TERRAFORM, account, file] => ArtifactPath::Terraform { account, file },
+            [APPLY, account, "plan.json"] => ArtifactPath::Apply {
+                account,
+                file: ApplyFile::Plan,
+            },
+            [APPLY, account, "apply.sh"] => ArtifactPath::Apply {
+                account,
+                file: ApplyFile::Script,
+            },
             [TEMPLATES, folder, file] => {
                 let (entity, ext) = file.rsplit_once('.')?;
                 ArtifactPath::Template {
@@ -601,6 +641,7 @@ impl<'a> ArtifactPath<'a> {
             ArtifactPath::Kustomization { .. } => Section::Kustomization,
             ArtifactPath::Terraform { .. } => Section::Terraform,
             ArtifactPath::Template { .. } => Section::Templates,
+            ArtifactPath::Apply { .. } => Section::Apply,
             ArtifactPath::Role { .. }
             | ArtifactPath::Boundary { .. }
             | ArtifactPath::CreateCluster { .. }
@@ -652,6 +693,8 @@ pub enum Section {
     Terraform,
     /// `templates/**`.
     Templates,
+    /// `apply/**`.
+    Apply,
 }
 
 impl Section {
@@ -664,6 +707,7 @@ impl Section {
             Some(MANIFEST) => Section::Manifest,
             Some(TERRAFORM) => Section::Terraform,
             Some(TEMPLATES) => Section::Templates,
+            Some(APPLY) => Section::Apply,
             Some(CLUSTERS) => {
                 let _cluster = parts.next();
                 match (parts.next(), parts.next(), parts.next()) {
@@ -761,6 +805,7 @@ mod tests {
                     }
                     ArtifactPath::Terraform { .. } => a.kind.starts_with("terraform-"),
                     ArtifactPath::Template { .. } => a.kind == "template",
+                    ArtifactPath::Apply { .. } => a.kind.starts_with("apply-"),
                 };
                 assert!(agrees, "{} is a {}", a.path, a.kind);
                 let debug = format!("{p:?}");
@@ -848,6 +893,9 @@ mod tests {
             entity: b,
             ext: "yaml",
         });
+        for file in [ApplyFile::Plan, ApplyFile::Script] {
+            v.push(ArtifactPath::Apply { account: a, file });
+        }
         v
     }
 

@@ -27,11 +27,24 @@ pub enum Target {
     Gitops,
     /// Files rendered from `--templates DIR` (`templates/`).
     Templates,
+    /// The apply plan of each account (`apply/<account>/plan.json`, `apply.sh`); implies `aws`,
+    /// whose inputs it runs. Not in the default selection: only when asked for.
+    Apply,
 }
 
 impl Target {
     /// Every target, in order.
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
+        Target::Aws,
+        Target::Kubernetes,
+        Target::Terraform,
+        Target::Gitops,
+        Target::Templates,
+        Target::Apply,
+    ];
+
+    /// The targets written when none is named: every one but `apply`.
+    pub const DEFAULT: [Target; 5] = [
         Target::Aws,
         Target::Kubernetes,
         Target::Terraform,
@@ -47,6 +60,7 @@ impl Target {
             Target::Terraform => "terraform",
             Target::Gitops => "gitops",
             Target::Templates => "templates",
+            Target::Apply => "apply",
         }
     }
 
@@ -65,6 +79,7 @@ impl Target {
             Section::Kustomization => Some(Target::Gitops),
             Section::Terraform => Some(Target::Terraform),
             Section::Templates => Some(Target::Templates),
+            Section::Apply => Some(Target::Apply),
         }
     }
 }
@@ -91,7 +106,7 @@ impl FromStr for Target {
     }
 }
 
-/// A set of targets; the default is every target.
+/// A set of targets; the default is every target but `apply`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Targets(BTreeSet<Target>);
 
@@ -102,9 +117,9 @@ impl Default for Targets {
 }
 
 impl Targets {
-    /// Every target.
+    /// The default selection: every target but `apply` ([`Target::DEFAULT`]).
     pub fn all() -> Targets {
-        Targets(Target::ALL.into_iter().collect())
+        Targets(Target::DEFAULT.into_iter().collect())
     }
 
     /// These targets (`gitops` brings `kubernetes`: a kustomization lists its manifests).
@@ -112,6 +127,9 @@ impl Targets {
         let mut set: BTreeSet<Target> = targets.into_iter().collect();
         if set.contains(&Target::Gitops) {
             set.insert(Target::Kubernetes);
+        }
+        if set.contains(&Target::Apply) {
+            set.insert(Target::Aws);
         }
         Targets(set)
     }

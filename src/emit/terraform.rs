@@ -152,7 +152,7 @@ fn insert<T: serde::Serialize>(file: &mut File, rtype: &'static str, name: Strin
 }
 
 /// The account a resource policy belongs to.
-fn home_account(p: &ResourcePolicy) -> Option<String> {
+pub(crate) fn home_account(p: &ResourcePolicy) -> Option<String> {
     if !p.account.is_empty() {
         return Some(p.account.clone());
     }
