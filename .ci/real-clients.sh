@@ -83,37 +83,40 @@ a_steps=0
 a_skipped=0
 a_read=0
 for ex in "${examples[@]}"; do
-    plans=0
-    for adir in "$ex"/out/apply/*/; do
+    # the apply plan is not a default target: built as a user would, next to the CLI inputs
+    aout=$work/apply-out/$(basename "$ex")
+    "$accessc" build "$ex" --target apply -o "$aout" >/dev/null 2>"$work/build.log" \
+        || { cat "$work/build.log" >&2; fail "accessc build ${ex#"$repo"/} --target apply"; }
+    for adir in "$aout"/apply/*/; do
         [ -f "${adir}apply.sh" ] || continue
-        plans=$((plans + 1))
         account=$(basename "$adir")
         [[ $account =~ ^[0-9]{12}$ ]] || fail "apply plan $adir is not an account folder"
         # shellcheck disable=SC2046
-        start_moto "$account" $(fixture_key_ids "$ex/out" "$account")
-        create_fixtures "$ex/out" "$account"
-        run_apply_plan "$ex/out" "$account" >"$work/apply-1.log"
-        run_apply_plan "$ex/out" "$account" >"$work/apply-2.log"
+        start_moto "$account" $(fixture_key_ids "$aout" "$account")
+        create_fixtures "$aout" "$account"
+        run_apply_plan "$aout" "$account" >"$work/apply-1.log"
+        run_apply_plan "$aout" "$account" >"$work/apply-2.log"
         steps=$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-1.log" || true)
         skipped=$(grep -cE '^skip ' "$work/apply-1.log" || true)
         [ "$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-2.log" || true)" = "$steps" ] \
-            || { cat "$work/apply-2.log" >&2; fail "apply plan ${adir#"$repo"/}: the second run has another number of steps"; }
+            || { cat "$work/apply-2.log" >&2; fail "apply plan of ${ex#"$repo"/} account $account: the second run has another number of steps"; }
         if grep -E '^(create|update) ' "$work/apply-2.log" >&2; then
-            fail "apply plan ${adir#"$repo"/}: the second run changed something (above)"
+            fail "apply plan of ${ex#"$repo"/} account $account: the second run changed something (above)"
         fi
-        read_back "$ex/out" "$account"
-        note "aws-cli ${adir#"$repo"/}: $steps steps ($skipped skipped), second run unchanged, $read_back_count read back equal"
+        read_back "$aout" "$account"
+        note "aws-cli ${ex#"$repo"/} apply/$account: $steps steps ($skipped skipped), second run unchanged, $read_back_count read back equal"
         a_steps=$((a_steps + steps - skipped))
         a_skipped=$((a_skipped + skipped))
         a_read=$((a_read + read_back_count))
         stop_moto
     done
-    # every account with CLI inputs has its plan
-    for acct in "$ex"/out/aws/*/; do
+    # every account with CLI inputs or a Terraform root has its plan
+    for acct in "$ex"/out/aws/*/ "$ex"/out/terraform/*/; do
         [ -d "$acct" ] || continue
-        [ -f "$ex/out/apply/$(basename "$acct")/apply.sh" ] \
-            || fail "${ex#"$repo"/}: no apply plan out/apply/$(basename "$acct")/apply.sh for the CLI inputs of account $(basename "$acct")"
+        [ -f "$aout/apply/$(basename "$acct")/apply.sh" ] \
+            || fail "${ex#"$repo"/}: no apply plan apply/$(basename "$acct")/apply.sh for account $(basename "$acct")"
     done
+    rm -rf "$aout"
 done
 a_summary="aws-cli: $a_steps steps applied ($a_skipped skipped: --skip ${apply_skip[*]}), second run unchanged, $a_read read back equal"
 note "aws-cli took $(( $(date +%s) - t ))s"

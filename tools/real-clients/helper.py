@@ -111,6 +111,13 @@ def fixture_lines(out_dir, account):
         for _, doc in load_root(tf_root):
             for block in doc.get("resource", {}).get("aws_s3_bucket_policy", {}).values():
                 buckets.add(block["bucket"])
+    plan = os.path.join(out_dir, "apply", account, "plan.json")
+    if os.path.isfile(plan):
+        for step in read_json(plan)["steps"]:
+            if step["kind"] == "resource-policy" and step["service"] == "s3":
+                if not step["name"].startswith("arn:aws:s3:::"):
+                    die(f"S3 resource {step['name']!r}")
+                buckets.add(step["name"][len("arn:aws:s3:::"):])
     for b in sorted(buckets):
         if not BUCKET.match(b):
             die(f"bucket name {b!r}")
