@@ -21,6 +21,8 @@
 # requirements.txt) into ${ACCESSC_REAL_CLIENTS_VENV:-$HOME/.cache/accessc/real-clients-venv},
 # reused while the requirements and the Python version are unchanged.
 # The accessc binary: $ACCESSC, default target/release/accessc (built by .ci/run).
+# The Terraform roots, the apply plans and the change test run side by side, each with its own
+# moto server: ACCESSC_REAL_CLIENTS_JOBS at once (default 2, the cores CI has).
 set -euo pipefail
 
 t_start=$(date +%s)
@@ -29,34 +31,73 @@ source "$(dirname "${BASH_SOURCE[0]}")/../tools/real-clients/lib.sh"
 
 examples=()
 if [ $# -gt 0 ]; then
-    examples=("$@")
+    for ex in "$@"; do examples+=("$(cd "$ex" && pwd)"); done
 else
     for ex in "$repo"/examples/*/; do
         [ -d "${ex}out" ] && examples+=("${ex%/}")
     done
 fi
 [ ${#examples[@]} -gt 0 ] || fail "no example with an out/ folder"
+jobs_max=${ACCESSC_REAL_CLIENTS_JOBS:-2}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || fail "ACCESSC_REAL_CLIENTS_JOBS must be a positive number"
+mkdir -p "$work/results" "$work/units"
 
-# ---------------------------------------------------------------- terraform
-t=$(date +%s)
-for ex in "${examples[@]}"; do
-    for root in "$ex"/out/terraform/*/; do
-        [ -d "$root" ] || continue
-        root=${root%/}
-        account=$(basename "$root")
-        [[ $account =~ ^[0-9]{12}$ ]] || fail "terraform root $root is not an account folder"
-        # shellcheck disable=SC2046
-        start_moto "$account" $(fixture_key_ids "$ex/out" "$account")
-        create_fixtures "$ex/out" "$account"
-        tf_root "$root" "$account" "$work/tf/$(basename "$ex")/$account"
-        stop_moto
+# spawn NAME COMMAND...: run one check in the background in its own scratch folder, with its own
+# moto server (stopped on exit), at most jobs_max at once; it records its counts in results/NAME
+spawn() {
+    local name=$1
+    shift
+    while [ "$(jobs -pr | wc -l)" -ge "$jobs_max" ]; do
+        wait -n || fail "a check failed (above)"
     done
-done
-rm -rf "$work/tf"
-tf_summary="terraform: $tf_applied resources applied ($tf_excluded excluded: ${tf_excluded_seen:-none}), re-plan clean"
-note "terraform took $(( $(date +%s) - t ))s"
+    (
+        scratch=$work/units/$name
+        mkdir -p "$scratch"
+        moto_pid=""
+        trap stop_moto EXIT
+        trap 'exit 143' INT TERM
+        "$@" >"$work/results/$name"
+    ) &
+}
+wait_all() {
+    while [ "$(jobs -pr | wc -l)" -gt 0 ]; do
+        wait -n || fail "a check failed (above)"
+    done
+    wait || fail "a check failed (above)"
+}
 
-# ---------------------------------------------------------------- kubectl
+# tf_check EXAMPLE ACCOUNT: the root applied and re-planned; prints "APPLIED EXCLUDED TYPES"
+tf_check() {
+    local ex=$1 account=$2
+    # shellcheck disable=SC2046
+    start_moto "$account" $(fixture_key_ids "$ex/out" "$account")
+    create_fixtures "$ex/out" "$account"
+    tf_root "$ex/out/terraform/$account" "$account" "$scratch/tf"
+    echo "$tf_applied $tf_excluded ${tf_excluded_seen:--}"
+}
+
+# cli_check EXAMPLE APPLY_OUT ACCOUNT: the apply plan run twice, then read back; prints
+# "STEPS SKIPPED READ_BACK"
+cli_check() {
+    local ex=$1 aout=$2 account=$3 steps skipped
+    # shellcheck disable=SC2046
+    start_moto "$account" $(fixture_key_ids "$aout" "$account")
+    create_fixtures "$aout" "$account"
+    run_apply_plan "$aout" "$account" >"$scratch/apply-1.log"
+    run_apply_plan "$aout" "$account" >"$scratch/apply-2.log"
+    steps=$(grep -cE '^(create|update|unchanged|skip) ' "$scratch/apply-1.log" || true)
+    skipped=$(grep -cE '^skip ' "$scratch/apply-1.log" || true)
+    [ "$(grep -cE '^(create|update|unchanged|skip) ' "$scratch/apply-2.log" || true)" = "$steps" ] \
+        || { cat "$scratch/apply-2.log" >&2; fail "apply plan of ${ex#"$repo"/} account $account: the second run has another number of steps"; }
+    if grep -E '^(create|update) ' "$scratch/apply-2.log" >&2; then
+        fail "apply plan of ${ex#"$repo"/} account $account: the second run changed something (above)"
+    fi
+    read_back "$aout" "$account"
+    note "aws-cli ${ex#"$repo"/} apply/$account: $steps steps ($skipped skipped), second run unchanged, $read_back_count read back equal"
+    echo "$steps $skipped $read_back_count"
+}
+
+# ---------------------------------------------------------------- kubectl (in the foreground)
 t=$(date +%s)
 k_clusters=0
 k_objects=0
@@ -77,57 +118,59 @@ done
 k_summary="kubectl: $k_clusters clusters kustomized, $k_objects objects valid (kubernetes-validate --strict, Kubernetes $k8s_version)"
 note "kubectl took $(( $(date +%s) - t ))s"
 
-# ---------------------------------------------------------------- aws-cli (the apply plan)
+# ---------------------------------------------------------------- the clients against moto
 t=$(date +%s)
-a_steps=0
-a_skipped=0
-a_read=0
+# the change test first: the longest
+spawn change bash "$repo/tools/real-clients/change-test.sh"
+u=0
 for ex in "${examples[@]}"; do
+    for root in "$ex"/out/terraform/*/; do
+        [ -d "$root" ] || continue
+        account=$(basename "$root")
+        [[ $account =~ ^[0-9]{12}$ ]] || fail "terraform root $root is not an account folder"
+        u=$((u + 1))
+        spawn "tf-$u" tf_check "$ex" "$account"
+    done
     # the apply plan is not a default target: built as a user would, next to the CLI inputs
     aout=$work/apply-out/$(basename "$ex")
     "$accessc" build "$ex" --target apply -o "$aout" >/dev/null 2>"$work/build.log" \
         || { cat "$work/build.log" >&2; fail "accessc build ${ex#"$repo"/} --target apply"; }
-    for adir in "$aout"/apply/*/; do
-        [ -f "${adir}apply.sh" ] || continue
-        account=$(basename "$adir")
-        [[ $account =~ ^[0-9]{12}$ ]] || fail "apply plan $adir is not an account folder"
-        # shellcheck disable=SC2046
-        start_moto "$account" $(fixture_key_ids "$aout" "$account")
-        create_fixtures "$aout" "$account"
-        run_apply_plan "$aout" "$account" >"$work/apply-1.log"
-        run_apply_plan "$aout" "$account" >"$work/apply-2.log"
-        steps=$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-1.log" || true)
-        skipped=$(grep -cE '^skip ' "$work/apply-1.log" || true)
-        [ "$(grep -cE '^(create|update|unchanged|skip) ' "$work/apply-2.log" || true)" = "$steps" ] \
-            || { cat "$work/apply-2.log" >&2; fail "apply plan of ${ex#"$repo"/} account $account: the second run has another number of steps"; }
-        if grep -E '^(create|update) ' "$work/apply-2.log" >&2; then
-            fail "apply plan of ${ex#"$repo"/} account $account: the second run changed something (above)"
-        fi
-        read_back "$aout" "$account"
-        note "aws-cli ${ex#"$repo"/} apply/$account: $steps steps ($skipped skipped), second run unchanged, $read_back_count read back equal"
-        a_steps=$((a_steps + steps - skipped))
-        a_skipped=$((a_skipped + skipped))
-        a_read=$((a_read + read_back_count))
-        stop_moto
-    done
     # every account with CLI inputs or a Terraform root has its plan
     for acct in "$ex"/out/aws/*/ "$ex"/out/terraform/*/; do
         [ -d "$acct" ] || continue
         [ -f "$aout/apply/$(basename "$acct")/apply.sh" ] \
             || fail "${ex#"$repo"/}: no apply plan apply/$(basename "$acct")/apply.sh for account $(basename "$acct")"
     done
-    rm -rf "$aout"
+    for adir in "$aout"/apply/*/; do
+        [ -f "${adir}apply.sh" ] || continue
+        account=$(basename "$adir")
+        [[ $account =~ ^[0-9]{12}$ ]] || fail "apply plan $adir is not an account folder"
+        u=$((u + 1))
+        spawn "cli-$u" cli_check "$ex" "$aout" "$account"
+    done
 done
-a_summary="aws-cli: $a_steps steps applied ($a_skipped skipped: --skip ${apply_skip[*]}), second run unchanged, $a_read read back equal"
-note "aws-cli took $(( $(date +%s) - t ))s"
+wait_all
+note "the clients against moto took $(( $(date +%s) - t ))s ($jobs_max at once)"
 
-# ---------------------------------------------------------------- the change test
-t=$(date +%s)
-c_summary=$(bash "$repo/tools/real-clients/change-test.sh") || fail "the change test failed"
-note "the change test took $(( $(date +%s) - t ))s"
+tf_applied=0 tf_excluded=0 tf_types="" a_steps=0 a_skipped=0 a_read=0
+for r in "$work"/results/tf-*; do
+    read -r n ex types <"$r"
+    tf_applied=$((tf_applied + n))
+    tf_excluded=$((tf_excluded + ex))
+    for ty in ${types//,/ }; do
+        [ "$ty" = - ] && continue
+        case ",$tf_types," in *",$ty,"*) ;; *) tf_types=${tf_types:+$tf_types,}$ty ;; esac
+    done
+done
+for r in "$work"/results/cli-*; do
+    read -r n sk rb <"$r"
+    a_steps=$((a_steps + n - sk))
+    a_skipped=$((a_skipped + sk))
+    a_read=$((a_read + rb))
+done
 
-echo "$tf_summary"
-echo "$a_summary"
+echo "terraform: $tf_applied resources applied ($tf_excluded excluded: ${tf_types:-none}), re-plan clean"
+echo "aws-cli: $a_steps steps applied ($a_skipped skipped: --skip ${apply_skip[*]}), second run unchanged, $a_read read back equal"
 echo "$k_summary"
-echo "$c_summary"
+cat "$work/results/change"
 echo "real-clients: all passed in $(( $(date +%s) - t_start ))s"

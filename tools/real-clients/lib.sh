@@ -91,7 +91,15 @@ stop_moto() {
         moto_pid=""
     fi
 }
-cleanup() { stop_moto; rm -rf "$work"; }
+scratch=$work
+# the background checks of .ci/real-clients.sh (each stops its own server on exit)
+cleanup() {
+    local p
+    for p in $(jobs -pr); do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    stop_moto
+    rm -rf "$work"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -119,21 +127,21 @@ start_moto() {
     local account=$1
     shift
     stop_moto
-    local port
-    port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local port_file=$scratch/moto-$account.port
+    rm -f "$port_file"
     MOTO_ACCOUNT_ID=$account ACCESSC_MOTO_KMS_KEY_IDS="$*" \
-        "$py" "$repo/tools/real-clients/moto_server.py" -H 127.0.0.1 -p "$port" >"$work/moto-$account.log" 2>&1 &
+        "$py" "$repo/tools/real-clients/moto_server.py" "$port_file" >"$scratch/moto-$account.log" 2>&1 &
     moto_pid=$!
-    moto_url=http://127.0.0.1:$port
-    local i
-    for i in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    local _
+    for _ in $(seq 1 200); do
+        if [ -s "$port_file" ]; then
+            moto_url=http://127.0.0.1:$(cat "$port_file")
             return 0
         fi
-        kill -0 "$moto_pid" 2>/dev/null || { cat "$work/moto-$account.log" >&2; fail "moto server did not start"; }
+        kill -0 "$moto_pid" 2>/dev/null || { cat "$scratch/moto-$account.log" >&2; fail "moto server did not start"; }
         sleep 0.1
     done
-    fail "moto server did not listen on 127.0.0.1:$port within 10 s"
+    fail "moto server did not listen within 20 s"
 }
 
 awsm() { AWS_ENDPOINT_URL=$moto_url "$aws" "$@"; }
@@ -142,7 +150,7 @@ awsm() { AWS_ENDPOINT_URL=$moto_url "$aws" "$@"; }
 # (they exist before accessc's output is applied: accessc writes their policies only)
 create_fixtures() {
     local kind region name id
-    "$py" "$helper" fixtures "$1" "$2" >"$work/fixtures"
+    "$py" "$helper" fixtures "$1" "$2" >"$scratch/fixtures"
     while read -r -u 3 kind region name; do
         case $kind in
             s3) awsm s3api create-bucket --bucket "$region" >/dev/null ;;
@@ -156,7 +164,7 @@ create_fixtures() {
             secret) awsm secretsmanager create-secret --region "$region" --name "$name" >/dev/null ;;
             *) fail "unknown fixture $kind" ;;
         esac
-    done 3<"$work/fixtures"
+    done 3<"$scratch/fixtures"
 }
 
 # the KMS key IDs the fixtures of OUT ACCOUNT need, for start_moto
@@ -219,51 +227,51 @@ run_apply_plan() {
 # with the AWS CLI and compared with the files; sets read_back_count
 read_back() {
     local out=$1 account=$2 kind a b c v n=0
-    "$py" "$helper" readback "$out" "$account" >"$work/readback"
+    "$py" "$helper" readback "$out" "$account" >"$scratch/readback"
     while read -r -u 3 kind a b c; do
         case $kind in
             role)
-                awsm iam get-role --role-name "$a" --output json >"$work/got.json"
-                "$py" "$helper" role-equal "$work/got.json" "$b" "$c" ;;
+                awsm iam get-role --role-name "$a" --output json >"$scratch/got.json"
+                "$py" "$helper" role-equal "$scratch/got.json" "$b" "$c" ;;
             policy)
                 v=$(awsm iam get-policy --policy-arn "$a" --query Policy.DefaultVersionId --output text)
                 awsm iam get-policy-version --policy-arn "$a" --version-id "$v" \
-                    --query PolicyVersion.Document --output json >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$b" \
+                    --query PolicyVersion.Document --output json >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$b" \
                     || fail "policy $a (version $v) differs from ${b#"$repo"/}" ;;
             attached)
                 awsm iam list-attached-role-policies --role-name "$a" \
                     --query 'AttachedPolicies[].PolicyArn' --output text | tr '\t' '\n' | grep -xF -- "$b" >/dev/null \
                     || fail "role $a: $b not attached" ;;
             s3)
-                awsm s3api get-bucket-policy --bucket "$a" --query Policy --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$b" || fail "bucket policy of $a" ;;
+                awsm s3api get-bucket-policy --bucket "$a" --query Policy --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$b" || fail "bucket policy of $a" ;;
             kms)
                 awsm kms get-key-policy --region "$a" --key-id "$b" --policy-name default \
-                    --query Policy --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$c" || fail "key policy of $b" ;;
+                    --query Policy --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$c" || fail "key policy of $b" ;;
             sqs)
                 v=$(awsm sqs get-queue-url --region "$a" --queue-name "$b" --query QueueUrl --output text)
                 awsm sqs get-queue-attributes --region "$a" --queue-url "$v" --attribute-names Policy \
-                    --query Attributes.Policy --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$c" || fail "queue policy of $b" ;;
+                    --query Attributes.Policy --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$c" || fail "queue policy of $b" ;;
             sns)
                 v=$(awsm sns list-topics --region "$a" --query 'Topics[].TopicArn' --output text | tr '\t' '\n' \
                     | grep -E -- ":$b\$" | head -n 1)
                 awsm sns get-topic-attributes --region "$a" --topic-arn "$v" \
-                    --query Attributes.Policy --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$c" || fail "topic policy of $b" ;;
+                    --query Attributes.Policy --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$c" || fail "topic policy of $b" ;;
             ecr)
                 awsm ecr get-repository-policy --region "$a" --repository-name "$b" \
-                    --query policyText --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$c" || fail "repository policy of $b" ;;
+                    --query policyText --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$c" || fail "repository policy of $b" ;;
             secret)
                 awsm secretsmanager get-resource-policy --region "$a" --secret-id "$b" \
-                    --query ResourcePolicy --output text >"$work/got.json"
-                "$py" "$helper" json-equal "$work/got.json" "$c" || fail "secret policy of $b" ;;
+                    --query ResourcePolicy --output text >"$scratch/got.json"
+                "$py" "$helper" json-equal "$scratch/got.json" "$c" || fail "secret policy of $b" ;;
             *) fail "read back: unknown kind $kind" ;;
         esac
         n=$((n + 1))
-    done 3<"$work/readback"
+    done 3<"$scratch/readback"
     read_back_count=$n
 }
