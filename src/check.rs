@@ -42,6 +42,7 @@ pub const CLUSTER_SETTINGS: &[&str] = &[
     "partition",
     "name",
     "oidc",
+    "oidc_provider",
     "org",
     "auth_mode",
     "nodes",
@@ -90,6 +91,7 @@ pub fn check<'p>(program: &'p Program, memos: &Memos, diags: &mut Vec<Diag>) -> 
             clusters.insert((*name).to_string(), c);
         }
     }
+    managed_oidc_providers(&clusters, diags);
     let boundaries = boundaries(&syms, diags);
     let mut namespaces = BTreeMap::new();
     for (name, decl) in &syms.namespaces {
@@ -209,6 +211,24 @@ fn cluster(
             diags.push(value_error(Code::E114, o.span, p));
         }
     }
+    let oidc_provider = s.choice("oidc_provider", &["external", "managed"], diags);
+    let oidc_provider_managed = oidc_provider.as_ref().is_some_and(|m| m.node == "managed");
+    if let (Some(m), None) = (&oidc_provider, &oidc) {
+        if oidc_provider_managed {
+            diags.push(
+                Diag::new(
+                    Code::E126,
+                    format!(
+                        "cluster `{}` manages its IAM OIDC provider but declares no `oidc` issuer",
+                        decl.name.node
+                    ),
+                )
+                .at(m.span)
+                .label("no issuer to make a provider for")
+                .help(format!("add the cluster's issuer as `oidc = \"…\"`: what `aws eks describe-cluster --name {} --query cluster.identity.oidc.issuer --output text` prints, without `https://`; or remove `oidc_provider`", decl.name.node)),
+            );
+        }
+    }
     let org = s.string("org", diags);
     if let Some(o) = &org {
         if let Err(p) = values::org(&o.node) {
@@ -264,6 +284,9 @@ fn cluster(
         region: region?.node,
         partition: partition_name,
         oidc: oidc.map(|o| o.node),
+        oidc_provider: oidc_provider
+            .filter(|_| oidc_provider_managed)
+            .map(|m| m.span),
         org: org.map(|o| o.node),
         auth_mode,
         node_roles,
@@ -274,6 +297,32 @@ fn cluster(
         limits,
         span: decl.span,
     })
+}
+
+/// E127: two clusters of one account that manage the IAM OIDC provider of one issuer (one
+/// provider has one owner).
+fn managed_oidc_providers(clusters: &BTreeMap<String, ir::Cluster>, diags: &mut Vec<Diag>) {
+    let mut owners: BTreeMap<(&str, &str), &ir::Cluster> = BTreeMap::new();
+    for c in clusters.values() {
+        let (Some(span), Some(issuer)) = (c.oidc_provider, c.oidc.as_deref()) else {
+            continue;
+        };
+        if let Some(first) = owners.insert((c.account.as_str(), issuer), c) {
+            diags.push(
+                Diag::new(
+                    Code::E127,
+                    format!(
+                        "clusters `{}` and `{}` both manage the OIDC provider of `{issuer}` in account {}",
+                        first.name, c.name, c.account
+                    ),
+                )
+                .at(span)
+                .label("managed a second time")
+                .related(first.oidc_provider.unwrap_or(first.span), "managed here first")
+                .help("one IAM OIDC provider serves every cluster of its issuer: keep `oidc_provider = managed` on one of them"),
+            );
+        }
+    }
 }
 
 /// A cluster's `max_…` settings.
@@ -373,7 +422,11 @@ fn namespace(
     syms: &resolve::Symbols<'_>,
     diags: &mut Vec<Diag>,
 ) -> Option<ir::Namespace> {
-    let _ = Settings::new(&decl.settings, &[], "namespace", diags);
+    let settings = Settings::new(&decl.settings, &["managed"], "namespace", diags);
+    let managed = settings
+        .boolean("managed", diags)
+        .filter(|m| m.node)
+        .map(|m| m.span);
     let mut clusters = BTreeSet::new();
     let mut ok = true;
     for c in &decl.clusters {
@@ -392,6 +445,7 @@ fn namespace(
     ok.then(|| ir::Namespace {
         name: decl.name.node.clone(),
         clusters,
+        managed,
         span: decl.span,
     })
 }

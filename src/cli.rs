@@ -160,9 +160,9 @@ pub enum PacksCommand {
 /// Which outputs `build` and `check` write.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct OutputArgs {
-    /// Write only these targets (comma-separated; default: all). `gitops` includes
-    /// `kubernetes`; `templates` needs `--templates`. Files of other targets that an earlier
-    /// build wrote are removed.
+    /// Write only these targets (comma-separated; default: all but `apply`). `gitops` includes
+    /// `kubernetes`, `apply` (the apply plan) includes `aws`; `templates` needs `--templates`.
+    /// Files of other targets that an earlier build wrote are removed.
     #[arg(
         long = "target",
         value_enum,

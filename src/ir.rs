@@ -84,6 +84,9 @@ pub struct Cluster {
     pub partition: String,
     /// OIDC issuer without `https://`.
     pub oidc: Option<String>,
+    /// `oidc_provider = managed`: accessc creates the issuer's IAM OIDC provider (the span of
+    /// the setting); None: it exists already (eksctl, the cluster's own Terraform).
+    pub oidc_provider: Option<Span>,
     /// AWS Organizations ID.
     pub org: Option<String>,
     /// Authentication mode.
@@ -233,6 +236,9 @@ pub struct Namespace {
     pub name: String,
     /// Cluster names, sorted.
     pub clusters: BTreeSet<String>,
+    /// `managed = true`: accessc writes its `Namespace` object on each of its clusters (the
+    /// span of the setting); None: the namespace exists already.
+    pub managed: Option<Span>,
     /// Declaration.
     pub span: Span,
 }

@@ -106,11 +106,13 @@ fn every_example_has_an_ordered_plan_and_a_script_that_parses() {
 }
 
 /// A stand-in `aws`: records each call's arguments (NUL-separated, one call per line) in
-/// `$AWS_LOG`; answers `sts get-caller-identity` with the account, reads with NoSuchEntity (so
-/// every step creates), and fails the write whose operation is `$AWS_FAIL`.
+/// `$AWS_LOG`; answers `sts get-caller-identity` with the account, an operation with a file of
+/// `$AWS_ANSWERS` with its text, other reads with NoSuchEntity (so every step creates), and
+/// fails the write whose operation is `$AWS_FAIL`.
 const FAKE_AWS: &str = r#"#!/usr/bin/env bash
 for a in "$@"; do printf '%s\0' "$a" >>"$AWS_LOG"; done
 printf '\n' >>"$AWS_LOG"
+if [ -n "${AWS_ANSWERS:-}" ] && [ -f "$AWS_ANSWERS/$2" ]; then cat "$AWS_ANSWERS/$2"; exit 0; fi
 case "$2" in
   get-caller-identity) echo 111122223333; exit 0 ;;
   list-*|get-*|describe-*) echo 'An error occurred (NoSuchEntity) when calling the operation: not there' >&2; exit 254 ;;
@@ -127,6 +129,11 @@ const HOSTILE: &str = r#"cluster prod {
   region    = "us-west-2"
   oidc      = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
   auth_mode = api
+  boundary  = workloads
+}
+
+boundary workloads {
+  allow sqs:*
 }
 
 namespace payments on prod
@@ -153,6 +160,10 @@ struct Run {
 }
 
 fn run(out: &Path, args: &[&str], fail: &str) -> Run {
+    run_with(out, args, fail, None)
+}
+
+fn run_with(out: &Path, args: &[&str], fail: &str, answers: Option<&Path>) -> Run {
     let bin = out.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let aws = bin.join("aws");
@@ -173,6 +184,7 @@ fn run(out: &Path, args: &[&str], fail: &str) -> Run {
         .env("PATH", path)
         .env("AWS_LOG", &log)
         .env("AWS_FAIL", fail)
+        .env("AWS_ANSWERS", answers.unwrap_or(Path::new("")))
         .output()
         .unwrap();
     let text = fs::read(&log).unwrap_or_default();
@@ -223,13 +235,14 @@ fn hostile_but_valid_names_reach_the_cli_as_they_are() {
     assert_eq!(
         lines,
         [
+            "create  boundary  workloads",
             "create  policy  payments-checkout-policy",
             "create  role  payments-checkout",
             "create  attachment  payments-checkout/payments-checkout-policy",
             "create  access-entry  prod/dev",
             "create  access-policy  prod/dev",
             "create  pod-identity-association  prod/payments/checkout",
-            "account 111122223333: 6 created, 0 updated, 0 unchanged, 0 skipped",
+            "account 111122223333: 7 created, 0 updated, 0 unchanged, 0 skipped",
         ]
     );
     for c in r.calls.iter().filter(|c| c[0] == "eks") {
@@ -264,7 +277,7 @@ fn skip_dry_run_and_the_first_failure() {
     );
     assert!(
         stdout.ends_with(
-            "account 111122223333: 3 created, 0 updated, 0 unchanged, 3 skipped (dry run: nothing changed)\n"
+            "account 111122223333: 4 created, 0 updated, 0 unchanged, 3 skipped (dry run: nothing changed)\n"
         ),
         "{stdout}"
     );
@@ -297,6 +310,117 @@ fn skip_dry_run_and_the_first_failure() {
     // Nothing after the failing step ran.
     assert!(!r.calls.iter().any(|c| c[1] == "attach-role-policy"));
 
-    let r = run(out.path(), &["--bogus"], "");
-    assert_eq!(r.output.status.code(), Some(2));
+    for args in [
+        &["--bogus"][..],
+        &["--skip", "ek"],
+        &["--skip"],
+        &["--skip=eks", "--skip=iam", "--skip", "sqs", "x"],
+    ] {
+        let r = run(out.path(), args, "");
+        assert_eq!(r.output.status.code(), Some(2), "{args:?}");
+        assert!(r.calls.is_empty(), "{args:?}");
+    }
+    let r = run(out.path(), &["--skip=eks", "--skip=iam"], "");
+    assert!(support::stdout(&r.output).ends_with("0 created, 0 updated, 0 unchanged, 7 skipped\n"));
+}
+
+#[test]
+fn what_exists_is_updated_in_place_or_left_unchanged() {
+    let out = hostile_output();
+    let answers = tempfile::tempdir().unwrap();
+    let edit = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
+    for (op, text) in [
+        // Tags of another version of every document.
+        ("list-policy-tags", "0123"),
+        ("list-role-tags", "0123"),
+        ("describe-access-entry", "0123"),
+        ("describe-pod-identity-association", "0123"),
+        ("list-pod-identity-associations", "a-1234"),
+        // 5 versions: the oldest non-default one goes first.
+        ("list-policy-versions", "5"),
+        // Attached, and associated with the declared scope.
+        (
+            "list-attached-role-policies",
+            "arn:aws:iam::111122223333:policy/payments-checkout-policy",
+        ),
+        (
+            "list-associated-access-policies",
+            &format!("{edit}\tnamespace\tpayments\n"),
+        ),
+    ] {
+        fs::write(answers.path().join(op), text).unwrap();
+    }
+    let r = run_with(out.path(), &[], "", Some(answers.path()));
+    let stdout = support::stdout(&r.output);
+    assert!(
+        r.output.status.success(),
+        "{stdout}{}",
+        support::stderr(&r.output)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "update  boundary  workloads",
+            "update  policy  payments-checkout-policy",
+            "update  role  payments-checkout",
+            "unchanged  attachment  payments-checkout/payments-checkout-policy",
+            "update  access-entry  prod/dev",
+            "unchanged  access-policy  prod/dev",
+            "update  pod-identity-association  prod/payments/checkout",
+            "account 111122223333: 0 created, 5 updated, 2 unchanged, 0 skipped",
+        ]
+    );
+    let ops: Vec<&str> = r.calls.iter().map(|c| c[1].as_str()).collect();
+    let writes: Vec<&str> = ops
+        .iter()
+        .copied()
+        .filter(|o| {
+            !o.starts_with("list-") && !o.starts_with("describe-") && !o.starts_with("get-")
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "delete-policy-version",
+            "create-policy-version",
+            "tag-policy",
+            "delete-policy-version",
+            "create-policy-version",
+            "tag-policy",
+            "update-assume-role-policy",
+            "update-role",
+            "put-role-permissions-boundary",
+            "tag-role",
+            "update-access-entry",
+            "tag-resource",
+            "update-pod-identity-association",
+            "tag-resource",
+        ]
+    );
+    let call = |op: &str| r.calls.iter().find(|c| c[1] == op).unwrap();
+    assert!(call("create-policy-version").contains(&"--set-as-default".to_string()));
+    assert!(call("delete-policy-version")
+        .windows(2)
+        .any(|w| w == ["--version-id", "5"]));
+    let entry = call("update-access-entry");
+    assert!(
+        entry
+            .windows(2)
+            .any(|w| w[0] == "--kubernetes-groups" && w[1] == "[\"g'$(touch pwned)\"]"),
+        "{entry:?}"
+    );
+    assert!(
+        entry
+            .windows(2)
+            .any(|w| w[0] == "--username" && w[1] == "u'$HOME:{{SessionName}}"),
+        "{entry:?}"
+    );
+    let pia = call("update-pod-identity-association");
+    assert!(
+        pia.windows(2).any(|w| w == ["--association-id", "a-1234"]),
+        "{pia:?}"
+    );
+    assert!(!pia.iter().any(|a| a.contains("session-tags")), "{pia:?}");
+    assert!(!out.path().join("pwned").exists());
 }

@@ -109,6 +109,10 @@ codes! {
     /// A condition value that is not of its kind (a date, an IP range, a number, a boolean,
     /// base64) or of another kind than the condition's other values.
     E125 = "E125", Error, "invalid condition value";
+    /// `oidc_provider = managed` on a cluster without an `oidc` issuer.
+    E126 = "E126", Error, "managed OIDC provider without an issuer";
+    /// Two clusters of one account manage the IAM OIDC provider of the same issuer.
+    E127 = "E127", Error, "OIDC provider managed twice";
     /// `use` of a pack that is not declared.
     E130 = "E130", Error, "unknown pack";
     /// A `use` that gives no value for a parameter without a default.

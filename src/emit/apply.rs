@@ -203,6 +203,39 @@ pub fn plans(ir: &Ir) -> BTreeMap<String, Vec<Step>> {
     };
     let cluster_of = |name: &str| ir.clusters.get(name);
 
+    for c in ir.clusters.values().filter(|c| c.oidc_provider.is_some()) {
+        let (Some(issuer), Some(arn)) = (c.oidc.as_deref(), c.oidc_provider_arn()) else {
+            continue;
+        };
+        let input = ArtifactPath::OidcProvider {
+            account: &c.account,
+            cluster: &c.name,
+        }
+        .render();
+        let hash = hash_of(&input).unwrap_or_default();
+        let tags = iam_tags(&format!("cluster {}", c.name), &hash);
+        let url = format!("https://{issuer}");
+        add(
+            &c.account,
+            Step {
+                kind: Phase::OidcProvider,
+                name: url.clone(),
+                service: "iam",
+                region: None,
+                check: Check {
+                    call: format!(
+                        "iam list-open-id-connect-provider-tags --open-id-connect-provider-arn {arn}"
+                    ),
+                    current: format!("tag {HASH_TAG} = sha256"),
+                },
+                sha256: Some(hash.clone()),
+                create: vec![call("iam create-open-id-connect-provider", Some(&input))],
+                update: vec![call("iam tag-open-id-connect-provider", None)],
+                line: line("oidc_provider", &[&url, &arn, &input, &tags, &hash]),
+            },
+        );
+    }
+
     for b in &ir.boundaries {
         let doc = ArtifactPath::Boundary {
             account: &b.account,

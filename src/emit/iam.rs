@@ -565,7 +565,44 @@ pub fn emit<T: Send + Sync, E: Send + Sync>(
         // Only the document: `aws iam create-policy --policy-name NAME --policy-document
         // file://boundary-policy.json` creates it (see the README).
     }
+    for c in ir.clusters.values().filter(|c| c.oidc_provider.is_some()) {
+        let Some(issuer) = c.oidc.as_deref() else {
+            continue;
+        };
+        let origin = format!("cluster {}", c.name);
+        out.push(Artifact {
+            path: ArtifactPath::OidcProvider {
+                account: &c.account,
+                cluster: &c.name,
+            }
+            .render(),
+            kind: "aws-cli-iam-create-open-id-connect-provider",
+            cluster: Some(c.name.clone()),
+            account: Some(c.account.clone()),
+            sources: vec![c.oidc_provider.unwrap_or(c.span)],
+            contents: to_pretty(&CreateOidcProvider {
+                url: format!("https://{issuer}"),
+                client_id_list: [OIDC_AUDIENCE],
+                tags: tags(&origin),
+            }),
+        });
+    }
     emit_pod_identity(ir, out);
+}
+
+/// The audience of the tokens IRSA exchanges: the client ID of every managed OIDC provider.
+pub const OIDC_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// `aws iam create-open-id-connect-provider --cli-input-json`. No `ThumbprintList`: IAM no
+/// longer needs one for an EKS issuer (it verifies the issuer's certificate with its own
+/// trusted CAs, and fetches a thumbprint itself when none is given).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateOidcProvider<'a> {
+    url: String,
+    #[serde(rename = "ClientIDList")]
+    client_id_list: [&'static str; 1],
+    tags: [Tag<'a>; 2],
 }
 
 /// The trust policy, permissions policies and CLI inputs of one role (or the errors of the

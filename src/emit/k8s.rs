@@ -280,6 +280,66 @@ pub fn emit<T, E>(ir: &Ir, sources: &Sources, out: &mut super::out::Out<'_, T, E
     for g in &ir.rbac {
         out.extend(rbac_grant(g, sources, account(&g.cluster)));
     }
+    for ns in ir.namespaces.values().filter(|ns| ns.managed.is_some()) {
+        for cluster in &ns.clusters {
+            out.push(Artifact {
+                path: ArtifactPath::KubeObject {
+                    cluster,
+                    namespace: None,
+                    kind: Some(KubeKind::Namespace),
+                    name: &ns.name,
+                }
+                .render(),
+                kind: "k8s-namespace",
+                cluster: Some(cluster.clone()),
+                account: account(cluster),
+                sources: vec![ns.span],
+                contents: document(
+                    &NamespaceDoc {
+                        api_version: "v1",
+                        kind: "Namespace",
+                        metadata: NamespaceMetadata {
+                            name: &ns.name,
+                            labels: Labels {
+                                managed_by: "accessc",
+                            },
+                            annotations: NamespaceAnnotations {
+                                argocd: "Prune=false",
+                                flux: "disabled",
+                            },
+                        },
+                    },
+                    source_of(sources, ns.span),
+                ),
+            });
+        }
+    }
+}
+
+/// A `Namespace` (`managed = true`). Deleting a namespace deletes everything in it, so a
+/// GitOps controller that prunes never deletes one accessc stops writing: Argo CD's
+/// `Prune=false` and Flux's `prune: disabled` keep it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NamespaceDoc<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: NamespaceMetadata<'a>,
+}
+
+#[derive(Serialize)]
+struct NamespaceMetadata<'a> {
+    name: &'a str,
+    labels: Labels,
+    annotations: NamespaceAnnotations,
+}
+
+#[derive(Serialize)]
+struct NamespaceAnnotations {
+    #[serde(rename = "argocd.argoproj.io/sync-options")]
+    argocd: &'static str,
+    #[serde(rename = "kustomize.toolkit.fluxcd.io/prune")]
+    flux: &'static str,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! manifest.json
 //! aws/<account>/roles/<role>/{trust-policy,policy,create-role,create-policy,attach-role-policy}.json
 //! aws/<account>/boundaries/<boundary>/boundary-policy.json
+//! aws/<account>/oidc-providers/<cluster>/create-open-id-connect-provider.json   (oidc_provider = managed)
 //! clusters/<cluster>/eks/pod-identity-associations/<ns>.<sa>.create-pod-identity-association.json
 //! clusters/<cluster>/eks/create-cluster.json                 (accessConfig of `aws eks create-cluster`)
 //! clusters/<cluster>/eks/access-entries/<access>.{create-access-entry,associate-access-policy}.json
@@ -75,6 +76,14 @@ pub enum ArtifactPath<'a> {
         account: &'a str,
         /// Boundary name.
         name: &'a str,
+    },
+    /// `aws/ACCOUNT/oidc-providers/CLUSTER/create-open-id-connect-provider.json`: the input that
+    /// creates a cluster's IAM OIDC provider (`oidc_provider = managed`).
+    OidcProvider {
+        /// Account.
+        account: &'a str,
+        /// The cluster whose issuer it is.
+        cluster: &'a str,
     },
     /// `clusters/CLUSTER/eks/create-cluster.json`.
     CreateCluster {
@@ -222,17 +231,20 @@ pub enum KubeKind {
     ClusterRoleBinding,
     /// `configmap-` (aws-auth).
     ConfigMap,
+    /// `namespace-` (in `_cluster/`, a namespace with `managed = true`).
+    Namespace,
 }
 
 impl KubeKind {
     /// Every kind.
-    pub const ALL: [KubeKind; 6] = [
+    pub const ALL: [KubeKind; 7] = [
         KubeKind::ServiceAccount,
         KubeKind::Role,
         KubeKind::RoleBinding,
         KubeKind::ClusterRole,
         KubeKind::ClusterRoleBinding,
         KubeKind::ConfigMap,
+        KubeKind::Namespace,
     ];
 
     /// The word its file names start with.
@@ -244,6 +256,7 @@ impl KubeKind {
             KubeKind::ClusterRole => "clusterrole",
             KubeKind::ClusterRoleBinding => "clusterrolebinding",
             KubeKind::ConfigMap => "configmap",
+            KubeKind::Namespace => "namespace",
         }
     }
 }
@@ -407,6 +420,7 @@ pub fn kubernetes_rel_of<'p>(path: &'p str, cluster: &str) -> Option<&'p str> {
 
 const POD_IDENTITY: &str = ".create-pod-identity-association.json";
 const ACCESS_ENTRY: &str = ".create-access-entry.json";
+const OIDC_PROVIDER: &str = "create-open-id-connect-provider.json";
 const ACCESS_POLICY: &str = ".associate-access-policy.json";
 
 impl fmt::Display for ArtifactPath<'_> {
@@ -431,6 +445,12 @@ impl fmt::Display for ArtifactPath<'_> {
             }
             ArtifactPath::Boundary { account, name } => {
                 write!(f, "{AWS}/{account}/boundaries/{name}/boundary-policy.json")
+            }
+            ArtifactPath::OidcProvider { account, cluster } => {
+                write!(
+                    f,
+                    "{AWS}/{account}/oidc-providers/{cluster}/{OIDC_PROVIDER}"
+                )
             }
             ArtifactPath::CreateCluster { cluster } => {
                 write!(f, "{CLUSTERS}/{cluster}/eks/create-cluster.json")
@@ -536,6 +556,9 @@ impl<'a> ArtifactPath<'a> {
             },
             [AWS, account, "boundaries", name, "boundary-policy.json"] => {
                 ArtifactPath::Boundary { account, name }
+            }
+            [AWS, account, "oidc-providers", cluster, OIDC_PROVIDER] => {
+                ArtifactPath::OidcProvider { account, cluster }
             }
             [CLUSTERS, cluster, "eks", "create-cluster.json"] => {
                 ArtifactPath::CreateCluster { cluster }
@@ -644,6 +667,7 @@ impl<'a> ArtifactPath<'a> {
             ArtifactPath::Apply { .. } => Section::Apply,
             ArtifactPath::Role { .. }
             | ArtifactPath::Boundary { .. }
+            | ArtifactPath::OidcProvider { .. }
             | ArtifactPath::CreateCluster { .. }
             | ArtifactPath::PodIdentityAssociation { .. }
             | ArtifactPath::AccessEntry { .. }
@@ -789,7 +813,9 @@ mod tests {
                 // The kind of document agrees with the kind of path.
                 let agrees = match &p {
                     ArtifactPath::Manifest => a.kind == "manifest",
-                    ArtifactPath::Role { .. } | ArtifactPath::Boundary { .. } => {
+                    ArtifactPath::Role { .. }
+                    | ArtifactPath::Boundary { .. }
+                    | ArtifactPath::OidcProvider { .. } => {
                         a.kind.starts_with("iam-") || a.kind.starts_with("aws-cli-iam-")
                     }
                     ArtifactPath::CreateCluster { .. }
@@ -865,6 +891,10 @@ mod tests {
             name: b,
         });
         v.push(ArtifactPath::CreateCluster { cluster: a });
+        v.push(ArtifactPath::OidcProvider {
+            account: a,
+            cluster: b,
+        });
         v.push(ArtifactPath::AccessEntry {
             cluster: a,
             name: b,

@@ -41,8 +41,8 @@ use std::borrow::Cow;
 
 use self::model::{
     AccessEntry, AccessPolicyAssociation, AccessScope as ScopeBlock, File, IamPolicy, IamRole,
-    Output, PodIdentityAssociation, Provider, ProviderRequirement, ResourcePolicy as PolicyBody,
-    RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
+    OidcProvider, Output, PodIdentityAssociation, Provider, ProviderRequirement,
+    ResourcePolicy as PolicyBody, RolePolicyAttachment, Tags, TerraformBlock, Text, BODY_DEPTH,
 };
 use super::iam::{boundary_description, boundary_origin};
 use super::iam::{boundary_policy, managed_policy_texts, role_description, trust_policy};
@@ -60,6 +60,9 @@ const PROVIDER_SOURCE: &str = "hashicorp/aws";
 const MIN_VERSION: &str = ">= 5.33";
 /// `disable_session_tags` of a Pod Identity association came with 6.2.0.
 const MIN_VERSION_SESSION_TAGS: &str = ">= 6.2";
+/// An `aws_iam_openid_connect_provider` without `thumbprint_list`: checked with 5.100.0, whose
+/// schema has it optional.
+const MIN_VERSION_OIDC: &str = ">= 5.100";
 
 /// Literal text in a Terraform string: `${` and `%{` start a template, so they are doubled.
 pub fn literal(s: &str) -> String {
@@ -280,6 +283,36 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
         files.insert(layout::TERRAFORM_BOUNDARIES.into(), f);
     }
 
+    // The managed OIDC providers (IAM, the default provider configuration): in their cluster's
+    // file, and the roles that trust their issuer depend on them.
+    let mut oidc_refs: BTreeMap<&str, String> = BTreeMap::new();
+    let mut managed_oidc: BTreeMap<String, Pending> = BTreeMap::new();
+    for c in ir
+        .clusters
+        .values()
+        .filter(|c| c.account == account && c.oidc_provider.is_some())
+    {
+        let Some(issuer) = c.oidc.as_deref() else {
+            continue;
+        };
+        let id = names.name("aws_iam_openid_connect_provider", &c.name);
+        let mut f = Pending::new("terraform-eks-cluster");
+        f.cluster = Some(c.name.clone());
+        f.spans.push(c.oidc_provider.unwrap_or(c.span));
+        insert(
+            &mut f.file,
+            "aws_iam_openid_connect_provider",
+            id.clone(),
+            &OidcProvider {
+                url: lit_owned(format!("https://{issuer}")),
+                client_id_list: vec![super::iam::OIDC_AUDIENCE],
+                tags: tags(&format!("cluster {}", c.name)),
+            },
+        );
+        oidc_refs.insert(issuer, format!("aws_iam_openid_connect_provider.{id}"));
+        managed_oidc.insert(c.name.clone(), f);
+    }
+
     // Roles, with their permissions policies.
     let mut role_refs: BTreeMap<String, String> = BTreeMap::new();
     for role in ir.roles.iter().filter(|r| r.account == account) {
@@ -330,6 +363,13 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
                         .map_or_else(|| lit(&b.arn), |r| Cow::Borrowed(r.as_str()))
                 }),
                 tags: tags(&role.origin.what),
+                depends_on: match &role.trust {
+                    crate::ir::Trust::Irsa { providers } => providers
+                        .iter()
+                        .filter_map(|p| oidc_refs.get(p.issuer.as_str()).cloned())
+                        .collect(),
+                    crate::ir::Trust::PodIdentity { .. } => Vec::new(),
+                },
             },
         );
         let arn = format!("${{aws_iam_role.{id}.arn}}");
@@ -339,9 +379,14 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
     }
 
     // Each cluster's EKS resources.
+    let needs_oidc_arg = !managed_oidc.is_empty();
     for c in ir.clusters.values().filter(|c| c.account == account) {
-        let mut f = Pending::new("terraform-eks-cluster");
-        f.cluster = Some(c.name.clone());
+        let mut f = managed_oidc.remove(&c.name).unwrap_or_else(|| {
+            let mut f = Pending::new("terraform-eks-cluster");
+            f.cluster = Some(c.name.clone());
+            f
+        });
+        let has_oidc = !f.file.resource.is_empty();
         let provider = format!("aws.{}", region_alias(&c.region));
         for a in ir
             .pod_identity_associations
@@ -435,7 +480,9 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
             f.spans.push(a.origin.span);
         }
         if !f.file.resource.is_empty() {
-            regions.insert(c.region.clone());
+            if f.file.resource.len() > usize::from(has_oidc) {
+                regions.insert(c.region.clone());
+            }
             files.insert(layout::terraform_cluster_file(&c.name), f);
         }
     }
@@ -568,6 +615,8 @@ fn emit_root<T, E>(ir: &Ir, sources: &Sources, account: &str, out: &mut super::o
                 source: PROVIDER_SOURCE,
                 version: if needs_session_tags_arg {
                     MIN_VERSION_SESSION_TAGS
+                } else if needs_oidc_arg {
+                    MIN_VERSION_OIDC
                 } else {
                     MIN_VERSION
                 },

@@ -93,7 +93,8 @@ pub fn load_dir(dir: &Path) -> Sources {
 
 /// Compile a case folder. A `previous-manifest.json` in the folder stands for the previous
 /// output's manifest (its clusters' authentication modes feed the transition check, E408); a
-/// `templates/` folder stands for `--templates templates`.
+/// `templates/` folder stands for `--templates templates`; a `targets` file (`aws,apply`) for
+/// `--target aws,apply`.
 pub fn compile_dir(dir: &Path, sources: &Sources) -> accessc::Compiled {
     let mut options = std::fs::read_to_string(dir.join("previous-manifest.json"))
         .ok()
@@ -104,6 +105,10 @@ pub fn compile_dir(dir: &Path, sources: &Sources) -> accessc::Compiled {
         let mut set = accessc::templates::TemplateSet::read(&dir.join("templates")).unwrap();
         set.dir = "templates".into();
         options.templates = Some(set);
+    }
+    if let Ok(targets) = std::fs::read_to_string(dir.join("targets")) {
+        let list = targets.trim().split(',').map(|t| t.parse().unwrap());
+        options.targets = accessc::emit::target::Targets::of(list);
     }
     accessc::compile_with(sources, &options)
 }

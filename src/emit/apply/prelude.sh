@@ -23,15 +23,21 @@ skips=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
-    --skip)
-      if [ "$#" -lt 2 ]; then
-        echo 'apply.sh: --skip needs a service (iam, eks, s3, kms, sqs, sns, secretsmanager, ecr)' >&2
-        exit 2
+    --skip | --skip=*)
+      if [ "$1" = --skip ]; then
+        service=${2-}
+        [ "$#" -lt 2 ] || shift
+      else
+        service=${1#--skip=}
       fi
-      skips+=("$2")
-      shift
+      case "$service" in
+        iam | eks | s3 | kms | sqs | sns | secretsmanager | ecr) skips+=("$service") ;;
+        *)
+          printf 'apply.sh: --skip needs a service (iam, eks, s3, kms, sqs, sns, secretsmanager, ecr), not %s\n' "${service:-nothing}" >&2
+          exit 2
+          ;;
+      esac
       ;;
-    --skip=*) skips+=("${1#--skip=}") ;;
     -h | --help)
       sed -n '3,19p' -- "${BASH_SOURCE[0]}" | cut -c3-
       exit 0
@@ -161,38 +167,34 @@ oidc_provider() {
   fi
 }
 
+# policy_step KIND NAME ARN DOCUMENT TAGS HASH CREATE_ARG...: a managed policy (a boundary, a
+# role's policy), created by `aws iam create-policy CREATE_ARG... --tags TAGS`
+policy_step() {
+  local kind=$1 name=$2 arn=$3 doc=$4 tags=$5 hash=$6 state
+  shift 6
+  if skipped iam; then report skip "$kind" "$name"; return 0; fi
+  read_into state iam list-policy-tags --policy-arn "$arn" --query "$HASH_TAG_QUERY"
+  if [ "$state" = '<missing>' ]; then
+    report create "$kind" "$name"
+    run iam create-policy "$@" --tags "$tags"
+  elif [ "$state" = "$hash" ]; then
+    report unchanged "$kind" "$name"
+  else
+    report update "$kind" "$name"
+    new_version "$arn" "$doc"
+    run iam tag-policy --policy-arn "$arn" --tags "$tags"
+  fi
+}
+
 # boundary NAME ARN DOCUMENT DESCRIPTION TAGS HASH
 boundary() {
-  local state
-  if skipped iam; then report skip boundary "$1"; return 0; fi
-  read_into state iam list-policy-tags --policy-arn "$2" --query "$HASH_TAG_QUERY"
-  if [ "$state" = '<missing>' ]; then
-    report create boundary "$1"
-    run iam create-policy --policy-name "$1" --policy-document "file://$3" --description "$4" --tags "$5"
-  elif [ "$state" = "$6" ]; then
-    report unchanged boundary "$1"
-  else
-    report update boundary "$1"
-    new_version "$2" "$3"
-    run iam tag-policy --policy-arn "$2" --tags "$5"
-  fi
+  policy_step boundary "$1" "$2" "$3" "$5" "$6" \
+    --policy-name "$1" --policy-document "file://$3" --description "$4"
 }
 
 # policy NAME ARN CREATE_INPUT DOCUMENT TAGS HASH
 policy() {
-  local state
-  if skipped iam; then report skip policy "$1"; return 0; fi
-  read_into state iam list-policy-tags --policy-arn "$2" --query "$HASH_TAG_QUERY"
-  if [ "$state" = '<missing>' ]; then
-    report create policy "$1"
-    run iam create-policy --cli-input-json "file://$3" --tags "$5"
-  elif [ "$state" = "$6" ]; then
-    report unchanged policy "$1"
-  else
-    report update policy "$1"
-    new_version "$2" "$4"
-    run iam tag-policy --policy-arn "$2" --tags "$5"
-  fi
+  policy_step policy "$1" "$2" "$4" "$5" "$6" --cli-input-json "file://$3"
 }
 
 # role NAME CREATE_INPUT TRUST_POLICY BOUNDARY_ARN DESCRIPTION TAGS HASH (no boundary: '')
@@ -373,8 +375,16 @@ pod_identity() {
     run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
       --role-arn "$5" --region "$7" --disable-session-tags
   else
-    run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
-      --role-arn "$5" --region "$7"
+    # Only a CLI that knows session tags is asked to turn them back on.
+    read_into state eks describe-pod-identity-association --cluster-name "$2" --association-id "$id" \
+      --region "$7" --query 'association.disableSessionTags'
+    if [ "$state" = True ]; then
+      run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
+        --role-arn "$5" --region "$7" --no-disable-session-tags
+    else
+      run eks update-pod-identity-association --cluster-name "$2" --association-id "$id" \
+        --role-arn "$5" --region "$7"
+    fi
   fi
   read_into arn eks describe-pod-identity-association --cluster-name "$2" --association-id "$id" \
     --region "$7" --query 'association.associationArn'

@@ -116,6 +116,23 @@ pub struct IamRole<'a> {
     pub permissions_boundary: Option<Text<'a>>,
     /// Tags.
     pub tags: Tags<'a>,
+    /// The managed OIDC providers its trust names (`aws_iam_openid_connect_provider.…`):
+    /// created first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// `aws_iam_openid_connect_provider` (`oidc_provider = managed`), without `thumbprint_list`:
+/// IAM no longer needs one for EKS issuers, and the provider (5.x, checked with 5.100) takes
+/// it as optional.
+#[derive(Debug, Serialize)]
+pub struct OidcProvider<'a> {
+    /// `https://ISSUER`.
+    pub url: Text<'a>,
+    /// `["sts.amazonaws.com"]`.
+    pub client_id_list: Vec<&'static str>,
+    /// Tags.
+    pub tags: Tags<'a>,
 }
 
 /// `aws_iam_role_policy_attachment`.
