@@ -12,7 +12,8 @@
                                                applied: "s3 BUCKET", "kms REGION KEY_ID",
                                                "sqs REGION NAME", "sns REGION NAME",
                                                "ecr REGION NAME", "secret REGION NAME"
-  helper.py readback OUT_DIR ACCOUNT            what the AWS CLI part reads back, one a line:
+  helper.py readback OUT_DIR ACCOUNT            what the AWS CLI part reads back, one a line,
+                                               tab-separated:
                                                "role NAME CREATE_ROLE TRUST_POLICY",
                                                "policy ARN POLICY_FILE", "attached ROLE ARN",
                                                "s3 BUCKET FILE", "kms REGION KEY_ID FILE", …
@@ -150,6 +151,14 @@ POLICY_FILE = {
 SERVICE_FOLDER = {"kms": "kms", "sqs": "sqs", "sns": "sns", "secret": "secretsmanager", "ecr": "ecr"}
 
 
+def row(*fields):
+    """One tab-separated line (paths may hold spaces; names are validated)."""
+    for x in fields:
+        if "\t" in x or "\n" in x:
+            die(f"tab or newline in {x!r}")
+    print("\t".join(fields))
+
+
 def readback(out_dir, account):
     if not ACCOUNT.match(account):
         die(f"account {account!r}")
@@ -160,20 +169,20 @@ def readback(out_dir, account):
         name = read_json(create_role)["RoleName"]
         if not NAME.match(name):
             die(f"role name {name!r}")
-        print(f"role {name} {create_role} {os.path.join(d, 'trust-policy.json')}")
+        row("role", name, create_role, os.path.join(d, "trust-policy.json"))
         for cp in sorted(glob.glob(os.path.join(d, "create-policy*.json"))):
             suffix = os.path.basename(cp)[len("create-policy"):]
-            print(f"policy {policy_arn_of(cp, account)} {os.path.join(d, 'policy' + suffix)}")
+            row("policy", policy_arn_of(cp, account), os.path.join(d, "policy" + suffix))
         for ap in sorted(glob.glob(os.path.join(d, "attach-role-policy*.json"))):
             arn = read_json(ap)["PolicyArn"]
             if not re.match(r"^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9_+=,.@/-]+$", arn):
                 die(f"policy ARN {arn!r}")
-            print(f"attached {name} {arn}")
+            row("attached", name, arn)
     for bp in sorted(glob.glob(os.path.join(base, "boundaries", "*", "boundary-policy.json"))):
         bname = os.path.basename(os.path.dirname(bp))
         if not NAME.match(bname):
             die(f"boundary name {bname!r}")
-        print(f"policy arn:aws:iam::{account}:policy/{bname} {bp}")
+        row("policy", f"arn:aws:iam::{account}:policy/{bname}", bp)
     for line in fixture_lines(out_dir, account):
         kind, rest = line.split(" ", 1)
         if kind == "s3":
@@ -184,7 +193,7 @@ def readback(out_dir, account):
         f = os.path.join(folder, POLICY_FILE[kind])
         if not os.path.isfile(f):
             die(f"{f} missing")
-        print(f"{line} {f}")
+        row(*line.split(" "), f)
 
 
 def role_equal(get_role, create_role, trust):

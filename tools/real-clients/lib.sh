@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables it sets are read by the scripts that source it
 # Shared by .ci/real-clients.sh and tools/real-clients/change-test.sh (sourced, not run): the
 # pinned venv, the tools' checks, the scratch folder, the moto server, the fixtures and one
 # Terraform root applied against moto. Sets: repo, py, aws, helper, work, moto_url; a trap stops
@@ -228,7 +229,7 @@ run_apply_plan() {
 read_back() {
     local out=$1 account=$2 kind a b c v n=0
     "$py" "$helper" readback "$out" "$account" >"$scratch/readback"
-    while read -r -u 3 kind a b c; do
+    while IFS=$'\t' read -r -u 3 kind a b c; do
         case $kind in
             role)
                 awsm iam get-role --role-name "$a" --output json >"$scratch/got.json"
