@@ -10,7 +10,7 @@
 #   --skip SERVICE   leave the steps of SERVICE out (iam, eks, s3, kms, sqs, sns,
 #                    secretsmanager, ecr); repeatable
 #
-# Needs the AWS CLI (v1 or v2) and coreutils; credentials and the default region come from the
+# Needs bash, the AWS CLI (v1 or v2) and coreutils; credentials and the default region come from the
 # environment (IAM calls use it, regional calls pass --region). Whether an object is current is
 # read from its tag accessc:sha256 (the SHA-256 of the file it was created or updated from),
 # from the attached policies, from an access policy's scope, or from the SHA-256 of a resource
@@ -39,7 +39,13 @@ while [ "$#" -gt 0 ]; do
       esac
       ;;
     -h | --help)
-      sed -n '3,19p' -- "${BASH_SOURCE[0]}" | cut -c3-
+      while IFS= read -r line; do
+        case "$line" in
+          'set -euo'*) break ;;
+          '#!'* | '# generated'*) ;;
+          '#'*) printf '%s\n' "${line#'#'}" | cut -c2- ;;
+        esac
+      done <"${BASH_SOURCE[0]}"
       exit 0
       ;;
     *)
@@ -53,6 +59,8 @@ if ! command -v aws >/dev/null 2>&1; then
   echo 'apply.sh: the AWS CLI (aws) is not on PATH' >&2
   exit 2
 fi
+# AWS CLI v2 pages output on a terminal; nothing here is for a pager.
+export AWS_PAGER=''
 # The plan's paths are relative to the output folder, two levels up.
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.."
 err_file=$(mktemp)
@@ -116,10 +124,12 @@ read_into() {
     printf -v "$var" '%s' "$out"
     return 0
   fi
-  if grep -qE 'NoSuchEntity|NotFoundException|NoSuchBucketPolicy|NonExistentQueue|NotFound' "$err_file"; then
-    printf -v "$var" '%s' '<missing>'
-    return 0
-  fi
+  case "$(cat -- "$err_file")" in
+    *NoSuchEntity* | *NotFound* | *NoSuchBucketPolicy* | *NonExistentQueue*)
+      printf -v "$var" '%s' '<missing>'
+      return 0
+      ;;
+  esac
   fail "$@"
 }
 
