@@ -44,11 +44,14 @@ mkdir -p "$work/results" "$work/units"
 
 # spawn NAME COMMAND...: run one check in the background in its own scratch folder, with its own
 # moto server (stopped on exit), at most jobs_max at once; it records its counts in results/NAME
+# and, when it passed, results/NAME.ok
+unit_pids=()
+unit_names=()
 spawn() {
     local name=$1
     shift
     while [ "$(jobs -pr | wc -l)" -ge "$jobs_max" ]; do
-        wait -n || fail "a check failed (above)"
+        wait -n || true # judged below, by PID
     done
     (
         scratch=$work/units/$name
@@ -57,13 +60,18 @@ spawn() {
         trap stop_moto EXIT
         trap 'exit 143' INT TERM
         "$@" >"$work/results/$name"
+        : >"$work/results/$name.ok"
     ) &
+    unit_pids+=("$!")
+    unit_names+=("$name")
 }
+# wait_all: every check has ended and passed
 wait_all() {
-    while [ "$(jobs -pr | wc -l)" -gt 0 ]; do
-        wait -n || fail "a check failed (above)"
+    local i
+    for i in "${!unit_pids[@]}"; do
+        wait "${unit_pids[$i]}" || fail "check ${unit_names[$i]} failed (above)"
+        [ -f "$work/results/${unit_names[$i]}.ok" ] || fail "check ${unit_names[$i]} did not finish"
     done
-    wait || fail "a check failed (above)"
 }
 
 # tf_check EXAMPLE ACCOUNT: the root applied and re-planned; prints "APPLIED EXCLUDED TYPES"
@@ -153,7 +161,8 @@ wait_all
 note "the clients against moto took $(( $(date +%s) - t ))s ($jobs_max at once)"
 
 tf_applied=0 tf_excluded=0 tf_types="" a_steps=0 a_skipped=0 a_read=0
-for r in "$work"/results/tf-*; do
+for r in "$work"/results/tf-[0-9]*; do
+    case $r in *.ok) continue ;; esac
     read -r n ex types <"$r"
     tf_applied=$((tf_applied + n))
     tf_excluded=$((tf_excluded + ex))
@@ -162,7 +171,8 @@ for r in "$work"/results/tf-*; do
         case ",$tf_types," in *",$ty,"*) ;; *) tf_types=${tf_types:+$tf_types,}$ty ;; esac
     done
 done
-for r in "$work"/results/cli-*; do
+for r in "$work"/results/cli-[0-9]*; do
+    case $r in *.ok) continue ;; esac
     read -r n sk rb <"$r"
     a_steps=$((a_steps + n - sk))
     a_skipped=$((a_skipped + sk))
