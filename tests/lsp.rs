@@ -400,3 +400,21 @@ fn the_server_survives_bad_input() {
     c.notify("exit", Value::Null);
     assert!(c.child.wait().unwrap().success());
 }
+
+/// An editor that quits right after `shutdown`, without sending `exit`: the server exits 0 (the
+/// shutdown was asked for), and a request after `shutdown` is refused.
+#[test]
+fn a_client_gone_after_shutdown_ends_the_session_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let mut c = Client::start(&root);
+    let s = c.request("shutdown", Value::Null);
+    assert!(s.get("error").is_none(), "{s}");
+    let late = c.request("textDocument/hover", json!({}));
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    let Client {
+        mut child, stdin, ..
+    } = c;
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

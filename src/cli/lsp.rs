@@ -130,11 +130,9 @@ fn serve(connection: &Connection) -> Result<(), String> {
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
-                if connection
-                    .handle_shutdown(&req)
-                    .map_err(|e| format!("shutdown: {e}"))?
-                {
-                    return Ok(());
+                if req.method == lsp_types::request::Shutdown::METHOD {
+                    send(connection, Message::Response(Response::new_ok(req.id, ())));
+                    return after_shutdown(connection);
                 }
                 let resp = server.request(req);
                 send(connection, Message::Response(resp));
@@ -148,6 +146,29 @@ fn serve(connection: &Connection) -> Result<(), String> {
                 }
             }
             Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// After `shutdown`: wait for `exit`, answering any request with `InvalidRequest`. A client
+/// that goes away without sending `exit` (an editor quitting at once) ends the session as well:
+/// the shutdown was asked for, so the server exits 0 either way.
+fn after_shutdown(connection: &Connection) -> Result<(), String> {
+    for msg in &connection.receiver {
+        match msg {
+            Message::Notification(n) if n.method == lsp_types::notification::Exit::METHOD => {
+                return Ok(());
+            }
+            Message::Request(req) => send(
+                connection,
+                Message::Response(Response::new_err(
+                    req.id,
+                    ErrorCode::InvalidRequest as i32,
+                    "the server is shutting down".to_string(),
+                )),
+            ),
+            _ => {}
         }
     }
     Ok(())
