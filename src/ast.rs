@@ -722,3 +722,20 @@ pub struct Arg {
     /// Whole argument.
     pub span: Span,
 }
+
+/// A string literal of the language with the text `s` (`"`, `\\`, line breaks and tabs
+/// escaped).
+pub fn string_literal(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -315,6 +315,9 @@ pub fn hover(
             ));
         }
     }
+    if let Some(out) = pack_hover(program, text, start, word, &place) {
+        return Some(out);
+    }
     let spans = definition(program, text, at);
     if spans.is_empty() {
         return None;
@@ -333,6 +336,142 @@ pub fn hover(
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// Hover text of a pack named at byte `start` (`use NAME(…)`, `pack NAME(…)`): its signature,
+/// and where it is declared or which controller version a built-in pack follows.
+fn pack_hover(
+    program: &Program,
+    text: &str,
+    start: usize,
+    word: &str,
+    place: &impl Fn(Span) -> String,
+) -> Option<String> {
+    let before = text[..start].trim_end();
+    let after = text[start + word.len()..].trim_start();
+    if !(before.ends_with("use") || before.ends_with("pack")) || !after.starts_with('(') {
+        return None;
+    }
+    let declared = program.decls.iter().find_map(|d| match d {
+        Decl::Pack(p) if p.name.node == word && !crate::packs::is_builtin(p.span.file) => Some(p),
+        _ => None,
+    });
+    if let Some(p) = declared {
+        return Some(format!(
+            "```\npack {}\n```\ndeclared at {}\n",
+            crate::packs::signature_of(p),
+            place(p.name.span)
+        ));
+    }
+    let pack = crate::packs::get(word)?;
+    Some(format!(
+        "```\npack {}\n```\nbuilt-in pack: {} (follows v{}; `accessc packs show {}` prints it)\n",
+        crate::packs::signature(pack),
+        pack.summary,
+        pack.version,
+        pack.name
+    ))
+}
+
+/// The block the cursor is in: the first word of the header of each open `{`, innermost last
+/// (strings and `#` comments skipped).
+fn open_blocks(text: &str) -> Vec<&str> {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut line_start = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if c == '\n' {
+            line_start = i + 1;
+            in_comment = false;
+            in_string = false;
+            continue;
+        }
+        if in_comment {
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '{' => {
+                let header = text[line_start..i].split_whitespace().next().unwrap_or("");
+                stack.push(header);
+            }
+            '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack
+}
+
+/// The settings a block of a declaration knows, by the declaration's keyword.
+fn settings_of(keyword: &str) -> &'static [&'static str] {
+    match keyword {
+        "cluster" => crate::check::CLUSTER_SETTINGS,
+        "app" => crate::check::apps::APP_SETTINGS,
+        "role" => crate::check::apps::ROLE_SETTINGS,
+        "access" => crate::check::access::ACCESS_SETTINGS,
+        "namespace" => &["managed"],
+        _ => &[],
+    }
+}
+
+/// Completions inside a `kubernetes … { … }` block: verbs, built-in resources and the rule's
+/// keywords that start with `lower`.
+fn kubernetes_completions(lower: &str) -> Vec<Completion> {
+    let mut out: Vec<Completion> = crate::kube::VERBS
+        .iter()
+        .filter(|v| v.starts_with(lower))
+        .map(|v| Completion {
+            label: (*v).to_string(),
+            detail: "Kubernetes verb".to_string(),
+        })
+        .collect();
+    out.extend(
+        crate::kube::resources()
+            .iter()
+            .map(|r| (r, r.display_name()))
+            .filter(|(_, name)| name.starts_with(lower))
+            .map(|(r, name)| Completion {
+                label: name,
+                detail: format!(
+                    "Kubernetes resource ({}{})",
+                    if r.group.is_empty() { "core" } else { r.group },
+                    if r.namespaced {
+                        ", namespaced"
+                    } else {
+                        ", cluster-wide"
+                    }
+                ),
+            }),
+    );
+    for (k, d) in [
+        ("named", "only the objects of these names"),
+        ("unsafe", "accept a wide rule, with a reason"),
+    ] {
+        if k.starts_with(lower) {
+            out.push(Completion {
+                label: k.to_string(),
+                detail: d.to_string(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.label.cmp(&b.label));
+    out.dedup();
+    out
 }
 
 /// A completion item: the text to insert and a detail line.
@@ -410,14 +549,34 @@ pub fn completions(program: &Program, text: &str, at: usize) -> Vec<Completion> 
         return out;
     }
     let lower = typed.to_ascii_lowercase();
-    let mut out: Vec<Completion> = KEYWORDS
-        .iter()
-        .filter(|(k, _)| k.starts_with(&lower))
-        .map(|(k, d)| Completion {
-            label: (*k).to_string(),
-            detail: (*d).to_string(),
-        })
-        .collect();
+    let blocks = open_blocks(&text[..typed_start]);
+    if blocks.last() == Some(&"kubernetes") {
+        return kubernetes_completions(&lower);
+    }
+    let line_start = text[..typed_start].rfind('\n').map_or(0, |i| i + 1);
+    let at_line_start = text[line_start..typed_start].trim().is_empty();
+    let mut out: Vec<Completion> = Vec::new();
+    // A setting where a line of a declaration's own block starts.
+    if let (true, [keyword]) = (at_line_start, blocks.as_slice()) {
+        out.extend(
+            settings_of(keyword)
+                .iter()
+                .filter(|k| k.starts_with(&lower))
+                .map(|k| Completion {
+                    label: format!("{k} = "),
+                    detail: format!("setting of `{keyword}`"),
+                }),
+        );
+    }
+    out.extend(
+        KEYWORDS
+            .iter()
+            .filter(|(k, _)| k.starts_with(&lower))
+            .map(|(k, d)| Completion {
+                label: (*k).to_string(),
+                detail: (*d).to_string(),
+            }),
+    );
     for ((kind, name), _) in declarations(program) {
         let name = match kind {
             Kind::App => name.rsplit('/').next().unwrap_or_default().to_string(),
@@ -446,23 +605,114 @@ pub fn completions(program: &Program, text: &str, at: usize) -> Vec<Completion> 
     out
 }
 
-/// The quick fixes of a diagnostic: the replacement a "did you mean `X`?" in its help offers
-/// for the text under its span.
-pub fn fixes(d: &Diag) -> Vec<(Span, String)> {
+/// A quick fix: what it does and the edits (spans replaced by text; an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, for the editor's menu.
+    pub title: String,
+    /// The edits, in the diagnostic's file.
+    pub edits: Vec<(Span, String)>,
+}
+
+/// The quick fixes of a diagnostic, from its help: the replacement a "did you mean `X`?"
+/// offers for the text under its span; the ARN a resource-type error says to write
+/// (`write "…/*"`: an object action on a bucket); and `unsafe "…"` added to the grant or rule
+/// when the help says that accepts it. `text` is the text of the diagnostic's file.
+pub fn fixes(program: &Program, text: &str, d: &Diag) -> Vec<Fix> {
     let (Some(span), Some(help)) = (d.span, d.help.as_deref()) else {
         return Vec::new();
     };
-    let Some(rest) = help.split("did you mean `").nth(1) else {
-        return Vec::new();
-    };
-    let Some(end) = rest.find('`') else {
-        return Vec::new();
-    };
-    let suggestion = &rest[..end];
-    if suggestion.is_empty() || suggestion.contains('\n') {
-        return Vec::new();
+    let mut out = Vec::new();
+    if let Some(suggestion) = quoted_after(help, "did you mean `", '`') {
+        out.push(Fix {
+            title: format!("replace with `{suggestion}`"),
+            edits: vec![(span, suggestion.to_string())],
+        });
     }
-    vec![(span, suggestion.to_string())]
+    let under = text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("");
+    if let Some(arn) = quoted_after(help, ": write \"", '"') {
+        if under.starts_with('"') {
+            out.push(Fix {
+                title: format!("write \"{arn}\""),
+                edits: vec![(span, crate::ast::string_literal(arn))],
+            });
+        }
+    }
+    if help.contains("add `unsafe \"reason\"`") {
+        if let Some(end) = accepting_end(program, span) {
+            // A grant's span ends inside its last string: after its closing quote.
+            let end = end as usize + usize::from(text.as_bytes().get(end as usize) == Some(&b'"'));
+            out.push(Fix {
+                title: "accept it: add `unsafe \"…\"` (say why)".to_string(),
+                edits: vec![(
+                    Span::new(span.file, end, end),
+                    " unsafe \"TODO: why this is meant\"".to_string(),
+                )],
+            });
+        }
+    }
+    out
+}
+
+/// The text between `open` and the next `close` in `help`, when it is one non-empty line.
+fn quoted_after<'h>(help: &'h str, open: &str, close: char) -> Option<&'h str> {
+    let rest = help.split(open).nth(1)?;
+    let text = &rest[..rest.find(close)?];
+    (!text.is_empty() && !text.contains('\n')).then_some(text)
+}
+
+/// The end of the innermost grant or Kubernetes rule without `unsafe` that contains `span`
+/// (where `unsafe "…"` goes).
+fn accepting_end(program: &Program, span: Span) -> Option<u32> {
+    // (A grant's span ends before the closing quote of its last string: where a diagnostic on
+    // that string ends.)
+    let inside = |s: Span| s.file == span.file && s.start <= span.start && span.start < s.end;
+    let mut best: Option<Span> = None;
+    let mut consider = |s: Span, has_unsafe: bool| {
+        if !has_unsafe && inside(s) && best.is_none_or(|b| s.end - s.start < b.end - b.start) {
+            best = Some(s);
+        }
+    };
+    let mut body = |b: &crate::ast::Body| {
+        for block in &b.aws {
+            for g in &block.grants {
+                consider(g.span, g.unsafe_reason.is_some());
+            }
+        }
+        for block in &b.kubernetes {
+            for r in &block.rules {
+                consider(r.span, r.unsafe_reason.is_some());
+            }
+        }
+    };
+    for d in &program.decls {
+        match d {
+            Decl::App(a) => body(&a.body),
+            Decl::Role(r) => body(&r.body),
+            Decl::Pack(p) => body(&p.body),
+            _ => {}
+        }
+    }
+    for d in &program.decls {
+        match d {
+            Decl::Access(a) => {
+                for block in &a.kubernetes {
+                    for r in &block.rules {
+                        consider(r.span, r.unsafe_reason.is_some());
+                    }
+                }
+            }
+            Decl::Resource(r) => {
+                for g in &r.grants {
+                    consider(g.span, g.unsafe_reason.is_some());
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|b| b.end)
 }
 
 #[cfg(test)]
@@ -534,8 +784,119 @@ mod tests {
             .at(Span::new(FileId(0), 1, 4))
             .help("did you mean `s3:GetObject`?");
         assert_eq!(
-            fixes(&d),
-            vec![(Span::new(FileId(0), 1, 4), "s3:GetObject".to_string())]
+            fixes(&Program::default(), "", &d),
+            vec![Fix {
+                title: "replace with `s3:GetObject`".to_string(),
+                edits: vec![(Span::new(FileId(0), 1, 4), "s3:GetObject".to_string())]
+            }]
+        );
+    }
+
+    /// The program of `files` (parsed and checked) and its diagnostics.
+    fn compiled(files: &[(&str, &str)]) -> (crate::source::Sources, Program, Vec<Diag>) {
+        let mut sources = crate::source::Sources::new();
+        for (name, text) in files {
+            sources.add((*name).to_string(), (*text).to_string());
+        }
+        let (program, mut diags) = crate::parse(&sources);
+        let (_, more) = crate::check_and_lower(&program, &crate::Options::default());
+        diags.extend(more);
+        (sources, program, diags)
+    }
+
+    const PLATFORM: &str = "cluster prod {\n  account = \"111122223333\"\n  region = \"us-west-2\"\n}\nnamespace shop on prod {}\n";
+
+    fn apply(text: &str, edits: &[(Span, String)]) -> String {
+        let mut out = text.to_string();
+        for (span, new) in edits.iter().rev() {
+            out.replace_range(span.start as usize..span.end as usize, new);
+        }
+        out
+    }
+
+    #[test]
+    fn an_object_action_on_a_bucket_is_fixed_with_objects_of_it() {
+        let app = "app web in shop {\n  aws {\n    allow s3:GetObject on \"arn:aws:s3:::photos\"\n  }\n}\n";
+        let (_, program, diags) = compiled(&[("p.access", PLATFORM), ("a.access", app)]);
+        let d = diags
+            .iter()
+            .find(|d| d.help.as_deref().is_some_and(|h| h.contains(": write \"")))
+            .unwrap_or_else(|| panic!("{diags:?}"));
+        let fixes = fixes(&program, app, d);
+        let fix = fixes.iter().find(|f| f.title.starts_with("write")).unwrap();
+        let fixed = apply(app, &fix.edits);
+        assert!(fixed.contains("on \"arn:aws:s3:::photos/*\""), "{fixed}");
+        let (_, _, after) = compiled(&[("p.access", PLATFORM), ("a.access", &fixed)]);
+        assert!(after.iter().all(|d| !d.is_error()), "{after:?}");
+    }
+
+    #[test]
+    fn a_wide_grant_is_accepted_with_unsafe_at_the_end_of_the_grant() {
+        let app = "app web in shop {\n  aws {\n    allow sqs:SendMessage on \"*\"\n    read \"arn:aws:s3:::b/*\"\n  }\n  kubernetes {\n    get pods\n  }\n}\n";
+        let (_, program, diags) = compiled(&[("p.access", PLATFORM), ("a.access", app)]);
+        let d = diags
+            .iter()
+            .find(|d| d.code == crate::diagnostics::Code::E202)
+            .unwrap_or_else(|| panic!("{diags:?}"));
+        let fixes = fixes(&program, app, d);
+        let fix = fixes
+            .iter()
+            .find(|f| f.title.contains("unsafe"))
+            .unwrap_or_else(|| panic!("{fixes:?}"));
+        let fixed = apply(app, &fix.edits);
+        assert!(
+            fixed.contains(
+                "allow sqs:SendMessage on \"*\" unsafe \"TODO: why this is meant\"\n    read"
+            ),
+            "{fixed}"
+        );
+        let (_, _, after) = compiled(&[("p.access", PLATFORM), ("a.access", &fixed)]);
+        assert!(after.iter().all(|d| !d.is_error()), "{after:?}");
+    }
+
+    #[test]
+    fn completions_know_the_block_they_are_in() {
+        let text = "app web in shop {\n  ident\n  kubernetes {\n    get confi\n    wat\n  }\n}\n";
+        let program = Program::default();
+        let at = |w: &str| text.find(w).unwrap() + w.len();
+        let labels = |at: usize| -> Vec<String> {
+            completions(&program, text, at)
+                .into_iter()
+                .map(|c| c.label)
+                .collect()
+        };
+        // A setting of the app where its line starts.
+        assert!(labels(at("ident")).contains(&"identity = ".to_string()));
+        // Kubernetes resources and verbs in a `kubernetes` block, nothing else.
+        let k = labels(at("confi"));
+        assert_eq!(k, vec!["configmaps".to_string()], "{k:?}");
+        let v = labels(at("wat"));
+        assert!(v.contains(&"watch".to_string()), "{v:?}");
+        assert!(!v.iter().any(|l| l.contains('=')), "{v:?}");
+        // A string or comment with a brace does not open a block.
+        let quoted =
+            "app web in shop {\n  # not a block {\n  aws { allow s3:GetObject on \"x{\" }\n  ident";
+        let l: Vec<String> = completions(&program, quoted, quoted.len())
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert!(l.contains(&"identity = ".to_string()), "{l:?}");
+    }
+
+    #[test]
+    fn hover_on_a_pack_gives_its_signature() {
+        let text = "pack reader(bucket: arn) {\n  aws {\n    read \"${bucket}\"\n  }\n}\napp web in shop {\n  use reader(bucket = \"arn:aws:s3:::b/*\")\n  use external-dns()\n}\n";
+        let (_, program, _) = compiled(&[("p.access", PLATFORM), ("a.access", text)]);
+        let place = |s: Span| format!("a.access:{}", s.start);
+        let at = text.find("use reader").unwrap() + 5;
+        let h = hover(&program, text, at, place).unwrap();
+        assert!(h.contains("pack reader(bucket: arn)"), "{h}");
+        assert!(h.contains("declared at a.access:"), "{h}");
+        let at = text.find("use external-dns").unwrap() + 5;
+        let h = hover(&program, text, at, |_| String::new()).unwrap();
+        assert!(
+            h.contains("pack external-dns(") && h.contains("built-in pack"),
+            "{h}"
         );
     }
 }

@@ -281,8 +281,7 @@ impl fmt::Display for ResolveError {
 impl std::error::Error for ResolveError {}
 
 /// Every built-in resource, core group first.
-#[cfg(test)]
-fn resources() -> &'static [ApiResource] {
+pub fn resources() -> &'static [ApiResource] {
     table::RESOURCES
 }
 

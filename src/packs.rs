@@ -193,3 +193,57 @@ pub(crate) fn file_id(name: &str) -> Option<FileId> {
 pub fn is_builtin(id: FileId) -> bool {
     id.0 >= FIRST_ID && ((id.0 - FIRST_ID) as usize) < PACKS.len()
 }
+
+/// A built-in pack's declaration, parsed from its source (None when it does not parse, which
+/// a test rules out).
+pub fn declaration(pack: &BuiltinPack) -> Option<crate::ast::PackDecl> {
+    let id = file_id(pack.name)?;
+    let (decls, _) = crate::syntax::parse_file(id, pack.source);
+    decls.into_iter().find_map(|d| match d {
+        crate::ast::Decl::Pack(p) => Some(p),
+        _ => None,
+    })
+}
+
+/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a built-in pack, read from its source (empty
+/// parameters when the source does not parse, which a test rules out).
+pub fn signature(pack: &BuiltinPack) -> String {
+    match declaration(pack) {
+        Some(p) => signature_of(&p),
+        None => format!("{}()", pack.name),
+    }
+}
+
+/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a pack declaration.
+pub fn signature_of(p: &crate::ast::PackDecl) -> String {
+    let params: Vec<String> = p
+        .params
+        .iter()
+        .map(|param| {
+            let default = param
+                .default
+                .as_ref()
+                .map(|d| format!(" = {}", value_text(&d.node)))
+                .unwrap_or_default();
+            format!("{}: {}{default}", param.name.node, param.ty.node)
+        })
+        .collect();
+    format!("{}({})", p.name.node, params.join(", "))
+}
+
+/// A value as a pack's signature shows it.
+pub fn value_text(v: &crate::ast::Value) -> String {
+    match v {
+        crate::ast::Value::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| format!("{:?}", i.node.text()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        crate::ast::Value::Str(s) => format!("{s:?}"),
+        crate::ast::Value::Word(w) => w.clone(),
+        crate::ast::Value::WordList(w, _) => format!("{w} […]"),
+    }
+}

@@ -527,17 +527,24 @@ impl Server {
             if range.end < p.range.start || range.start > p.range.end {
                 continue;
             }
-            for (span, replacement) in ide::fixes(d) {
-                let edit = TextEdit::new(self.range(span), replacement.clone());
+            let text = self.sources.get(id).map_or("", |f| f.text.as_str());
+            for fix in ide::fixes(&self.program, text, d) {
+                let edits = fix
+                    .edits
+                    .iter()
+                    .map(|(span, replacement)| {
+                        TextEdit::new(self.range(*span), replacement.clone())
+                    })
+                    .collect();
                 out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: format!("{}: replace with `{replacement}`", d.code.as_str()),
+                    title: format!("{}: {}", d.code.as_str(), fix.title),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![self.diagnostic(d, span)]),
                     edit: Some(WorkspaceEdit {
-                        changes: Some([(uri.clone(), vec![edit])].into_iter().collect()),
+                        changes: Some([(uri.clone(), edits)].into_iter().collect()),
                         ..Default::default()
                     }),
-                    is_preferred: Some(true),
+                    is_preferred: Some(out.is_empty()),
                     ..Default::default()
                 }));
             }

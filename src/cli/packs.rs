@@ -23,7 +23,7 @@ fn table() -> String {
             (
                 p.name.to_string(),
                 p.version.to_string(),
-                signature(p),
+                packs::signature(p),
                 p.summary,
             )
         })
@@ -45,7 +45,7 @@ fn json() -> String {
     let packs: Vec<serde_json::Value> = PACKS
         .iter()
         .map(|p| {
-            let params: Vec<serde_json::Value> = declaration(p)
+            let params: Vec<serde_json::Value> = packs::declaration(p)
                 .map(|d| {
                     d.params
                         .iter()
@@ -65,7 +65,7 @@ fn json() -> String {
                 "name": p.name,
                 "version": p.version,
                 "summary": p.summary,
-                "use": signature(p),
+                "use": packs::signature(p),
                 "parameters": params,
             })
         })
@@ -107,9 +107,9 @@ fn page(p: &packs::BuiltinPack) -> String {
         markdown_cell(p.summary),
         p.version,
         p.name,
-        signature(p)
+        packs::signature(p)
     );
-    if let Some(d) = declaration(p) {
+    if let Some(d) = packs::declaration(p) {
         if !d.params.is_empty() {
             out.push_str("\n| Parameter | Type | Default |\n| --- | --- | --- |\n");
             for param in &d.params {
@@ -117,7 +117,7 @@ fn page(p: &packs::BuiltinPack) -> String {
                     .default
                     .as_ref()
                     .map_or("(required)".to_string(), |d| {
-                        format!("`{}`", value_text(&d.node))
+                        format!("`{}`", packs::value_text(&d.node))
                     });
                 out.push_str(&format!(
                     "| `{}` | `{}` | {} |\n",
@@ -181,38 +181,6 @@ pub fn show(name: &str, format: ShowFormat) -> u8 {
     }
 }
 
-/// A built-in pack's declaration, parsed from its source (None when it does not parse, which
-/// a test rules out).
-fn declaration(pack: &packs::BuiltinPack) -> Option<crate::ast::PackDecl> {
-    let id = packs::file_id(pack.name)?;
-    let (decls, _) = crate::syntax::parse_file(id, pack.source);
-    decls.into_iter().find_map(|d| match d {
-        crate::ast::Decl::Pack(p) => Some(p),
-        _ => None,
-    })
-}
-
-/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a built-in pack, read from its source (empty
-/// parameters when the source does not parse, which a test rules out).
-pub fn signature(pack: &packs::BuiltinPack) -> String {
-    let Some(p) = declaration(pack) else {
-        return format!("{}()", pack.name);
-    };
-    let params: Vec<String> = p
-        .params
-        .iter()
-        .map(|param| {
-            let default = param
-                .default
-                .as_ref()
-                .map(|d| format!(" = {}", value_text(&d.node)))
-                .unwrap_or_default();
-            format!("{}: {}{default}", param.name.node, param.ty.node)
-        })
-        .collect();
-    format!("{}({})", p.name.node, params.join(", "))
-}
-
 /// A default value as JSON: a string, or a list of strings.
 fn value_json(v: &crate::ast::Value) -> serde_json::Value {
     match v {
@@ -222,22 +190,6 @@ fn value_json(v: &crate::ast::Value) -> serde_json::Value {
             .collect(),
         crate::ast::Value::Str(s) | crate::ast::Value::Word(s) => s.clone().into(),
         crate::ast::Value::WordList(w, _) => w.clone().into(),
-    }
-}
-
-fn value_text(v: &crate::ast::Value) -> String {
-    match v {
-        crate::ast::Value::List(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| format!("{:?}", i.node.text()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        crate::ast::Value::Str(s) => format!("{s:?}"),
-        crate::ast::Value::Word(w) => w.clone(),
-        crate::ast::Value::WordList(w, _) => format!("{w} […]"),
     }
 }
 

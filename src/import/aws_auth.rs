@@ -655,22 +655,6 @@ fn import_item(
     });
 }
 
-/// A string literal of the language.
-fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl Imported {
     /// The `.access` source text. `from` names the input in the header comment.
     pub fn to_source(&self, from: &str) -> String {
@@ -750,18 +734,22 @@ impl Imported {
                     PrincipalKind::Role => "role",
                     PrincipalKind::User => "user",
                 },
-                quote(&a.arn),
+                crate::ast::string_literal(&a.arn),
             ));
             if a.cluster_admin {
                 lines.push(("policy", "cluster_admin".into()));
                 lines.push(("break_glass", "true".into()));
             }
             if !a.groups.is_empty() {
-                let items: Vec<String> = a.groups.iter().map(|g| quote(g)).collect();
+                let items: Vec<String> = a
+                    .groups
+                    .iter()
+                    .map(|g| crate::ast::string_literal(g))
+                    .collect();
                 lines.push(("groups", format!("[{}]", items.join(", "))));
             }
             if let Some(u) = &a.username {
-                lines.push(("username", quote(u)));
+                lines.push(("username", crate::ast::string_literal(u)));
             }
             let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             s.push_str(&format!("access {} on {} {{\n", a.name, self.cluster));
@@ -814,11 +802,16 @@ impl Imported {
                 }
             }
         };
-        let quoted = |items: &[String]| items.iter().map(|i| quote(i)).collect::<Vec<_>>();
+        let quoted = |items: &[String]| {
+            items
+                .iter()
+                .map(|i| crate::ast::string_literal(i))
+                .collect::<Vec<_>>()
+        };
         let json = |items: &[serde_json::Value]| {
             items
                 .iter()
-                .map(|v| quote(&ascii_json(v)))
+                .map(|v| crate::ast::string_literal(&ascii_json(v)))
                 .collect::<Vec<_>>()
         };
         let mut out = Vec::new();
@@ -861,7 +854,7 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(crate::ast::string_literal("a\"b\\c"), "\"a\\\"b\\\\c\"");
     }
 
     #[test]
