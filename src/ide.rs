@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod workspace;
+
 use crate::ast::{Decl, FileId, Program, Span};
 use crate::catalog::{catalog, AccessLevel};
 use crate::diagnostics::Diag;
@@ -366,11 +368,31 @@ fn pack_hover(
     let pack = crate::packs::get(word)?;
     Some(format!(
         "```\npack {}\n```\nbuilt-in pack: {} (follows v{}; `accessc packs show {}` prints it)\n",
-        crate::packs::signature(pack),
+        pack_signature(pack),
         pack.summary,
         pack.version,
         pack.name
     ))
+}
+
+/// A built-in pack's declaration, parsed from its source (None when it does not parse, which
+/// a test rules out).
+pub(crate) fn pack_declaration(pack: &crate::packs::BuiltinPack) -> Option<crate::ast::PackDecl> {
+    let id = crate::packs::file_id(pack.name)?;
+    let (decls, _) = crate::syntax::parse_file(id, pack.source);
+    decls.into_iter().find_map(|d| match d {
+        Decl::Pack(p) => Some(p),
+        _ => None,
+    })
+}
+
+/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a built-in pack, read from its source (empty
+/// parameters when the source does not parse, which a test rules out).
+pub(crate) fn pack_signature(pack: &crate::packs::BuiltinPack) -> String {
+    match pack_declaration(pack) {
+        Some(p) => crate::packs::signature_of(&p),
+        None => format!("{}()", pack.name),
+    }
 }
 
 /// The block the cursor is in: the first word of the header of each open `{`, innermost last

@@ -30,6 +30,8 @@ pub mod explain;
 pub mod fmt;
 pub(crate) mod hash;
 pub(crate) mod ide;
+/// The editor's program, compiled incrementally (what `accessc lsp` holds).
+pub use ide::workspace;
 pub mod import;
 pub mod ir;
 pub(crate) mod kube;
@@ -177,6 +179,15 @@ pub fn parse(sources: &Sources) -> (ast::Program, Vec<Diag>) {
         256 * 1024,
         |&(id, file)| parse_one(id, file),
     );
+    assemble(parsed)
+}
+
+/// The program of files parsed on their own (each file's declarations and syntax diagnostics,
+/// in file order), with its packs expanded: the second half of [`parse`], which the editor's
+/// workspace ([`ide::workspace`]) runs over the files it keeps parsed.
+pub(crate) fn assemble(
+    parsed: impl IntoIterator<Item = (Vec<ast::Decl>, Vec<Diag>)>,
+) -> (ast::Program, Vec<Diag>) {
     let mut program = ast::Program::default();
     let mut diags = Vec::new();
     for (decls, d) in parsed {
@@ -237,7 +248,7 @@ fn add_builtin_packs(program: &mut ast::Program, diags: &mut Vec<Diag>) {
     }
 }
 
-fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {
+pub(crate) fn parse_one(id: ast::FileId, file: &source::SourceFile) -> (Vec<ast::Decl>, Vec<Diag>) {
     if file.unparsed {
         // The text was decoded lossily: the first replacement character is where the
         // invalid bytes start (everything before it is unchanged).

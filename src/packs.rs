@@ -194,26 +194,6 @@ pub fn is_builtin(id: FileId) -> bool {
     id.0 >= FIRST_ID && ((id.0 - FIRST_ID) as usize) < PACKS.len()
 }
 
-/// A built-in pack's declaration, parsed from its source (None when it does not parse, which
-/// a test rules out).
-pub fn declaration(pack: &BuiltinPack) -> Option<crate::ast::PackDecl> {
-    let id = file_id(pack.name)?;
-    let (decls, _) = crate::syntax::parse_file(id, pack.source);
-    decls.into_iter().find_map(|d| match d {
-        crate::ast::Decl::Pack(p) => Some(p),
-        _ => None,
-    })
-}
-
-/// `NAME(PARAM: TYPE [= DEFAULT], …)` of a built-in pack, read from its source (empty
-/// parameters when the source does not parse, which a test rules out).
-pub fn signature(pack: &BuiltinPack) -> String {
-    match declaration(pack) {
-        Some(p) => signature_of(&p),
-        None => format!("{}()", pack.name),
-    }
-}
-
 /// `NAME(PARAM: TYPE [= DEFAULT], …)` of a pack declaration.
 pub fn signature_of(p: &crate::ast::PackDecl) -> String {
     let params: Vec<String> = p

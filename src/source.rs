@@ -185,6 +185,26 @@ impl Sources {
         id
     }
 
+    /// Give file `id` new text (an editor's change; a leading BOM is dropped); false when
+    /// there is no such file.
+    pub fn replace(&mut self, id: FileId, text: impl Into<String>) -> bool {
+        let (Some(file), Some(starts)) = (
+            self.files.get_mut(id.0 as usize),
+            self.line_starts.get_mut(id.0 as usize),
+        ) else {
+            return false;
+        };
+        let mut text = text.into();
+        if text.starts_with('\u{feff}') {
+            text.replace_range(..'\u{feff}'.len_utf8(), "");
+        }
+        *starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        file.text = text;
+        true
+    }
+
     /// Record where a file was read from (for commands that write it back, such as `fmt`).
     pub fn set_file(&mut self, id: FileId, file: PathBuf) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {

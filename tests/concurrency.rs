@@ -64,18 +64,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     command(dir, args).output().unwrap()
 }
 
-/// xorshift64*: reproducible offsets without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 /// One running build: its program, the process, and (once it ended) how.
 struct Run {
     src: &'static str,
@@ -124,7 +112,7 @@ fn two_builds_on_one_output_folder_never_corrupt_it() {
                 | 1
         });
     println!("a rewrite takes {rewrite:?}; ACCESSC_CONCURRENCY_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = support::Rng(seed);
     let mut waited = 0;
     for round in 0..ROUNDS {
         // The first build writes the program the output does not hold, the second the one it

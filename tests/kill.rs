@@ -160,18 +160,6 @@ fn build_to_end(dir: &Path, out: &str) {
     assert!(status.success(), "build of {out} failed");
 }
 
-/// xorshift64*: reproducible delays without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 #[test]
 fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
     let tmp = tempfile::tempdir().unwrap();
@@ -213,7 +201,7 @@ fn sigkill_during_build_leaves_the_old_or_the_new_tree() {
                 | 1
         });
     println!("build {ended_at:?}, writing from {stage_at:?}; ACCESSC_KILL_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = support::Rng(seed);
     let mut uniform =
         |d: Duration| Duration::from_micros(rng.next() % (d.as_micros() as u64).max(1));
 

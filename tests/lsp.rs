@@ -12,9 +12,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -26,26 +26,6 @@ struct Client {
     stdin: ChildStdin,
     messages: mpsc::Receiver<Value>,
     next_id: i64,
-}
-
-fn read_message(r: &mut BufReader<ChildStdout>) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(n) = line.strip_prefix("Content-Length: ") {
-            len = n.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; len?];
-    r.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
 }
 
 impl Client {
@@ -61,7 +41,7 @@ impl Client {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            while let Some(m) = read_message(&mut stdout) {
+            while let Some(m) = support::wire::read_message(&mut stdout) {
                 if tx.send(m).is_err() {
                     break;
                 }

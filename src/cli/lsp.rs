@@ -32,7 +32,7 @@ use super::exit;
 use crate::ast::{FileId, Span};
 use crate::diagnostics::{Diag, Severity};
 use crate::ide;
-use crate::source::Sources;
+use crate::ide::workspace::Workspace;
 
 /// `accessc lsp`: serve until the client says `exit`.
 pub fn run() -> u8 {
@@ -105,6 +105,10 @@ fn stdio() -> (Connection, std::thread::JoinHandle<()>) {
     (server, writer)
 }
 
+/// How long the client must be quiet after a change checked on a slice before the whole
+/// program is compiled again.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// The capabilities, the handshake, then the main loop.
 fn serve(connection: &Connection) -> Result<(), String> {
     let capabilities = ServerCapabilities {
@@ -127,7 +131,26 @@ fn serve(connection: &Connection) -> Result<(), String> {
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let mut server = Server::new(&params);
     server.publish(connection);
-    for msg in &connection.receiver {
+    loop {
+        // After a change checked on a slice of the program, the whole program is compiled
+        // again once the client has been quiet for a moment (the slice's diagnostics of the
+        // changed file are a full compile's; other files' may have changed too).
+        let msg = if server.ws.exact() {
+            match connection.receiver.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            }
+        } else {
+            match connection.receiver.recv_timeout(QUIET) {
+                Ok(msg) => msg,
+                Err(e) if e.is_timeout() => {
+                    server.ws.full();
+                    server.publish(connection);
+                    continue;
+                }
+                Err(_) => break,
+            }
+        };
         match msg {
             Message::Request(req) => {
                 if req.method == lsp_types::request::Shutdown::METHOD {
@@ -179,17 +202,14 @@ fn send(connection: &Connection, msg: Message) {
     let _ = connection.sender.send(msg);
 }
 
-/// The workspace and what the last compile found.
+/// The workspace ([`Workspace`]: the files, each compiled incrementally) and the editor's
+/// state.
 struct Server {
-    /// Every file of the program: its path → its text (disk, or the open document's).
-    files: BTreeMap<PathBuf, String>,
+    /// The program: every file's text (disk, or the open document's), parse and diagnostics.
+    ws: Workspace,
     /// The files that are open in the editor.
     open: BTreeMap<PathBuf, Uri>,
-    /// The last compile: sources, syntax tree and diagnostics.
-    sources: Sources,
-    program: crate::ast::Program,
-    diags: Vec<Diag>,
-    /// The file id of each path in `sources`.
+    /// The file id of each path in the workspace.
     ids: BTreeMap<PathBuf, FileId>,
     /// The files whose diagnostics were published non-empty last time (to clear them).
     published: Vec<PathBuf>,
@@ -219,43 +239,33 @@ impl Server {
                 }
             }
         }
-        let mut s = Server {
-            files,
+        let ws = Workspace::new(
+            files
+                .iter()
+                .map(|(path, text)| (name_of(path), text.clone())),
+        );
+        let ids = files
+            .into_keys()
+            .filter_map(|path| Some((path.clone(), ws.id(&name_of(&path))?)))
+            .collect();
+        Server {
+            ws,
             open: BTreeMap::new(),
-            sources: Sources::new(),
-            program: crate::ast::Program::default(),
-            diags: Vec::new(),
-            ids: BTreeMap::new(),
+            ids,
             published: Vec::new(),
-        };
-        s.compile();
-        s
+        }
     }
 
-    /// Compile the workspace (parse, check, lower, lint).
-    fn compile(&mut self) {
-        let mut sources = Sources::new();
-        let mut ids = BTreeMap::new();
-        for (path, text) in &self.files {
-            let id = sources.add(path.display().to_string(), text.clone());
-            ids.insert(path.clone(), id);
-        }
-        let (program, mut diags) = crate::parse(&sources);
-        if !crate::diagnostics::has_errors(&diags) {
-            let (ir, more) = crate::check_and_lower(&program, &crate::Options::default());
-            diags.extend(more);
-            crate::lint::finish(&sources, &program, ir.as_ref(), &mut diags);
-        }
-        self.sources = sources;
-        self.program = program;
-        self.diags = diags;
-        self.ids = ids;
+    /// Set a file's text and compile what the change can affect.
+    fn set(&mut self, path: PathBuf, text: String) {
+        let (id, _) = self.ws.set(&name_of(&path), text);
+        self.ids.insert(path, id);
     }
 
     /// Publish every file's diagnostics (and clear those of files that had some).
     fn publish(&mut self, connection: &Connection) {
         let mut by_file: BTreeMap<FileId, Vec<Diagnostic>> = BTreeMap::new();
-        for d in &self.diags {
+        for d in self.ws.diags() {
             if let Some(span) = d.span {
                 by_file
                     .entry(span.file)
@@ -298,7 +308,11 @@ impl Server {
     }
 
     fn range(&self, span: Span) -> Range {
-        let text = self.sources.get(span.file).map_or("", |f| f.text.as_str());
+        let text = self
+            .ws
+            .sources()
+            .get(span.file)
+            .map_or("", |f| f.text.as_str());
         let p = |o: u32| {
             let p = ide::position(text, o as usize);
             lsp_types::Position::new(p.line, p.character)
@@ -354,7 +368,7 @@ impl Server {
                     return false;
                 };
                 self.open.insert(path.clone(), p.text_document.uri);
-                self.files.insert(path, p.text_document.text);
+                self.set(path, p.text_document.text);
             }
             m if m == lsp_types::notification::DidChangeTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) else {
@@ -367,7 +381,7 @@ impl Server {
                 let Some(change) = p.content_changes.into_iter().last() else {
                     return false;
                 };
-                self.files.insert(path, change.text);
+                self.set(path, change.text);
             }
             m if m == lsp_types::notification::DidCloseTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
@@ -380,16 +394,16 @@ impl Server {
                 // Back to what is on disk (gone if it is not there).
                 match std::fs::read_to_string(&path) {
                     Ok(text) => {
-                        self.files.insert(path, text);
+                        self.set(path, text);
                     }
                     Err(_) => {
-                        self.files.remove(&path);
+                        // A file that is gone is a file with no text.
+                        self.set(path, String::new());
                     }
                 }
             }
             _ => return false,
         }
-        self.compile();
         true
     }
 
@@ -397,7 +411,7 @@ impl Server {
     fn at(&self, doc: &lsp_types::TextDocumentPositionParams) -> Option<(FileId, &str, usize)> {
         let path = path_of(&doc.text_document.uri)?;
         let id = *self.ids.get(&path)?;
-        let text = self.sources.get(id)?.text.as_str();
+        let text = self.ws.sources().get(id)?.text.as_str();
         let off = ide::offset(
             text,
             ide::Position {
@@ -439,7 +453,9 @@ impl Server {
 
     fn hover(&self, p: &HoverParams) -> Option<Hover> {
         let (_, text, off) = self.at(&p.text_document_position_params)?;
-        let md = ide::hover(&self.program, text, off, |s| self.sources.location(s))?;
+        let md = ide::hover(self.ws.program(), text, off, |s| {
+            self.ws.sources().location(s)
+        })?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
@@ -451,22 +467,23 @@ impl Server {
 
     fn definition(&self, p: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
         let (_, text, off) = self.at(&p.text_document_position_params)?;
-        let spans = ide::definition(&self.program, text, off);
+        let spans = ide::definition(self.ws.program(), text, off);
         let locations: Vec<Location> = spans.iter().filter_map(|s| self.location(*s)).collect();
         (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations))
     }
 
     fn references(&self, p: &ReferenceParams) -> Option<Vec<Location>> {
         let (_, text, off) = self.at(&p.text_document_position)?;
-        let targets = ide::definition(&self.program, text, off);
+        let targets = ide::definition(self.ws.program(), text, off);
         let texts: Vec<(FileId, &str)> = self
-            .sources
+            .ws
+            .sources()
             .iter()
             .map(|(id, f)| (id, f.text.as_str()))
             .collect();
         let mut out = Vec::new();
         for t in targets {
-            for s in ide::references(&self.program, &texts, t) {
+            for s in ide::references(self.ws.program(), &texts, t) {
                 if p.context.include_declaration || s != t {
                     out.extend(self.location(s));
                 }
@@ -477,7 +494,7 @@ impl Server {
 
     fn completion(&self, p: &CompletionParams) -> Option<CompletionResponse> {
         let (_, text, off) = self.at(&p.text_document_position)?;
-        let items = ide::completions(&self.program, text, off)
+        let items = ide::completions(self.ws.program(), text, off)
             .into_iter()
             .map(|c| CompletionItem {
                 kind: Some(if c.label.contains(':') {
@@ -495,7 +512,8 @@ impl Server {
 
     fn formatting(&self, p: &DocumentFormattingParams) -> Option<Vec<TextEdit>> {
         let path = path_of(&p.text_document.uri)?;
-        let text = self.files.get(&path)?;
+        let id = *self.ids.get(&path)?;
+        let text = &self.ws.sources().get(id)?.text;
         // A file with syntax errors is left as it is (its diagnostics say why).
         let formatted = crate::fmt::format(text).ok()?;
         if formatted == *text {
@@ -517,7 +535,8 @@ impl Server {
         let uri = self.uri(&path)?;
         let mut out = Vec::new();
         for d in self
-            .diags
+            .ws
+            .diags()
             .iter()
             .filter(|d| d.span.is_some_and(|s| s.file == id))
         {
@@ -527,8 +546,8 @@ impl Server {
             if range.end < p.range.start || range.start > p.range.end {
                 continue;
             }
-            let text = self.sources.get(id).map_or("", |f| f.text.as_str());
-            for fix in ide::fixes(&self.program, text, d) {
+            let text = self.ws.sources().get(id).map_or("", |f| f.text.as_str());
+            for fix in ide::fixes(self.ws.program(), text, d) {
                 let edits = fix
                     .edits
                     .iter()
@@ -551,6 +570,11 @@ impl Server {
         }
         Some(out)
     }
+}
+
+/// The name of a file in the workspace: its absolute path.
+fn name_of(path: &Path) -> String {
+    path.display().to_string()
 }
 
 /// A request's parameters, or `InvalidParams`.

@@ -23,7 +23,7 @@ fn table() -> String {
             (
                 p.name.to_string(),
                 p.version.to_string(),
-                packs::signature(p),
+                crate::ide::pack_signature(p),
                 p.summary,
             )
         })
@@ -45,7 +45,7 @@ fn json() -> String {
     let packs: Vec<serde_json::Value> = PACKS
         .iter()
         .map(|p| {
-            let params: Vec<serde_json::Value> = packs::declaration(p)
+            let params: Vec<serde_json::Value> = crate::ide::pack_declaration(p)
                 .map(|d| {
                     d.params
                         .iter()
@@ -65,7 +65,7 @@ fn json() -> String {
                 "name": p.name,
                 "version": p.version,
                 "summary": p.summary,
-                "use": packs::signature(p),
+                "use": crate::ide::pack_signature(p),
                 "parameters": params,
             })
         })
@@ -107,9 +107,9 @@ fn page(p: &packs::BuiltinPack) -> String {
         markdown_cell(p.summary),
         p.version,
         p.name,
-        packs::signature(p)
+        crate::ide::pack_signature(p)
     );
-    if let Some(d) = packs::declaration(p) {
+    if let Some(d) = crate::ide::pack_declaration(p) {
         if !d.params.is_empty() {
             out.push_str("\n| Parameter | Type | Default |\n| --- | --- | --- |\n");
             for param in &d.params {

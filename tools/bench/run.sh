@@ -93,7 +93,7 @@ cut -d' ' -f1-3 /proc/loadavg >"$R/load.start"
 nice >"$R/nice"
 
 say "building accessc (release) and the in-process benchmark"
-cargo build --release --locked --bin accessc --example bench_compile >&2
+cargo build --release --locked --bin accessc --example bench_compile --example bench_lsp >&2
 
 if ! [ -x "$VENV/bin/policy_sentry" ]; then
     say "installing policy_sentry into $VENV"
@@ -161,6 +161,9 @@ done
 say "in-process: accessc::compile over 1,000 and 10,000 apps"
 "$INPROC" "$W/c1000" "$INPROC_RUNS" >"$R/inproc-1000.json"
 "$INPROC" "$W/c10000" "$RUNS" >"$R/inproc-10000.json"
+# --- the editor: accessc lsp on the 10,000-app workspace (tools/bench/lsp.rs) ---------------
+say "editor: accessc lsp on the 10,000-app workspace (20 one-line edits, completions, RSS)"
+"$TARGET/release/examples/bench_lsp" "$ACCESSC" "$W/c10000" 20 >"$R/lsp-10000.json"
 # policy_sentry writes about 200 policies/s: the 1,000-app corpus takes it seconds, the
 # 10,000-app one about a minute (PEER_APPS=10000).
 PEER_APPS="${PEER_APPS:-1000}"
