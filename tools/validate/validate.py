@@ -457,13 +457,9 @@ TAG_KEY_RE = re.compile(r"^[a-z0-9-]+:(resourcetag|requesttag)/.+$", re.I)
 TAG_SCOPE_OP_RE = re.compile(r"^(StringEquals|StringEqualsIgnoreCase|StringLike)$")
 
 
-def _star_scoped_by_tags(doc, detail) -> bool:
-    """parliament's RESOURCE_STAR flags actions that have resource types granted on `*`. A grant
-    on `*` whose statement requires a resource or request tag (`StringEquals`/`StringLike` on
-    `aws:ResourceTag/…`, or `Null: false` on it) is scoped by tags instead of by ARN, as AWS's
-    ABAC guidance and the controllers' own policies do (accessc accepts such a grant without
-    `unsafe`). The finding is covered when every Allow statement on `*` that grants one of the
-    flagged actions carries such a condition."""
+def _star_scoped(doc, detail, scoped) -> bool:
+    """Whether every Allow statement on `*` that grants one of the actions parliament's
+    RESOURCE_STAR names (`detail`) has a condition `scoped(operator, key, values)` accepts."""
     actions = [str(a).lower() for a in (detail if isinstance(detail, list) else []) if isinstance(a, str)]
     if not actions:
         return False
@@ -473,22 +469,31 @@ def _star_scoped_by_tags(doc, detail) -> bool:
         granted = [str(a).lower() for a in as_list(s.get("Action"))]
         if not any(fnmatch.fnmatchcase(a, g) for a in actions for g in granted):
             continue
-        scoped = False
-        for op, keys in (s.get("Condition") or {}).items():
-            if not isinstance(keys, dict):
-                continue
-            for key, values in keys.items():
-                if not TAG_KEY_RE.match(str(key)):
-                    continue
-                if TAG_SCOPE_OP_RE.match(str(op)) or (op == "Null" and as_list(values) == ["false"]):
-                    scoped = True
-        if not scoped:
+        conditions = [
+            (str(op), str(key), values)
+            for op, keys in (s.get("Condition") or {}).items()
+            if isinstance(keys, dict)
+            for key, values in keys.items()
+        ]
+        if not any(scoped(*c) for c in conditions):
             return False
     return True
 
 
+def _star_scoped_by_tags(doc, detail) -> bool:
+    """parliament's RESOURCE_STAR flags actions that have resource types granted on `*`. A grant
+    on `*` whose statement requires a resource or request tag (`StringEquals`/`StringLike` on
+    `aws:ResourceTag/…`, or `Null: false` on it) is scoped by tags instead of by ARN, as AWS's
+    ABAC guidance and the controllers' own policies do (accessc accepts such a grant without
+    `unsafe`). The finding is covered when every Allow statement on `*` that grants one of the
+    flagged actions carries such a condition."""
+    return _star_scoped(doc, detail, lambda op, key, values: bool(TAG_KEY_RE.match(key)) and (
+        bool(TAG_SCOPE_OP_RE.match(op)) or (op == "Null" and as_list(values) == ["false"])))
+
+
 # a service's own condition key that names the resource a request is for (arc-zonal-shift:ResourceIdentifier)
 RESOURCE_ID_KEY_RE = re.compile(r"^[a-z0-9-]+:resource(identifier|arn)$", re.I)
+RESOURCE_ID_OP_RE = re.compile(r"^(StringEquals|StringLike|ArnEquals|ArnLike)$")
 
 
 def _star_scoped_by_identifier(doc, detail) -> bool:
@@ -498,24 +503,8 @@ def _star_scoped_by_identifier(doc, detail) -> bool:
     as Karpenter's published policy does for the EKS cluster's zonal shift status (a resource the
     IAM reference does not list for the action). Covered when every Allow statement on `*` that
     grants one of the flagged actions carries such a condition."""
-    actions = [str(a).lower() for a in (detail if isinstance(detail, list) else []) if isinstance(a, str)]
-    if not actions:
-        return False
-    for s in as_list(doc.get("Statement")):
-        if not isinstance(s, dict) or s.get("Effect") != "Allow" or "*" not in as_list(s.get("Resource")):
-            continue
-        granted = [str(a).lower() for a in as_list(s.get("Action"))]
-        if not any(fnmatch.fnmatchcase(a, g) for a in actions for g in granted):
-            continue
-        scoped = any(
-            re.match(r"^(StringEquals|StringLike|ArnEquals|ArnLike)$", str(op))
-            and isinstance(keys, dict)
-            and any(RESOURCE_ID_KEY_RE.match(str(k)) for k in keys)
-            for op, keys in (s.get("Condition") or {}).items()
-        )
-        if not scoped:
-            return False
-    return True
+    return _star_scoped(doc, detail, lambda op, key, values: bool(RESOURCE_ID_OP_RE.match(op))
+                        and bool(RESOURCE_ID_KEY_RE.match(key)))
 
 
 def _role_documents(path, doc):
