@@ -443,6 +443,13 @@ const ACCESS_ENTRY: &str = ".create-access-entry.json";
 const OIDC_PROVIDER: &str = "create-open-id-connect-provider.json";
 const ACCESS_POLICY: &str = ".associate-access-policy.json";
 
+/// Give `out` each of `pieces`, in order.
+fn put(out: &mut impl FnMut(&str), pieces: &[&str]) {
+    for p in pieces {
+        out(p);
+    }
+}
+
 impl ArtifactPath<'_> {
     /// The path's pieces in order: [`fmt::Display`] and [`ArtifactPath::render`] write them (no
     /// formatting machinery: a build renders one path per artifact).
@@ -454,73 +461,66 @@ impl ArtifactPath<'_> {
                 role,
                 file,
             } => {
-                for p in [AWS, "/", account, "/roles/", role, "/"] {
-                    out(p);
-                }
+                put(out, &[AWS, "/", account, "/roles/", role, "/"]);
                 match file {
                     RoleFile::TrustPolicy => out("trust-policy.json"),
                     RoleFile::CreateRole => out("create-role.json"),
                     RoleFile::Policy { suffix } => {
-                        for p in ["policy", suffix, ".json"] {
-                            out(p);
-                        }
+                        put(out, &["policy", suffix, ".json"]);
                     }
                     RoleFile::CreatePolicy { suffix } => {
-                        for p in ["create-policy", suffix, ".json"] {
-                            out(p);
-                        }
+                        put(out, &["create-policy", suffix, ".json"]);
                     }
                     RoleFile::AttachRolePolicy { suffix } => {
-                        for p in ["attach-role-policy", suffix, ".json"] {
-                            out(p);
-                        }
+                        put(out, &["attach-role-policy", suffix, ".json"]);
                     }
                 }
             }
             ArtifactPath::Boundary { account, name } => {
-                for p in [
-                    AWS,
-                    "/",
-                    account,
-                    "/boundaries/",
-                    name,
-                    "/boundary-policy.json",
-                ] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[
+                        AWS,
+                        "/",
+                        account,
+                        "/boundaries/",
+                        name,
+                        "/boundary-policy.json",
+                    ],
+                );
             }
             ArtifactPath::OidcProvider { account, cluster } => {
-                for p in [
-                    AWS,
-                    "/",
-                    account,
-                    "/oidc-providers/",
-                    cluster,
-                    "/",
-                    OIDC_PROVIDER,
-                ] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[
+                        AWS,
+                        "/",
+                        account,
+                        "/oidc-providers/",
+                        cluster,
+                        "/",
+                        OIDC_PROVIDER,
+                    ],
+                );
             }
             ArtifactPath::CreateCluster { cluster } => {
-                for p in [CLUSTERS, "/", cluster, "/eks/create-cluster.json"] {
-                    out(p);
-                }
+                put(out, &[CLUSTERS, "/", cluster, "/eks/create-cluster.json"]);
             }
             ArtifactPath::PodIdentityAssociation {
                 cluster,
                 namespace,
                 service_account,
             } => {
-                for p in [
-                    CLUSTERS,
-                    "/",
-                    cluster,
-                    "/eks/pod-identity-associations/",
-                    namespace,
-                ] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[
+                        CLUSTERS,
+                        "/",
+                        cluster,
+                        "/eks/pod-identity-associations/",
+                        namespace,
+                    ],
+                );
                 if let Some(sa) = service_account {
                     out(".");
                     out(sa);
@@ -528,28 +528,30 @@ impl ArtifactPath<'_> {
                 out(POD_IDENTITY);
             }
             ArtifactPath::AccessEntry { cluster, name } => {
-                for p in [
-                    CLUSTERS,
-                    "/",
-                    cluster,
-                    "/eks/access-entries/",
-                    name,
-                    ACCESS_ENTRY,
-                ] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[
+                        CLUSTERS,
+                        "/",
+                        cluster,
+                        "/eks/access-entries/",
+                        name,
+                        ACCESS_ENTRY,
+                    ],
+                );
             }
             ArtifactPath::AccessPolicy { cluster, name } => {
-                for p in [
-                    CLUSTERS,
-                    "/",
-                    cluster,
-                    "/eks/access-entries/",
-                    name,
-                    ACCESS_POLICY,
-                ] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[
+                        CLUSTERS,
+                        "/",
+                        cluster,
+                        "/eks/access-entries/",
+                        name,
+                        ACCESS_POLICY,
+                    ],
+                );
             }
             ArtifactPath::KubeObject {
                 cluster,
@@ -558,9 +560,7 @@ impl ArtifactPath<'_> {
                 name,
             } => {
                 let folder = namespace.unwrap_or(CLUSTER_WIDE);
-                for p in [CLUSTERS, "/", cluster, "/kubernetes/", folder, "/"] {
-                    out(p);
-                }
+                put(out, &[CLUSTERS, "/", cluster, "/kubernetes/", folder, "/"]);
                 if let Some(kind) = kind {
                     out(kind.word());
                     out("-");
@@ -569,9 +569,10 @@ impl ArtifactPath<'_> {
                 out(".yaml");
             }
             ArtifactPath::Kustomization { cluster } => {
-                for p in [CLUSTERS, "/", cluster, "/kubernetes/", KUSTOMIZATION] {
-                    out(p);
-                }
+                put(
+                    out,
+                    &[CLUSTERS, "/", cluster, "/kubernetes/", KUSTOMIZATION],
+                );
             }
             ArtifactPath::Resource { dir, file } => {
                 dir.pieces(out);
@@ -579,23 +580,17 @@ impl ArtifactPath<'_> {
                 out(file);
             }
             ArtifactPath::Terraform { account, file } => {
-                for p in [TERRAFORM, "/", account, "/", file] {
-                    out(p);
-                }
+                put(out, &[TERRAFORM, "/", account, "/", file]);
             }
             ArtifactPath::Template {
                 folder,
                 entity,
                 ext,
             } => {
-                for p in [TEMPLATES, "/", folder, "/", entity, ".", ext] {
-                    out(p);
-                }
+                put(out, &[TEMPLATES, "/", folder, "/", entity, ".", ext]);
             }
             ArtifactPath::Apply { account, file } => {
-                for p in [APPLY, "/", account, "/", file.name()] {
-                    out(p);
-                }
+                put(out, &[APPLY, "/", account, "/", file.name()]);
             }
         }
     }
