@@ -6,15 +6,9 @@
 #   .ci/simulate.sh [CASES.json...]     default: every examples/*/simulate.json
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dir=${ACCESSC_SIMULATE_NODE:-$HOME/.cache/accessc/simulate-node}
-want=$(sha256sum "$repo/tools/simulate/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$want" ] || [ ! -d "$dir/node_modules/@cloud-copilot/iam-simulate" ]; then
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    cp "$repo/tools/simulate/package.json" "$repo/tools/simulate/package-lock.json" "$dir/"
-    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
-    echo "$want" > "$dir/.stamp"
-fi
+# shellcheck source=tools/node-deps.sh
+source "$repo/tools/node-deps.sh"
+dir=$(node_deps "$repo/tools/simulate" "${ACCESSC_SIMULATE_NODE:-$HOME/.cache/accessc/simulate-node}" @cloud-copilot/iam-simulate)
 if [ $# -eq 0 ]; then
     set -- "$repo"/examples/*/simulate.json
 fi

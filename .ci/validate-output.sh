@@ -28,34 +28,8 @@ if ! command -v "$python" >/dev/null 2>&1; then
     exit 2
 fi
 
-# what the venv must match: the requirements file and the interpreter's version
-want="$(sha256sum "$req" | cut -d' ' -f1) $("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
-stamp=$venv/.accessc-validate-stamp
-
-venv_ok() {
-    [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
-        && "$venv/bin/python" -c 'import sys' >/dev/null 2>&1
-}
-
-if ! venv_ok; then
-    mkdir -p "$(dirname "$venv")"
-    # serialise concurrent installs (two CI steps, a developer running it twice)
-    exec 9>"$venv.lock"
-    if command -v flock >/dev/null 2>&1; then flock 9; fi
-    if ! venv_ok; then
-        echo "validate-output: installing validators into $venv" >&2
-        start=$(date +%s)
-        rm -rf "$venv"
-        "$python" -m venv "$venv"
-        if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q --no-input -r "$req"; then
-            echo "validate-output: pip install failed; removing the incomplete venv" >&2
-            rm -rf "$venv"
-            exit 2
-        fi
-        echo "$want" >"$stamp"
-        echo "validate-output: installed in $(( $(date +%s) - start ))s" >&2
-    fi
-    exec 9>&-
-fi
+# shellcheck source=tools/py-venv.sh
+source "$repo/tools/py-venv.sh"
+py_venv "$python" "$req" "$venv" validate-output sys || exit 2
 
 exec "$venv/bin/python" "$script" "$@"

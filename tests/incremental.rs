@@ -157,7 +157,8 @@ fn of_file(diags: &[Diag], id: FileId) -> Vec<Diag> {
         .collect()
 }
 
-/// Random edits of `files`; returns (edits that parse, edits checked on a slice).
+/// Random edits of `files`; returns (edits that change a file and parse, edits checked on a
+/// slice).
 fn run(label: &str, files: Vec<(String, String)>, edits: usize, seed: u64) -> (usize, usize) {
     let originals = files.clone();
     let mut current = files.clone();
@@ -165,6 +166,7 @@ fn run(label: &str, files: Vec<(String, String)>, edits: usize, seed: u64) -> (u
     let mut rng = support::Rng(seed);
     let mut sliced = 0;
     let mut syntax = 0;
+    let mut unchanged = 0;
     // After an edit that leaves a syntax error, the next one mostly takes it back (as someone
     // typing does), so that most edits start from a program that parses.
     let mut undo: Option<(usize, String)> = None;
@@ -186,6 +188,7 @@ fn run(label: &str, files: Vec<(String, String)>, edits: usize, seed: u64) -> (u
                 current[i].1
             )
         };
+        unchanged += usize::from(how == Compiled::Unchanged);
         match how {
             Compiled::Slice { .. } => {
                 sliced += 1;
@@ -197,7 +200,15 @@ fn run(label: &str, files: Vec<(String, String)>, edits: usize, seed: u64) -> (u
                     context()
                 );
             }
-            Compiled::Full | Compiled::Syntax => {
+            Compiled::Unchanged if !ws.exact() => {
+                assert_eq!(
+                    of_file(ws.diags(), id),
+                    of_file(full.diags(), id),
+                    "{}",
+                    context()
+                );
+            }
+            Compiled::Full | Compiled::Syntax | Compiled::Unchanged => {
                 syntax += usize::from(how == Compiled::Syntax);
                 assert!(ws.exact());
                 assert_eq!(ws.diags(), full.diags(), "{}", context());
@@ -225,8 +236,10 @@ fn run(label: &str, files: Vec<(String, String)>, edits: usize, seed: u64) -> (u
             );
         }
     }
-    eprintln!("{label}: {edits} edits, {sliced} on a slice, {syntax} with syntax errors");
-    (edits - syntax, sliced)
+    eprintln!(
+        "{label}: {edits} edits, {sliced} on a slice, {syntax} with syntax errors, {unchanged} unchanged"
+    );
+    (edits - syntax - unchanged, sliced)
 }
 
 fn files_of(dir: &Path) -> Vec<(String, String)> {
@@ -252,7 +265,7 @@ fn random_edits_of_every_example_give_a_full_compiles_diagnostics() {
         let (t, s) = run(
             &dir.display().to_string(),
             files,
-            60,
+            80,
             0x9e37_79b9_7f4a_7c15 ^ n as u64,
         );
         total += t;
@@ -304,7 +317,7 @@ fn random_edits_of_a_generated_program_give_a_full_compiles_diagnostics() {
         "{:?}",
         start.diags()
     );
-    let (total, sliced) = run("generated", files, 250, 0x51ed_270b_2c4a_1d3f);
+    let (total, sliced) = run("generated", files, 400, 0x51ed_270b_2c4a_1d3f);
     eprintln!("generated: {total} edits, {sliced} checked on a slice");
     assert!(
         sliced * 3 >= total,

@@ -41,6 +41,8 @@ pub enum Compiled {
         /// The apps in the slice.
         apps: usize,
     },
+    /// Nothing: the file already had that text.
+    Unchanged,
     /// Nothing past syntax: some file has a syntax error (the diagnostics are every file's
     /// syntax errors, as a full compile's).
     Syntax,
@@ -170,12 +172,7 @@ impl Workspace {
             return (id, Compiled::Full);
         };
         if self.sources.get(id).is_some_and(|f| f.text == text) {
-            let how = if self.exact {
-                Compiled::Full
-            } else {
-                Compiled::Slice { apps: 0 }
-            };
-            return (id, how);
+            return (id, Compiled::Unchanged);
         }
         let old_text = self
             .sources

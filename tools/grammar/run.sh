@@ -12,17 +12,11 @@
 #   tools/grammar/run.sh --update   rewrite the snapshots (review them before committing)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dir=${ACCESSC_GRAMMAR_NODE:-$HOME/.cache/accessc/grammar-node}
 update=false
 [ "${1:-}" = "--update" ] && update=true
-want=$(sha256sum "$repo/tools/grammar/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$want" ] || [ ! -d "$dir/node_modules/vscode-tmgrammar-test" ]; then
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    cp "$repo/tools/grammar/package.json" "$repo/tools/grammar/package-lock.json" "$dir/"
-    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
-    echo "$want" > "$dir/.stamp"
-fi
+# shellcheck source=tools/node-deps.sh
+source "$repo/tools/node-deps.sh"
+dir=$(node_deps "$repo/tools/grammar" "${ACCESSC_GRAMMAR_NODE:-$HOME/.cache/accessc/grammar-node}" vscode-tmgrammar-test)
 bin=$dir/node_modules/.bin
 grammar=$repo/editors/vscode/syntaxes/access.tmLanguage.json
 snaps=$repo/editors/vscode/tests/snapshots

@@ -34,30 +34,9 @@ command -v kubectl >/dev/null 2>&1 || fail "kubectl not found and not installabl
 case $accessc in /*) ;; *) accessc=$PWD/$accessc ;; esac
 [ -x "$accessc" ] || fail "accessc binary $accessc missing (cargo build --release, or set ACCESSC)"
 
-want="$(sha256sum "$req" | cut -d' ' -f1) $("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
-stamp=$venv/.accessc-real-clients-stamp
-venv_ok() {
-    [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
-        && "$venv/bin/python" -c 'import moto, kubernetes_validate' >/dev/null 2>&1
-}
-if ! venv_ok; then
-    mkdir -p "$(dirname "$venv")"
-    exec 9>"$venv.lock"
-    if command -v flock >/dev/null 2>&1; then flock 9; fi
-    if ! venv_ok; then
-        note "installing moto, awscli and kubernetes-validate into $venv"
-        t=$(date +%s)
-        rm -rf "$venv"
-        "$python" -m venv "$venv"
-        if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q --no-input -r "$req"; then
-            rm -rf "$venv"
-            fail "pip install of $req failed"
-        fi
-        echo "$want" >"$stamp"
-        note "installed in $(( $(date +%s) - t ))s"
-    fi
-    exec 9>&-
-fi
+# shellcheck source=tools/py-venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../py-venv.sh"
+py_venv "$python" "$req" "$venv" real-clients "moto, kubernetes_validate" || fail "pip install of $req failed"
 py=$venv/bin/python
 aws=$venv/bin/aws
 
