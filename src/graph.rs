@@ -395,7 +395,7 @@ fn service_of(pattern: &str) -> &str {
 
 /// The label of a set of IAM actions: up to two by name, else their access levels (from the
 /// IAM catalog; wildcards count as actions) and how many.
-fn actions_label(actions: &BTreeSet<String>) -> String {
+pub fn actions_label(actions: &BTreeSet<String>) -> String {
     if actions.len() <= 2 {
         return actions.iter().cloned().collect::<Vec<_>>().join(", ");
     }

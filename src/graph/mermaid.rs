@@ -11,7 +11,7 @@ use super::style::{fill, line, printable, Line};
 use super::{Edge, Graph, NodeKind};
 
 /// A change of an edge, in [`render_changes`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Change {
     /// The change adds the edge: green, solid.
     Added,
