@@ -942,7 +942,7 @@ pub fn collapse(g: &Graph) -> Graph {
         let write = |id: &str| -> String {
             if owner.get(id) == Some(&app) {
                 match by_id.get(id) {
-                    Some(n) => format!("own {} {}", n.kind.name(), n.key.replace(&name, "\u{0}")),
+                    Some(n) => format!("own {} {}", n.kind.name(), replace_word(&n.key, &name)),
                     None => id.to_string(),
                 }
             } else if owner.contains_key(id) {
@@ -1012,6 +1012,35 @@ pub fn collapse(g: &Graph) -> Graph {
         .cloned()
         .collect();
     Graph { nodes, edges }
+}
+
+/// `text` with each occurrence of `word` that is not part of a longer run of letters and
+/// digits replaced by a NUL placeholder (`web/b` → `web/\0`, `role/web-b` → `role/web-\0`,
+/// `web` unchanged).
+fn replace_word(text: &str, word: &str) -> String {
+    if word.is_empty() {
+        return text.to_string();
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = text.get(i..).unwrap_or_default();
+        let before = text.get(..i).and_then(|b| b.chars().next_back());
+        if rest.starts_with(word)
+            && !alnum(before)
+            && !alnum(rest.get(word.len()..).and_then(|a| a.chars().next()))
+        {
+            out.push('\u{0}');
+            i += word.len();
+        } else if let Some(c) = rest.chars().next() {
+            out.push(c);
+            i += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    out
 }
 
 /// The graph as SVG ([`svg::render`]).

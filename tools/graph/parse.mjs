@@ -1,5 +1,5 @@
 // Parse Mermaid diagrams with the mermaid package's own parser: each argument is a `.mmd` file
-// (one diagram) or a Markdown file (every ```mermaid block). Exit 1 on the first error.
+// (one diagram) or a Markdown file (every ```mermaid block). Exit 1 if any fails.
 import { readFileSync } from "node:fs";
 import { JSDOM } from "jsdom";
 
