@@ -28,7 +28,8 @@ use crate::who_can::pattern::Pattern;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeKind {
     /// An IAM role or user outside the program (an access's principal, a node role, an
-    /// account root admitted by a resource policy). Key: its ARN.
+    /// account root admitted by a resource policy). Key: its ARN without the IAM path (label:
+    /// as written).
     Principal,
     /// An EKS access entry. Key: `CLUSTER/FILE` (the access name or `_nodes`, …).
     AccessEntry,
@@ -579,7 +580,7 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
         for (principal, actions) in admitted {
             let from = match role_ids.get(principal) {
                 Some(id) => id.clone(),
-                None => b.node(NodeKind::Principal, principal, principal, None, None),
+                None => principal_node(&mut b, &role_ids, principal, None),
             };
             b.edge(&from, &pid, EdgeKind::Admits, Some(actions_label(&actions)));
         }
@@ -754,7 +755,23 @@ fn principal_node(
 ) -> String {
     match roles.get(arn) {
         Some(id) => id.clone(),
-        None => b.node(NodeKind::Principal, arn, arn, None, span),
+        None => b.node(NodeKind::Principal, &without_path(arn), arn, None, span),
+    }
+}
+
+/// The ARN of an IAM role or user without its IAM path (`…:role/teams/x/Dev` → `…:role/Dev`),
+/// as aws-auth writes it: one principal node for an access entry and an aws-auth mapping of
+/// the same role. Other ARNs are kept.
+pub fn without_path(arn: &str) -> String {
+    let Some((head, resource)) = arn.rsplit_once(':') else {
+        return arn.to_string();
+    };
+    match resource.split_once('/') {
+        Some((kind, rest)) if kind == "role" || kind == "user" => {
+            let name = rest.rsplit('/').next().unwrap_or(rest);
+            format!("{head}:{kind}/{name}")
+        }
+        _ => arn.to_string(),
     }
 }
 
@@ -780,11 +797,10 @@ fn focus_roots(g: &Graph, focus: &Focus) -> Option<Vec<String>> {
         Focus::Principal(arn) => g
             .nodes
             .iter()
-            .filter(|n| {
-                matches!(
-                    n.kind,
-                    NodeKind::Principal | NodeKind::Role | NodeKind::SharedRole
-                ) && n.key == *arn
+            .filter(|n| match n.kind {
+                NodeKind::Principal => n.key == without_path(arn),
+                NodeKind::Role | NodeKind::SharedRole => n.key == *arn,
+                _ => false,
             })
             .map(|n| n.id.clone())
             .collect(),

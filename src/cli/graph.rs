@@ -58,7 +58,10 @@ pub fn run(ctx: &crate::Context, cli: &Cli, args: &GraphArgs) -> u8 {
     let (ir, sources) = match compiled_ir(ctx, cli, &args.paths) {
         Ok(x) => x,
         Err(NoIr::Unread) => return exit::SYSTEM,
-        Err(NoIr::Errors) => return exit::INPUT,
+        Err(NoIr::Errors) => {
+            eprintln!("accessc: no graph: the input has errors");
+            return exit::INPUT;
+        }
     };
     let full = graph::build(&ir, &sources);
     drop(ir);
