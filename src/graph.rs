@@ -15,7 +15,7 @@ pub mod mermaid;
 pub mod style;
 pub mod svg;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::ast::Span;
 use crate::catalog::catalog;
@@ -311,12 +311,15 @@ pub enum Focus {
     Principal(String),
 }
 
-/// Builds the graph as it goes: nodes by id, edges by (from, to, kind) with their labels.
+/// Builds the graph as it goes: nodes in the order first seen, found again through a hash map
+/// (never iterated: the order comes from the final sort); edges as they come, sorted and merged
+/// (their labels joined with `; `) at the end.
 #[derive(Default)]
 struct Builder<'a> {
     sources: Option<&'a Sources>,
-    nodes: BTreeMap<String, Node>,
-    edges: BTreeMap<(String, String, EdgeKind), BTreeSet<String>>,
+    nodes: Vec<Node>,
+    node_index: HashMap<String, usize>,
+    edges: Vec<(String, String, EdgeKind, Option<String>)>,
 }
 
 impl Builder<'_> {
@@ -329,51 +332,59 @@ impl Builder<'_> {
         span: Option<Span>,
     ) -> String {
         let id = node_id(kind, key);
-        if !self.nodes.contains_key(&id) {
+        if !self.node_index.contains_key(&id) {
             let location = match (span, self.sources) {
                 (Some(s), Some(src)) => Some(src.location(s)),
                 _ => None,
             };
-            self.nodes.insert(
-                id.clone(),
-                Node {
-                    id: id.clone(),
-                    kind,
-                    key: key.to_string(),
-                    label: label.to_string(),
-                    group,
-                    span,
-                    location,
-                    collapsed: Vec::new(),
-                },
-            );
+            self.node_index.insert(id.clone(), self.nodes.len());
+            self.nodes.push(Node {
+                id: id.clone(),
+                kind,
+                key: key.to_string(),
+                label: label.to_string(),
+                group,
+                span,
+                location,
+                collapsed: Vec::new(),
+            });
         }
         id
     }
 
+    fn has(&self, id: &str) -> bool {
+        self.node_index.contains_key(id)
+    }
+
     fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, label: Option<String>) {
-        let labels = self
-            .edges
-            .entry((from.to_string(), to.to_string(), kind))
-            .or_default();
-        if let Some(l) = label {
-            labels.insert(l);
-        }
+        self.edges
+            .push((from.to_string(), to.to_string(), kind, label));
     }
 
     fn finish(self) -> Graph {
-        let mut nodes: Vec<Node> = self.nodes.into_values().collect();
-        nodes.sort_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
-        let edges = self
-            .edges
-            .into_iter()
-            .map(|((from, to, kind), labels)| Edge {
-                from,
-                to,
-                kind,
-                label: labels.into_iter().collect::<Vec<_>>().join("; "),
-            })
-            .collect();
+        let mut nodes = self.nodes;
+        nodes.sort_unstable_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
+        let mut raw = self.edges;
+        raw.sort_unstable();
+        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
+        let mut labels: Vec<String> = Vec::new();
+        let mut it = raw.into_iter().peekable();
+        while let Some((from, to, kind, label)) = it.next() {
+            labels.extend(label);
+            let same = it
+                .peek()
+                .is_some_and(|n| n.0 == from && n.1 == to && n.2 == kind);
+            if !same {
+                labels.dedup();
+                edges.push(Edge {
+                    from,
+                    to,
+                    kind,
+                    label: labels.join("; "),
+                });
+                labels.clear();
+            }
+        }
         Graph { nodes, edges }
     }
 }
@@ -396,9 +407,9 @@ fn service_of(pattern: &str) -> &str {
 
 /// The label of a set of IAM actions: up to two by name, else their access levels (from the
 /// IAM catalog; wildcards count as actions) and how many.
-pub fn actions_label(actions: &BTreeSet<String>) -> String {
+pub fn actions_label(actions: &BTreeSet<&str>) -> String {
     if actions.len() <= 2 {
-        return actions.iter().cloned().collect::<Vec<_>>().join(", ");
+        return actions.iter().copied().collect::<Vec<_>>().join(", ");
     }
     let mut levels = crate::catalog::LevelSet::default();
     for a in actions {
@@ -447,7 +458,7 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
                 Some(ns.span),
             );
             let cid = node_id(NodeKind::Cluster, cluster);
-            if b.nodes.contains_key(&cid) {
+            if b.has(&cid) {
                 b.edge(&cid, &id, EdgeKind::Contains, None);
             }
         }
@@ -518,15 +529,15 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
             );
             b.edge(&rid, &bid, EdgeKind::BoundedBy, None);
         }
-        let mut allows: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        let mut denies: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut allows: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut denies: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut spans: BTreeMap<&str, Span> = BTreeMap::new();
         for st in &role.statements {
             for r in &st.resources {
                 let to = if st.deny { &mut denies } else { &mut allows };
                 to.entry(r.as_str())
                     .or_default()
-                    .extend(st.actions.iter().cloned());
+                    .extend(st.actions.iter().map(String::as_str));
                 if let Some(s) = st.sources.first() {
                     spans.entry(r.as_str()).or_insert(*s);
                 }
@@ -568,13 +579,13 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
             Some(rp.span),
         );
         b.edge(&pid, &aid, EdgeKind::PolicyOf, None);
-        let mut admitted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut admitted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for st in &rp.statements {
             for p in &st.principals {
                 admitted
                     .entry(p.as_str())
                     .or_default()
-                    .extend(st.actions.iter().cloned());
+                    .extend(st.actions.iter().map(String::as_str));
             }
         }
         for (principal, actions) in admitted {
@@ -890,10 +901,15 @@ pub fn focus_candidates(g: &Graph, focus: &Focus) -> Vec<String> {
 /// [`Node::collapsed`] listing them all; the others' own nodes and edges go. Two apps collapse
 /// only when they reach exactly the same other nodes with the same labels.
 pub fn collapse(g: &Graph) -> Graph {
+    plan(g).apply(g.clone())
+}
+
+/// Which apps [`collapse`] folds, and into which.
+fn plan(g: &Graph) -> Plan {
     // Own nodes of each app.
     let mut own: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new(); // app id → own node ids
-    let mut owner: BTreeMap<&str, &str> = BTreeMap::new(); // node id → app id
-    let by_id: BTreeMap<&str, &Node> = g.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut owner: HashMap<&str, &str> = HashMap::new(); // node id → app id
+    let by_id: HashMap<&str, &Node> = g.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     for n in &g.nodes {
         if n.kind == NodeKind::App {
             own.entry(n.id.as_str()).or_default().insert(n.id.as_str());
@@ -931,7 +947,7 @@ pub fn collapse(g: &Graph) -> Graph {
         }
     }
     // Shapes.
-    let mut touching: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    let mut touching: HashMap<&str, Vec<&Edge>> = HashMap::new();
     for e in &g.edges {
         let a = owner.get(e.from.as_str());
         let b = owner.get(e.to.as_str());
@@ -944,8 +960,38 @@ pub fn collapse(g: &Graph) -> Graph {
             }
         }
     }
-    let mut shapes: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
+    // A cheap first cut: apps can only share a shape if they touch the same other nodes by the
+    // same kinds of edges with the same labels, in the same group. Only apps that share this
+    // signature with another get their full shape written.
+    type Signature<'g> = (Option<&'g str>, Vec<(bool, &'g str, EdgeKind, &'g str)>);
+    let mut cut: BTreeMap<Signature, Vec<&str>> = BTreeMap::new();
     for &app in own.keys() {
+        let mut sig: Vec<(bool, &str, EdgeKind, &str)> = touching
+            .get(app)
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let from_own = owner.get(e.from.as_str()) == Some(&app);
+                let other = if from_own { &e.to } else { &e.from };
+                let other = if owner.get(other.as_str()) == Some(&app) {
+                    ""
+                } else {
+                    other.as_str()
+                };
+                (from_own, other, e.kind, e.label.as_str())
+            })
+            .collect();
+        sig.sort_unstable();
+        let group = by_id.get(app).and_then(|n| n.group.as_deref());
+        cut.entry((group, sig)).or_default().push(app);
+    }
+    let candidates: Vec<&str> = cut
+        .into_values()
+        .filter(|apps| apps.len() > 1)
+        .flatten()
+        .collect();
+    let mut shapes: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
+    for app in candidates {
         let Some(app_node) = by_id.get(app) else {
             continue;
         };
@@ -986,8 +1032,8 @@ pub fn collapse(g: &Graph) -> Graph {
         shape.push(format!("group {:?}", app_node.group));
         shapes.entry(shape).or_default().push(app);
     }
-    let mut drop: BTreeSet<&str> = BTreeSet::new();
-    let mut relabel: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut drop: HashSet<String> = HashSet::new();
+    let mut relabel: HashMap<String, Vec<String>> = HashMap::new();
     for apps in shapes.values() {
         if apps.len() < 2 {
             continue;
@@ -999,35 +1045,43 @@ pub fn collapse(g: &Graph) -> Graph {
             .filter_map(|a| by_id.get(a).map(|n| n.key.clone()))
             .collect();
         if let Some((first, rest)) = apps.split_first() {
-            relabel.insert(first, keys);
+            relabel.insert((*first).to_string(), keys);
             for a in rest {
-                drop.extend(own.get(a).into_iter().flatten().copied());
+                drop.extend(own.get(a).into_iter().flatten().map(|s| (*s).to_string()));
             }
         }
     }
-    if relabel.is_empty() {
-        return g.clone();
-    }
-    let nodes = g
-        .nodes
-        .iter()
-        .filter(|n| !drop.contains(n.id.as_str()))
-        .map(|n| {
-            let mut n = n.clone();
-            if let Some(keys) = relabel.get(n.id.as_str()) {
+    Plan { drop, relabel }
+}
+
+/// What [`collapse`] does to a graph: the nodes it drops, and the nodes it relabels with the
+/// keys they stand for.
+struct Plan {
+    drop: HashSet<String>,
+    relabel: HashMap<String, Vec<String>>,
+}
+
+impl Plan {
+    fn apply(mut self, mut g: Graph) -> Graph {
+        if self.relabel.is_empty() {
+            return g;
+        }
+        g.nodes.retain(|n| !self.drop.contains(&n.id));
+        for n in &mut g.nodes {
+            if let Some(keys) = self.relabel.remove(&n.id) {
                 n.label = format!("{} apps like {}", keys.len(), n.key);
-                n.collapsed = keys.clone();
+                n.collapsed = keys;
             }
-            n
-        })
-        .collect();
-    let edges = g
-        .edges
-        .iter()
-        .filter(|e| !drop.contains(e.from.as_str()) && !drop.contains(e.to.as_str()))
-        .cloned()
-        .collect();
-    Graph { nodes, edges }
+        }
+        g.edges
+            .retain(|e| !self.drop.contains(&e.from) && !self.drop.contains(&e.to));
+        g
+    }
+}
+
+/// [`collapse`] of a graph the caller gives away (no copy when nothing collapses).
+pub fn collapse_into(g: Graph) -> Graph {
+    plan(&g).apply(g)
 }
 
 /// `text` with each occurrence of `word` that is not part of a longer run of letters and

@@ -178,11 +178,10 @@ app c in jobs { aws { list "arn:aws:s3:::other" } }
 #[test]
 fn labels_say_what_is_granted() {
     let mut few = BTreeSet::new();
-    few.insert("s3:GetObject".to_string());
+    few.insert("s3:GetObject");
     assert_eq!(actions_label(&few), "s3:GetObject");
-    let many: BTreeSet<String> = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
-        .iter()
-        .map(|s| s.to_string())
+    let many: BTreeSet<&str> = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+        .into_iter()
         .collect();
     assert_eq!(actions_label(&many), "read, write, list: 3 actions");
 }
