@@ -16,6 +16,7 @@ pub mod style;
 pub mod svg;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use crate::ast::Span;
 use crate::catalog::catalog;
@@ -276,13 +277,54 @@ impl Graph {
     }
 }
 
-/// The id of the node of `kind` and `key`: the kind's prefix, `_`, then the key with ASCII
-/// letters and digits kept and every other byte written `_XX` (hex). Distinct (kind, key)
-/// pairs get distinct ids.
+/// The id of the node of `kind` and `key`: the kind's prefix, `_`, a readable slug (the last
+/// words of letters and digits of the key, joined by `_`, at most 24 characters), `_`, and the 64-bit FNV-1a hash of the key in hex:
+/// `role_eks_payments_checkout_8ec8…`. Letters, digits and `_` only. Should two keys of a
+/// kind ever share an id, [`build`] gives the second the long form ([`node_id_long`]).
 pub fn node_id(kind: NodeKind, key: &str) -> String {
-    let mut id = String::with_capacity(kind.prefix().len() + 1 + key.len() + 8);
+    let mut slug = String::with_capacity(key.len());
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    // Whole words from the end, at most 24 characters (the last word cut to its end).
+    let mut words: Vec<&str> = Vec::new();
+    let mut len = 0;
+    for w in slug.split('_').rev().filter(|w| !w.is_empty()) {
+        if words.is_empty() {
+            let cut = w.len().saturating_sub(24);
+            let w = w.get(cut..).unwrap_or(w);
+            len = w.len();
+            words.push(w);
+        } else if len + 1 + w.len() <= 24 {
+            len += 1 + w.len();
+            words.push(w);
+        } else {
+            break;
+        }
+    }
+    words.reverse();
+    let slug = words.join("_");
+    let mut id = String::with_capacity(kind.prefix().len() + slug.len() + 19);
     id.push_str(kind.prefix());
     id.push('_');
+    if !slug.is_empty() {
+        id.push_str(&slug);
+        id.push('_');
+    }
+    let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{:016x}", crate::hash::fnv1a(key)));
+    id
+}
+
+/// The long id of a node: the kind's prefix, `_`, then the key with ASCII letters and digits
+/// kept and every other byte written `_XX` (hex); distinct keys always get distinct long ids.
+pub fn node_id_long(kind: NodeKind, key: &str) -> String {
+    let mut id = String::with_capacity(kind.prefix().len() + 1 + key.len() + 8);
+    id.push_str(kind.prefix());
+    id.push_str("_x_");
     for b in key.bytes() {
         if b.is_ascii_alphanumeric() {
             id.push(char::from(b));
@@ -331,7 +373,16 @@ impl Builder<'_> {
         group: Option<String>,
         span: Option<Span>,
     ) -> String {
-        let id = node_id(kind, key);
+        let mut id = node_id(kind, key);
+        if let Some(&i) = self.node_index.get(&id) {
+            if self
+                .nodes
+                .get(i)
+                .is_some_and(|n| n.kind != kind || n.key != key)
+            {
+                id = node_id_long(kind, key);
+            }
+        }
         if !self.node_index.contains_key(&id) {
             let location = match (span, self.sources) {
                 (Some(s), Some(src)) => Some(src.location(s)),
@@ -961,11 +1012,12 @@ fn plan(g: &Graph) -> Plan {
         }
     }
     // A cheap first cut: apps can only share a shape if they touch the same other nodes by the
-    // same kinds of edges with the same labels, in the same group. Only apps that share this
-    // signature with another get their full shape written.
-    type Signature<'g> = (Option<&'g str>, Vec<(bool, &'g str, EdgeKind, &'g str)>);
-    let mut cut: BTreeMap<Signature, Vec<&str>> = BTreeMap::new();
-    for &app in own.keys() {
+    // same kinds of edges with the same labels, in the same group. Only apps whose signature
+    // hashes like another's get their full shape written (a collision only costs time).
+    let mut cut: Vec<(u64, &str)> = Vec::new();
+    let apps_in_order = g.nodes.iter().filter(|n| n.kind == NodeKind::App);
+    for app_node in apps_in_order {
+        let app = app_node.id.as_str();
         let mut sig: Vec<(bool, &str, EdgeKind, &str)> = touching
             .get(app)
             .into_iter()
@@ -982,14 +1034,19 @@ fn plan(g: &Graph) -> Plan {
             })
             .collect();
         sig.sort_unstable();
-        let group = by_id.get(app).and_then(|n| n.group.as_deref());
-        cut.entry((group, sig)).or_default().push(app);
+        let mut h = std::hash::DefaultHasher::new();
+        (app_node.group.as_deref(), sig).hash(&mut h);
+        cut.push((h.finish(), app));
     }
-    let candidates: Vec<&str> = cut
-        .into_values()
-        .filter(|apps| apps.len() > 1)
-        .flatten()
-        .collect();
+    cut.sort_unstable();
+    let mut candidates: Vec<&str> = Vec::new();
+    for (i, (h, app)) in cut.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| cut.get(p)).map(|x| x.0);
+        let next = cut.get(i + 1).map(|x| x.0);
+        if prev == Some(*h) || next == Some(*h) {
+            candidates.push(app);
+        }
+    }
     let mut shapes: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
     for app in candidates {
         let Some(app_node) = by_id.get(app) else {

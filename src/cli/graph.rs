@@ -55,7 +55,6 @@ pub struct GraphArgs {
 
 /// Run `accessc graph`.
 pub fn run(ctx: &crate::Context, cli: &Cli, args: &GraphArgs) -> u8 {
-    let t0 = std::time::Instant::now();
     let (ir, sources) = match compiled_ir(ctx, cli, &args.paths) {
         Ok(x) => x,
         Err(NoIr::Unread) => return exit::SYSTEM,
@@ -64,11 +63,8 @@ pub fn run(ctx: &crate::Context, cli: &Cli, args: &GraphArgs) -> u8 {
             return exit::INPUT;
         }
     };
-    eprintln!("compile {:?}", t0.elapsed());
     let full = graph::build(&ir, &sources);
-    eprintln!("build {:?}", t0.elapsed());
     drop(ir);
-    eprintln!("drop {:?}", t0.elapsed());
     let focus = if let Some(app) = &args.focus {
         Some(Focus::App(app.clone()))
     } else if let Some(arn) = &args.resource {
@@ -100,14 +96,12 @@ pub fn run(ctx: &crate::Context, cli: &Cli, args: &GraphArgs) -> u8 {
     } else {
         graph::collapse_into(g)
     };
-    eprintln!("collapse {:?}", t0.elapsed());
     let text = match args.format {
         GraphFormat::Mermaid => graph::mermaid::render(&g),
         GraphFormat::Dot => graph::dot::render(&g),
         GraphFormat::Json => graph::json::render(&g),
         GraphFormat::Svg => graph::svg::render(&g),
     };
-    eprintln!("render {:?}", t0.elapsed());
     match &args.out {
         None => {
             print(&text);
