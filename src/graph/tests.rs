@@ -43,10 +43,7 @@ fn ids_are_safe_and_distinct() {
         NodeKind::Role,
         "arn:aws:iam::111122223333:role/eks/payments-checkout",
     );
-    assert!(
-        long.starts_with("role_eks_payments_checkout_"),
-        "{long}"
-    );
+    assert!(long.starts_with("role_eks_payments_checkout_"), "{long}");
     assert_eq!(
         node_id(NodeKind::App, "\"<>"),
         format!("app_{:016x}", crate::hash::fnv1a("\"<>"))
