@@ -2,10 +2,9 @@
 //! filled by kind, edges labelled. Every string is quoted with `"` and `\` escaped; no HTML
 //! labels.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::style::{fill, line, printable, stroke, Line};
+use super::style::{by_group, fill, line, printable, stroke, Line};
 use super::Graph;
 
 /// The colour of edges that set none.
@@ -37,10 +36,7 @@ pub fn render(g: &Graph) -> String {
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
     );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#374151\"];\n");
-    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for (i, n) in g.nodes.iter().enumerate() {
-        groups.entry(n.group.as_deref()).or_default().push(i);
-    }
+    let groups = by_group(g);
     let mut k = 0usize;
     for (group, members) in &groups {
         let indent = if let Some(name) = group {
