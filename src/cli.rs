@@ -12,6 +12,7 @@ mod build;
 pub mod diff;
 mod explain;
 mod fmt;
+mod graph;
 mod import;
 pub mod input;
 mod lint;
@@ -140,6 +141,10 @@ pub enum Command {
     /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
     /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
     WhoCan(who_can::WhoCanArgs),
+    /// The access graph — principals, access entries, roles, apps, clusters, namespaces, AWS
+    /// and Kubernetes resources, edges labelled by what they grant — as Mermaid, DOT, JSON or
+    /// SVG; `--focus NS/APP`, `--resource ARN`, `--principal ARN` keep one node's paths.
+    Graph(graph::GraphArgs),
     /// The packs shipped with accessc (name, controller version, parameters, what it is for);
     /// `accessc packs show NAME` prints a pack's source.
     Packs {
@@ -342,6 +347,15 @@ enum NoIr {
     Errors,
 }
 
+/// Read the `.access` files under `paths` (with the diagnostics of reading them), else say why
+/// not.
+fn read_program(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), NoIr> {
+    input::load(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        NoIr::Unread
+    })
+}
+
 /// Read and compile the program under `paths` for a command that asks the IR a question
 /// (`explain`, `who-can`): the IR and the sources, else why not, said or printed.
 fn compiled_ir(
@@ -349,13 +363,7 @@ fn compiled_ir(
     cli: &Cli,
     paths: &[PathBuf],
 ) -> Result<(crate::ir::Ir, Sources), NoIr> {
-    let (sources, read_diags) = match input::load(paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(NoIr::Unread);
-        }
-    };
+    let (sources, read_diags) = read_program(paths)?;
     let mut compiled = crate::compile_in(ctx, &sources, &crate::Options::default());
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);
@@ -414,6 +422,7 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         }
         Command::Diff(args) => diff::run(ctx, &cli, args),
         Command::WhoCan(args) => who_can::run(ctx, &cli, args),
+        Command::Graph(args) => graph::run(ctx, &cli, args),
         Command::Packs { what: None, format } => packs::list(*format),
         Command::Packs {
             what: Some(PacksCommand::Show { name, format }),
