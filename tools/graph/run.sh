@@ -11,16 +11,10 @@
 #   tools/graph/run.sh [ACCESSC]     (default: target/release/accessc)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dir=${ACCESSC_GRAPH_NODE:-$HOME/.cache/accessc/graph-node}
 accessc=${1:-$repo/target/release/accessc}
-want=$(sha256sum "$repo/tools/graph/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$want" ] || [ ! -d "$dir/node_modules/mermaid" ]; then
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    cp "$repo/tools/graph/package.json" "$repo/tools/graph/package-lock.json" "$dir/"
-    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
-    echo "$want" > "$dir/.stamp"
-fi
+# shellcheck source=tools/node-deps.sh
+source "$repo/tools/node-deps.sh"
+dir=$(node_deps "$repo/tools/graph" "${ACCESSC_GRAPH_NODE:-$HOME/.cache/accessc/graph-node}" mermaid)
 cp "$repo/tools/graph/parse.mjs" "$dir/parse.mjs"
 
 work=$(mktemp -d)
