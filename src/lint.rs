@@ -119,7 +119,17 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
 
 /// [`analyze`] in a context (the command line's: its thread count and memos).
 pub fn analyze_in(ctx: &crate::Context, sources: &Sources, options: &crate::Options) -> Report {
+    analyze_with_ir(ctx, sources, options).0
+}
+
+/// [`analyze_in`], and the program's IR when it has no errors (`accessc report` shows both).
+pub fn analyze_with_ir(
+    ctx: &crate::Context,
+    sources: &Sources,
+    options: &crate::Options,
+) -> (Report, Option<Ir>) {
     let compiled = crate::compile_in(ctx, sources, options);
+    let compiled_ir = compiled.ir;
     let mut findings: Vec<Finding> = compiled
         .diags
         .into_iter()
@@ -175,5 +185,5 @@ pub fn analyze_in(ctx: &crate::Context, sources: &Sources, options: &crate::Opti
             ))
     });
     findings.dedup();
-    Report { findings }
+    (Report { findings }, compiled_ir)
 }
