@@ -109,6 +109,10 @@ struct Page<'a> {
     /// Action lists → their number.
     sets: BTreeMap<Vec<String>, usize>,
     user_files: usize,
+    /// The folder every user file is under (shown once, in the list of files), ending in `/`.
+    root: String,
+    /// The file of the section being written: its places show as `line N`.
+    home: Option<u32>,
 }
 
 impl Page<'_> {
@@ -117,24 +121,30 @@ impl Page<'_> {
         let n = self.files.len();
         let id = *self.files.entry(span.file.0).or_insert(n);
         let (line, _) = self.sources.line_col(span);
-        format!(
-            "<a class=l href=#f{id}>{}:{line}</a>",
-            esc(self.sources.path(span.file))
-        )
+        if self.home == Some(span.file.0) {
+            return format!("<a href=#f{id}>line {line}</a>");
+        }
+        let path = self.sources.path(span.file);
+        let shown = if (span.file.0 as usize) < self.user_files {
+            path.strip_prefix(self.root.as_str()).unwrap_or(path)
+        } else {
+            path
+        };
+        format!("<a href=#f{id}>{}:{line}</a>", esc(shown))
     }
     /// A list of actions: inline when short, else a link to the shared list.
     fn actions(&mut self, actions: Vec<String>) -> String {
         if actions.len() <= 3 {
             return actions
                 .iter()
-                .map(|a| format!("<code>{}</code>", esc(a)))
+                .map(|a| esc(a))
                 .collect::<Vec<_>>()
-                .join(" ");
+                .join(", ");
         }
         let n = self.sets.len();
         let len = actions.len();
         let id = *self.sets.entry(actions).or_insert(n);
-        format!("<a href=#s{id}>{len} actions (list {id})</a>")
+        format!("<a href=#s{id}>{len} actions</a>")
     }
 }
 
@@ -150,12 +160,23 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         files: BTreeMap::new(),
         sets: BTreeMap::new(),
         user_files: sources.iter().count(),
+        root: common_root(sources),
+        home: None,
     };
     let res_pos: BTreeMap<&str, usize> = idx
         .resources
         .keys()
         .enumerate()
         .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    // An app's section links to a resource's row only when someone else reaches it too (else
+    // the row names the app alone; the script links them all).
+    let shared_res: BTreeMap<&str, usize> = idx
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, reaches))| reaches.len() > 1)
+        .map(|(i, (k, _))| (k.as_str(), i))
         .collect();
     let mut body = String::new();
 
@@ -169,40 +190,19 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         body,
         "<section id=principals aria-labelledby=h-principals><h2 id=h-principals>Principals</h2>\
 <p>{}, {}, {}. Select one for its effective permissions.</p>\
-<table class=idx><thead><tr><th scope=col>Kind<th scope=col>Name<th scope=col>Declared at</thead><tbody>\n",
+<table class=idx><thead><tr><th>Kind<th>Name</thead><tbody>\n",
         plural(idx.apps.len(), "app"),
         plural(idx.roles.len(), "shared role"),
         plural(idx.principals.len(), "access principal"),
     );
     for (i, e) in idx.apps.iter().enumerate() {
-        let at = e
-            .roles
-            .first()
-            .filter(|r| idx.role_pos.get(&r.arn).is_none())
-            .map(|r| page.loc(r.span))
-            .or_else(|| e.rbac.first().map(|g| page.loc(g.span)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            body,
-            "<tr><td>app<td><a href=#a{i}>{}</a><td>{at}",
-            esc(&e.app)
-        );
+        let _ = writeln!(body, "<tr><td>app<td><a href=#a{i}>{}</a>", esc(&e.app));
     }
     for (i, r) in idx.roles.iter().enumerate() {
-        let at = page.loc(r.origin.span);
-        let _ = writeln!(
-            body,
-            "<tr><td>role<td><a href=#o{i}>{}</a><td>{at}",
-            esc(&r.name)
-        );
+        let _ = writeln!(body, "<tr><td>role<td><a href=#o{i}>{}</a>", esc(&r.name));
     }
     for (i, p) in idx.principals.iter().enumerate() {
-        let at = p.grants.first().map(|g| page.loc(g.2)).unwrap_or_default();
-        let _ = writeln!(
-            body,
-            "<tr><td>access<td><a href=#p{i}>{}</a><td>{at}",
-            esc(&p.arn)
-        );
+        let _ = writeln!(body, "<tr><td>access<td><a href=#p{i}>{}</a>", esc(&p.arn));
     }
     body.push_str("</tbody></table></section>\n");
 
@@ -211,11 +211,29 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         body,
         "<section id=resources aria-labelledby=h-resources><h2 id=h-resources>Resources</h2>\
 <h3 id=h-aws>AWS resources ({})</h3><p>ARN patterns as the grants write them, and who reaches each \
-(allowed actions by grant; <code>accessc who-can</code> answers for one ARN).</p>\
-<table class=idx aria-labelledby=h-aws><thead><tr><th scope=col>Resource<th scope=col>Who can reach it</thead><tbody>\n",
+(allowed actions by grant; <code>accessc who-can</code> answers for one ARN), grouped by \
+partition, service, region and account.</p>\
+<table class=\"idx arn\" aria-labelledby=h-aws><thead><tr><th>Resource<th>Who can reach it</thead>\n",
         idx.resources.len()
     );
+    let mut group: Option<&str> = None;
     for (i, (arn, reaches)) in idx.resources.iter().enumerate() {
+        let (prefix, rest) = arn_prefix(arn);
+        if group != Some(prefix) {
+            if group.is_some() {
+                body.push_str("</tbody>");
+            }
+            let shown = if prefix.is_empty() {
+                "other patterns".to_string()
+            } else {
+                format!("{}…", esc(prefix))
+            };
+            let _ = writeln!(
+                body,
+                "<tbody><tr class=g><th colspan=2 scope=rowgroup>{shown}"
+            );
+            group = Some(prefix);
+        }
         let mut who = Vec::new();
         for r in reaches {
             match r {
@@ -270,22 +288,22 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         }
         let _ = writeln!(
             body,
-            "<tr id=r{i}><th scope=row><code>{}</code><td>{}",
-            esc(arn),
+            "<tr id=r{i}><th>{}<td>{}",
+            esc(rest),
             who.join("<br>")
         );
+    }
+    if group.is_none() {
+        body.push_str("<tbody>");
     }
     let _ = write!(
         body,
         "</tbody></table>\n<h3 id=h-kube>Kubernetes resources ({})</h3>\
-<table class=idx aria-labelledby=h-kube><thead><tr><th scope=col>Namespace<th scope=col>Resource<th scope=col>Who is bound to it</thead><tbody>\n",
+<table class=idx aria-labelledby=h-kube><thead><tr><th>Namespace<th>Resource<th>Who is bound to it</thead><tbody>\n",
         idx.kube.len()
     );
     for (i, ((ns, res), reaches)) in idx.kube.iter().enumerate() {
-        let who: Vec<String> = reaches
-            .iter()
-            .map(|k| kube_reach(&mut page, &idx, k))
-            .collect();
+        let who = kube_reaches(&idx, ns, reaches);
         let ns = if ns == "*" {
             "<em>cluster-wide</em>".to_string()
         } else {
@@ -293,9 +311,9 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         };
         let _ = writeln!(
             body,
-            "<tr id=k{i}><td>{ns}<th scope=row><code>{}</code><td>{}",
+            "<tr id=k{i}><td>{ns}<th><code>{}</code><td>{}",
             esc(res),
-            who.join("<br>")
+            who
         );
     }
     body.push_str("</tbody></table></section>\n");
@@ -317,7 +335,7 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         body.push_str("<p>No findings.</p>");
     } else {
         body.push_str(
-            "<table class=idx aria-labelledby=h-lint><thead><tr><th scope=col>Level<th scope=col>Code<th scope=col>Finding<th scope=col>At</thead><tbody>\n",
+            "<table class=idx aria-labelledby=h-lint><thead><tr><th>Level<th>Code<th>Finding<th>At</thead><tbody>\n",
         );
         for f in &findings {
             let at = f.span.map(|s| page.loc(s)).unwrap_or_default();
@@ -349,13 +367,13 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         "<section id=details aria-labelledby=h-details><h2 id=h-details>Effective permissions</h2>\n",
     );
     for (i, e) in idx.apps.iter().enumerate() {
-        app_section(&mut body, &mut page, &idx, &res_pos, i, e);
+        app_section(&mut body, &mut page, &idx, &shared_res, i, e);
     }
     for (i, r) in idx.roles.iter().enumerate() {
         let at = page.loc(r.origin.span);
         let _ = write!(
             body,
-            "<article id=o{i} aria-labelledby=o{i}h><h3 id=o{i}h>role {}</h3><p><code>{}</code>, {}, declared at {at}",
+            "<article id=o{i}><h3>role {}</h3><p><code>{}</code>, {}, declared at {at}",
             esc(&r.name),
             esc(&r.arn()),
             match r.identity {
@@ -378,7 +396,7 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
             .collect();
         let _ = write!(
             body,
-            ".</p><p>Members: {}.</p><table><thead><tr><th scope=col>Effect<th scope=col>Resources<th scope=col>Actions<th scope=col>When<th scope=col>At</thead><tbody>\n",
+            ".</p><p>Members: {}.</p><table><thead><tr><th>Effect<th>Resources<th>Actions<th>When<th>At</thead><tbody>\n",
             links.join(", ")
         );
         for s in &r.statements {
@@ -415,7 +433,7 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
     for (i, p) in idx.principals.iter().enumerate() {
         let _ = write!(
             body,
-            "<article id=p{i} aria-labelledby=p{i}h><h3 id=p{i}h>access principal <code>{}</code></h3><table><thead><tr><th scope=col>Cluster<th scope=col>Access<th scope=col>At</thead><tbody>\n",
+            "<article id=p{i}><h3>access principal <code>{}</code></h3><table><thead><tr><th>Cluster<th>Access<th>At</thead><tbody>\n",
             esc(&p.arn)
         );
         for (cluster, text, span) in &p.grants {
@@ -447,9 +465,15 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
     }
     let mut files: Vec<(&u32, &usize)> = page.files.iter().collect();
     files.sort_by_key(|(_, n)| **n);
-    body.push_str(
-        "<section id=files aria-labelledby=h-files><h2 id=h-files>Source files</h2><ul>\n",
-    );
+    body.push_str("<section id=files aria-labelledby=h-files><h2 id=h-files>Source files</h2>");
+    if !page.root.is_empty() {
+        let _ = write!(
+            body,
+            "<p>Places are shown relative to <code>{}</code>.</p>",
+            esc(&page.root)
+        );
+    }
+    body.push_str("<ul>\n");
     for (file, n) in files {
         let path = sources.path(crate::ast::FileId(*file));
         if (*file as usize) < page.user_files {
@@ -495,33 +519,108 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
     out
 }
 
-fn kube_reach(page: &mut Page, idx: &Index, k: &KubeReach) -> String {
-    let who = match k.app {
-        Some(a) => format!("<a href=#a{a}>{}</a>", esc(&idx.apps[a].app)),
-        None => esc(&k.subject),
-    };
-    let mut s = format!("{who}: {}", esc(&k.verbs.join(", ")));
-    if !k.names.is_empty() {
-        let _ = write!(s, " named {}", esc(&k.names.join(", ")));
+/// Who is bound to a Kubernetes resource: the subjects grouped by verbs and clusters
+/// (the declarations are in each app's section); apps of the row's namespace by their name.
+fn kube_reaches(idx: &Index, ns: &str, reaches: &[KubeReach]) -> String {
+    let mut groups: BTreeMap<(&[String], Vec<&str>), Vec<String>> = BTreeMap::new();
+    for k in reaches {
+        let mut who = match k.app {
+            Some(a) => {
+                let key = &idx.apps[a].app;
+                let shown = key
+                    .strip_prefix(ns)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .unwrap_or(key);
+                format!("<a href=#a{a}>{}</a>", esc(shown))
+            }
+            None => esc(&k.subject),
+        };
+        if !k.names.is_empty() {
+            let _ = write!(who, " (named {})", esc(&k.names.join(", ")));
+        }
+        groups
+            .entry((&k.verbs, k.clusters.iter().map(String::as_str).collect()))
+            .or_default()
+            .push(who);
     }
-    let clusters: Vec<&str> = k.clusters.iter().map(String::as_str).collect();
-    let _ = write!(s, " on {} ({})", esc(&clusters.join(", ")), page.loc(k.span));
-    s
+    let mut out = Vec::new();
+    for ((verbs, clusters), who) in groups {
+        out.push(format!(
+            "{} on {}: {}",
+            esc(&verbs.join(", ")),
+            esc(&clusters.join(", ")),
+            who.join(", ")
+        ));
+    }
+    out.join("<br>")
 }
 
-/// One app's effective permissions.
+/// An ARN's `arn:PARTITION:SERVICE:REGION:ACCOUNT:` and the rest (no prefix for other text).
+fn arn_prefix(arn: &str) -> (&str, &str) {
+    if !arn.starts_with("arn:") {
+        return ("", arn);
+    }
+    let mut end = 0;
+    for (n, (i, _)) in arn.match_indices(':').enumerate() {
+        if n == 4 {
+            end = i + 1;
+            break;
+        }
+    }
+    arn.split_at(end)
+}
+
+/// The folder all user files share (`a/b/` of `a/b/x.access` and `a/b/c/y.access`), or empty.
+fn common_root(sources: &Sources) -> String {
+    let mut root: Option<&str> = None;
+    for (_, f) in sources.iter() {
+        let dir = match f.path.rfind('/') {
+            Some(i) => &f.path[..=i],
+            None => "",
+        };
+        root = Some(match root {
+            None => dir,
+            Some(r) => {
+                let mut n = r
+                    .bytes()
+                    .zip(dir.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                while n > 0 && r.as_bytes()[n - 1] != b'/' {
+                    n -= 1;
+                }
+                &r[..n]
+            }
+        });
+    }
+    root.unwrap_or("").to_string()
+}
+
+/// One app's effective permissions. Places in the app's own file show as `line N` (the file is
+/// named once, at the top of the section).
 fn app_section(
     body: &mut String,
     page: &mut Page,
-    _idx: &Index,
+    idx: &Index,
     res_pos: &BTreeMap<&str, usize>,
     i: usize,
     e: &Explanation,
 ) {
+    let decl = e
+        .roles
+        .iter()
+        .find(|r| r.what.starts_with("app "))
+        .map(|r| r.span)
+        .or_else(|| e.rbac.first().map(|g| g.span));
+    let _ = write!(body, "<article id=a{i}><h3>app {}</h3><p>", esc(&e.app));
+    if let Some(d) = decl {
+        let at = page.loc(d);
+        let _ = write!(body, "Declared at {at}. ");
+        page.home = Some(d.file.0);
+    }
     let _ = write!(
         body,
-        "<article id=a{i} aria-labelledby=a{i}h><h3 id=a{i}h>app {}</h3><p>Service account <code>{}</code> on {}{}.</p>",
-        esc(&e.app),
+        "Service account {} on {}{}.</p>",
         esc(&e.service_account),
         esc(&e.clusters.join(", ")),
         if e.managed {
@@ -534,23 +633,26 @@ fn app_section(
         body.push_str("<p>AWS: no IAM role.</p>");
     }
     for r in &e.roles {
-        let role = match _idx.role_pos.get(&r.arn) {
+        let role = match idx.role_pos.get(&r.arn) {
             Some(o) => format!("<a href=#o{o}>{}</a>", esc(&r.arn)),
-            None => format!("<code>{}</code>", esc(&r.arn)),
+            None => esc(&r.arn),
         };
-        let at = page.loc(r.span);
-        let _ = write!(body, "<p>AWS: {} role {role} ({at})", r.kind);
+        let _ = write!(body, "<p>AWS: {} role {role}", r.kind);
+        if Some(r.span) != decl {
+            let at = page.loc(r.span);
+            let _ = write!(body, " ({at})");
+        }
         if let Some((name, _)) = &r.boundary {
-            let _ = write!(body, ", boundary <code>{}</code>", esc(name));
+            let _ = write!(body, ", boundary {}", esc(name));
         }
         body.push_str(".</p>");
         if r.resources.is_empty() {
             body.push_str("<p>No permissions.</p>");
             continue;
         }
-        body.push_str("<table><thead><tr><th scope=col>Resource<th scope=col>Actions<th scope=col>Granted by<th scope=col>Verdict</thead><tbody>\n");
+        // Rows: per resource, the actions with the same grants and verdict.
+        let mut rows = Vec::new();
         for res in &r.resources {
-            // Actions with the same grants and verdict on one row.
             let mut groups: BTreeMap<(Vec<Span>, Vec<String>), Vec<&ActionExplanation>> =
                 BTreeMap::new();
             for a in &res.actions {
@@ -559,17 +661,16 @@ fn app_section(
                 why.extend(a.maybe.iter().map(|n| format!("maybe: {}", note(page, n))));
                 groups.entry((spans, why)).or_default().push(a);
             }
-            let name = match res_pos.get(res.resource.as_str()) {
+            let mut name = match res_pos.get(res.resource.as_str()) {
                 Some(p) => format!("<a href=#r{p}>{}</a>", esc(&res.resource)),
-                None => format!("<code>{}</code>", esc(&res.resource)),
+                None => esc(&res.resource),
             };
-            let mut extra = String::new();
             for c in &res.conditions {
-                let _ = write!(extra, "<br>when {}", esc(c));
+                let _ = write!(name, "<br>when {}", esc(c));
             }
             if let Some((account, span)) = &res.policy {
                 let _ = write!(
-                    extra,
+                    name,
                     "<br>in account {}: AWS also asks its policy ({})",
                     esc(account),
                     page.loc(*span)
@@ -586,24 +687,41 @@ fn app_section(
                 let verdict = if why.iter().any(|w| !w.starts_with("maybe: ")) {
                     format!("<strong>denied</strong>: {}", why.join("; "))
                 } else if why.is_empty() {
-                    "allowed".to_string()
+                    String::new()
                 } else {
                     format!("allowed; {}", why.join("; "))
                 };
-                if k == 0 {
-                    let span = if n > 1 {
-                        format!(" rowspan={n}")
-                    } else {
-                        String::new()
-                    };
-                    let _ = write!(body, "<tr><th scope=row{span}>{name}{extra}");
-                } else {
-                    body.push_str("<tr>");
-                }
-                let _ = writeln!(body, "<td>{list}<td>{}<td>{verdict}", from.join(", "));
+                let head = (k == 0).then(|| (n, name.clone()));
+                rows.push((head, list, from.join(", "), verdict));
             }
         }
-        body.push_str("</tbody></table>");
+        let verdicts = rows.iter().any(|r| !r.3.is_empty());
+        body.push_str("<table class=p><tr><th>Resource<th>Actions<th>Granted by");
+        if verdicts {
+            body.push_str("<th>Verdict");
+        }
+        body.push('\n');
+        for (head, list, from, verdict) in rows {
+            body.push_str("<tr>");
+            if let Some((n, name)) = head {
+                if n > 1 {
+                    let _ = write!(body, "<th rowspan={n}>{name}");
+                } else {
+                    let _ = write!(body, "<th>{name}");
+                }
+            }
+            let _ = write!(body, "<td>{list}<td>{from}");
+            if verdicts {
+                let v = if verdict.is_empty() {
+                    "allowed"
+                } else {
+                    &verdict
+                };
+                let _ = write!(body, "<td>{v}");
+            }
+            body.push('\n');
+        }
+        body.push_str("</table>");
         for d in &r.denies {
             let at = d.at.map(|s| page.loc(s)).unwrap_or_default();
             let _ = write!(
@@ -640,21 +758,27 @@ fn app_section(
             }
         }
         for (clusters, g) in merged {
-            let at = page.loc(g.span);
             let _ = write!(
                 body,
-                "<p>Kubernetes on {}: {} ({at})</p><ul>",
+                "<p>Kubernetes on {}: {}",
                 esc(&clusters.join(", ")),
                 esc(&g.what)
             );
+            if Some(g.span) != decl {
+                let at = page.loc(g.span);
+                let _ = write!(body, " ({at})");
+            }
+            body.push_str("</p><ul>");
             for r in &g.rules {
                 let _ = write!(
                     body,
-                    "<li>{} {} [{}]",
+                    "<li>{} {}",
                     esc(&r.verbs.join(", ")),
-                    esc(&r.resources.join(", ")),
-                    esc(&r.groups.join(", "))
+                    esc(&r.resources.join(", "))
                 );
+                if r.groups.iter().any(|g| g != "core") {
+                    let _ = write!(body, " [{}]", esc(&r.groups.join(", ")));
+                }
                 if !r.names.is_empty() {
                     let _ = write!(body, " named {}", esc(&r.names.join(", ")));
                 }
@@ -663,6 +787,7 @@ fn app_section(
         }
     }
     body.push_str("</article>\n");
+    page.home = None;
 }
 
 /// A note with its place linked.

@@ -10,14 +10,28 @@
   find.hidden = false;
   function filter() {
     var s = q.value.trim().toLowerCase();
-    if (texts === null) texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
-    var shown = 0;
+    if (texts === null) {
+      // A row of a group of ARNs is searched with the group's prefix.
+      texts = rows.map(function (r) {
+        var g = r.parentNode.rows[0];
+        var prefix = g && g !== r && g.className === "g" ? g.textContent.replace("…", "") : "";
+        return (prefix + r.textContent).toLowerCase();
+      });
+    }
+    var shown = 0, total = 0, heads = [];
     for (var i = 0; i < rows.length; i++) {
+      if (rows[i].className === "g") { heads.push(rows[i]); continue; }
       var hit = s === "" || texts[i].indexOf(s) >= 0;
       rows[i].hidden = !hit;
+      total++;
       if (hit) shown++;
     }
-    count.textContent = s === "" ? "" : shown + " of " + rows.length + " rows match";
+    heads.forEach(function (h) {
+      var any = false;
+      for (var k = 1; k < h.parentNode.rows.length && !any; k++) any = !h.parentNode.rows[k].hidden;
+      h.hidden = !any;
+    });
+    count.textContent = s === "" ? "" : shown + " of " + total + " rows match";
   }
   q.addEventListener("input", function () {
     clearTimeout(timer);
@@ -25,7 +39,7 @@
   });
   q.addEventListener("keydown", function (e) {
     if (e.key === "Enter") {
-      var first = rows.filter(function (r) { return !r.hidden; })[0];
+      var first = rows.filter(function (r) { return !r.hidden && r.className !== "g"; })[0];
       var link = first && first.querySelector("a[href^='#']");
       if (link) link.focus();
     }
@@ -36,8 +50,23 @@
 (function () {
   var NS = "http://www.w3.org/2000/svg";
   function label(el) {
-    var h = el.querySelector("h3, th[scope=row]");
+    if (el.tagName === "TR") {
+      var g = el.parentNode.rows[0];
+      var prefix = g && g !== el && g.className === "g" ? g.textContent.replace("…", "") : "";
+      var c = el.querySelector("th") || el.cells[0];
+      return (prefix + c.textContent).trim();
+    }
+    var h = el.querySelector("h3");
     return (h ? h.textContent : el.id).trim();
+  }
+  var byArn = null;
+  function resourceRow(text) {
+    if (byArn === null) {
+      byArn = {};
+      var rows = document.querySelectorAll("table.arn tr[id]");
+      for (var i = 0; i < rows.length; i++) byArn[label(rows[i])] = rows[i].id;
+    }
+    return Object.prototype.hasOwnProperty.call(byArn, text) ? byArn[text] : null;
   }
   function draw() {
     var id = decodeURIComponent(location.hash.slice(1));
@@ -53,6 +82,17 @@
       if (!/^[aoprk][0-9]+$/.test(to) || to === id || seen[to]) continue;
       seen[to] = true;
       next.push({ id: to, text: links[i].textContent });
+    }
+    // An app's resources that only it reaches are not linked in the page: find their rows.
+    var cells = node.querySelectorAll("table.p th");
+    for (var j = 0; j < cells.length; j++) {
+      var first = cells[j].firstChild;
+      if (!first || first.nodeType !== 3) continue;
+      var row = resourceRow(first.nodeValue);
+      if (row && !seen[row]) {
+        seen[row] = true;
+        next.push({ id: row, text: first.nodeValue });
+      }
     }
     if (next.length === 0) return;
     var more = next.length > 24 ? next.length - 24 : 0;
