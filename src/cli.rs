@@ -12,6 +12,7 @@ mod build;
 pub mod diff;
 mod explain;
 mod fmt;
+mod graph;
 mod import;
 pub mod input;
 mod lint;
@@ -151,6 +152,10 @@ pub enum Command {
     /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
     /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
     WhoCan(who_can::WhoCanArgs),
+    /// The access graph — principals, access entries, roles, apps, clusters, namespaces, AWS
+    /// and Kubernetes resources, edges labelled by what they grant — as Mermaid, DOT, JSON or
+    /// SVG; `--focus NS/APP`, `--resource ARN`, `--principal ARN` keep one node's paths.
+    Graph(graph::GraphArgs),
     /// The packs shipped with accessc (name, controller version, parameters, what it is for);
     /// `accessc packs show NAME` prints a pack's source.
     Packs {
@@ -425,6 +430,7 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         }
         Command::Diff(args) => diff::run(ctx, &cli, args),
         Command::WhoCan(args) => who_can::run(ctx, &cli, args),
+        Command::Graph(args) => graph::run(ctx, &cli, args),
         Command::Report { paths, out } => report::run(ctx, &cli, paths, out),
         Command::Packs { what: None, format } => packs::list(*format),
         Command::Packs {

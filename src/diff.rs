@@ -7,6 +7,7 @@
 //! into one [`model::Model`] by the same code, so that every form compares alike.
 
 pub mod compare;
+pub mod diagram;
 pub mod files;
 pub mod model;
 pub mod render;
@@ -26,6 +27,8 @@ pub struct Report {
     pub principals: Vec<PrincipalReport>,
     /// Files that change.
     pub files: Vec<FileChange>,
+    /// The access-graph edges the change adds or removes ([`diagram`]), drawn in Markdown.
+    pub diagram: diagram::Delta,
 }
 
 impl Report {
@@ -51,10 +54,12 @@ impl Report {
 
 /// Compare two sets of generated files.
 pub fn diff_files(base: &Files, new: &Files, base_label: &str) -> Report {
+    let (old, new_model) = (Model::read(base), Model::read(new));
     Report {
         base: base_label.to_string(),
-        principals: compare::compare(&Model::read(base), &Model::read(new)),
+        principals: compare::compare(&old, &new_model),
         files: files::changes(base, new),
+        diagram: diagram::delta(&old, &new_model),
     }
 }
 

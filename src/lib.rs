@@ -28,6 +28,7 @@ pub mod emit;
 pub(crate) mod expand;
 pub mod explain;
 pub mod fmt;
+pub mod graph;
 pub(crate) mod hash;
 pub(crate) mod ide;
 pub mod import;

@@ -242,6 +242,7 @@ pub fn markdown(r: &Report) -> String {
         }
         out.push('\n');
     }
+    diagram(&mut out, &r.diagram);
     let _ = writeln!(
         out,
         "<details>\n<summary>Changed files ({})</summary>\n",
@@ -274,6 +275,27 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(out, "</details>");
     out
+}
+
+/// The Mermaid diagram of the access-graph edges the change adds (green) or removes (red,
+/// dashed), when any does.
+fn diagram(out: &mut String, d: &super::diagram::Delta) {
+    if d.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Access graph edges added (green, solid) and removed (red, dashed):\n"
+    );
+    let _ = writeln!(out, "```mermaid\n{}```\n", d.mermaid());
+    if d.left_out > 0 {
+        let _ = writeln!(
+            out,
+            "_{} more changed edge{} left out to keep the diagram readable; run `accessc graph` on each side locally._\n",
+            d.left_out,
+            if d.left_out == 1 { "" } else { "s" }
+        );
+    }
 }
 
 fn ensure_newline(s: &str) -> String {

@@ -1,0 +1,87 @@
+//! The graph as Graphviz DOT: left to right, one box (`subgraph cluster_N`) per group, nodes
+//! filled by kind, edges labelled. Every string is quoted with `"` and `\` escaped; no HTML
+//! labels.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::style::{fill, line, printable, stroke, Line};
+use super::Graph;
+
+/// A DOT quoted string: `"` and `\` escaped, control characters replaced.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in printable(s).chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The graph as DOT.
+pub fn render(g: &Graph) -> String {
+    let mut out = String::with_capacity(256 + g.nodes.len() * 160 + g.edges.len() * 100);
+    out.push_str("digraph access {\n");
+    out.push_str(
+        "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, nodesep=0.2, ranksep=0.9];\n",
+    );
+    out.push_str(
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
+    );
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#374151\"];\n");
+    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, n) in g.nodes.iter().enumerate() {
+        groups.entry(n.group.as_deref()).or_default().push(i);
+    }
+    let mut k = 0usize;
+    for (group, members) in &groups {
+        let indent = if let Some(name) = group {
+            k += 1;
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_{k} {{\n    label={};\n    style=\"rounded\";\n    color=\"#9ca3af\";",
+                quote(name)
+            );
+            "    "
+        } else {
+            "  "
+        };
+        for &i in members {
+            let Some(n) = g.nodes.get(i) else { continue };
+            let tooltip = match &n.location {
+                Some(l) => format!("{}: {} ({l})", n.kind.title(), n.key),
+                None => format!("{}: {}", n.kind.title(), n.key),
+            };
+            let _ = writeln!(
+                out,
+                "{indent}{} [label={}, fillcolor={}, tooltip={}];",
+                n.id,
+                quote(&n.label),
+                quote(fill(n.kind)),
+                quote(&tooltip)
+            );
+        }
+        if group.is_some() {
+            out.push_str("  }\n");
+        }
+    }
+    for e in &g.edges {
+        let style = match line(e.kind) {
+            Line::Solid => "solid",
+            Line::Dashed => "dashed",
+            Line::Dotted => "dotted",
+        };
+        let _ = write!(out, "  {} -> {} [", e.from, e.to);
+        if !e.label.is_empty() {
+            let _ = write!(out, "label={}, ", quote(&e.label));
+        }
+        let _ = writeln!(out, "style={style}, color={}];", quote(stroke(e.kind)));
+    }
+    out.push_str("}\n");
+    out
+}
