@@ -20,6 +20,7 @@ use std::fmt::Write;
 
 use crate::ast::Span;
 use crate::explain::{ActionExplanation, Explanation};
+use crate::graph::Focus;
 use crate::ir::Ir;
 use crate::lint::{Level, Report};
 use crate::source::{show_hidden, Sources};
@@ -30,6 +31,31 @@ use index::{Index, KubeReach, Reach};
 const CSS: &str = include_str!("report/page.css");
 /// The page's script (no user text in it).
 const JS: &str = include_str!("report/page.js");
+
+/// Up to this many principals, each one's picture is inline SVG; above, the script draws the
+/// focused node's neighbourhood from the page's links (the 10,000-app corpus would need
+/// several hundred MB of SVG).
+pub const INLINE_PICTURES: usize = 150;
+
+/// The inline picture of a focus, or nothing (no graph, or nothing to draw).
+fn picture(graph: Option<&crate::graph::Graph>, focus: &Focus, id: &str) -> String {
+    let Some(g) = graph else {
+        return String::new();
+    };
+    let Some(f) = crate::graph::focus(g, focus) else {
+        return String::new();
+    };
+    if f.edges.is_empty() {
+        return String::new();
+    }
+    // The arrow marker's id, made unique in the page.
+    let svg = crate::graph::svg(&f).replace("accessc-arrow", &format!("accessc-arrow-{id}"));
+    format!(
+        "<figure class=graph><div class=scroll>{svg}</div><figcaption>The paths through this node: {} nodes, {} edges.</figcaption></figure>",
+        f.nodes.len(),
+        f.edges.len()
+    )
+}
 
 /// How to render.
 #[derive(Clone, Debug, Default)]
@@ -178,6 +204,10 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         .filter(|(_, (_, reaches))| reaches.len() > 1)
         .map(|(i, (k, _))| (k.as_str(), i))
         .collect();
+    // Small programs get each principal's picture inline ([`crate::graph`]'s SVG of its
+    // focus); larger ones get it drawn by the script when the address points at it.
+    let nodes = idx.apps.len() + idx.roles.len() + idx.principals.len();
+    let graph = (nodes <= INLINE_PICTURES).then(|| crate::graph::build(ir, sources));
     let mut body = String::new();
 
     // The index of principals.
@@ -267,6 +297,7 @@ partition, service, region and account.</p>\
                     sid,
                     principals,
                     actions,
+                    conditions,
                     span,
                 } => {
                     let ps: Vec<String> = principals
@@ -278,8 +309,20 @@ partition, service, region and account.</p>\
                         .collect();
                     let acts = page.actions(actions.clone());
                     let at = page.loc(*span);
+                    let when = if conditions.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " when {}",
+                            conditions
+                                .iter()
+                                .map(|c| esc(c))
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        )
+                    };
                     who.push(format!(
-                        "resource policy <code>{}</code> ({at}) admits {}: {acts}",
+                        "resource policy <code>{}</code> ({at}) admits {}: {acts}{when}",
                         esc(sid),
                         ps.join(", ")
                     ));
@@ -367,14 +410,16 @@ partition, service, region and account.</p>\
         "<section id=details aria-labelledby=h-details><h2 id=h-details>Effective permissions</h2>\n",
     );
     for (i, e) in idx.apps.iter().enumerate() {
-        app_section(&mut body, &mut page, &idx, &shared_res, i, e);
+        let pic = picture(graph.as_ref(), &Focus::App(e.app.clone()), &format!("a{i}"));
+        app_section(&mut body, &mut page, &idx, &shared_res, i, e, &pic);
     }
     for (i, r) in idx.roles.iter().enumerate() {
         let at = page.loc(r.origin.span);
         let _ = write!(
             body,
-            "<article id=o{i}><h3>role {}</h3><p><code>{}</code>, {}, declared at {at}",
+            "<article id=o{i}><h3>role {}</h3>{}<p><code>{}</code>, {}, declared at {at}",
             esc(&r.name),
+            picture(graph.as_ref(), &Focus::Principal(r.arn()), &format!("o{i}")),
             esc(&r.arn()),
             match r.identity {
                 crate::ir::Identity::PodIdentity => "Pod Identity",
@@ -433,8 +478,9 @@ partition, service, region and account.</p>\
     for (i, p) in idx.principals.iter().enumerate() {
         let _ = write!(
             body,
-            "<article id=p{i}><h3>access principal <code>{}</code></h3><table><thead><tr><th>Cluster<th>Access<th>At</thead><tbody>\n",
-            esc(&p.arn)
+            "<article id=p{i}><h3>access principal <code>{}</code></h3>{}<table><thead><tr><th>Cluster<th>Access<th>At</thead><tbody>\n",
+            esc(&p.arn),
+            picture(graph.as_ref(), &Focus::Principal(p.arn.clone()), &format!("p{i}"))
         );
         for (cluster, text, span) in &p.grants {
             let at = page.loc(*span);
@@ -515,7 +561,7 @@ partition, service, region and account.</p>\
         plural(page.user_files, "file"),
     );
     out.push_str(&body);
-    let _ = write!(out, "</main>\n<script>\n{JS}</script>\n</body>\n</html>\n");
+    let _ = write!(out, "</main>\n<script>{JS}</script>\n</body>\n</html>\n");
     out
 }
 
@@ -605,6 +651,7 @@ fn app_section(
     res_pos: &BTreeMap<&str, usize>,
     i: usize,
     e: &Explanation,
+    pic: &str,
 ) {
     let decl = e
         .roles
@@ -612,7 +659,7 @@ fn app_section(
         .find(|r| r.what.starts_with("app "))
         .map(|r| r.span)
         .or_else(|| e.rbac.first().map(|g| g.span));
-    let _ = write!(body, "<article id=a{i}><h3>app {}</h3><p>", esc(&e.app));
+    let _ = write!(body, "<article id=a{i}><h3>app {}</h3>{pic}<p>", esc(&e.app));
     if let Some(d) = decl {
         let at = page.loc(d);
         let _ = write!(body, "Declared at {at}. ");

@@ -57,6 +57,8 @@ pub enum Reach {
         principals: Vec<String>,
         /// Actions.
         actions: Vec<String>,
+        /// Conditions (`op key = v | w`).
+        conditions: Vec<String>,
         /// The declaration.
         span: Span,
     },
@@ -176,6 +178,18 @@ pub fn build<'a>(ir: &'a Ir, sources: &Sources) -> Index<'a> {
                 sid: s.sid.clone(),
                 principals: s.principals.iter().cloned().collect(),
                 actions: s.actions.iter().cloned().collect(),
+                conditions: s
+                    .conditions
+                    .iter()
+                    .flat_map(|(op, keys)| {
+                        keys.iter().map(move |(k, v)| {
+                            format!(
+                                "{op} {k} = {}",
+                                v.iter().cloned().collect::<Vec<_>>().join(" | ")
+                            )
+                        })
+                    })
+                    .collect(),
                 span: p.span,
             });
         }

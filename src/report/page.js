@@ -14,7 +14,7 @@
       // A row of a group of ARNs is searched with the group's prefix.
       texts = rows.map(function (r) {
         var g = r.parentNode.rows[0];
-        var prefix = g && g !== r && g.className === "g" ? g.textContent.replace("…", "") : "";
+        var prefix = g && g !== r && g.className === "g" ? g.textContent.replace("…", "").trim() : "";
         return (prefix + r.textContent).toLowerCase();
       });
     }
@@ -52,7 +52,7 @@
   function label(el) {
     if (el.tagName === "TR") {
       var g = el.parentNode.rows[0];
-      var prefix = g && g !== el && g.className === "g" ? g.textContent.replace("…", "") : "";
+      var prefix = g && g !== el && g.className === "g" ? g.textContent.replace("…", "").trim() : "";
       var c = el.querySelector("th") || el.cells[0];
       return (prefix + c.textContent).trim();
     }
@@ -127,7 +127,7 @@
     });
     box(2, cy, label(node), "", "c");
     var fig = document.createElement("figure");
-    fig.className = "graph";
+    fig.className = "graph js";
     svg.setAttribute("aria-hidden", "false");
     fig.appendChild(svg);
     var cap = document.createElement("figcaption");
