@@ -51,9 +51,9 @@ fn picture(graph: Option<&crate::graph::Graph>, focus: &Focus, id: &str) -> Stri
     // The arrow marker's id, made unique in the page.
     let svg = crate::graph::svg(&f).replace("accessc-arrow", &format!("accessc-arrow-{id}"));
     format!(
-        "<figure class=graph><div class=scroll>{svg}</div><figcaption>The paths through this node: {} nodes, {} edges.</figcaption></figure>",
-        f.nodes.len(),
-        f.edges.len()
+        "<figure class=graph><div class=scroll>{svg}</div><figcaption>The paths through this node: {}, {}.</figcaption></figure>",
+        plural(f.nodes.len(), "node"),
+        plural(f.edges.len(), "edge")
     )
 }
 

@@ -107,7 +107,7 @@
       var g = document.createElementNS(NS, href ? "a" : "g");
       if (href) g.setAttribute("href", "#" + href);
       if (cls) g.setAttribute("class", cls);
-      var t = text.length > 58 ? text.slice(0, 57) + "…" : text;
+      var t = text.length > 46 ? text.slice(0, 45) + "…" : text;
       var r = document.createElementNS(NS, "rect");
       r.setAttribute("x", x); r.setAttribute("y", y); r.setAttribute("rx", 4);
       r.setAttribute("width", 350); r.setAttribute("height", rowH - 6);
