@@ -209,7 +209,10 @@ pub fn data_in(
             arn: role.arn(),
             what: role.origin.what.clone(),
             span: role.origin.span,
-            boundary: role.boundary.as_ref().map(|b| (b.name.clone(), b.arn.clone())),
+            boundary: role
+                .boundary
+                .as_ref()
+                .map(|b| (b.name.clone(), b.arn.clone())),
             resources: Vec::new(),
             denies: Vec::new(),
         };
@@ -380,7 +383,11 @@ pub fn text(e: &Explanation, sources: &Sources) -> String {
         let _ = writeln!(out, "\nAWS: no IAM role (the app has no AWS grants)");
     }
     for role in &e.roles {
-        let _ = writeln!(out, "\nAWS: {} role {} ({})", role.kind, role.arn, role.what);
+        let _ = writeln!(
+            out,
+            "\nAWS: {} role {} ({})",
+            role.kind, role.arn, role.what
+        );
         if let Some((name, arn)) = &role.boundary {
             let _ = writeln!(out, "  permission boundary: {name} ({arn})");
         }
@@ -399,7 +406,12 @@ pub fn text(e: &Explanation, sources: &Sources) -> String {
                     sources.location(*span)
                 );
             }
-            let width = res.actions.iter().map(|a| a.action.len()).max().unwrap_or(0);
+            let width = res
+                .actions
+                .iter()
+                .map(|a| a.action.len())
+                .max()
+                .unwrap_or(0);
             for a in &res.actions {
                 let from: Vec<String> = a
                     .from

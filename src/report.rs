@@ -216,11 +216,11 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<section id=principals aria-labelledby=h-principals><h2 id=h-principals>Principals</h2>\
 <p>{}, {}, {}. Select one for its effective permissions.</p>\
-<table class=idx><thead><tr><th>Kind<th>Name</thead><tbody>\n",
+<table class=idx><thead><tr><th>Kind<th>Name</thead><tbody>",
         plural(idx.apps.len(), "app"),
         plural(idx.roles.len(), "shared role"),
         plural(idx.principals.len(), "access principal"),
@@ -237,13 +237,13 @@ pub fn render(ir: &Ir, sources: &Sources, lint: &Report, options: &Options) -> S
     body.push_str("</tbody></table></section>\n");
 
     // The index of resources: who reaches each.
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<section id=resources aria-labelledby=h-resources><h2 id=h-resources>Resources</h2>\
 <h3 id=h-aws>AWS resources ({})</h3><p>ARN patterns as the grants write them, and who reaches each \
 (allowed actions by grant; <code>accessc who-can</code> answers for one ARN), grouped by \
 partition, service, region and account.</p>\
-<table class=\"idx arn\" aria-labelledby=h-aws><thead><tr><th>Resource<th>Who can reach it</thead>\n",
+<table class=\"idx arn\" aria-labelledby=h-aws><thead><tr><th>Resource<th>Who can reach it</thead>",
         idx.resources.len()
     );
     let mut group: Option<&str> = None;
@@ -275,11 +275,7 @@ partition, service, region and account.</p>\
                 } => {
                     let mut s = format!("<a href=#a{app}>{}</a>", esc(&idx.apps[*app].app));
                     if let Some(v) = via {
-                        let _ = write!(
-                            s,
-                            " via <a href=#o{v}>{}</a>",
-                            esc(&idx.roles[*v].name)
-                        );
+                        let _ = write!(s, " via <a href=#o{v}>{}</a>", esc(&idx.roles[*v].name));
                     }
                     let parts: Vec<String> = allowed
                         .iter()
@@ -439,9 +435,9 @@ partition, service, region and account.</p>\
                 None => esc(m),
             })
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             body,
-            ".</p><p>Members: {}.</p><table><thead><tr><th>Effect<th>Resources<th>Actions<th>When<th>At</thead><tbody>\n",
+            ".</p><p>Members: {}.</p><table><thead><tr><th>Effect<th>Resources<th>Actions<th>When<th>At</thead><tbody>",
             links.join(", ")
         );
         for s in &r.statements {
@@ -476,9 +472,9 @@ partition, service, region and account.</p>\
         body.push_str("</tbody></table></article>\n");
     }
     for (i, p) in idx.principals.iter().enumerate() {
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<article id=p{i}><h3>access principal <code>{}</code></h3>{}<table><thead><tr><th>Cluster<th>Access<th>At</thead><tbody>\n",
+            "<article id=p{i}><h3>access principal <code>{}</code></h3>{}<table><thead><tr><th>Cluster<th>Access<th>At</thead><tbody>",
             esc(&p.arn),
             picture(graph.as_ref(), &Focus::Principal(p.arn.clone()), &format!("p{i}"))
         );
@@ -494,17 +490,15 @@ partition, service, region and account.</p>\
     let mut sets: Vec<(&Vec<String>, &usize)> = page.sets.iter().collect();
     sets.sort_by_key(|(_, n)| **n);
     if !sets.is_empty() {
-        body.push_str("<section id=sets aria-labelledby=h-sets><h2 id=h-sets>Action lists</h2><dl>\n");
+        body.push_str(
+            "<section id=sets aria-labelledby=h-sets><h2 id=h-sets>Action lists</h2><dl>\n",
+        );
         for (actions, n) in sets {
             let _ = writeln!(
                 body,
                 "<dt id=s{n}>list {n} ({} actions)<dd>{}",
                 actions.len(),
-                actions
-                    .iter()
-                    .map(|a| esc(a))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                actions.iter().map(|a| esc(a)).collect::<Vec<_>>().join(" ")
             );
         }
         body.push_str("</dl></section>\n");
@@ -659,7 +653,11 @@ fn app_section(
         .find(|r| r.what.starts_with("app "))
         .map(|r| r.span)
         .or_else(|| e.rbac.first().map(|g| g.span));
-    let _ = write!(body, "<article id=a{i}><h3>app {}</h3>{pic}<p>", esc(&e.app));
+    let _ = write!(
+        body,
+        "<article id=a{i}><h3>app {}</h3>{pic}<p>",
+        esc(&e.app)
+    );
     if let Some(d) = decl {
         let at = page.loc(d);
         let _ = write!(body, "Declared at {at}. ");

@@ -60,11 +60,53 @@ fn tags(page: &str) -> BTreeSet<String> {
 
 /// The tags the report writes (HTML, and the SVG of the pictures).
 const TAGS: &[&str] = &[
-    "!doctype", "html", "head", "meta", "title", "style", "body", "a", "header", "h1", "h2",
-    "h3", "p", "nav", "ul", "li", "main", "div", "label", "input", "output", "section",
-    "table", "thead", "tbody", "tr", "th", "td", "br", "strong", "code", "em", "article", "dl",
-    "dt", "dd", "figure", "figcaption", "script", "svg", "defs", "marker", "path", "g", "rect",
-    "text", "line",
+    "!doctype",
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "a",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "nav",
+    "ul",
+    "li",
+    "main",
+    "div",
+    "label",
+    "input",
+    "output",
+    "section",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "strong",
+    "code",
+    "em",
+    "article",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "script",
+    "svg",
+    "defs",
+    "marker",
+    "path",
+    "g",
+    "rect",
+    "text",
+    "line",
 ];
 
 /// Every `href=#X` has an `id=X`; returns the targets.
@@ -73,14 +115,14 @@ fn check_links(page: &str) -> BTreeSet<String> {
         .match_indices(" id=")
         .map(|(i, _)| {
             let rest = &page[i + 4..];
-            let end = rest.find(|c: char| c == '>' || c == ' ').unwrap();
+            let end = rest.find(['>', ' ']).unwrap();
             rest[..end].trim_matches('"')
         })
         .collect();
     let mut targets = BTreeSet::new();
     for (i, _) in page.match_indices("href=#") {
         let rest = &page[i + 6..];
-        let end = rest.find(|c: char| c == '>' || c == ' ').unwrap();
+        let end = rest.find(['>', ' ']).unwrap();
         let t = &rest[..end];
         assert!(ids.contains(t), "a link to #{t} has no target");
         targets.insert(t.to_string());
@@ -102,7 +144,10 @@ fn snapshot_of_the_quickstart() {
 fn places_link_to_the_list_of_source_files() {
     let page = page_of(&root().join("examples/quickstart"));
     let targets = check_links(&page);
-    assert!(targets.iter().any(|t| t.starts_with('f')), "no file:line link");
+    assert!(
+        targets.iter().any(|t| t.starts_with('f')),
+        "no file:line link"
+    );
     // A place outside the section's own file reads `file:line` and links to the file's entry.
     assert!(
         page.contains(".access:") && page.contains("<li id=f0><a href=\""),
@@ -140,7 +185,12 @@ fn the_page_is_the_same_bytes_every_time() {
     let b = tmp.path().join("b.html");
     for out in [&a, &b] {
         let o = accessc(
-            &["report", "examples/multi-tenant", "-o", out.to_str().unwrap()],
+            &[
+                "report",
+                "examples/multi-tenant",
+                "-o",
+                out.to_str().unwrap(),
+            ],
             &root(),
         );
         assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -214,7 +264,14 @@ fn hostile_names_are_escaped_everywhere() {
     }
     // The script is the page's own: no user text inside it.
     let script = between(&page, "<script>", "</script>");
-    assert_eq!(script, between(&page_of(&root().join("examples/quickstart")), "<script>", "</script>"));
+    assert_eq!(
+        script,
+        between(
+            &page_of(&root().join("examples/quickstart")),
+            "<script>",
+            "</script>"
+        )
+    );
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     // Escaped attribute values cannot end their quotes: every `"` inside a tag pairs up.
     for (i, _) in page.match_indices('<') {
@@ -284,7 +341,13 @@ fn the_command_line_writes_the_page_or_says_why_not() {
         &root(),
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("cannot write the report"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write the report"),
+        "{}",
+        stderr(&o)
+    );
     // The previous page is still there.
-    assert!(fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
 }

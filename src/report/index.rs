@@ -174,24 +174,27 @@ pub fn build<'a>(ir: &'a Ir, sources: &Sources) -> Index<'a> {
     }
     for p in &ir.resource_policies {
         for s in &p.statements {
-            resources.entry(p.arn.clone()).or_default().push(Reach::Policy {
-                sid: s.sid.clone(),
-                principals: s.principals.iter().cloned().collect(),
-                actions: s.actions.iter().cloned().collect(),
-                conditions: s
-                    .conditions
-                    .iter()
-                    .flat_map(|(op, keys)| {
-                        keys.iter().map(move |(k, v)| {
-                            format!(
-                                "{op} {k} = {}",
-                                v.iter().cloned().collect::<Vec<_>>().join(" | ")
-                            )
+            resources
+                .entry(p.arn.clone())
+                .or_default()
+                .push(Reach::Policy {
+                    sid: s.sid.clone(),
+                    principals: s.principals.iter().cloned().collect(),
+                    actions: s.actions.iter().cloned().collect(),
+                    conditions: s
+                        .conditions
+                        .iter()
+                        .flat_map(|(op, keys)| {
+                            keys.iter().map(move |(k, v)| {
+                                format!(
+                                    "{op} {k} = {}",
+                                    v.iter().cloned().collect::<Vec<_>>().join(" | ")
+                                )
+                            })
                         })
-                    })
-                    .collect(),
-                span: p.span,
-            });
+                        .collect(),
+                    span: p.span,
+                });
         }
     }
 
