@@ -15,7 +15,8 @@ pub mod mermaid;
 pub mod style;
 pub mod svg;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use crate::ast::Span;
 use crate::catalog::catalog;
@@ -276,13 +277,54 @@ impl Graph {
     }
 }
 
-/// The id of the node of `kind` and `key`: the kind's prefix, `_`, then the key with ASCII
-/// letters and digits kept and every other byte written `_XX` (hex). Distinct (kind, key)
-/// pairs get distinct ids.
+/// The id of the node of `kind` and `key`: the kind's prefix, `_`, a readable slug (the last
+/// words of letters and digits of the key, joined by `_`, at most 24 characters), `_`, and the 64-bit FNV-1a hash of the key in hex:
+/// `role_eks_payments_checkout_8ec8…`. Letters, digits and `_` only. Should two keys of a
+/// kind ever share an id, [`build`] gives the second the long form ([`node_id_long`]).
 pub fn node_id(kind: NodeKind, key: &str) -> String {
-    let mut id = String::with_capacity(kind.prefix().len() + 1 + key.len() + 8);
+    let mut slug = String::with_capacity(key.len());
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    // Whole words from the end, at most 24 characters (the last word cut to its end).
+    let mut words: Vec<&str> = Vec::new();
+    let mut len = 0;
+    for w in slug.split('_').rev().filter(|w| !w.is_empty()) {
+        if words.is_empty() {
+            let cut = w.len().saturating_sub(24);
+            let w = w.get(cut..).unwrap_or(w);
+            len = w.len();
+            words.push(w);
+        } else if len + 1 + w.len() <= 24 {
+            len += 1 + w.len();
+            words.push(w);
+        } else {
+            break;
+        }
+    }
+    words.reverse();
+    let slug = words.join("_");
+    let mut id = String::with_capacity(kind.prefix().len() + slug.len() + 19);
     id.push_str(kind.prefix());
     id.push('_');
+    if !slug.is_empty() {
+        id.push_str(&slug);
+        id.push('_');
+    }
+    let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{:016x}", crate::hash::fnv1a(key)));
+    id
+}
+
+/// The long id of a node: the kind's prefix, `_`, then the key with ASCII letters and digits
+/// kept and every other byte written `_XX` (hex); distinct keys always get distinct long ids.
+pub fn node_id_long(kind: NodeKind, key: &str) -> String {
+    let mut id = String::with_capacity(kind.prefix().len() + 1 + key.len() + 8);
+    id.push_str(kind.prefix());
+    id.push_str("_x_");
     for b in key.bytes() {
         if b.is_ascii_alphanumeric() {
             id.push(char::from(b));
@@ -311,12 +353,15 @@ pub enum Focus {
     Principal(String),
 }
 
-/// Builds the graph as it goes: nodes by id, edges by (from, to, kind) with their labels.
+/// Builds the graph as it goes: nodes in the order first seen, found again through a hash map
+/// (never iterated: the order comes from the final sort); edges as they come, sorted and merged
+/// (their labels joined with `; `) at the end.
 #[derive(Default)]
 struct Builder<'a> {
     sources: Option<&'a Sources>,
-    nodes: BTreeMap<String, Node>,
-    edges: BTreeMap<(String, String, EdgeKind), BTreeSet<String>>,
+    nodes: Vec<Node>,
+    node_index: HashMap<String, usize>,
+    edges: Vec<(String, String, EdgeKind, Option<String>)>,
 }
 
 impl Builder<'_> {
@@ -328,52 +373,69 @@ impl Builder<'_> {
         group: Option<String>,
         span: Option<Span>,
     ) -> String {
-        let id = node_id(kind, key);
-        if !self.nodes.contains_key(&id) {
+        let mut id = node_id(kind, key);
+        if let Some(&i) = self.node_index.get(&id) {
+            if self
+                .nodes
+                .get(i)
+                .is_some_and(|n| n.kind != kind || n.key != key)
+            {
+                id = node_id_long(kind, key);
+            }
+        }
+        if !self.node_index.contains_key(&id) {
             let location = match (span, self.sources) {
                 (Some(s), Some(src)) => Some(src.location(s)),
                 _ => None,
             };
-            self.nodes.insert(
-                id.clone(),
-                Node {
-                    id: id.clone(),
-                    kind,
-                    key: key.to_string(),
-                    label: label.to_string(),
-                    group,
-                    span,
-                    location,
-                    collapsed: Vec::new(),
-                },
-            );
+            self.node_index.insert(id.clone(), self.nodes.len());
+            self.nodes.push(Node {
+                id: id.clone(),
+                kind,
+                key: key.to_string(),
+                label: label.to_string(),
+                group,
+                span,
+                location,
+                collapsed: Vec::new(),
+            });
         }
         id
     }
 
+    fn has(&self, id: &str) -> bool {
+        self.node_index.contains_key(id)
+    }
+
     fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, label: Option<String>) {
-        let labels = self
-            .edges
-            .entry((from.to_string(), to.to_string(), kind))
-            .or_default();
-        if let Some(l) = label {
-            labels.insert(l);
-        }
+        self.edges
+            .push((from.to_string(), to.to_string(), kind, label));
     }
 
     fn finish(self) -> Graph {
-        let mut nodes: Vec<Node> = self.nodes.into_values().collect();
-        nodes.sort_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
-        let edges = self
-            .edges
-            .into_iter()
-            .map(|((from, to, kind), labels)| Edge {
-                from,
-                to,
-                kind,
-                label: labels.into_iter().collect::<Vec<_>>().join("; "),
-            })
-            .collect();
+        let mut nodes = self.nodes;
+        nodes.sort_unstable_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
+        let mut raw = self.edges;
+        raw.sort_unstable();
+        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
+        let mut labels: Vec<String> = Vec::new();
+        let mut it = raw.into_iter().peekable();
+        while let Some((from, to, kind, label)) = it.next() {
+            labels.extend(label);
+            let same = it
+                .peek()
+                .is_some_and(|n| n.0 == from && n.1 == to && n.2 == kind);
+            if !same {
+                labels.dedup();
+                edges.push(Edge {
+                    from,
+                    to,
+                    kind,
+                    label: labels.join("; "),
+                });
+                labels.clear();
+            }
+        }
         Graph { nodes, edges }
     }
 }
@@ -396,9 +458,9 @@ fn service_of(pattern: &str) -> &str {
 
 /// The label of a set of IAM actions: up to two by name, else their access levels (from the
 /// IAM catalog; wildcards count as actions) and how many.
-pub fn actions_label(actions: &BTreeSet<String>) -> String {
+pub fn actions_label(actions: &BTreeSet<&str>) -> String {
     if actions.len() <= 2 {
-        return actions.iter().cloned().collect::<Vec<_>>().join(", ");
+        return actions.iter().copied().collect::<Vec<_>>().join(", ");
     }
     let mut levels = crate::catalog::LevelSet::default();
     for a in actions {
@@ -447,7 +509,7 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
                 Some(ns.span),
             );
             let cid = node_id(NodeKind::Cluster, cluster);
-            if b.nodes.contains_key(&cid) {
+            if b.has(&cid) {
                 b.edge(&cid, &id, EdgeKind::Contains, None);
             }
         }
@@ -518,15 +580,15 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
             );
             b.edge(&rid, &bid, EdgeKind::BoundedBy, None);
         }
-        let mut allows: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        let mut denies: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut allows: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut denies: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut spans: BTreeMap<&str, Span> = BTreeMap::new();
         for st in &role.statements {
             for r in &st.resources {
                 let to = if st.deny { &mut denies } else { &mut allows };
                 to.entry(r.as_str())
                     .or_default()
-                    .extend(st.actions.iter().cloned());
+                    .extend(st.actions.iter().map(String::as_str));
                 if let Some(s) = st.sources.first() {
                     spans.entry(r.as_str()).or_insert(*s);
                 }
@@ -568,13 +630,13 @@ pub fn build(ir: &Ir, sources: &Sources) -> Graph {
             Some(rp.span),
         );
         b.edge(&pid, &aid, EdgeKind::PolicyOf, None);
-        let mut admitted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut admitted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for st in &rp.statements {
             for p in &st.principals {
                 admitted
                     .entry(p.as_str())
                     .or_default()
-                    .extend(st.actions.iter().cloned());
+                    .extend(st.actions.iter().map(String::as_str));
             }
         }
         for (principal, actions) in admitted {
@@ -890,10 +952,15 @@ pub fn focus_candidates(g: &Graph, focus: &Focus) -> Vec<String> {
 /// [`Node::collapsed`] listing them all; the others' own nodes and edges go. Two apps collapse
 /// only when they reach exactly the same other nodes with the same labels.
 pub fn collapse(g: &Graph) -> Graph {
+    plan(g).apply(g.clone())
+}
+
+/// Which apps [`collapse`] folds, and into which.
+fn plan(g: &Graph) -> Plan {
     // Own nodes of each app.
     let mut own: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new(); // app id → own node ids
-    let mut owner: BTreeMap<&str, &str> = BTreeMap::new(); // node id → app id
-    let by_id: BTreeMap<&str, &Node> = g.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut owner: HashMap<&str, &str> = HashMap::new(); // node id → app id
+    let by_id: HashMap<&str, &Node> = g.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     for n in &g.nodes {
         if n.kind == NodeKind::App {
             own.entry(n.id.as_str()).or_default().insert(n.id.as_str());
@@ -931,7 +998,7 @@ pub fn collapse(g: &Graph) -> Graph {
         }
     }
     // Shapes.
-    let mut touching: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    let mut touching: HashMap<&str, Vec<&Edge>> = HashMap::new();
     for e in &g.edges {
         let a = owner.get(e.from.as_str());
         let b = owner.get(e.to.as_str());
@@ -944,8 +1011,44 @@ pub fn collapse(g: &Graph) -> Graph {
             }
         }
     }
+    // A cheap first cut: apps can only share a shape if they touch the same other nodes by the
+    // same kinds of edges with the same labels, in the same group. Only apps whose signature
+    // hashes like another's get their full shape written (a collision only costs time).
+    let mut cut: Vec<(u64, &str)> = Vec::new();
+    let apps_in_order = g.nodes.iter().filter(|n| n.kind == NodeKind::App);
+    for app_node in apps_in_order {
+        let app = app_node.id.as_str();
+        let mut sig: Vec<(bool, &str, EdgeKind, &str)> = touching
+            .get(app)
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let from_own = owner.get(e.from.as_str()) == Some(&app);
+                let other = if from_own { &e.to } else { &e.from };
+                let other = if owner.get(other.as_str()) == Some(&app) {
+                    ""
+                } else {
+                    other.as_str()
+                };
+                (from_own, other, e.kind, e.label.as_str())
+            })
+            .collect();
+        sig.sort_unstable();
+        let mut h = std::hash::DefaultHasher::new();
+        (app_node.group.as_deref(), sig).hash(&mut h);
+        cut.push((h.finish(), app));
+    }
+    cut.sort_unstable();
+    let mut candidates: Vec<&str> = Vec::new();
+    for (i, (h, app)) in cut.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| cut.get(p)).map(|x| x.0);
+        let next = cut.get(i + 1).map(|x| x.0);
+        if prev == Some(*h) || next == Some(*h) {
+            candidates.push(app);
+        }
+    }
     let mut shapes: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
-    for &app in own.keys() {
+    for app in candidates {
         let Some(app_node) = by_id.get(app) else {
             continue;
         };
@@ -986,8 +1089,8 @@ pub fn collapse(g: &Graph) -> Graph {
         shape.push(format!("group {:?}", app_node.group));
         shapes.entry(shape).or_default().push(app);
     }
-    let mut drop: BTreeSet<&str> = BTreeSet::new();
-    let mut relabel: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut drop: HashSet<String> = HashSet::new();
+    let mut relabel: HashMap<String, Vec<String>> = HashMap::new();
     for apps in shapes.values() {
         if apps.len() < 2 {
             continue;
@@ -999,35 +1102,43 @@ pub fn collapse(g: &Graph) -> Graph {
             .filter_map(|a| by_id.get(a).map(|n| n.key.clone()))
             .collect();
         if let Some((first, rest)) = apps.split_first() {
-            relabel.insert(first, keys);
+            relabel.insert((*first).to_string(), keys);
             for a in rest {
-                drop.extend(own.get(a).into_iter().flatten().copied());
+                drop.extend(own.get(a).into_iter().flatten().map(|s| (*s).to_string()));
             }
         }
     }
-    if relabel.is_empty() {
-        return g.clone();
-    }
-    let nodes = g
-        .nodes
-        .iter()
-        .filter(|n| !drop.contains(n.id.as_str()))
-        .map(|n| {
-            let mut n = n.clone();
-            if let Some(keys) = relabel.get(n.id.as_str()) {
+    Plan { drop, relabel }
+}
+
+/// What [`collapse`] does to a graph: the nodes it drops, and the nodes it relabels with the
+/// keys they stand for.
+struct Plan {
+    drop: HashSet<String>,
+    relabel: HashMap<String, Vec<String>>,
+}
+
+impl Plan {
+    fn apply(mut self, mut g: Graph) -> Graph {
+        if self.relabel.is_empty() {
+            return g;
+        }
+        g.nodes.retain(|n| !self.drop.contains(&n.id));
+        for n in &mut g.nodes {
+            if let Some(keys) = self.relabel.remove(&n.id) {
                 n.label = format!("{} apps like {}", keys.len(), n.key);
-                n.collapsed = keys.clone();
+                n.collapsed = keys;
             }
-            n
-        })
-        .collect();
-    let edges = g
-        .edges
-        .iter()
-        .filter(|e| !drop.contains(e.from.as_str()) && !drop.contains(e.to.as_str()))
-        .cloned()
-        .collect();
-    Graph { nodes, edges }
+        }
+        g.edges
+            .retain(|e| !self.drop.contains(&e.from) && !self.drop.contains(&e.to));
+        g
+    }
+}
+
+/// [`collapse`] of a graph the caller gives away (no copy when nothing collapses).
+pub fn collapse_into(g: Graph) -> Graph {
+    plan(&g).apply(g)
 }
 
 /// `text` with each occurrence of `word` that is not part of a longer run of letters and

@@ -153,7 +153,7 @@ fn aws_edges(s: &mut Sketch, from: &str, atoms: &BTreeSet<AwsAtom>) {
         e.1 |= !a.condition.is_empty();
     }
     for ((via, resource, effect), (actions, conditional)) in by {
-        let mut label = actions_label(&actions);
+        let mut label = actions_label(&actions.iter().map(String::as_str).collect());
         if conditional {
             label.push_str(" + conditions");
         }

@@ -302,16 +302,7 @@ fn role_of_arn(arn: &str) -> Option<(String, String)> {
 
 /// The ARN of an IAM role or user without its path.
 pub fn without_path(arn: &str) -> String {
-    let Some((head, resource)) = arn.rsplit_once(':') else {
-        return arn.to_string();
-    };
-    match resource.split_once('/') {
-        Some((kind, rest)) if kind == "role" || kind == "user" => {
-            let name = rest.rsplit('/').next().unwrap_or(rest);
-            format!("{head}:{kind}/{name}")
-        }
-        _ => arn.to_string(),
-    }
+    crate::graph::without_path(arn)
 }
 
 fn parse_json(text: &str) -> Option<Value> {

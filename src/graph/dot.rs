@@ -2,11 +2,13 @@
 //! filled by kind, edges labelled. Every string is quoted with `"` and `\` escaped; no HTML
 //! labels.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::style::{fill, line, printable, stroke, Line};
+use super::style::{by_group, fill, line, printable, stroke, Line};
 use super::Graph;
+
+/// The colour of edges that set none.
+const DEFAULT_STROKE: &str = "#374151";
 
 /// A DOT quoted string: `"` and `\` escaped, control characters replaced.
 pub fn quote(s: &str) -> String {
@@ -34,10 +36,7 @@ pub fn render(g: &Graph) -> String {
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
     );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#374151\"];\n");
-    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for (i, n) in g.nodes.iter().enumerate() {
-        groups.entry(n.group.as_deref()).or_default().push(i);
-    }
+    let groups = by_group(g);
     let mut k = 0usize;
     for (group, members) in &groups {
         let indent = if let Some(name) = group {
@@ -53,10 +52,13 @@ pub fn render(g: &Graph) -> String {
         };
         for &i in members {
             let Some(n) = g.nodes.get(i) else { continue };
-            let tooltip = match &n.location {
-                Some(l) => format!("{}: {} ({l})", n.kind.title(), n.key),
-                None => format!("{}: {}", n.kind.title(), n.key),
-            };
+            let mut tooltip = n.kind.title().to_string();
+            if n.key != n.label {
+                tooltip = format!("{tooltip}: {}", n.key);
+            }
+            if let Some(l) = &n.location {
+                tooltip = format!("{tooltip} ({l})");
+            }
             let _ = writeln!(
                 out,
                 "{indent}{} [label={}, fillcolor={}, tooltip={}];",
@@ -71,16 +73,23 @@ pub fn render(g: &Graph) -> String {
         }
     }
     for e in &g.edges {
-        let style = match line(e.kind) {
-            Line::Solid => "solid",
-            Line::Dashed => "dashed",
-            Line::Dotted => "dotted",
-        };
-        let _ = write!(out, "  {} -> {} [", e.from, e.to);
+        let mut attrs = Vec::new();
         if !e.label.is_empty() {
-            let _ = write!(out, "label={}, ", quote(&e.label));
+            attrs.push(format!("label={}", quote(&e.label)));
         }
-        let _ = writeln!(out, "style={style}, color={}];", quote(stroke(e.kind)));
+        match line(e.kind) {
+            Line::Solid => {}
+            Line::Dashed => attrs.push("style=dashed".into()),
+            Line::Dotted => attrs.push("style=dotted".into()),
+        }
+        if stroke(e.kind) != DEFAULT_STROKE {
+            attrs.push(format!("color={}", quote(stroke(e.kind))));
+        }
+        if attrs.is_empty() {
+            let _ = writeln!(out, "  {} -> {};", e.from, e.to);
+        } else {
+            let _ = writeln!(out, "  {} -> {} [{}];", e.from, e.to, attrs.join(", "));
+        }
     }
     out.push_str("}\n");
     out

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::style::{fill, line, printable, Line};
+use super::style::{by_group, fill, line, printable, Line};
 use super::{Edge, Graph, NodeKind};
 
 /// A change of an edge, in [`render_changes`].
@@ -43,10 +43,7 @@ pub fn render(g: &Graph) -> String {
 pub fn render_changes(g: &Graph, change: &dyn Fn(&Edge) -> Option<Change>) -> String {
     let mut out = String::with_capacity(64 + g.nodes.len() * 100 + g.edges.len() * 80);
     out.push_str("flowchart LR\n");
-    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for (i, n) in g.nodes.iter().enumerate() {
-        groups.entry(n.group.as_deref()).or_default().push(i);
-    }
+    let groups = by_group(g);
     let mut k = 0usize;
     for (group, members) in &groups {
         let indent = if let Some(name) = group {

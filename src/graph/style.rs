@@ -1,7 +1,9 @@
 //! The colours and edge styles every renderer shares: one fill per node kind (light, so that
 //! black text keeps a contrast above 7:1), and how an edge is drawn.
 
-use super::{EdgeKind, NodeKind};
+use std::collections::BTreeMap;
+
+use super::{EdgeKind, Graph, NodeKind};
 
 /// The fill colour of a node kind.
 pub fn fill(kind: NodeKind) -> &'static str {
@@ -57,4 +59,14 @@ pub fn printable(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
+}
+
+/// The nodes of each group (indexes into `g.nodes`), groups in order, the nodes of no group
+/// first: what DOT and Mermaid draw as boxes.
+pub fn by_group(g: &Graph) -> BTreeMap<Option<&str>, Vec<usize>> {
+    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, n) in g.nodes.iter().enumerate() {
+        groups.entry(n.group.as_deref()).or_default().push(i);
+    }
+    groups
 }

@@ -34,11 +34,25 @@ fn apps(g: &Graph) -> Vec<(String, String, Vec<String>)> {
 #[test]
 fn ids_are_safe_and_distinct() {
     let a = node_id(NodeKind::App, "a/b");
-    let b = node_id(NodeKind::App, "a_2fb");
+    let b = node_id(NodeKind::App, "a b");
     assert_ne!(a, b);
+    assert!(a.starts_with("app_a_b_"), "{a}");
     assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    assert_eq!(node_id(NodeKind::Cluster, "prod"), "cluster_prod");
-    assert_eq!(node_id(NodeKind::App, "web/a b"), "app_web_2fa_20b");
+    assert!(node_id(NodeKind::Cluster, "prod").starts_with("cluster_prod_"));
+    let long = node_id(
+        NodeKind::Role,
+        "arn:aws:iam::111122223333:role/eks/payments-checkout",
+    );
+    assert!(long.starts_with("role_eks_payments_checkout_"), "{long}");
+    assert_eq!(
+        node_id(NodeKind::App, "\"<>"),
+        format!("app_{:016x}", crate::hash::fnv1a("\"<>"))
+    );
+    assert_eq!(node_id_long(NodeKind::App, "web/a b"), "app_x_web_2fa_20b");
+    assert_ne!(
+        node_id_long(NodeKind::App, "a/b"),
+        node_id_long(NodeKind::App, "a_2fb")
+    );
     // Kinds never share an id.
     let ids: BTreeSet<String> = NodeKind::ALL.iter().map(|k| node_id(*k, "x")).collect();
     assert_eq!(ids.len(), NodeKind::ALL.len());
@@ -178,11 +192,10 @@ app c in jobs { aws { list "arn:aws:s3:::other" } }
 #[test]
 fn labels_say_what_is_granted() {
     let mut few = BTreeSet::new();
-    few.insert("s3:GetObject".to_string());
+    few.insert("s3:GetObject");
     assert_eq!(actions_label(&few), "s3:GetObject");
-    let many: BTreeSet<String> = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
-        .iter()
-        .map(|s| s.to_string())
+    let many: BTreeSet<&str> = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+        .into_iter()
         .collect();
     assert_eq!(actions_label(&many), "read, write, list: 3 actions");
 }
