@@ -358,6 +358,15 @@ enum NoIr {
     Errors,
 }
 
+/// Read the `.access` files under `paths` (with the diagnostics of reading them), else say why
+/// not.
+fn read_program(paths: &[PathBuf]) -> Result<(Sources, Vec<Diag>), NoIr> {
+    input::load(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        NoIr::Unread
+    })
+}
+
 /// Read and compile the program under `paths` for a command that asks the IR a question
 /// (`explain`, `who-can`): the IR and the sources, else why not, said or printed.
 fn compiled_ir(
@@ -365,13 +374,7 @@ fn compiled_ir(
     cli: &Cli,
     paths: &[PathBuf],
 ) -> Result<(crate::ir::Ir, Sources), NoIr> {
-    let (sources, read_diags) = match input::load(paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(NoIr::Unread);
-        }
-    };
+    let (sources, read_diags) = read_program(paths)?;
     let mut compiled = crate::compile_in(ctx, &sources, &crate::Options::default());
     compiled.diags.extend(read_diags);
     diagnostics::sort(&mut compiled.diags);

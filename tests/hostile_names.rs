@@ -294,16 +294,23 @@ fn raw_hostile(c: char) -> bool {
 /// string opens HTML, a code span or a table cell of its own.
 fn check_markdown(md: &str) -> Result<(), String> {
     let mut fence: Option<String> = None;
+    let mut mermaid = false;
     for line in md.lines() {
         if let Some(f) = &fence {
             if line == f {
                 fence = None;
+            } else if mermaid && (line.contains('`') || line.chars().any(raw_hostile_in_markdown)) {
+                // The diagram's labels write every such character as an entity.
+                return Err(format!(
+                    "a raw backtick or hidden character in the diagram: {line:?}"
+                ));
             }
             continue;
         }
         if line.starts_with("```") {
             let ticks: String = line.chars().take_while(|&c| c == '`').collect();
-            if line != format!("{ticks}diff") {
+            mermaid = line == format!("{ticks}mermaid");
+            if line != format!("{ticks}diff") && !mermaid {
                 return Err(format!("a fence that accessc did not open: {line:?}"));
             }
             fence = Some(ticks);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::stdout::print;
-use super::{exit, input, print_diags, Cli, NoIr};
+use super::{exit, print_diags, read_program, Cli, NoIr};
 use crate::diagnostics;
 use crate::graph::{self, Focus};
 use crate::source::Sources;
@@ -140,13 +140,7 @@ fn checked_ir(
     cli: &Cli,
     paths: &[PathBuf],
 ) -> Result<(crate::ir::Ir, Sources), NoIr> {
-    let (sources, read_diags) = match input::load(paths) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(NoIr::Unread);
-        }
-    };
+    let (sources, read_diags) = read_program(paths)?;
     let (ir, mut diags) = ctx.run(|| {
         let (program, mut diags) = crate::parse(&sources);
         if diagnostics::has_errors(&diags) {

@@ -317,3 +317,56 @@ pub fn delta(old: &Model, new: &Model) -> Delta {
         left_out,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+    use crate::diff::model::Principal;
+
+    fn role_with(resources: usize) -> Model {
+        let mut p = Principal::default();
+        for i in 0..resources {
+            p.aws.insert(AwsAtom {
+                effect: Effect::Allow,
+                via: String::new(),
+                resource: format!("arn:aws:s3:::bucket-{i:03}/*"),
+                condition: String::new(),
+                conditions: Default::default(),
+                action: "s3:GetObject".into(),
+            });
+        }
+        let mut m = Model::default();
+        m.principals.insert(
+            PrincipalId::Role {
+                account: "111122223333".into(),
+                name: "app".into(),
+            },
+            p,
+        );
+        m
+    }
+
+    #[test]
+    fn no_change_no_diagram() {
+        assert!(delta(&role_with(3), &role_with(3)).is_empty());
+    }
+
+    #[test]
+    fn added_and_removed_edges_are_bounded() {
+        let d = delta(&role_with(2), &role_with(60));
+        assert_eq!(d.graph.edges.len(), MAX_EDGES);
+        assert_eq!(d.left_out, 58 - MAX_EDGES);
+        assert!(d.changes.iter().all(|c| *c == Change::Added));
+        // Every drawn edge's nodes are drawn.
+        for e in &d.graph.edges {
+            assert!(d.graph.node(&e.from).is_some() && d.graph.node(&e.to).is_some());
+        }
+        let back = delta(&role_with(3), &role_with(1));
+        assert_eq!(back.changes, [Change::Removed, Change::Removed]);
+        let mm = back.mermaid();
+        assert!(mm.contains("-.->|\"s3:GetObject\"|"), "{mm}");
+        assert!(mm.contains("linkStyle 1 stroke:#b91c1c"), "{mm}");
+    }
+}

@@ -3,7 +3,9 @@
 //! accounts → clusters and namespaces → AWS and Kubernetes resources — empty columns left out;
 //! in a column, nodes sorted by (group, kind, key), each group under a small heading; edges as
 //! cubic curves with an arrow and their label at the middle; a legend of the kinds shown at
-//! the top. Labels longer than [`MAX_CHARS`] are cut with `…` (the full text is the node's
+//! the top. Nodes are drawn over the edges, their fill translucent, so that an edge passing
+//! behind a column (a role's grants cross the apps) is seen to go on rather than seem to start
+//! at the node it passes. Labels longer than [`MAX_CHARS`] are cut with `…` (the full text is the node's
 //! `<title>` tooltip). All text is XML-escaped. Each node is a `<g class="node"
 //! data-id="ID">` (ids are [`super::node_id`]s), so a page embedding several pictures has no
 //! duplicate `id`s.
@@ -242,7 +244,7 @@ pub fn render(g: &Graph) -> String {
         };
         let _ = writeln!(
             out,
-            "<g class=\"node\" data-id=\"{}\" data-kind=\"{}\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{COL_W}\" height=\"{NODE_H}\" rx=\"6\" fill=\"{}\" stroke=\"#4b5563\"/><text x=\"{}\" y=\"{}\" fill=\"#111827\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#374151\">{}</text></g>",
+            "<g class=\"node\" data-id=\"{}\" data-kind=\"{}\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{COL_W}\" height=\"{NODE_H}\" rx=\"6\" fill=\"{}\" fill-opacity=\"0.72\" stroke=\"#4b5563\"/><text x=\"{}\" y=\"{}\" fill=\"#111827\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#374151\">{}</text></g>",
             n.id,
             n.kind.name(),
             escape(&title),
