@@ -18,6 +18,7 @@ pub mod input;
 mod lint;
 mod lsp;
 mod packs;
+mod report;
 mod shell;
 pub mod stdout;
 pub mod who_can;
@@ -138,6 +139,16 @@ pub enum Command {
     /// Show what `build` would change: the permission changes per principal, then the text
     /// diff (against OUT, `--base DIR` or `--git REV`). Exit 0: no change; 1: changes; 2: errors.
     Diff(diff::DiffArgs),
+    /// Write the access report: one self-contained HTML page (no network, no server) with a
+    /// searchable index of principals and resources, effective permissions with where each came
+    /// from, who reaches each resource, the lint findings and the focused node's graph.
+    Report {
+        /// `.access` files or folders; default `.`.
+        paths: Vec<PathBuf>,
+        /// The page to write.
+        #[arg(short, long, default_value = "report.html")]
+        out: PathBuf,
+    },
     /// Who can do an IAM ACTION on a RESOURCE ARN, or a Kubernetes VERB on a RESOURCE
     /// (`-n NS`), with the declaration that grants it. Exit 0: someone; 1: nobody; 2: errors.
     WhoCan(who_can::WhoCanArgs),
@@ -423,6 +434,7 @@ pub fn run(ctx: &crate::Context, cli: Cli) -> u8 {
         Command::Diff(args) => diff::run(ctx, &cli, args),
         Command::WhoCan(args) => who_can::run(ctx, &cli, args),
         Command::Graph(args) => graph::run(ctx, &cli, args),
+        Command::Report { paths, out } => report::run(ctx, &cli, paths, out),
         Command::Packs { what: None, format } => packs::list(*format),
         Command::Packs {
             what: Some(PacksCommand::Show { name, format }),

@@ -7,7 +7,7 @@
 //!
 //! The commands live in `cli` ([`run_cli`]): arguments, reading the inputs (files, standard
 //! input, the environment), printing and exit codes. The modules beside the pipeline ([`fmt`],
-//! [`lint`], [`diff`], [`who_can`], [`explain`], [`import`]) return data. Only `cli` and the
+//! [`lint`], [`diff`], [`who_can`], [`explain`], [`import`], [`report`]) return data. Only `cli` and the
 //! writer touch the file system, read the environment or print (tests/architecture.rs checks it,
 //! and that the top-level modules import each other in one direction).
 //!
@@ -40,6 +40,7 @@ pub mod lint;
 pub(crate) mod lower;
 pub mod packs;
 pub(crate) mod par;
+pub mod report;
 pub mod source;
 pub(crate) mod suggest;
 pub(crate) mod syntax;

@@ -119,16 +119,58 @@ pub fn analyze(sources: &Sources, options: &crate::Options) -> Report {
 
 /// [`analyze`] in a context (the command line's: its thread count and memos).
 pub fn analyze_in(ctx: &crate::Context, sources: &Sources, options: &crate::Options) -> Report {
-    let compiled = crate::compile_in(ctx, sources, options);
-    let mut findings: Vec<Finding> = compiled
-        .diags
+    analyze_with_ir(ctx, sources, options).0
+}
+
+/// [`analyze_in`], and the program's IR when it has no errors (`accessc report` shows both),
+/// in one pass: the program is parsed and checked once (the findings are those of
+/// [`analyze_in`]: the compile's diagnostics, emission's included, then the suppressed ones
+/// and the notes).
+pub fn analyze_with_ir(
+    ctx: &crate::Context,
+    sources: &Sources,
+    options: &crate::Options,
+) -> (Report, Option<Ir>) {
+    ctx.run(|| analyze_now(ctx, sources, options))
+}
+
+fn analyze_now(
+    ctx: &crate::Context,
+    sources: &Sources,
+    options: &crate::Options,
+) -> (Report, Option<Ir>) {
+    let (program, parse_diags) = crate::parse(sources);
+    if diagnostics::has_errors(&parse_diags) {
+        let mut diags = parse_diags;
+        diagnostics::sort(&mut diags);
+        let findings = diags
+            .into_iter()
+            .map(|d| Finding::from_diag(d, None))
+            .collect();
+        return (Report { findings }, None);
+    }
+    let (ir, mut raw) = crate::check_and_lower_in(ctx, &program, options);
+    // What a compile reports: the checker's, the lints, the suppressions applied.
+    let mut diags = parse_diags;
+    diags.extend(raw.iter().cloned());
+    finish(sources, &program, ir.as_ref(), &mut diags);
+    if let Some(ir) = ir.as_ref().filter(|_| !diagnostics::has_errors(&diags)) {
+        // Emission finds errors of its own (policy sizes, templates); its output is dropped.
+        let discard = |_: &crate::emit::Artifact| Ok::<(), ()>(());
+        if let Err(crate::emit::Failure::Diags(found)) =
+            crate::emit::stream(ir, sources, options, &discard)
+        {
+            diags.retain(|x| x.code != Code::W002);
+            diags.extend(found);
+        }
+    }
+    diagnostics::sort(&mut diags);
+    let ok = !diagnostics::has_errors(&diags);
+    let mut findings: Vec<Finding> = diags
         .into_iter()
         .map(|d| Finding::from_diag(d, None))
         .collect();
-    let (program, parse_diags) = crate::parse(sources);
-    if !diagnostics::has_errors(&parse_diags) {
-        // The warnings before suppression: the checker's and the IAM escalations.
-        let (ir, mut raw) = crate::check_and_lower_in(ctx, &program, options);
+    {
         if let Some(ir) = &ir {
             escalations(&program, ir, &mut raw);
         }
@@ -175,5 +217,5 @@ pub fn analyze_in(ctx: &crate::Context, sources: &Sources, options: &crate::Opti
             ))
     });
     findings.dedup();
-    Report { findings }
+    (Report { findings }, ir.filter(|_| ok))
 }
