@@ -13,16 +13,10 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 accessc=${1:-$repo/target/release/accessc}
-dir=${ACCESSC_REPORT_NODE:-$HOME/.cache/accessc/report-node}
 [ -x /usr/bin/chromium ] || { echo "report: /usr/bin/chromium is missing (Debian: apt-get install chromium)" >&2; exit 1; }
-want=$(sha256sum "$repo/tools/report/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$want" ] || [ ! -d "$dir/node_modules/playwright-core" ]; then
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    cp "$repo/tools/report/package.json" "$repo/tools/report/package-lock.json" "$dir/"
-    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
-    echo "$want" > "$dir/.stamp"
-fi
+# shellcheck source=tools/node-deps.sh
+source "$repo/tools/node-deps.sh"
+dir=$(node_deps "$repo/tools/report" "${ACCESSC_REPORT_NODE:-$HOME/.cache/accessc/report-node}" playwright-core)
 work=$(mktemp -d)
 if [ "${ACCESSC_REPORT_KEEP:-}" != 1 ]; then
     trap 'rm -rf "$work/profile" "$work/profile-nojs"' EXIT
