@@ -164,6 +164,15 @@ say "in-process: accessc::compile over 1,000 and 10,000 apps"
 # --- the editor: accessc lsp on the 10,000-app workspace (tools/bench/lsp.rs) ---------------
 say "editor: accessc lsp on the 10,000-app workspace (20 one-line edits, completions, RSS)"
 "$TARGET/release/examples/bench_lsp" "$ACCESSC" "$W/c10000" 20 >"$R/lsp-10000.json"
+# --- pictures: accessc graph --format dot and accessc report on 10,000 apps (issue 20) -------
+say "pictures: accessc graph --format dot and accessc report, 10,000 apps ($RUNS runs)"
+hf "graph-10000" --runs "$RUNS" "$ACCESSC graph --format dot $W/c10000 -o $W/graph.dot"
+rss "$R/graph-10000" "$ACCESSC" graph --format dot "$W/c10000" -o "$W/graph.dot"
+hf "report-10000" --runs "$RUNS" "$ACCESSC report $W/c10000 -o $W/report.html"
+rss "$R/report-10000" "$ACCESSC" report "$W/c10000" -o "$W/report.html"
+stat -c %s "$W/report.html" >"$R/report-10000.bytes"
+stat -c %s "$W/graph.dot" >"$R/graph-10000.bytes"
+rm -f "$W/report.html" "$W/graph.dot"
 # policy_sentry writes about 200 policies/s: the 1,000-app corpus takes it seconds, the
 # 10,000-app one about a minute (PEER_APPS=10000).
 PEER_APPS="${PEER_APPS:-1000}"
