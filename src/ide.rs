@@ -136,6 +136,56 @@ pub fn declarations(program: &Program) -> BTreeMap<(Kind, String), Vec<(Span, Sp
     out
 }
 
+/// One declaration of a file's outline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// The keyword that declares it (`cluster`, `app`, `resource`, …).
+    pub keyword: &'static str,
+    /// Its name (an app's bare name, a resource's ARN).
+    pub name: String,
+    /// One line about it (`in NAMESPACE` for an app).
+    pub detail: Option<String>,
+    /// The whole declaration.
+    pub span: Span,
+    /// Its name.
+    pub name_span: Span,
+}
+
+/// The outline of file `file`: its declarations in order (a pack's expansion adds none).
+pub fn outline(program: &Program, file: FileId) -> Vec<Symbol> {
+    let mut out: Vec<Symbol> = program
+        .decls
+        .iter()
+        .filter(|d| d.span().file == file)
+        .map(|d| {
+            let (keyword, name, detail, name_span) = match d {
+                Decl::Cluster(c) => ("cluster", c.name.node.clone(), None, c.name.span),
+                Decl::Namespace(n) => ("namespace", n.name.node.clone(), None, n.name.span),
+                Decl::App(a) => (
+                    "app",
+                    a.name.node.clone(),
+                    Some(format!("in {}", a.namespace.node)),
+                    a.name.span,
+                ),
+                Decl::Role(r) => ("role", r.name.node.clone(), None, r.name.span),
+                Decl::Boundary(b) => ("boundary", b.name.node.clone(), None, b.name.span),
+                Decl::Access(a) => ("access", a.name.node.clone(), None, a.name.span),
+                Decl::Resource(r) => ("resource", r.arn.node.clone(), None, r.arn.span),
+                Decl::Pack(p) => ("pack", p.name.node.clone(), None, p.name.span),
+            };
+            Symbol {
+                keyword,
+                name,
+                detail,
+                span: d.span(),
+                name_span,
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| s.span.start);
+    out
+}
+
 /// The kinds a name at byte `start` of `text` can refer to, from the words before it: `in NS`,
 /// `on CLUSTER, …`, `role = NAME`, `boundary = NAME`, `use PACK(`, `by NS/APP`; every kind when
 /// the context says nothing.

@@ -241,6 +241,17 @@ fn an_editor_session() {
     let refs = r["result"].as_array().unwrap();
     assert!(refs.len() >= 3, "{r}");
 
+    // The outline: the file's one app.
+    let o = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let symbols = o["result"].as_array().unwrap();
+    assert_eq!(symbols.len(), 1, "{o}");
+    assert_eq!(symbols[0]["name"], "checkout");
+    assert_eq!(symbols[0]["detail"], "app in payments");
+    assert_eq!(symbols[0]["selectionRange"]["start"], pos(1, 4), "{o}");
+
     // Completion after `sqs:Se`.
     let (l, cl) = find(&text, "sqs:SendMessage");
     let comp = c.request(

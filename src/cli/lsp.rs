@@ -22,9 +22,10 @@ use lsp_types::{
     CodeActionProviderCapability, CompletionItem, CompletionItemKind, CompletionParams,
     CompletionResponse, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents,
-    HoverParams, HoverProviderCapability, InitializeParams, Location, MarkupContent, MarkupKind,
-    NumberOrString, OneOf, PublishDiagnosticsParams, Range, ReferenceParams, ServerCapabilities,
+    DocumentFormattingParams, DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse,
+    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams,
+    HoverProviderCapability, InitializeParams, Location, MarkupContent, MarkupKind, NumberOrString,
+    OneOf, PublishDiagnosticsParams, Range, ReferenceParams, ServerCapabilities, SymbolKind,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
 
@@ -117,6 +118,7 @@ fn serve(connection: &Connection) -> Result<(), String> {
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(lsp_types::CompletionOptions {
             trigger_characters: Some(vec![":".to_string()]),
@@ -431,6 +433,9 @@ impl Server {
             m if m == lsp_types::request::GotoDefinition::METHOD => {
                 params::<GotoDefinitionParams>(req).map(|p| json(&self.definition(&p)))
             }
+            m if m == lsp_types::request::DocumentSymbolRequest::METHOD => {
+                params::<DocumentSymbolParams>(req).map(|p| json(&self.symbols(&p)))
+            }
             m if m == lsp_types::request::References::METHOD => {
                 params::<ReferenceParams>(req).map(|p| json(&self.references(&p)))
             }
@@ -470,6 +475,41 @@ impl Server {
         let spans = ide::definition(self.ws.program(), text, off);
         let locations: Vec<Location> = spans.iter().filter_map(|s| self.location(*s)).collect();
         (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations))
+    }
+
+    /// The outline of a document: its declarations.
+    fn symbols(&self, p: &DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
+        let path = path_of(&p.text_document.uri)?;
+        let id = *self.ids.get(&path)?;
+        let symbols = ide::outline(self.ws.program(), id)
+            .into_iter()
+            .map(|s| {
+                #[allow(deprecated, reason = "lsp-types requires the deprecated field")]
+                DocumentSymbol {
+                    name: s.name,
+                    detail: Some(match s.detail {
+                        Some(d) => format!("{} {d}", s.keyword),
+                        None => s.keyword.to_string(),
+                    }),
+                    kind: match s.keyword {
+                        "cluster" => SymbolKind::MODULE,
+                        "namespace" => SymbolKind::NAMESPACE,
+                        "app" => SymbolKind::CLASS,
+                        "role" => SymbolKind::INTERFACE,
+                        "boundary" => SymbolKind::STRUCT,
+                        "access" => SymbolKind::KEY,
+                        "pack" => SymbolKind::FUNCTION,
+                        _ => SymbolKind::OBJECT,
+                    },
+                    tags: None,
+                    deprecated: None,
+                    range: self.range(s.span),
+                    selection_range: self.range(s.name_span),
+                    children: None,
+                }
+            })
+            .collect();
+        Some(DocumentSymbolResponse::Nested(symbols))
     }
 
     fn references(&self, p: &ReferenceParams) -> Option<Vec<Location>> {
